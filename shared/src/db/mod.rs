@@ -1,0 +1,57 @@
+//! PostgreSQL: the pool, migrations, and the queries each part of the pipeline uses.
+
+pub mod documents;
+pub mod jobs;
+
+use anyhow::Context as _;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::str::FromStr;
+
+mod embedded {
+    refinery::embed_migrations!("../migrations");
+}
+
+pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
+    let pg = tokio_postgres::Config::from_str(database_url).context("DATABASE_URL is not a valid connection string")?;
+    let manager = Manager::from_config(pg, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager).max_size(size).build().context("building the database pool")
+}
+
+/// Applies pending migrations. Run by `ingestctl migrate`, never on a Lambda cold start.
+pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let (mut client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+        .await
+        .context("connecting to the database")?;
+    let conn = tokio::spawn(connection);
+    // Two operators (or two test processes) migrating at once must not interleave.
+    client
+        .execute("SELECT pg_advisory_lock(hashtextextended('doc-ingest:migrate', 0))", &[])
+        .await
+        .context("taking the migration lock")?;
+    let report = embedded::migrations::runner()
+        .set_grouped(false)
+        .run_async(&mut client)
+        .await
+        .context("applying migrations")?;
+    drop(client);
+    let _ = conn.await;
+    Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect())
+}
+
+/// A fingerprint of the embedded migrations, so test templates are rebuilt when they change.
+pub fn migrations_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for m in embedded::migrations::runner().get_migrations() {
+        h.update(m.to_string().as_bytes());
+        h.update(m.checksum().to_le_bytes());
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
+/// A plain tokio-postgres transaction on a pooled connection, so the same code takes
+/// transactions and connections (`GenericClient`).
+pub async fn begin(client: &mut deadpool_postgres::Object) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
+    let client: &mut tokio_postgres::Client = client;
+    client.transaction().await
+}

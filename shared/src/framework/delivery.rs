@@ -1,0 +1,34 @@
+use crate::message::attr;
+use aws_lambda_events::sqs::SqsMessage;
+
+/// The parts of one SQS delivery the framework uses, with the optional ones defaulted.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub message_id: String,
+    pub receipt_handle: Option<String>,
+    pub body: String,
+    /// ApproximateReceiveCount: 1 on first delivery.
+    pub receive_count: u32,
+    /// SentTimestamp in ms since the epoch, for queue lag.
+    pub sent_at_ms: Option<i64>,
+    pub correlation_id: Option<String>,
+    pub trace_header: Option<String>,
+}
+
+impl Delivery {
+    pub fn from_sqs(msg: &SqsMessage) -> Self {
+        let attr_num = |name: &str| msg.attributes.get(name).and_then(|v| v.parse::<i64>().ok());
+        Delivery {
+            message_id: msg.message_id.clone().unwrap_or_default(),
+            receipt_handle: msg.receipt_handle.clone(),
+            body: msg.body.clone().unwrap_or_default(),
+            receive_count: attr_num("ApproximateReceiveCount").map_or(1, |n| n.max(1) as u32),
+            sent_at_ms: attr_num("SentTimestamp"),
+            correlation_id: msg
+                .message_attributes
+                .get(attr::CORRELATION_ID)
+                .and_then(|a| a.string_value.clone()),
+            trace_header: msg.attributes.get("AWSTraceHeader").cloned(),
+        }
+    }
+}

@@ -1,0 +1,301 @@
+use super::queue::{delay_redelivery, send_to_dlq, DeadLetter};
+use super::{retry_delay, send_stage_message, Delivery};
+use crate::context::Context;
+use crate::db::jobs::{self, Job, Lease};
+use crate::error::{ErrorKind, StageError, StageResult};
+use crate::intake;
+use crate::message::{ParseInput, StageMessage, MESSAGE_VERSION};
+use crate::stage::{JobState, Stage};
+use crate::stages;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::{FutureExt, StreamExt};
+use serde_json::json;
+use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
+use std::time::Instant;
+use tracing::{info, warn, Instrument};
+use uuid::Uuid;
+
+/// How a message was settled when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// This delivery did the stage's work.
+    Completed,
+    /// The stage had already completed; the next stage's message was sent again.
+    Resent,
+    /// The job had already moved past this stage.
+    AlreadyDone,
+    /// Another delivery holds a live lease on the job; its copy of the message will settle it.
+    InProgressElsewhere,
+}
+
+/// The Lambda handler of every stage: settles each record, reporting the ones to be redelivered.
+pub async fn handle_batch(ctx: &Context, stage: Stage, event: SqsEvent) -> SqsBatchResponse {
+    let failures: Vec<String> = futures::stream::iter(event.records)
+        .map(|record| async move { settle(ctx, stage, &record).await.then(|| record.message_id.clone().unwrap_or_default()) })
+        .buffer_unordered(ctx.config.batch_concurrency)
+        .filter_map(|failed| async move { failed })
+        .collect()
+        .await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    response
+}
+
+/// What the processing of one message learned before it ended, kept outside the future so that
+/// it survives a panic and the failure can still be pinned on the right job.
+#[derive(Default)]
+struct Progress {
+    job: Option<(Uuid, String)>,
+    lease_attempt: Option<i32>,
+}
+
+/// Returns true when the message must be redelivered (reported in `batchItemFailures`).
+async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
+    let delivery = Delivery::from_sqs(record);
+    let span = tracing::info_span!(
+        "message",
+        stage = stage.as_str(),
+        message_id = %delivery.message_id,
+        receive_count = delivery.receive_count,
+        correlation_id = tracing::field::Empty,
+        job_id = tracing::field::Empty,
+    );
+    if let Some(c) = &delivery.correlation_id {
+        span.record("correlation_id", c.as_str());
+    }
+    async {
+        if let (Some(sent), true) = (delivery.sent_at_ms, delivery.receive_count == 1) {
+            let lag_ms = chrono::Utc::now().timestamp_millis() - sent;
+            info!(queue_lag_ms = lag_ms, "received");
+        }
+        let progress = Mutex::new(Progress::default());
+        let result = AssertUnwindSafe(process(ctx, stage, &delivery, &progress))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(StageError::permanent("panic", panic_text(&panic))));
+        let progress = progress.into_inner().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok(outcome) => {
+                info!(?outcome, "settled");
+                false
+            }
+            Err(err) => on_error(ctx, stage, &delivery, &progress, err).await,
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into());
+    format!("handler panicked: {text}")
+}
+
+async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &Progress, err: StageError) -> bool {
+    let final_receive = delivery.receive_count >= ctx.config.max_receives;
+    match err.kind {
+        ErrorKind::Poison => {
+            warn!(error_class = err.class, error = %err.message, "poison message acknowledged");
+            false
+        }
+        ErrorKind::Transient if !final_receive => {
+            let delay = retry_delay(delivery.receive_count, err.retry_after);
+            warn!(error_class = err.class, error = %err.message, delay_s = delay.as_secs(), "transient failure, will retry");
+            if let (Some((job_id, _)), Some(attempt)) = (progress.job.as_ref(), progress.lease_attempt) {
+                let detail = json!({ "receive_count": delivery.receive_count, "delay_s": delay.as_secs() });
+                if let Err(e) = release(ctx, stage, *job_id, attempt, &err, detail).await {
+                    warn!(error = %e, "could not release the lease; it will expire");
+                }
+            }
+            if let Err(e) = delay_redelivery(ctx, stage, delivery, delay).await {
+                warn!(error = %e, "could not set the back-off; the queue's visibility timeout applies");
+            }
+            true
+        }
+        _ => {
+            let err = if err.kind == ErrorKind::Transient {
+                StageError::permanent(err.class, format!("gave up after {} receives: {}", delivery.receive_count, err.message))
+            } else {
+                err
+            };
+            tracing::error!(error_class = err.class, error = %err.message, "permanent failure, job failed and message dead-lettered");
+            let (job_id, correlation_id) = match &progress.job {
+                Some((id, c)) => (Some(*id), c.clone()),
+                None => (None, delivery.correlation_id.clone().unwrap_or_else(|| delivery.message_id.clone())),
+            };
+            if let Some(job_id) = job_id {
+                if let Err(e) = fail_job(ctx, stage, job_id, progress.lease_attempt, &err).await {
+                    warn!(error = %e, "could not mark the job failed");
+                    return true;
+                }
+            }
+            let dl = DeadLetter { stage, job_id, correlation_id: &correlation_id, error: &err, attempts: delivery.receive_count };
+            match send_to_dlq(ctx, delivery, &dl).await {
+                Ok(()) => false,
+                Err(e) => {
+                    // Left for redelivery: the queue's own redrive policy is the safety net.
+                    warn!(error = %e, "could not dead-letter the message");
+                    true
+                }
+            }
+        }
+    }
+}
+
+async fn release(ctx: &Context, stage: Stage, job_id: Uuid, attempt: i32, err: &StageError, detail: serde_json::Value) -> StageResult<()> {
+    let db = ctx.db.get().await.map_err(|e| StageError::from_pool("releasing lease", &e))?;
+    let lease = Lease::fenced(job_id, stage, attempt);
+    lease.release_for_retry(&**db, err, detail).await?;
+    Ok(())
+}
+
+async fn fail_job(ctx: &Context, stage: Stage, job_id: Uuid, fence: Option<i32>, err: &StageError) -> StageResult<()> {
+    let db = ctx.db.get().await.map_err(|e| StageError::from_pool("failing job", &e))?;
+    if !jobs::fail(&**db, job_id, stage, fence, err).await? {
+        info!("job was already settled; failure not recorded over it");
+    }
+    Ok(())
+}
+
+async fn process(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+    if stage == Stage::Parse {
+        match ParseInput::decode(&delivery.body)? {
+            ParseInput::S3(notification) => {
+                if notification.event.as_deref() == Some("s3:TestEvent") {
+                    return Err(StageError::poison("s3_test_event", "S3 test event"));
+                }
+                if notification.records.is_empty() {
+                    return Err(StageError::poison("empty_notification", "S3 notification without records"));
+                }
+                let mut outcome = Outcome::AlreadyDone;
+                for record in &notification.records {
+                    let admitted = intake::admit(ctx, record).await?;
+                    let job = admitted.job;
+                    note_job(progress, &job);
+                    if let Some(rejection) = admitted.rejection {
+                        return Err(rejection);
+                    }
+                    outcome = run_job(ctx, stage, job, progress).await?;
+                }
+                return Ok(outcome);
+            }
+            ParseInput::Stage(msg) => return run_message(ctx, stage, msg, progress).await,
+        }
+    }
+    let msg = StageMessage::decode(&delivery.body)?;
+    run_message(ctx, stage, msg, progress).await
+}
+
+fn note_job(progress: &Mutex<Progress>, job: &Job) {
+    tracing::Span::current().record("job_id", tracing::field::display(job.id));
+    tracing::Span::current().record("correlation_id", job.correlation_id.as_str());
+    progress.lock().unwrap().job = Some((job.id, job.correlation_id.clone()));
+}
+
+async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+    if msg.stage != stage {
+        return Err(StageError::poison("wrong_stage", format!("a {} message on the {stage} queue", msg.stage)));
+    }
+    let job = {
+        let db = ctx.db.get().await.map_err(|e| StageError::from_pool("loading job", &e))?;
+        jobs::load(&**db, msg.job_id).await?
+    }
+    .ok_or_else(|| StageError::poison("unknown_job", format!("no job {}", msg.job_id)))?;
+    if job.document_id != msg.document_id {
+        return Err(StageError::poison("document_mismatch", format!("job {} is not for document {}", job.id, msg.document_id)));
+    }
+    note_job(progress, &job);
+    run_job(ctx, stage, job, progress).await
+}
+
+/// Decides from the job's state what this delivery should do, then does it.
+async fn run_job(ctx: &Context, stage: Stage, job: Job, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+    let started = Instant::now();
+    let running = stage.running_state();
+    let done = stage.done_state();
+    if job.state == JobState::Failed {
+        return Err(StageError::poison("job_failed", format!("job {} has already failed", job.id)));
+    }
+    if job.state == done {
+        resend_next(ctx, stage, &job).await?;
+        return Ok(Outcome::Resent);
+    }
+    let (Some(pos), Some(done_pos)) = (job.state.progress(), done.progress()) else {
+        unreachable!("only `failed` has no position and it was handled above");
+    };
+    if pos > done_pos {
+        return Ok(Outcome::AlreadyDone);
+    }
+    if Some(job.state) == running && job.lease_live {
+        return Ok(Outcome::InProgressElsewhere);
+    }
+    if job.state != stage.ready_state() && Some(job.state) != running {
+        return Err(StageError::poison(
+            "stale_stage",
+            format!("job {} is {}, not ready for {stage}", job.id, job.state),
+        ));
+    }
+
+    let lease = {
+        let db = ctx.db.get().await.map_err(|e| StageError::from_pool("claiming job", &e))?;
+        jobs::claim(&**db, &job, stage, &ctx.config.worker_id, ctx.config.lease).await?
+    };
+    let Some(lease) = lease else {
+        return Ok(Outcome::InProgressElsewhere);
+    };
+    progress.lock().unwrap().lease_attempt = Some(lease.attempt);
+    info!(attempt = lease.attempt, "claimed");
+
+    if let Some(injected) = ctx.faults.take(stage) {
+        return Err(injected);
+    }
+    stages::run(ctx, stage, &lease).await?;
+
+    let send_started = Instant::now();
+    if let Some(next) = stage.next() {
+        send_stage_message(ctx, &next_message(&lease, next)).await?;
+    }
+    let overhead = lease.framework_time() + send_started.elapsed();
+    ctx.metrics.record_overhead(stage, overhead);
+    info!(
+        duration_ms = started.elapsed().as_millis() as u64,
+        framework_overhead_us = overhead.as_micros() as u64,
+        "stage completed"
+    );
+    Ok(Outcome::Completed)
+}
+
+fn next_message(lease: &Lease, next: Stage) -> StageMessage {
+    StageMessage {
+        v: MESSAGE_VERSION,
+        job_id: lease.job_id,
+        document_id: lease.document_id,
+        stage: next,
+        attempt: lease.attempt,
+        correlation_id: lease.correlation_id.clone(),
+    }
+}
+
+/// The stage committed but its next message may never have been sent (a crash in between):
+/// send it again. The next stage's claim makes a duplicate harmless.
+async fn resend_next(ctx: &Context, stage: Stage, job: &Job) -> StageResult<()> {
+    let Some(next) = stage.next() else { return Ok(()) };
+    let lease = Lease::for_job(job, stage, job.attempt);
+    send_stage_message(ctx, &next_message(&lease, next)).await?;
+    let db = ctx.db.get().await.map_err(|e| StageError::from_pool("recording resend", &e))?;
+    jobs::record_event(&**db, job.id, "next_stage_resent", stage, job.attempt, None, json!({ "next": next.as_str() })).await?;
+    info!(next = next.as_str(), "stage already complete; next message re-sent");
+    Ok(())
+}
