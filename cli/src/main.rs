@@ -61,7 +61,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    doc_ingest::logging::init();
+    doc_ingest::logging::init("warn");
     let cli = Cli::parse();
     match cli.command {
         Command::Migrate => {

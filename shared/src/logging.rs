@@ -4,10 +4,11 @@
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+/// `default_level` applies when neither AWS_LAMBDA_LOG_LEVEL nor RUST_LOG is set.
+pub fn init(default_level: &str) {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into())
+        .unwrap_or_else(|_| default_level.into())
         .to_lowercase();
     // The SDKs are chatty at info; their warnings still come through.
     let filter = EnvFilter::try_new(format!("{level},aws_config=warn,aws_smithy_runtime=warn,hyper=warn"))

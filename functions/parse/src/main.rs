@@ -7,7 +7,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    doc_ingest::logging::init();
+    doc_ingest::logging::init("info");
     let ctx = Context::from_env_for(Some(Stage::Parse)).await?;
     let ctx = &ctx;
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

@@ -68,9 +68,6 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
         correlation_id = tracing::field::Empty,
         job_id = tracing::field::Empty,
     );
-    if let Some(c) = &delivery.correlation_id {
-        span.record("correlation_id", c.as_str());
-    }
     async {
         if let (Some(sent), true) = (delivery.sent_at_ms, delivery.receive_count == 1) {
             let lag_ms = chrono::Utc::now().timestamp_millis() - sent;
@@ -107,7 +104,12 @@ async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &P
     let final_receive = delivery.receive_count >= ctx.config.max_receives;
     match err.kind {
         ErrorKind::Poison => {
-            warn!(error_class = err.class, error = %err.message, "poison message acknowledged");
+            warn!(
+                error_class = err.class,
+                error = %err.message,
+                message_correlation_id = delivery.correlation_id.as_deref().unwrap_or("-"),
+                "poison message acknowledged"
+            );
             false
         }
         ErrorKind::Transient if !final_receive => {

@@ -74,7 +74,7 @@ async fn apply(ctx: &Context, lease: &Lease, expected: usize) -> StageResult<()>
     let mut client = db(ctx, "applying vectors").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("applying vectors"))?;
     tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('doc-ingest:embed:' || $1::text, 0))",
+        "SELECT pg_advisory_xact_lock(hashtextextended('doc-ingest:embed:' || $1::uuid::text, 0))",
         &[&lease.document_id],
     )
     .await
