@@ -109,28 +109,45 @@ impl Config {
             pair.url = env_opt(&queue_env(stage, false));
             pair.dlq_url = env_opt(&queue_env(stage, true));
         }
+        let d = Config::with_defaults(database_url, queues);
         let config = Config {
-            database_url,
-            db_pool_size: env_parse("DOC_INGEST_DB_POOL_SIZE", 4)?,
+            db_pool_size: env_parse("DOC_INGEST_DB_POOL_SIZE", d.db_pool_size)?,
             aws_endpoint: env_opt("AWS_ENDPOINT_URL"),
             bucket: env_opt("DOC_INGEST_BUCKET"),
-            queues,
-            lease: Duration::from_secs(env_parse("DOC_INGEST_LEASE_SECONDS", 900)?),
-            max_receives: env_parse("DOC_INGEST_MAX_RECEIVES", 4)?,
-            batch_concurrency: env_parse("DOC_INGEST_BATCH_CONCURRENCY", 4)?,
+            lease: Duration::from_secs(env_parse("DOC_INGEST_LEASE_SECONDS", d.lease.as_secs())?),
+            max_receives: env_parse("DOC_INGEST_MAX_RECEIVES", d.max_receives)?,
+            batch_concurrency: env_parse("DOC_INGEST_BATCH_CONCURRENCY", d.batch_concurrency)?,
             limits: Limits {
-                max_upload_bytes: env_parse("DOC_INGEST_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?,
-                max_pages: env_parse("DOC_INGEST_MAX_PAGES", 2000)?,
+                max_upload_bytes: env_parse("DOC_INGEST_MAX_UPLOAD_BYTES", d.limits.max_upload_bytes)?,
+                max_pages: env_parse("DOC_INGEST_MAX_PAGES", d.limits.max_pages)?,
             },
             chunking: ChunkingConfig {
-                max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", 512)?,
-                overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", 64)?,
+                max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", d.chunking.max_tokens)?,
+                overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", d.chunking.overlap_tokens)?,
             },
-            embed_batch_size: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", 256)?,
-            worker_id: default_worker_id(),
+            embed_batch_size: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", d.embed_batch_size)?,
+            ..d
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// Every setting at its default; what `from_env` starts from, and what tests build on.
+    pub fn with_defaults(database_url: String, queues: Queues) -> Self {
+        Config {
+            database_url,
+            db_pool_size: 4,
+            aws_endpoint: None,
+            bucket: None,
+            queues,
+            lease: Duration::from_secs(900),
+            max_receives: 4,
+            batch_concurrency: 4,
+            limits: Limits { max_upload_bytes: 50 * 1024 * 1024, max_pages: 2000 },
+            chunking: ChunkingConfig { max_tokens: 512, overlap_tokens: 64 },
+            embed_batch_size: 256,
+            worker_id: default_worker_id(),
+        }
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {

@@ -1,1 +1,222 @@
+//! Test harness: every test gets its own database (cloned from a migrated template) and its own
+//! bucket and queues on the local stack. Start the stack with `scripts/stack.sh up` and source
+//! `.stack/env`, or use `scripts/test.sh`, which does both.
 
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use doc_ingest::config::{Config, Queues};
+use doc_ingest::provision::{provision, StackSpec};
+use doc_ingest::runner::{Runner, RunnerOptions, RunningRunner};
+use doc_ingest::{Context, Stage};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh (or `scripts/stack.sh up` and source .stack/env)")
+    })
+}
+
+fn database_url(admin_url: &str, db: &str) -> String {
+    let (base, _) = admin_url.rsplit_once('/').expect("admin URL ends in /DATABASE");
+    format!("{base}/{db}")
+}
+
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to the test server");
+    tokio::spawn(conn);
+    client
+}
+
+/// The migrated template, built once per migration set (across test processes, under a lock).
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin_url = env("DOC_INGEST_ADMIN_DATABASE_URL");
+            let name = format!("doc_ingest_tmpl_{}", doc_ingest::db::migrations_fingerprint());
+            let admin = connect(&admin_url).await;
+            admin.execute("SELECT pg_advisory_lock(7262001)", &[]).await.unwrap();
+            let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
+            if !exists {
+                // Built under another name and renamed, so a half-built template is never used.
+                let building = format!("{name}_building");
+                admin.execute(&format!("DROP DATABASE IF EXISTS {building}"), &[]).await.unwrap();
+                admin.execute(&format!("CREATE DATABASE {building}"), &[]).await.unwrap();
+                doc_ingest::db::migrate(&database_url(&admin_url, &building)).await.expect("migrate template");
+                admin.execute(&format!("ALTER DATABASE {building} RENAME TO {name}"), &[]).await.unwrap();
+            }
+            admin.execute("SELECT pg_advisory_unlock(7262001)", &[]).await.unwrap();
+            name
+        })
+        .await
+}
+
+pub struct TestEnv {
+    pub ctx: Arc<Context>,
+    pub bucket: String,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let admin_url = env("DOC_INGEST_ADMIN_DATABASE_URL");
+        let endpoint = env("AWS_ENDPOINT_URL");
+        let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let db_name = format!("test_{tag}");
+        let template = template().await;
+        connect(&admin_url)
+            .await
+            .execute(&format!("CREATE DATABASE {db_name} TEMPLATE {template}"), &[])
+            .await
+            .expect("clone the template database");
+
+        let (s3, sqs) = doc_ingest::aws::clients(Some(&endpoint)).await;
+        let bucket = format!("t-{tag}");
+        let spec = StackSpec { bucket: bucket.clone(), queue_prefix: format!("t-{tag}"), visibility_timeout_seconds: 30 };
+        let queues: Queues = provision(&s3, &sqs, &spec).await.expect("provision test resources");
+
+        let mut config = Config::with_defaults(database_url(&admin_url, &db_name), queues);
+        config.bucket = Some(bucket.clone());
+        config.aws_endpoint = Some(endpoint);
+        config.lease = Duration::from_secs(20);
+        adjust(&mut config);
+        let db = doc_ingest::db::pool(&config.database_url, config.db_pool_size + 4).unwrap();
+        TestEnv { ctx: Arc::new(Context::new(config, db, s3, sqs)), bucket }
+    }
+
+    pub fn start(&self, opts: RunnerOptions) -> RunningRunner {
+        Runner::new(self.ctx.clone(), opts).start()
+    }
+
+    pub async fn db(&self) -> deadpool_postgres::Object {
+        self.ctx.db.get().await.expect("database connection")
+    }
+
+    pub async fn upload(&self, key: &str, bytes: Vec<u8>) {
+        self.ctx
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .expect("upload");
+    }
+
+    /// Waits for the document at `key` to be done or failed; returns its id and status.
+    pub async fn wait_terminal(&self, key: &str, timeout: Duration) -> (Uuid, String) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let row = self
+                .db()
+                .await
+                .query_opt("SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2", &[&self.bucket, &key])
+                .await
+                .unwrap();
+            if let Some(r) = row {
+                let status: String = r.get(1);
+                if status == "done" || status == "failed" {
+                    return (r.get(0), status);
+                }
+            }
+            assert!(Instant::now() < deadline, "{key} did not finish within {timeout:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn queue(&self, stage: Stage) -> String {
+        self.ctx.config.queues.url(stage).unwrap().to_owned()
+    }
+
+    pub fn dlq(&self, stage: Stage) -> String {
+        self.ctx.config.queues.dlq_url(stage).unwrap().to_owned()
+    }
+
+    /// (visible, in flight) messages.
+    pub async fn depth(&self, url: &str) -> (i64, i64) {
+        let out = self
+            .ctx
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap();
+        let get = |k: QueueAttributeName| -> i64 {
+            out.attributes().and_then(|a| a.get(&k)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        };
+        (get(QueueAttributeName::ApproximateNumberOfMessages), get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+    }
+
+    /// Every stage queue and DLQ holds nothing, visible or in flight.
+    pub async fn assert_all_queues_empty(&self) {
+        for stage in Stage::ALL {
+            assert_eq!(self.depth(&self.queue(stage)).await, (0, 0), "{stage} queue not empty");
+            assert_eq!(self.depth(&self.dlq(stage)).await, (0, 0), "{stage} DLQ not empty");
+        }
+    }
+
+    /// Receives (and leaves in flight) up to 10 messages, with all attributes.
+    pub async fn receive(&self, url: &str) -> Vec<Message> {
+        self.ctx
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+    }
+
+    pub async fn send(&self, url: &str, body: &str) {
+        self.ctx.sqs.send_message().queue_url(url).message_body(body).send().await.unwrap();
+    }
+
+    /// The (from, to) of every transition event of a document, in order.
+    pub async fn transitions(&self, document_id: Uuid) -> Vec<(Option<String>, String)> {
+        self.db()
+            .await
+            .query(
+                "SELECT from_state::text, to_state::text FROM job_events
+                 WHERE document_id = $1 AND kind = 'transition' ORDER BY id",
+                &[&document_id],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    }
+}
+
+pub fn sample(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn message_attr(m: &Message, name: &str) -> Option<String> {
+    m.message_attributes()?.get(name)?.string_value().map(str::to_owned)
+}
+
+/// The happy path, as the audit log must record it.
+pub fn happy_transitions() -> Vec<(Option<String>, String)> {
+    let states = ["upload_validated", "parsing", "parsed", "chunking", "chunked", "embedding", "embedded", "done"];
+    let mut out = vec![(None, states[0].to_owned())];
+    for w in states.windows(2) {
+        out.push((Some(w[0].to_owned()), w[1].to_owned()));
+    }
+    out
+}

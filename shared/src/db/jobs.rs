@@ -97,10 +97,10 @@ impl Lease {
         let n = tx
             .execute(
                 "UPDATE upload_jobs
-                 SET state = $3::text::job_state, lease_owner = NULL, lease_expires_at = NULL,
+                 SET state = $3::text::job_state, stage = $5, lease_owner = NULL, lease_expires_at = NULL,
                      last_error_class = NULL, last_error = NULL
                  WHERE id = $1 AND attempt = $2 AND state = $4::text::job_state",
-                &[&self.job_id, &self.attempt, &self.stage.done_state().as_str(), &from.as_str()],
+                &[&self.job_id, &self.attempt, &self.stage.done_state().as_str(), &from.as_str(), &self.stage.as_str()],
             )
             .await
             .map_err(|e| StageError::from_db("completing stage", &e))?;
