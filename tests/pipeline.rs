@@ -14,8 +14,10 @@ use uuid::Uuid;
 
 const DONE_WITHIN: Duration = Duration::from_secs(60);
 
-/// Chunks and vectors of a document: (ordinal, sha256, token count, dims, model).
-async fn chunk_rows(env: &TestEnv, doc: Uuid) -> Vec<(i32, String, i32, Option<i32>, Option<String>)> {
+/// A stored chunk: (ordinal, sha256, token count, vector dimensions, embedding model).
+type ChunkRow = (i32, String, i32, Option<i32>, Option<String>);
+
+async fn chunk_rows(env: &TestEnv, doc: Uuid) -> Vec<ChunkRow> {
     env.db()
         .await
         .query(
@@ -133,8 +135,7 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
         assert!(n >= 2 * files.len(), "{stage}: every message was delivered twice ({n} deliveries)");
     }
     for (base, doc) in base_docs.iter().zip(&docs) {
-        let strip = |rows: Vec<(i32, String, i32, Option<i32>, Option<String>)>| rows;
-        assert_eq!(strip(chunk_rows(&env, *doc).await), strip(chunk_rows(&baseline, *base).await), "same chunks and vectors");
+        assert_eq!(chunk_rows(&env, *doc).await, chunk_rows(&baseline, *base).await, "same chunks and vectors");
         assert_eq!(env.transitions(*doc).await, happy_transitions(), "no transition happened twice");
         let db = env.db().await;
         let kinds: Vec<String> = db

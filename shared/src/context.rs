@@ -27,7 +27,7 @@ impl Context {
             db,
             s3,
             sqs,
-            embedder: Arc::new(LexicalEmbedder::default()),
+            embedder: Arc::new(LexicalEmbedder),
             faults: Faults::default(),
             metrics: FrameworkMetrics::default(),
             chunker: OnceLock::new(),
