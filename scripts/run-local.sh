@@ -7,6 +7,6 @@ cd "$ROOT"
 scripts/stack.sh up
 # shellcheck disable=SC1091
 . .stack/env
-cargo build --quiet -p ingestctl
+cargo build --quiet --workspace --all-targets
 if [ $# -eq 0 ]; then set -- samples/*.pdf samples/*.md; fi
 target/debug/ingestctl ingest "$@"

@@ -117,7 +117,9 @@ ENV
 
 provision() {
   log "building ingestctl"
-  (cd "$ROOT" && cargo build --quiet -p ingestctl)
+  # The whole workspace with its tests: the same feature set `cargo test --workspace` uses, so
+  # dependencies are compiled once, not once per feature set.
+  (cd "$ROOT" && cargo build --quiet --workspace --all-targets)
   # shellcheck disable=SC1091
   . "$STACK/env"
   "$ROOT/target/debug/ingestctl" migrate >&2

@@ -146,8 +146,17 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
             .map(|r| r.get(0))
             .collect();
         for k in &kinds {
-            assert!(["document_completed", "next_stage_resent", "transition"].contains(&k.as_str()), "unexpected event {k}");
+            assert!(
+                ["document_completed", "next_stage_resent", "transition", "vectors_applied"].contains(&k.as_str()),
+                "unexpected event {k}"
+            );
         }
+        let applied: i64 = db
+            .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[doc])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(applied, 1, "vectors applied once");
         let completed: i64 = db
             .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[doc])
             .await
@@ -247,14 +256,18 @@ async fn only_one_of_two_simultaneous_claims_wins_and_a_stale_attempt_cannot_com
             jobs::claim(&**db, &job, Stage::Chunk, "t", Duration::from_secs(lease_secs)).await.unwrap().map(|l| l.attempt)
         })
     };
-    let (a, b) = tokio::join!(claim(0), claim(0));
+    let (a, b) = tokio::join!(claim(60), claim(60));
     let won: Vec<i32> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
     assert_eq!(won.len(), 1, "exactly one claim succeeds");
 
-    // The winner's lease was 0 s: a new claim takes over with the next attempt, and the old
-    // attempt can no longer complete.
+    // While the lease is live nobody else can claim; once it has expired (the holder died), a
+    // new claim takes over with the next attempt, and the old attempt can no longer complete.
     let job = jobs::load(&**env.db().await, job_id).await.unwrap().unwrap();
     let mut db = env.db().await;
+    assert!(jobs::claim(&**db, &job, Stage::Chunk, "t2", Duration::from_secs(60)).await.unwrap().is_none());
+    db.execute("UPDATE upload_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1", &[&job_id])
+        .await
+        .unwrap();
     let newer = jobs::claim(&**db, &job, Stage::Chunk, "t2", Duration::from_secs(60)).await.unwrap().unwrap();
     assert_eq!(newer.attempt, won[0] + 1);
     let stale = jobs::Lease::fenced(job_id, Stage::Chunk, won[0]);

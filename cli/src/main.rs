@@ -1,6 +1,7 @@
 //! `ingestctl`: operate doc-ingest and run it locally.
 
 mod bench;
+mod chunk_bench;
 mod ingest;
 mod report;
 mod stack;
@@ -50,6 +51,15 @@ enum Command {
     },
     /// Show a document's (or job's) stage timeline, or the latest documents.
     Status { id: Option<uuid::Uuid> },
+    /// Chunking throughput (MB/s) on generated policy markdown, against the naive splitter.
+    BenchChunk {
+        /// Sizes to chunk, in MB.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 10.0])]
+        mb: Vec<f64>,
+        /// Size for the naive comparison (it grows faster than linearly).
+        #[arg(long, default_value_t = 1.0)]
+        naive_mb: f64,
+    },
     /// End-to-end time per document and the framework's own overhead per message.
     Bench {
         #[arg(required = true)]
@@ -98,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Status { id } => {
             let ctx = Context::from_env_for(None).await?;
             report::status(&ctx, id).await
+        }
+        Command::BenchChunk { mb, naive_mb } => {
+            chunk_bench::run(&mb, naive_mb);
+            Ok(())
         }
         Command::Bench { paths, rounds } => {
             let ctx = Arc::new(Context::from_env_for(None).await?);

@@ -4,8 +4,9 @@ use crate::config::ChunkingConfig;
 use crate::intake::ID_NAMESPACE;
 use crate::parsing::parse_page_marker;
 use sha2::{Digest, Sha256};
-use text_splitter::{ChunkConfig, MarkdownSplitter};
-use tiktoken_rs::CoreBPE;
+use bpe_openai::Tokenizer;
+use std::ops::Range;
+use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter};
 use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,8 +22,28 @@ pub struct Chunk {
 }
 
 pub struct Chunker {
-    splitter: MarkdownSplitter<&'static CoreBPE>,
-    bpe: &'static CoreBPE,
+    splitter: MarkdownSplitter<CappedTokens>,
+    tokens: &'static Tokenizer,
+    block_bytes: usize,
+}
+
+/// The splitter only asks "does this fit?", so counting stops one token past the capacity:
+/// the cost of a call is bounded by the chunk size, not by the candidate's length. Counts are
+/// cl100k (the tokenizer of OpenAI's embedding models), exact up to the cap.
+struct CappedTokens {
+    tokens: &'static Tokenizer,
+    cap: usize,
+}
+
+impl ChunkSizer for CappedTokens {
+    fn size(&self, chunk: &str) -> usize {
+        // cl100k tokens are at least one byte long.
+        if chunk.len() <= self.cap {
+            return self.tokens.count(chunk);
+        }
+        let normalized = self.tokens.normalize(chunk);
+        self.tokens.count_till_limit(&normalized, self.cap + 1).unwrap_or(self.cap + 1)
+    }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -42,21 +63,24 @@ struct Heading {
 
 impl Chunker {
     pub fn new(cfg: &ChunkingConfig) -> Self {
-        let bpe = tiktoken_rs::cl100k_base_singleton();
+        let tokens = bpe_openai::cl100k_base();
         let config = ChunkConfig::new(cfg.max_tokens)
-            .with_sizer(bpe)
+            .with_sizer(CappedTokens { tokens, cap: cfg.max_tokens })
             .with_overlap(cfg.overlap_tokens)
             .expect("overlap below size is checked by Config::validate");
-        Chunker { splitter: MarkdownSplitter::new(config), bpe }
+        // ≈ 32 chunks' worth of text per splitter call (cl100k averages ≈ 4 bytes a token).
+        let block_bytes = (cfg.max_tokens * 4 * 32).max(16 * 1024);
+        Chunker { splitter: MarkdownSplitter::new(config), tokens, block_bytes }
     }
 
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.bpe.encode_ordinary(text).len()
+        self.tokens.count(text)
     }
 
     pub fn chunk(&self, document_id: Uuid, markdown: &str) -> Vec<Chunk> {
         let (text, pages) = strip_page_markers(markdown);
         let headings = find_headings(&text);
+        let blocks = blocks(&text, &headings, self.block_bytes);
         let page_at = |pos: usize| -> Option<i32> {
             if pages.is_empty() {
                 return None;
@@ -68,7 +92,12 @@ impl Chunker {
         let mut chunks = Vec::new();
         let mut stack: Vec<(usize, String)> = Vec::new();
         let mut next_heading = 0;
-        for (offset, piece) in self.splitter.chunk_indices(&text) {
+        // The splitter's cost grows faster than linearly with its input; feeding it blocks of
+        // whole sections keeps a 600-page policy linear.
+        let pieces = blocks
+            .into_iter()
+            .flat_map(|b| self.splitter.chunk_indices(&text[b.clone()]).map(move |(off, p)| (b.start + off, p)));
+        for (offset, piece) in pieces {
             // Chunk starts only move forward, so the heading stack can be advanced incrementally.
             while next_heading < headings.len() && headings[next_heading].offset <= offset {
                 let h = &headings[next_heading];
@@ -97,6 +126,53 @@ impl Chunker {
         }
         chunks
     }
+}
+
+/// Consecutive ranges of about `budget` bytes that end at a heading where possible, else at a
+/// blank line, else at a line end.
+fn blocks(text: &str, headings: &[Heading], budget: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut h = 0;
+    while text.len() - start > budget {
+        let limit = start + budget;
+        let mut cut = None;
+        while h < headings.len() && headings[h].offset <= limit {
+            if headings[h].offset > start {
+                cut = Some(headings[h].offset);
+            }
+            h += 1;
+        }
+        let window = &text[start..floor_char_boundary(text, limit)];
+        let cut = cut
+            .filter(|c| c - start >= budget / 4)
+            .or_else(|| window.rfind("\n\n").map(|i| start + i + 2).filter(|c| *c > start))
+            .or_else(|| window.rfind('\n').map(|i| start + i + 1).filter(|c| *c > start))
+            .unwrap_or_else(|| floor_char_boundary(text, limit));
+        // Always make progress, even with a budget smaller than one character.
+        let cut = if cut > start { cut } else { ceil_char_boundary(text, start + 1) };
+        out.push(start..cut);
+        start = cut;
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(text.len())
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Removes the parse stage's page markers; returns the text and where each page starts in it.
@@ -174,6 +250,41 @@ mod tests {
             assert!(c.token_count <= 12, "{c:?}");
         }
         assert_eq!(chunker(12, 0).chunk(doc, md), chunks, "chunking is deterministic");
+    }
+
+    #[test]
+    fn blocks_cover_the_text_and_prefer_headings() {
+        let mut text = String::new();
+        for s in 0..50 {
+            text.push_str(&format!("## Section {s}\n\n"));
+            text.push_str(&"Cover applies to the home and its contents. ".repeat(20));
+            text.push_str("\n\n");
+        }
+        text.push_str(&"é".repeat(5000));
+        let headings = find_headings(&text);
+        let bs = blocks(&text, &headings, 4096);
+        assert!(bs.len() > 5);
+        assert_eq!(bs.first().unwrap().start, 0);
+        assert_eq!(bs.last().unwrap().end, text.len());
+        for w in bs.windows(2) {
+            assert_eq!(w[0].end, w[1].start, "blocks are contiguous");
+        }
+        let at_heading = bs.iter().skip(1).filter(|b| text[(*b).clone()].starts_with("## ")).count();
+        assert!(at_heading >= bs.len() / 2, "most blocks start at a heading");
+        assert!(bs.iter().all(|b| b.len() <= 4096));
+    }
+
+    #[test]
+    fn token_counts_match_tiktoken_and_stay_within_the_cap() {
+        let c = chunker(64, 8);
+        let text = "Accidental damage cover pays for sudden, unexpected and visible damage. ".repeat(40);
+        let chunks = c.chunk(Uuid::nil(), &text);
+        let reference = tiktoken_rs::cl100k_base_singleton();
+        for ch in &chunks {
+            assert_eq!(ch.token_count as usize, reference.encode_ordinary(&ch.content).len());
+            assert!(ch.token_count <= 64);
+        }
+        assert!(chunks.len() > 5);
     }
 
     #[test]

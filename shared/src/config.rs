@@ -1,5 +1,7 @@
 //! Configuration from the environment (Lambda function settings, or `.stack/env` locally).
 
+use crate::embedding::batching::BatchLimits;
+use crate::embedding::openai::OpenAiConfig;
 use crate::stage::Stage;
 use anyhow::{bail, Context as _};
 use std::time::Duration;
@@ -81,7 +83,10 @@ pub struct Config {
     pub batch_concurrency: usize,
     pub limits: Limits,
     pub chunking: ChunkingConfig,
-    pub embed_batch_size: usize,
+    /// Request planning for the embedding API.
+    pub batch_limits: BatchLimits,
+    /// The OpenAI-compatible embeddings API; `None` runs the offline lexical embedder.
+    pub embedding_api: Option<OpenAiConfig>,
     /// Who holds leases: the Lambda log stream, or host and pid locally.
     pub worker_id: String,
 }
@@ -125,7 +130,12 @@ impl Config {
                 max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", d.chunking.max_tokens)?,
                 overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", d.chunking.overlap_tokens)?,
             },
-            embed_batch_size: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", d.embed_batch_size)?,
+            batch_limits: BatchLimits {
+                max_inputs: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", d.batch_limits.max_inputs)?,
+                max_tokens: env_parse("DOC_INGEST_EMBED_MAX_BATCH_TOKENS", d.batch_limits.max_tokens)?,
+                max_input_tokens: env_parse("DOC_INGEST_EMBED_MAX_INPUT_TOKENS", d.batch_limits.max_input_tokens)?,
+            },
+            embedding_api: embedding_api_from_env()?,
             ..d
         };
         config.validate()?;
@@ -145,7 +155,8 @@ impl Config {
             batch_concurrency: 4,
             limits: Limits { max_upload_bytes: 50 * 1024 * 1024, max_pages: 2000 },
             chunking: ChunkingConfig { max_tokens: 512, overlap_tokens: 64 },
-            embed_batch_size: 256,
+            batch_limits: BatchLimits::default(),
+            embedding_api: None,
             worker_id: default_worker_id(),
         }
     }
@@ -157,8 +168,11 @@ impl Config {
         if self.chunking.overlap_tokens >= self.chunking.max_tokens {
             bail!("chunk overlap ({}) must be below the chunk size ({})", self.chunking.overlap_tokens, self.chunking.max_tokens);
         }
-        if !(1..=2048).contains(&self.embed_batch_size) {
-            bail!("DOC_INGEST_EMBED_BATCH_SIZE must be 1..=2048");
+        if !(1..=2048).contains(&self.batch_limits.max_inputs) {
+            bail!("DOC_INGEST_EMBED_BATCH_SIZE must be 1..=2048 (OpenAI's per-request input cap)");
+        }
+        if self.batch_limits.max_tokens < self.batch_limits.max_input_tokens {
+            bail!("DOC_INGEST_EMBED_MAX_BATCH_TOKENS must be at least DOC_INGEST_EMBED_MAX_INPUT_TOKENS");
         }
         if self.batch_concurrency == 0 || self.db_pool_size == 0 {
             bail!("DOC_INGEST_BATCH_CONCURRENCY and DOC_INGEST_DB_POOL_SIZE must be at least 1");
@@ -176,6 +190,20 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The API is used when a key is configured; without one the offline embedder runs.
+fn embedding_api_from_env() -> anyhow::Result<Option<OpenAiConfig>> {
+    let Some(api_key) = env_opt("DOC_INGEST_EMBEDDING_API_KEY").or_else(|| env_opt("OPENAI_API_KEY")) else {
+        return Ok(None);
+    };
+    Ok(Some(OpenAiConfig {
+        base_url: env_opt("DOC_INGEST_EMBEDDING_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
+        api_key,
+        model: env_opt("DOC_INGEST_EMBEDDING_MODEL").unwrap_or_else(|| "text-embedding-3-small".into()),
+        dimensions: env_parse("DOC_INGEST_EMBEDDING_DIMENSIONS", crate::embedding::DIMENSIONS)?,
+        timeout: Duration::from_secs(env_parse("DOC_INGEST_EMBEDDING_TIMEOUT_SECONDS", 60)?),
+    }))
 }
 
 fn default_worker_id() -> String {

@@ -2,6 +2,7 @@
 
 use crate::chunking::Chunker;
 use crate::config::Config;
+use crate::embedding::openai::OpenAiEmbedder;
 use crate::embedding::{Embedder, LexicalEmbedder};
 use crate::error::StageError;
 use crate::stage::Stage;
@@ -42,7 +43,12 @@ impl Context {
         }
         let db = crate::db::pool(&config.database_url, config.db_pool_size)?;
         let (s3, sqs) = crate::aws::clients(config.aws_endpoint.as_deref()).await;
-        Ok(Context::new(config, db, s3, sqs))
+        let api = config.embedding_api.clone();
+        let mut ctx = Context::new(config, db, s3, sqs);
+        if let Some(api) = api {
+            ctx.embedder = Arc::new(OpenAiEmbedder::new(api)?);
+        }
+        Ok(ctx)
     }
 
     /// The tokenizer tables take a moment to build; only the chunk stage pays for them.

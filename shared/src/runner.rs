@@ -59,7 +59,7 @@ impl RunningRunner {
         self.log.lock().unwrap().clone()
     }
 
-    /// Stops polling after the batches in flight are settled.
+    /// Stops polling once the receives and batches in flight are settled (≤ the long-poll wait).
     pub async fn stop(self) -> Vec<DeliveryRecord> {
         let _ = self.stop.send(true);
         for t in self.tasks {
@@ -84,17 +84,14 @@ impl Runner {
             .iter()
             .map(|&stage| {
                 let this = this.clone();
-                let mut stop_rx = stop_rx.clone();
+                let stop_rx = stop_rx.clone();
                 tokio::spawn(async move {
+                    // A receive is never cancelled: the server would still hand the messages to
+                    // the abandoned request and hide them for a whole visibility timeout.
                     while !*stop_rx.borrow() {
-                        tokio::select! {
-                            res = this.poll_once(stage) => {
-                                if let Err(e) = res {
-                                    warn!(stage = stage.as_str(), error = %e, "poll failed");
-                                    tokio::time::sleep(Duration::from_millis(500)).await;
-                                }
-                            }
-                            _ = stop_rx.changed() => {}
+                        if let Err(e) = this.poll_once(stage).await {
+                            warn!(stage = stage.as_str(), error = %e, "poll failed");
+                            tokio::time::sleep(Duration::from_millis(500)).await;
                         }
                     }
                 })

@@ -64,6 +64,16 @@ impl TestEnv {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::build(adjust, |_| {}).await
+    }
+
+    pub async fn with_context(adjust: impl FnOnce(&mut Context)) -> Self {
+        Self::build(|_| {}, adjust).await
+    }
+
+    pub async fn build(adjust: impl FnOnce(&mut Config), adjust_ctx: impl FnOnce(&mut Context)) -> Self {
+        // Quiet unless RUST_LOG asks: the assertions say what failed.
+        doc_ingest::logging::init("off");
         let admin_url = env("DOC_INGEST_ADMIN_DATABASE_URL");
         let endpoint = env("AWS_ENDPOINT_URL");
         let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
@@ -86,7 +96,9 @@ impl TestEnv {
         config.lease = Duration::from_secs(20);
         adjust(&mut config);
         let db = doc_ingest::db::pool(&config.database_url, config.db_pool_size + 4).unwrap();
-        TestEnv { ctx: Arc::new(Context::new(config, db, s3, sqs)), bucket }
+        let mut ctx = Context::new(config, db, s3, sqs);
+        adjust_ctx(&mut ctx);
+        TestEnv { ctx: Arc::new(ctx), bucket }
     }
 
     pub fn start(&self, opts: RunnerOptions) -> RunningRunner {

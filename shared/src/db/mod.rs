@@ -55,3 +55,9 @@ pub async fn begin(client: &mut deadpool_postgres::Object) -> Result<tokio_postg
     let client: &mut tokio_postgres::Client = client;
     client.transaction().await
 }
+
+/// The `vector` type's OID differs per database; ask the server (for binary COPY).
+pub async fn vector_type(db: &impl tokio_postgres::GenericClient) -> Result<tokio_postgres::types::Type, tokio_postgres::Error> {
+    let stmt = db.prepare("SELECT $1::vector").await?;
+    Ok(stmt.params()[0].clone())
+}

@@ -1,40 +1,77 @@
 use super::{db, db_err};
 use crate::context::Context;
-use crate::db::jobs::{lease_lost, Lease};
-use crate::embedding::validate_vectors;
+use crate::db::jobs::{self, lease_lost, Lease};
+use crate::embedding::{batching, cache, validate_vectors};
 use crate::error::{StageError, StageResult};
 use futures::pin_mut;
 use pgvector::Vector;
+use serde_json::json;
+use std::collections::HashSet;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
+struct ChunkRow {
+    id: Uuid,
+    sha256: String,
+    content: String,
+    tokens: usize,
+}
+
+/// What one embed run did, for the audit trail.
+#[derive(Default)]
+struct Tally {
+    cache_hits: usize,
+    embedded: usize,
+    requests: usize,
+    usage_tokens: u64,
+}
+
 pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
-    let rows = db(ctx, "loading chunks")
+    let rows: Vec<ChunkRow> = db(ctx, "loading chunks")
         .await?
         .query(
-            "SELECT id, content FROM document_chunks WHERE document_id = $1 ORDER BY ordinal",
+            "SELECT id, sha256, content, token_count FROM document_chunks WHERE document_id = $1 ORDER BY ordinal",
             &[&lease.document_id],
         )
         .await
-        .map_err(db_err("loading chunks"))?;
+        .map_err(db_err("loading chunks"))?
+        .into_iter()
+        .map(|r| ChunkRow { id: r.get(0), sha256: r.get(1), content: r.get(2), tokens: r.get::<_, i32>(3) as usize })
+        .collect();
     if rows.is_empty() {
         return Err(StageError::permanent("no_chunks", "the document has no chunks to embed"));
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.get(0)).collect();
-    let texts: Vec<String> = rows.into_iter().map(|r| r.get(1)).collect();
+    let model = ctx.embedder.model().to_owned();
+    let mut known = cache::lookup(ctx, &model, rows.iter().map(|r| r.sha256.clone()).collect()).await?;
+    let mut tally = Tally { cache_hits: rows.iter().filter(|r| known.contains_key(&r.sha256)).count(), ..Default::default() };
 
-    let mut vectors = Vec::with_capacity(texts.len());
-    for batch in texts.chunks(ctx.config.embed_batch_size) {
-        let out = ctx.embedder.embed(batch).await?;
-        validate_vectors(batch.len(), &out)?;
-        vectors.extend(out.into_iter().map(Vector::from));
+    // Each distinct text not in the cache is embedded once, in planned batches; every batch is
+    // cached as soon as it returns, so a retry after a 429 pays only for what is left.
+    let mut seen = HashSet::new();
+    let missing: Vec<&ChunkRow> = rows
+        .iter()
+        .filter(|r| !known.contains_key(&r.sha256) && seen.insert(r.sha256.as_str()))
+        .collect();
+    let tokens: Vec<usize> = missing.iter().map(|r| r.tokens).collect();
+    for range in batching::plan(&tokens, &ctx.config.batch_limits)? {
+        let batch = &missing[range];
+        let texts: Vec<String> = batch.iter().map(|r| r.content.clone()).collect();
+        let out = ctx.embedder.embed(&texts).await?;
+        validate_vectors(texts.len(), &out.vectors)?;
+        let shas: Vec<String> = batch.iter().map(|r| r.sha256.clone()).collect();
+        let vectors: Vec<Vector> = out.vectors.into_iter().map(Vector::from).collect();
+        cache::store(ctx, &model, lease.document_id, &shas, &vectors, out.usage_tokens).await?;
+        tally.requests += 1;
+        tally.embedded += texts.len();
+        tally.usage_tokens += out.usage_tokens;
+        known.extend(shas.into_iter().zip(vectors));
     }
 
-    let model = ctx.embedder.model().to_owned();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let vectors: Vec<Vector> = rows.iter().map(|r| known[&r.sha256].clone()).collect();
     buffer(ctx, lease, &ids, &vectors, &model).await?;
-    let applied = apply(ctx, lease, ids.len()).await;
+    let applied = apply(ctx, lease, ids.len(), &tally).await;
     if applied.is_err() {
         // This attempt's buffered rows will never be applied; don't leave them behind.
         if let Ok(client) = db(ctx, "cleaning buffer").await {
@@ -53,7 +90,7 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 async fn buffer(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], model: &str) -> StageResult<()> {
     let mut client = db(ctx, "buffering vectors").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("buffering vectors"))?;
-    let vector_type = vector_type(&tx).await?;
+    let vector_type = crate::db::vector_type(&tx).await.map_err(db_err("looking up the vector type"))?;
     let sink = tx
         .copy_in("COPY embedding_buffer (document_id, chunk_id, job_attempt, embedding, model) FROM STDIN (FORMAT binary)")
         .await
@@ -70,7 +107,7 @@ async fn buffer(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], 
 
 /// Applies the buffered vectors to the chunks in one transaction under the document's advisory
 /// lock, so two embed runs on one document serialise and exactly one consistent set remains.
-async fn apply(ctx: &Context, lease: &Lease, expected: usize) -> StageResult<()> {
+async fn apply(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally) -> StageResult<()> {
     let mut client = db(ctx, "applying vectors").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("applying vectors"))?;
     tx.execute(
@@ -108,11 +145,15 @@ async fn apply(ctx: &Context, lease: &Lease, expected: usize) -> StageResult<()>
     tx.execute("DELETE FROM embedding_buffer WHERE document_id = $1", &[&lease.document_id])
         .await
         .map_err(db_err("clearing buffer"))?;
-    lease.complete(tx).await
-}
-
-/// The `vector` type's OID differs per database; ask the server.
-async fn vector_type(db: &impl GenericClient) -> StageResult<Type> {
-    let stmt = db.prepare("SELECT $1::vector").await.map_err(db_err("looking up the vector type"))?;
-    Ok(stmt.params()[0].clone())
+    lease.transition(&tx).await?;
+    let detail = json!({
+        "chunks": expected,
+        "cache_hits": tally.cache_hits,
+        "embedded_inputs": tally.embedded,
+        "requests": tally.requests,
+        "usage_tokens": tally.usage_tokens,
+        "model": ctx.embedder.model(),
+    });
+    jobs::record_event(&tx, lease.job_id, "vectors_applied", lease.stage, lease.attempt, None, detail).await?;
+    tx.commit().await.map_err(db_err("committing vectors"))
 }

@@ -1,15 +1,6 @@
-//! Embedders and the checks every returned vector must pass before it is stored.
-
-use crate::error::{StageError, StageResult};
+use super::{EmbedOutput, Embedder, DIMENSIONS};
+use crate::error::StageResult;
 use futures::future::BoxFuture;
-
-pub const DIMENSIONS: usize = 1536;
-
-pub trait Embedder: Send + Sync {
-    /// Stored with every vector, so vectors of different models are never mixed up.
-    fn model(&self) -> &str;
-    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<Vec<Vec<f32>>>>;
-}
 
 /// The offline default: a deterministic **lexical** embedder (signed feature hashing of words and
 /// word pairs into 1536 dimensions, L2-normalised). Texts that share words land close together;
@@ -61,32 +52,11 @@ impl Embedder for LexicalEmbedder {
         LEXICAL_MODEL
     }
 
-    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<Vec<Vec<f32>>>> {
-        Box::pin(async move { Ok(inputs.iter().map(|t| Self::embed_one(t)).collect()) })
+    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>> {
+        Box::pin(async move {
+            Ok(EmbedOutput { vectors: inputs.iter().map(|t| Self::embed_one(t)).collect(), usage_tokens: 0 })
+        })
     }
-}
-
-/// Nothing reaches the database unless there is exactly one finite, non-zero vector of the
-/// configured dimension per input.
-pub fn validate_vectors(inputs: usize, vectors: &[Vec<f32>]) -> StageResult<()> {
-    if vectors.len() != inputs {
-        return Err(StageError::transient(
-            "embedding_count_mismatch",
-            format!("{} vectors for {inputs} inputs", vectors.len()),
-        ));
-    }
-    for (i, v) in vectors.iter().enumerate() {
-        if v.len() != DIMENSIONS {
-            return Err(StageError::permanent(
-                "embedding_dimension_mismatch",
-                format!("vector {i} has {} dimensions, expected {DIMENSIONS}", v.len()),
-            ));
-        }
-        if v.iter().any(|x| !x.is_finite()) || v.iter().all(|x| *x == 0.0) {
-            return Err(StageError::transient("embedding_invalid", format!("vector {i} is zero or not finite")));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -107,17 +77,5 @@ mod tests {
         let far = LexicalEmbedder::embed_one("motor vehicle theft excess");
         assert!(cosine(&a, &near) > cosine(&a, &far) + 0.2);
         assert_eq!(LexicalEmbedder::embed_one("  ")[0], 1.0);
-    }
-
-    #[test]
-    fn validation_rejects_bad_vectors() {
-        let good = vec![LexicalEmbedder::embed_one("x")];
-        assert!(validate_vectors(1, &good).is_ok());
-        assert_eq!(validate_vectors(2, &good).unwrap_err().class, "embedding_count_mismatch");
-        assert_eq!(validate_vectors(1, &[vec![0.1; 3]]).unwrap_err().class, "embedding_dimension_mismatch");
-        let mut nan = good[0].clone();
-        nan[5] = f32::NAN;
-        assert_eq!(validate_vectors(1, &[nan]).unwrap_err().class, "embedding_invalid");
-        assert!(validate_vectors(1, &[vec![0.0; DIMENSIONS]]).is_err());
     }
 }

@@ -1,0 +1,74 @@
+//! The embedding cache: vectors by (model, dimensions, SHA-256 of the text).
+
+use super::DIMENSIONS;
+use crate::context::Context;
+use crate::error::{StageError, StageResult};
+use futures::pin_mut;
+use pgvector::Vector;
+use std::collections::HashMap;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use uuid::Uuid;
+
+fn db_err(what: &'static str) -> impl Fn(tokio_postgres::Error) -> StageError {
+    move |e| StageError::from_db(what, &e)
+}
+
+pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
+    let client = ctx.db.get().await.map_err(|e| StageError::from_pool("reading the embedding cache", &e))?;
+    let rows = client
+        .query(
+            "SELECT content_sha256, embedding FROM embedding_cache
+             WHERE model = $1 AND dimensions = $2 AND content_sha256 = ANY($3)",
+            &[&model, &(DIMENSIONS as i32), &shas],
+        )
+        .await
+        .map_err(db_err("reading the embedding cache"))?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Caches one batch's vectors and adds its billed tokens to the document, in one transaction.
+pub async fn store(
+    ctx: &Context,
+    model: &str,
+    document_id: Uuid,
+    shas: &[String],
+    vectors: &[Vector],
+    usage_tokens: u64,
+) -> StageResult<()> {
+    let mut client = ctx.db.get().await.map_err(|e| StageError::from_pool("writing the embedding cache", &e))?;
+    let tx = crate::db::begin(&mut client).await.map_err(db_err("writing the embedding cache"))?;
+    tx.batch_execute(
+        "CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector(1536)) ON COMMIT DROP",
+    )
+    .await
+    .map_err(db_err("writing the embedding cache"))?;
+    let vector_type = crate::db::vector_type(&tx).await.map_err(db_err("looking up the vector type"))?;
+    let sink = tx
+        .copy_in("COPY embedding_cache_in (content_sha256, embedding) FROM STDIN (FORMAT binary)")
+        .await
+        .map_err(db_err("writing the embedding cache"))?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, vector_type]);
+    pin_mut!(writer);
+    for (sha, v) in shas.iter().zip(vectors) {
+        let row: [&(dyn ToSql + Sync); 2] = [sha, v];
+        writer.as_mut().write(&row).await.map_err(db_err("writing the embedding cache"))?;
+    }
+    writer.finish().await.map_err(db_err("writing the embedding cache"))?;
+    // Another document may have cached the same text meanwhile; its vector is as good.
+    tx.execute(
+        "INSERT INTO embedding_cache (model, dimensions, content_sha256, embedding)
+         SELECT $1, $2, content_sha256, embedding FROM embedding_cache_in
+         ON CONFLICT DO NOTHING",
+        &[&model, &(DIMENSIONS as i32)],
+    )
+    .await
+    .map_err(db_err("writing the embedding cache"))?;
+    tx.execute(
+        "UPDATE documents SET embedding_tokens = embedding_tokens + $2 WHERE id = $1",
+        &[&document_id, &(usage_tokens as i64)],
+    )
+    .await
+    .map_err(db_err("recording token usage"))?;
+    tx.commit().await.map_err(db_err("writing the embedding cache"))
+}

@@ -1,0 +1,69 @@
+//! Embedders and the checks every returned vector must pass before it is stored.
+
+pub mod batching;
+pub mod cache;
+mod lexical;
+pub mod openai;
+
+pub use lexical::{LexicalEmbedder, LEXICAL_MODEL};
+
+use crate::error::{StageError, StageResult};
+use futures::future::BoxFuture;
+
+/// The dimension of `document_chunks.embedding`; an embedder configured otherwise is refused.
+pub const DIMENSIONS: usize = 1536;
+
+#[derive(Debug)]
+pub struct EmbedOutput {
+    /// One vector per input, in input order.
+    pub vectors: Vec<Vec<f32>>,
+    /// Tokens the provider billed (0 offline).
+    pub usage_tokens: u64,
+}
+
+pub trait Embedder: Send + Sync {
+    /// Stored with every vector, so vectors of different models are never mixed up.
+    fn model(&self) -> &str;
+    /// One request's worth of inputs; callers plan batches with `batching`.
+    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>>;
+}
+
+/// Nothing reaches the database unless there is exactly one finite, non-zero vector of the
+/// configured dimension per input.
+pub fn validate_vectors(inputs: usize, vectors: &[Vec<f32>]) -> StageResult<()> {
+    if vectors.len() != inputs {
+        return Err(StageError::transient(
+            "embedding_count_mismatch",
+            format!("{} vectors for {inputs} inputs", vectors.len()),
+        ));
+    }
+    for (i, v) in vectors.iter().enumerate() {
+        if v.len() != DIMENSIONS {
+            return Err(StageError::permanent(
+                "embedding_dimension_mismatch",
+                format!("vector {i} has {} dimensions, expected {DIMENSIONS}", v.len()),
+            ));
+        }
+        if v.iter().any(|x| !x.is_finite()) || v.iter().all(|x| *x == 0.0) {
+            return Err(StageError::transient("embedding_invalid", format!("vector {i} is zero or not finite")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_rejects_bad_vectors() {
+        let good = vec![LexicalEmbedder::embed_one("x")];
+        assert!(validate_vectors(1, &good).is_ok());
+        assert_eq!(validate_vectors(2, &good).unwrap_err().class, "embedding_count_mismatch");
+        assert_eq!(validate_vectors(1, &[vec![0.1; 3]]).unwrap_err().class, "embedding_dimension_mismatch");
+        let mut nan = good[0].clone();
+        nan[5] = f32::NAN;
+        assert_eq!(validate_vectors(1, &[nan]).unwrap_err().class, "embedding_invalid");
+        assert!(validate_vectors(1, &[vec![0.0; DIMENSIONS]]).is_err());
+    }
+}

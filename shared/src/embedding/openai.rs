@@ -1,0 +1,259 @@
+//! A client for any OpenAI-compatible `POST {base_url}/embeddings` endpoint.
+//!
+//! Wire format (OpenAI API reference, "Create embeddings"): request `{model, input: [..],
+//! dimensions, encoding_format: "float"}` with `Authorization: Bearer KEY`; response
+//! `{data: [{index, embedding}], model, usage: {prompt_tokens, total_tokens}}`. Rate limits come
+//! back as 429 with `retry-after` / `retry-after-ms` and `x-ratelimit-reset-{requests,tokens}`
+//! (durations such as `1s`, `6m0s`, `20ms`).
+
+use super::{validate_vectors, EmbedOutput, Embedder, DIMENSIONS};
+use crate::error::{StageError, StageResult};
+use futures::future::BoxFuture;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct OpenAiConfig {
+    /// e.g. `https://api.openai.com/v1`; any compatible server works.
+    pub base_url: String,
+    pub api_key: String,
+    pub model: String,
+    pub dimensions: usize,
+    pub timeout: Duration,
+}
+
+pub struct OpenAiEmbedder {
+    http: reqwest::Client,
+    config: OpenAiConfig,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    model: &'a str,
+    input: &'a [String],
+    dimensions: usize,
+    encoding_format: &'static str,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    data: Vec<Datum>,
+    usage: Option<Usage>,
+}
+
+#[derive(Deserialize)]
+struct Datum {
+    index: usize,
+    embedding: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct Usage {
+    #[serde(default)]
+    total_tokens: u64,
+    #[serde(default)]
+    prompt_tokens: u64,
+}
+
+impl OpenAiEmbedder {
+    pub fn new(config: OpenAiConfig) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            config.dimensions == DIMENSIONS,
+            "embedding dimensions must be {DIMENSIONS} (the schema's vector size), not {}",
+            config.dimensions
+        );
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        let url = format!("{}/embeddings", config.base_url.trim_end_matches('/'));
+        Ok(OpenAiEmbedder { http, config, url })
+    }
+
+    /// One request; a batch the server finds too large is halved and retried at once, since
+    /// waiting would not make it fit.
+    async fn embed_split(&self, inputs: &[String]) -> StageResult<EmbedOutput> {
+        match self.request(inputs).await {
+            Err(e) if e.class == "embedding_batch_too_large" && inputs.len() > 1 => {
+                let (a, b) = inputs.split_at(inputs.len() / 2);
+                let mut first = Box::pin(self.embed_split(a)).await?;
+                let second = Box::pin(self.embed_split(b)).await?;
+                first.vectors.extend(second.vectors);
+                first.usage_tokens += second.usage_tokens;
+                Ok(first)
+            }
+            other => other,
+        }
+    }
+
+    async fn request(&self, inputs: &[String]) -> StageResult<EmbedOutput> {
+        let body = Request { model: &self.config.model, input: inputs, dimensions: self.config.dimensions, encoding_format: "float" };
+        let response = self
+            .http
+            .post(&self.url)
+            .bearer_auth(&self.config.api_key)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            let parsed: Response = response.json().await.map_err(|e| {
+                StageError::transient("embedding_bad_response", format!("undecodable embeddings response: {e}"))
+            })?;
+            return into_output(inputs.len(), parsed);
+        }
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Err(status_error(status, &headers, &text))
+    }
+}
+
+impl Embedder for OpenAiEmbedder {
+    fn model(&self) -> &str {
+        &self.config.model
+    }
+
+    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>> {
+        Box::pin(self.embed_split(inputs))
+    }
+}
+
+/// Orders by `index` (the API does not promise order), then checks count and values.
+fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> {
+    parsed.data.sort_by_key(|d| d.index);
+    let indices_ok = parsed.data.iter().enumerate().all(|(i, d)| d.index == i);
+    if !indices_ok || parsed.data.len() != inputs {
+        return Err(StageError::transient(
+            "embedding_count_mismatch",
+            format!("{} embeddings (indices {}) for {inputs} inputs", parsed.data.len(), if indices_ok { "ok" } else { "not 0..n" }),
+        ));
+    }
+    let vectors: Vec<Vec<f32>> = parsed.data.into_iter().map(|d| d.embedding).collect();
+    validate_vectors(inputs, &vectors)?;
+    let usage_tokens = parsed.usage.map_or(0, |u| u.total_tokens.max(u.prompt_tokens));
+    Ok(EmbedOutput { vectors, usage_tokens })
+}
+
+fn transport_error(e: &reqwest::Error) -> StageError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    StageError::transient("embedding_unavailable", format!("embeddings request {what}: {e}"))
+}
+
+fn status_error(status: StatusCode, headers: &HeaderMap, body: &str) -> StageError {
+    let detail = error_message(body);
+    let msg = format!("embeddings API answered {status}: {detail}");
+    match status.as_u16() {
+        400 if mentions_token_limit(&detail) => StageError::transient("embedding_batch_too_large", msg),
+        401 | 403 => StageError::permanent("embedding_auth", msg),
+        429 => {
+            let mut e = StageError::transient("rate_limited", msg);
+            e.retry_after = retry_after(headers);
+            e
+        }
+        408 | 409 | 500..=599 => StageError::transient("embedding_unavailable", msg),
+        _ => StageError::permanent("embedding_rejected", msg),
+    }
+}
+
+/// `{"error": {"message": …}}` when the server follows OpenAI's error shape; else the raw text.
+fn error_message(body: &str) -> String {
+    let from_json = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_owned));
+    let text = from_json.unwrap_or_else(|| body.to_owned());
+    text.chars().take(500).collect()
+}
+
+fn mentions_token_limit(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("token") && (m.contains("maximum") || m.contains("max") || m.contains("too many") || m.contains("limit"))
+}
+
+/// The longest wait any of the rate-limit headers asks for.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let candidates = [
+        get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).map(|ms| Duration::from_secs_f64(ms / 1000.0)),
+        get("retry-after").and_then(|v| v.parse::<f64>().ok()).map(Duration::from_secs_f64),
+        get("x-ratelimit-reset-requests").and_then(parse_reset),
+        get("x-ratelimit-reset-tokens").and_then(parse_reset),
+    ];
+    candidates.into_iter().flatten().max()
+}
+
+/// `1s`, `6m0s`, `20ms`, `1h2m3.5s` → a duration.
+fn parse_reset(v: &str) -> Option<Duration> {
+    let mut total = 0.0;
+    let mut num = String::new();
+    let mut chars = v.chars().peekable();
+    let mut seen = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        let unit = match c {
+            'h' => 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            'm' => 60.0,
+            's' => 1.0,
+            _ => return None,
+        };
+        total += n * unit;
+        seen = true;
+    }
+    (seen && num.is_empty()).then(|| Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_durations_parse() {
+        assert_eq!(parse_reset("1s"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_reset("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_reset("20ms"), Some(Duration::from_millis(20)));
+        assert_eq!(parse_reset("1h2m3.5s"), Some(Duration::from_secs_f64(3723.5)));
+        assert_eq!(parse_reset("soon"), None);
+        assert_eq!(parse_reset("12"), None);
+    }
+
+    #[test]
+    fn retry_after_takes_the_longest_hint() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        h.insert("x-ratelimit-reset-tokens", "7s".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let mut h = HeaderMap::new();
+        h.insert("retry-after-ms", "1500".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn statuses_classify() {
+        let h = HeaderMap::new();
+        let too_many = r#"{"error":{"message":"Requested 320000 tokens, max 300000 tokens per request","type":"max_tokens_per_request"}}"#;
+        assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, too_many).class, "embedding_batch_too_large");
+        assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, r#"{"error":{"message":"bad model"}}"#).kind, crate::ErrorKind::Permanent);
+        assert_eq!(status_error(StatusCode::UNAUTHORIZED, &h, "").class, "embedding_auth");
+        assert_eq!(status_error(StatusCode::BAD_GATEWAY, &h, "").kind, crate::ErrorKind::Transient);
+        assert_eq!(status_error(StatusCode::TOO_MANY_REQUESTS, &h, "").class, "rate_limited");
+    }
+}

@@ -1,0 +1,211 @@
+//! Embedding through an OpenAI-compatible API (a local fake) inside the real pipeline: the
+//! cache makes identical text free, and racing embed runs leave one consistent set.
+
+use aws_lambda_events::sqs::SqsEvent;
+use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
+use doc_ingest::embedding::LexicalEmbedder;
+use doc_ingest::framework::handle_batch;
+use doc_ingest::runner::{to_lambda_message, RunnerOptions};
+use doc_ingest::Stage;
+use integration_tests::{sample, TestEnv};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Barrier;
+use uuid::Uuid;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Counts requests and inputs; answers like the real API with the offline embedder's vectors.
+#[derive(Clone, Default)]
+struct CountingFake {
+    requests: Arc<AtomicUsize>,
+    inputs: Arc<AtomicUsize>,
+}
+
+impl Respond for CountingFake {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let inputs: Vec<String> = serde_json::from_value(body["input"].clone()).unwrap();
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.inputs.fetch_add(inputs.len(), Ordering::SeqCst);
+        let data: Vec<Value> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": LexicalEmbedder::embed_one(t)}))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list", "data": data, "model": "text-embedding-3-small",
+            "usage": {"prompt_tokens": 10 * inputs.len(), "total_tokens": 10 * inputs.len()}}))
+    }
+}
+
+async fn env_with_fake() -> (TestEnv, CountingFake, MockServer) {
+    let server = MockServer::start().await;
+    let fake = CountingFake::default();
+    Mock::given(method("POST")).and(path("/v1/embeddings")).respond_with(fake.clone()).mount(&server).await;
+    let base_url = format!("{}/v1", server.uri());
+    let env = TestEnv::with_context(|ctx| {
+        ctx.embedder = Arc::new(
+            OpenAiEmbedder::new(OpenAiConfig {
+                base_url,
+                api_key: "sk-test".into(),
+                model: "text-embedding-3-small".into(),
+                dimensions: 1536,
+                timeout: Duration::from_secs(10),
+            })
+            .unwrap(),
+        );
+    })
+    .await;
+    (env, fake, server)
+}
+
+async fn ingest(env: &TestEnv, key: &str, bytes: Vec<u8>) -> Uuid {
+    let runner = env.start(RunnerOptions::default());
+    env.upload(key, bytes).await;
+    let (doc, status) = env.wait_terminal(key, Duration::from_secs(60)).await;
+    runner.stop().await;
+    assert_eq!(status, "done", "{key}");
+    doc
+}
+
+async fn chunk_shas(env: &TestEnv, doc: Uuid) -> Vec<String> {
+    env.db()
+        .await
+        .query("SELECT sha256 FROM document_chunks WHERE document_id = $1 ORDER BY ordinal", &[&doc])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// A policy with ten sections of about 450 tokens each, so each section is about one chunk.
+fn policy(edited_section: Option<usize>) -> Vec<u8> {
+    let mut md = String::from("# Household policy\n\n");
+    for s in 1..=10 {
+        md.push_str(&format!("## Section {s}\n\n"));
+        for p in 0..4 {
+            let mut para = format!("Clause {s}.{p}: the insurer pays for loss or damage under section {s} subject to the excess, the sum insured and the general conditions; ");
+            if edited_section == Some(s) {
+                para.push_str("as amended by endorsement E7 for flood defences; ");
+            }
+            md.push_str(&para.repeat(3));
+            md.push_str("\n\n");
+        }
+    }
+    md.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_bytes_uploaded_again_make_no_embedding_calls() {
+    let (env, fake, _server) = env_with_fake().await;
+    let first = ingest(&env, "uploads/acme/1/claims.md", sample("claims-guide.md")).await;
+    let chunks = chunk_shas(&env, first).await.len();
+    assert!(fake.inputs.load(Ordering::SeqCst) >= 1);
+    assert_eq!(fake.inputs.load(Ordering::SeqCst), chunks, "each chunk embedded once");
+    let tokens: i64 = env
+        .db()
+        .await
+        .query_one("SELECT embedding_tokens FROM documents WHERE id = $1", &[&first])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tokens, 10 * chunks as i64, "billed tokens recorded on the document");
+
+    fake.requests.store(0, Ordering::SeqCst);
+    let second = ingest(&env, "uploads/acme/2/claims again.md", sample("claims-guide.md")).await;
+    assert_ne!(first, second);
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 0, "a re-upload is served from the cache");
+    let dims: Vec<Option<i32>> = env
+        .db()
+        .await
+        .query("SELECT vector_dims(embedding) FROM document_chunks WHERE document_id = $1", &[&second])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(dims.len() == chunks && dims.iter().all(|d| *d == Some(1536)));
+    let applied: Value = env
+        .db()
+        .await
+        .query_one("SELECT detail FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[&second])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(applied["cache_hits"], chunks);
+    assert_eq!(applied["requests"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_one_section_re_embeds_only_the_changed_chunks() {
+    let (env, fake, _server) = env_with_fake().await;
+    let v1 = ingest(&env, "uploads/acme/p/policy.md", policy(None)).await;
+    let v1_shas: HashSet<String> = chunk_shas(&env, v1).await.into_iter().collect();
+    assert!(v1_shas.len() >= 8, "the policy spans many chunks ({})", v1_shas.len());
+
+    fake.inputs.store(0, Ordering::SeqCst);
+    let v2 = ingest(&env, "uploads/acme/p/policy-v2.md", policy(Some(6))).await;
+    let v2_shas = chunk_shas(&env, v2).await;
+    let changed = v2_shas.iter().filter(|s| !v1_shas.contains(*s)).collect::<HashSet<_>>().len();
+    let sent = fake.inputs.load(Ordering::SeqCst);
+    assert!(changed >= 1, "the edit changed some chunk");
+    assert_eq!(sent, changed, "only changed chunks were embedded");
+    assert!(sent < v2_shas.len() / 2, "{sent} of {} chunks re-embedded", v2_shas.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
+    // A zero lease: the second run may take the job over while the first is still working.
+    let env = TestEnv::with_config(|c| c.lease = Duration::ZERO).await;
+    let runner = env.start(RunnerOptions { stages: vec![Stage::Parse, Stage::Chunk], ..Default::default() });
+    env.upload("uploads/acme/1/policy.md", policy(None)).await;
+    let mut embed_messages = vec![];
+    for _ in 0..30 {
+        embed_messages = env.receive(&env.queue(Stage::Embed)).await;
+        if !embed_messages.is_empty() {
+            break;
+        }
+    }
+    runner.stop().await;
+    assert_eq!(embed_messages.len(), 1);
+    let mut event = SqsEvent::default();
+    event.records.push(to_lambda_message(&embed_messages[0], &env.queue(Stage::Embed)));
+
+    // Both runs embed; the advisory lock and the attempt fence decide which set is applied.
+    let barrier = Arc::new(Barrier::new(2));
+    let run = |event: SqsEvent| {
+        let (ctx, barrier) = (env.ctx.clone(), barrier.clone());
+        tokio::spawn(async move {
+            barrier.wait().await;
+            handle_batch(&ctx, Stage::Embed, event).await
+        })
+    };
+    let (a, b) = tokio::join!(run(event.clone()), run(event));
+    assert!(a.unwrap().batch_item_failures.is_empty());
+    assert!(b.unwrap().batch_item_failures.is_empty());
+
+    let db = env.db().await;
+    let r = db
+        .query_one(
+            "SELECT count(*), count(embedding), count(DISTINCT embedding_model),
+                    (SELECT count(*) FROM embedding_buffer),
+                    (SELECT count(*) FROM job_events WHERE kind = 'vectors_applied'),
+                    (SELECT state::text FROM upload_jobs)
+             FROM document_chunks",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (chunks, vectors, models, buffered, applied): (i64, i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+    assert!(chunks > 0);
+    assert_eq!(vectors, chunks, "every chunk has exactly one vector");
+    assert_eq!(models, 1);
+    assert_eq!(buffered, 0, "no buffered leftovers");
+    assert_eq!(applied, 1, "exactly one run applied its vectors");
+    assert_eq!(r.get::<_, String>(5), "embedded");
+}
