@@ -35,7 +35,7 @@ pub async fn run(ctx: Arc<Context>, paths: &[PathBuf], rounds: usize) -> anyhow:
                 .get()
                 .await?
                 .query_one(
-                    "SELECT status::text, (extract(epoch FROM (finished_at - created_at)) * 1e6)::bigint
+                    "SELECT state::text, (extract(epoch FROM (finished_at - created_at)) * 1e6)::bigint
                      FROM upload_jobs WHERE document_id = $1",
                     &[&id],
                 )
