@@ -5,6 +5,7 @@ mod chunk_bench;
 mod ingest;
 mod report;
 mod stack;
+mod vector_bench;
 
 use clap::{Parser, Subcommand};
 use doc_ingest::Context;
@@ -60,6 +61,13 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         naive_mb: f64,
     },
+    /// Vector write rate against a plain binary COPY, and the embed stage's cost per batch.
+    BenchVectors {
+        #[arg(long, default_value_t = 5000)]
+        rows: usize,
+        #[arg(long, default_value_t = 5)]
+        batches: usize,
+    },
     /// End-to-end time per document and the framework's own overhead per message.
     Bench {
         #[arg(required = true)]
@@ -112,6 +120,10 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchChunk { mb, naive_mb } => {
             chunk_bench::run(&mb, naive_mb);
             Ok(())
+        }
+        Command::BenchVectors { rows, batches } => {
+            let ctx = Context::from_env_for(None).await?;
+            vector_bench::run(ctx, rows, batches).await
         }
         Command::Bench { paths, rounds } => {
             let ctx = Arc::new(Context::from_env_for(None).await?);

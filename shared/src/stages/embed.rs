@@ -86,6 +86,13 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     applied
 }
 
+/// The write path alone (buffer, then apply under the lock), for `ingestctl bench-vectors`.
+pub async fn write_vectors(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector]) -> StageResult<()> {
+    let model = ctx.embedder.model().to_owned();
+    buffer(ctx, lease, ids, vectors, &model).await?;
+    apply(ctx, lease, ids.len(), &Tally::default()).await
+}
+
 /// Bulk-writes this attempt's vectors with binary COPY, outside any lock.
 async fn buffer(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], model: &str) -> StageResult<()> {
     let mut client = db(ctx, "buffering vectors").await?;

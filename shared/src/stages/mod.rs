@@ -3,6 +3,8 @@
 
 mod chunk;
 mod embed;
+
+pub use embed::write_vectors;
 mod finalize;
 mod parse;
 

@@ -1,0 +1,130 @@
+//! `ingestctl bench-vectors`: the embed stage's vector write path (buffer by binary COPY, then
+//! apply under the document's advisory lock) against a plain binary COPY of the same rows on the
+//! same server in the same run; and the embed stage's own cost per 256-vector batch with an
+//! embedder that answers instantly (cold: every text new; warm: every text cached).
+
+use anyhow::Context as _;
+use doc_ingest::chunking::sha256_hex;
+use doc_ingest::db::jobs::{Job, Lease};
+use doc_ingest::embedding::{EmbedOutput, Embedder, LexicalEmbedder};
+use doc_ingest::{Context, JobState, Stage, StageResult};
+use futures::future::BoxFuture;
+use futures::pin_mut;
+use pgvector::Vector;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use uuid::Uuid;
+
+/// Answers at once with precomputed-quality vectors, so only our own work is timed.
+struct InstantEmbedder;
+
+impl Embedder for InstantEmbedder {
+    fn model(&self) -> &str {
+        "bench-instant"
+    }
+    fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>> {
+        let v = LexicalEmbedder::embed_one("bench");
+        Box::pin(async move { Ok(EmbedOutput { vectors: vec![v; inputs.len()], usage_tokens: 0 }) })
+    }
+}
+
+/// A document with `n` chunks whose job is leased to the embed stage.
+async fn scratch_document(ctx: &Context, n: usize, tag: &str) -> anyhow::Result<(Lease, Vec<Uuid>)> {
+    let mut client = ctx.db.get().await?;
+    let tx = doc_ingest::db::begin(&mut client).await?;
+    let doc = Uuid::new_v4();
+    let job = Uuid::new_v4();
+    tx.execute(
+        "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes) VALUES ($1, 'bench', 'bench', $2, 'bench', 0)",
+        &[&doc, &format!("uploads/bench/{doc}")],
+    )
+    .await?;
+    tx.execute("INSERT INTO upload_jobs (id, document_id, stage, correlation_id) VALUES ($1, $2, 'parse', 'bench')", &[&job, &doc])
+        .await?;
+    for state in ["parsing", "parsed", "chunking", "chunked", "embedding"] {
+        tx.execute("UPDATE upload_jobs SET state = $2::text::job_state, attempt = attempt + 1 WHERE id = $1", &[&job, &state])
+            .await?;
+    }
+    let sink = tx
+        .copy_in("COPY document_chunks (id, document_id, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)")
+        .await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4]);
+    pin_mut!(writer);
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = Uuid::new_v4();
+        let content = format!("{tag} {doc} chunk {i}");
+        let row: [&(dyn ToSql + Sync); 6] = [&id, &doc, &(i as i32), &content, &sha256_hex(content.as_bytes()), &4i32];
+        writer.as_mut().write(&row).await?;
+        ids.push(id);
+    }
+    writer.finish().await?;
+    tx.execute("UPDATE documents SET chunk_count = $2 WHERE id = $1", &[&doc, &(n as i32)]).await?;
+    tx.commit().await?;
+    let attempt: i32 = client.query_one("SELECT attempt FROM upload_jobs WHERE id = $1", &[&job]).await?.get(0);
+    let job = Job { id: job, document_id: doc, state: JobState::Embedding, attempt, lease_live: true, correlation_id: "bench".into() };
+    Ok((Lease::for_job(&job, Stage::Embed, attempt), ids))
+}
+
+async fn plain_copy(ctx: &Context, doc: Uuid, ids: &[Uuid], vectors: &[Vector]) -> anyhow::Result<Duration> {
+    let mut client = ctx.db.get().await?;
+    let tx = doc_ingest::db::begin(&mut client).await?;
+    tx.batch_execute(
+        "CREATE TEMP TABLE plain_copy (document_id uuid, chunk_id uuid, job_attempt int, embedding vector(1536), model text) ON COMMIT DROP",
+    )
+    .await?;
+    let vector_type = doc_ingest::db::vector_type(&tx).await?;
+    let started = Instant::now();
+    let sink = tx.copy_in("COPY plain_copy FROM STDIN (FORMAT binary)").await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, vector_type, Type::TEXT]);
+    pin_mut!(writer);
+    for (id, v) in ids.iter().zip(vectors) {
+        let row: [&(dyn ToSql + Sync); 5] = [&doc, id, &1i32, v, &"bench"];
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await?;
+    tx.commit().await?;
+    Ok(started.elapsed())
+}
+
+pub async fn run(ctx: Context, rows: usize, batches: usize) -> anyhow::Result<()> {
+    let mut ctx = ctx;
+    ctx.embedder = Arc::new(InstantEmbedder);
+    let vectors: Vec<Vector> = (0..rows).map(|i| Vector::from(LexicalEmbedder::embed_one(&format!("row {i}")))).collect();
+
+    let (lease, ids) = scratch_document(&ctx, rows, "write").await?;
+    let plain = plain_copy(&ctx, lease.document_id, &ids, &vectors).await?;
+    let started = Instant::now();
+    doc_ingest::stages::write_vectors(&ctx, &lease, &ids, &vectors).await.context("write path")?;
+    let ours = started.elapsed();
+    let rate = |d: Duration| rows as f64 / d.as_secs_f64();
+    println!("vector writes, {rows} rows of 1536-d vectors:");
+    println!("  plain binary COPY            {:>8.0} rows/s", rate(plain));
+    println!("  buffer + apply (embed stage) {:>8.0} rows/s", rate(ours));
+    println!("  ratio                        {:>8.2}", rate(ours) / rate(plain));
+
+    for (label, tag) in [("cold (all texts new)", None), ("warm (all texts cached)", Some("warm"))] {
+        let mut times = Vec::new();
+        for b in 0..batches {
+            // Warm batches reuse one set of texts, embedded (and cached) once beforehand.
+            let tag = tag.map_or_else(|| format!("cold-{b}"), str::to_owned);
+            if b == 0 && tag == "warm" {
+                let (lease, _) = scratch_document(&ctx, 256, &tag).await?;
+                doc_ingest::stages::run(&ctx, Stage::Embed, &lease).await?;
+            }
+            let (lease, _) = scratch_document(&ctx, 256, &tag).await?;
+            let started = Instant::now();
+            doc_ingest::stages::run(&ctx, Stage::Embed, &lease).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "embed stage per 256-vector batch, API excluded, {label}: p50 {:.1} ms, max {:.1} ms ({batches} runs)",
+            times[times.len() / 2].as_secs_f64() * 1000.0,
+            times.last().unwrap().as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
+}
