@@ -8,3 +8,5 @@ scripts/stack.sh drop-test-databases
 # shellcheck disable=SC1091
 . .stack/env
 cargo test --workspace "$@"
+# The SAM template: linters, exact values, and agreement with the local stack just used.
+scripts/check-template.sh

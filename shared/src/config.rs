@@ -87,6 +87,9 @@ pub struct Config {
     pub batch_limits: BatchLimits,
     /// The OpenAI-compatible embeddings API; `None` runs the offline lexical embedder.
     pub embedding_api: Option<OpenAiConfig>,
+    /// Secrets Manager ARNs, resolved at cold start by `secrets::resolve`.
+    pub database_secret_arn: Option<String>,
+    pub embedding_api_key_secret_arn: Option<String>,
     /// Who holds leases: the Lambda log stream, or host and pid locally.
     pub worker_id: String,
 }
@@ -107,7 +110,13 @@ where
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let database_url = env_opt("DATABASE_URL").context("DATABASE_URL is not set")?;
+        let database_secret_arn = env_opt("DOC_INGEST_DATABASE_SECRET_ARN");
+        // Empty until `secrets::resolve` reads the secret.
+        let database_url = match (env_opt("DATABASE_URL"), &database_secret_arn) {
+            (Some(url), _) => url,
+            (None, Some(_)) => String::new(),
+            (None, None) => bail!("set DATABASE_URL or DOC_INGEST_DATABASE_SECRET_ARN"),
+        };
         let mut queues = Queues::default();
         for stage in Stage::ALL {
             let pair = queues.get_mut(stage);
@@ -135,7 +144,9 @@ impl Config {
                 max_tokens: env_parse("DOC_INGEST_EMBED_MAX_BATCH_TOKENS", d.batch_limits.max_tokens)?,
                 max_input_tokens: env_parse("DOC_INGEST_EMBED_MAX_INPUT_TOKENS", d.batch_limits.max_input_tokens)?,
             },
-            embedding_api: embedding_api_from_env()?,
+            embedding_api: embedding_api_from_env(None)?,
+            database_secret_arn,
+            embedding_api_key_secret_arn: env_opt("DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN"),
             ..d
         };
         config.validate()?;
@@ -157,6 +168,8 @@ impl Config {
             chunking: ChunkingConfig { max_tokens: 512, overlap_tokens: 64 },
             batch_limits: BatchLimits::default(),
             embedding_api: None,
+            database_secret_arn: None,
+            embedding_api_key_secret_arn: None,
             worker_id: default_worker_id(),
         }
     }
@@ -192,9 +205,11 @@ impl Config {
     }
 }
 
-/// The API is used when a key is configured; without one the offline embedder runs.
-fn embedding_api_from_env() -> anyhow::Result<Option<OpenAiConfig>> {
-    let Some(api_key) = env_opt("DOC_INGEST_EMBEDDING_API_KEY").or_else(|| env_opt("OPENAI_API_KEY")) else {
+/// The API is used when a key is configured (or given, from a secret); without one the offline
+/// embedder runs.
+pub(crate) fn embedding_api_from_env(key: Option<String>) -> anyhow::Result<Option<OpenAiConfig>> {
+    let key = key.filter(|k| !k.is_empty());
+    let Some(api_key) = key.or_else(|| env_opt("DOC_INGEST_EMBEDDING_API_KEY")).or_else(|| env_opt("OPENAI_API_KEY")) else {
         return Ok(None);
     };
     Ok(Some(OpenAiConfig {

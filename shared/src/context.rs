@@ -37,12 +37,14 @@ impl Context {
 
     /// For a Lambda cold start: configuration from the environment, checked for `stage`.
     pub async fn from_env_for(stage: Option<Stage>) -> anyhow::Result<Self> {
-        let config = Config::from_env()?;
+        let mut config = Config::from_env()?;
         if let Some(stage) = stage {
             config.require_stage(stage)?;
         }
+        let sdk = crate::aws::sdk_config(config.aws_endpoint.as_deref()).await;
+        crate::secrets::resolve(&mut config, &sdk).await?;
         let db = crate::db::pool(&config.database_url, config.db_pool_size)?;
-        let (s3, sqs) = crate::aws::clients(config.aws_endpoint.as_deref()).await;
+        let (s3, sqs) = crate::aws::clients_from(&sdk, config.aws_endpoint.is_some());
         let api = config.embedding_api.clone();
         let mut ctx = Context::new(config, db, s3, sqs);
         if let Some(api) = api {

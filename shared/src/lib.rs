@@ -14,6 +14,7 @@ pub mod message;
 pub mod parsing;
 pub mod provision;
 pub mod runner;
+pub mod secrets;
 pub mod stage;
 pub mod stages;
 

@@ -2,6 +2,7 @@
 
 pub mod documents;
 pub mod jobs;
+mod tls;
 
 use anyhow::Context as _;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -13,7 +14,13 @@ mod embedded {
 
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
     let pg = tokio_postgres::Config::from_str(database_url).context("DATABASE_URL is not a valid connection string")?;
-    let manager = Manager::from_config(pg, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+    let manager = if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        Manager::from_config(pg, tokio_postgres::NoTls, recycling)
+    } else {
+        // `prefer` (the default) falls back to plain text only if the server has no TLS at all.
+        Manager::from_config(pg, tls::connector()?, recycling)
+    };
     Pool::builder(manager).max_size(size).build().context("building the database pool")
 }
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds every function as an arm64 Lambda bootstrap (target/lambda/NAME/bootstrap) with
+# cargo-lambda and zig from PyPI. A release cross-build takes long on 2 cores, so CI does not run
+# it on every change; run it before `sam build`/deploys and after dependency changes.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv-deploy"
+stamp="$VENV/.lambda-requirements.sha256"
+want=$(sha256sum "$ROOT/scripts/requirements-lambda.txt" | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-lambda.txt"
+  echo "$want" >"$stamp"
+fi
+rustup target add aarch64-unknown-linux-gnu >/dev/null
+# cargo-lambda finds zig on PATH.
+export PATH="$VENV/bin:$PATH"
+cd "$ROOT"
+cargo lambda build --release --arm64 --bin parse --bin chunk --bin embed --bin finalize "$@"
+for f in parse chunk embed finalize; do
+  file "target/lambda/$f/bootstrap" 2>/dev/null || ls -l "target/lambda/$f/bootstrap"
+done

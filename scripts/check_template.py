@@ -1,0 +1,105 @@
+"""Checks template.yaml beyond what the linters check, and that it agrees with the local stack.
+
+The linters accept misspelt enum values (ReportBatchItemFailure, provided.al2024); this asserts
+the exact values. The local stack (moto, created by `ingestctl stack-init`) must have the same
+stage queues, DLQs, redrive count, DLQ retention and upload notification as the template, so the
+two cannot drift. Run with the local stack's env sourced (.stack/env).
+"""
+import json
+import os
+import sys
+
+import boto3
+from cfnlint.decode import decode
+
+STAGES = ["parse", "chunk", "embed", "finalize"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def main(path):
+    template, matches = decode(path)
+    if matches:
+        sys.exit(f"cannot read {path}: {matches}")
+    res = template["Resources"]
+    fn_globals = template["Globals"]["Function"]
+    check(fn_globals.get("Runtime") == "provided.al2023", "Runtime is provided.al2023")
+    check(fn_globals.get("Architectures") == ["arm64"], "Architectures is [arm64]")
+    check(fn_globals.get("Handler") == "bootstrap", "Handler is bootstrap")
+    check(fn_globals.get("LoggingConfig", {}).get("LogFormat") == "JSON", "LoggingConfig.LogFormat is JSON")
+
+    expected = {}
+    for stage in STAGES:
+        name = stage.capitalize()
+        fn = res[f"{name}Function"]
+        props = fn["Properties"]
+        check(fn.get("Metadata", {}).get("BuildMethod") == "rust-cargolambda", f"{name}Function builds with rust-cargolambda")
+        check(fn["Metadata"].get("BuildProperties", {}).get("Binary") == stage, f"{name}Function builds the {stage} binary")
+        check(props.get("CodeUri") == f"./functions/{stage}", f"{name}Function CodeUri is its crate")
+        check(os.path.isfile(os.path.join(os.path.dirname(path) or ".", "functions", stage, "Cargo.toml")), f"functions/{stage} exists")
+        events = list(props["Events"].values())
+        check(len(events) == 1 and events[0]["Type"] == "SQS", f"{name}Function has one SQS event source")
+        ev = events[0]["Properties"]
+        check(ev.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], f"{name}: FunctionResponseTypes is [ReportBatchItemFailures]")
+        check("MaximumConcurrency" in ev.get("ScalingConfig", {}), f"{name}: ScalingConfig.MaximumConcurrency is set")
+        queue = res[f"{name}Queue"]["Properties"]
+        dlq = res[f"{name}DeadLetterQueue"]["Properties"]
+        check(queue["VisibilityTimeout"] >= 6 * props["Timeout"], f"{name}Queue visibility >= 6 x the function timeout")
+        lease = int(props["Environment"]["Variables"]["DOC_INGEST_LEASE_SECONDS"])
+        check(props["Timeout"] < lease < queue["VisibilityTimeout"], f"{name}: timeout < lease < visibility timeout")
+        expected[stage] = {
+            "maxReceiveCount": int(queue["RedrivePolicy"]["maxReceiveCount"]),
+            "dlq_retention": int(dlq["MessageRetentionPeriod"]),
+        }
+    check(all(e["maxReceiveCount"] == 4 for e in expected.values()), "maxReceiveCount is 4 everywhere")
+    check(all(e["dlq_retention"] == 1209600 for e in expected.values()), "DLQ retention is 14 days")
+
+    bucket = res["UploadBucket"]["Properties"]
+    qcs = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    check(len(qcs) == 1, "one queue notification")
+    notif = qcs[0]
+    check(notif["Event"] == "s3:ObjectCreated:*", "notification on s3:ObjectCreated:*")
+    rules = notif["Filter"]["S3Key"]["Rules"]
+    prefix = [r["Value"] for r in rules if r["Name"].lower() == "prefix"]
+    check(prefix == ["uploads/"], "notification prefix is uploads/")
+    check(res["UploadBucket"].get("DependsOn") == "ParseQueuePolicy", "the bucket waits for the queue policy")
+
+    # The local stack, as `ingestctl stack-init` built it.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        sys.exit("AWS_ENDPOINT_URL is not set: source .stack/env (scripts/stack.sh up) first")
+    sqs = boto3.client("sqs", endpoint_url=endpoint)
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    for stage in STAGES:
+        url = os.environ[f"DOC_INGEST_{stage.upper()}_QUEUE_URL"]
+        dlq_url = os.environ[f"DOC_INGEST_{stage.upper()}_DLQ_URL"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        redrive = json.loads(attrs["RedrivePolicy"])
+        dlq_attrs = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["All"])["Attributes"]
+        check(redrive["deadLetterTargetArn"] == dlq_attrs["QueueArn"], f"local {stage} queue redrives to its DLQ")
+        check(int(redrive["maxReceiveCount"]) == expected[stage]["maxReceiveCount"], f"local {stage} maxReceiveCount matches the template")
+        check(int(dlq_attrs["MessageRetentionPeriod"]) == expected[stage]["dlq_retention"], f"local {stage} DLQ retention matches the template")
+    conf = s3.get_bucket_notification_configuration(Bucket=os.environ["DOC_INGEST_BUCKET"])
+    local = conf.get("QueueConfigurations", [])
+    check(len(local) == 1, "local bucket has one queue notification")
+    if local:
+        parse_arn = sqs.get_queue_attributes(QueueUrl=os.environ["DOC_INGEST_PARSE_QUEUE_URL"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        check(local[0]["QueueArn"] == parse_arn, "local notification goes to the parse queue")
+        check(local[0]["Events"] == [notif["Event"]], "local notification events match the template")
+        local_rules = local[0].get("Filter", {}).get("Key", {}).get("FilterRules", [])
+        check([r["Value"] for r in local_rules if r["Name"].lower() == "prefix"] == prefix, "local notification prefix matches the template")
+
+    if failures:
+        print("template check FAILED:")
+        for f in failures:
+            print(f"  - {f}")
+        sys.exit(1)
+    print(f"template check: {path} is consistent and agrees with the local stack (4 stages, 4 DLQs, notification {prefix[0]})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
