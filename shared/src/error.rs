@@ -80,6 +80,20 @@ impl StageError {
     }
 }
 
+/// A closure for `map_err` on database calls: `.map_err(db_err("loading chunks"))`.
+pub fn db_err(what: &'static str) -> impl Fn(tokio_postgres::Error) -> StageError {
+    move |e| StageError::from_db(what, &e)
+}
+
+/// The message of a caught panic, whatever its payload type.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}
+
 /// tokio-postgres's Display for server errors is just "db error"; the detail is in the source.
 pub fn db_error_text(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {

@@ -2,17 +2,13 @@
 
 use super::DIMENSIONS;
 use crate::context::Context;
-use crate::error::{StageError, StageResult};
+use crate::error::{db_err, StageError, StageResult};
 use futures::pin_mut;
 use pgvector::Vector;
 use std::collections::HashMap;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
-
-fn db_err(what: &'static str) -> impl Fn(tokio_postgres::Error) -> StageError {
-    move |e| StageError::from_db(what, &e)
-}
 
 pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
     let client = ctx.db.get().await.map_err(|e| StageError::from_pool("reading the embedding cache", &e))?;

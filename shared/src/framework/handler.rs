@@ -2,7 +2,7 @@ use super::queue::{delay_redelivery, send_to_dlq, DeadLetter};
 use super::{retry_delay, send_stage_message, Delivery};
 use crate::context::Context;
 use crate::db::jobs::{self, Job, Lease};
-use crate::error::{ErrorKind, StageError, StageResult};
+use crate::error::{panic_message, ErrorKind, StageError, StageResult};
 use crate::intake;
 use crate::message::{ParseInput, StageMessage, MESSAGE_VERSION};
 use crate::stage::{JobState, Stage};
@@ -77,7 +77,9 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
         let result = AssertUnwindSafe(process(ctx, stage, &delivery, &progress))
             .catch_unwind()
             .await
-            .unwrap_or_else(|panic| Err(StageError::permanent("panic", panic_text(&panic))));
+            .unwrap_or_else(|panic| {
+                Err(StageError::permanent("panic", format!("handler panicked: {}", panic_message(&*panic))))
+            });
         let progress = progress.into_inner().unwrap_or_else(|p| p.into_inner());
         match result {
             Ok(outcome) => {
@@ -89,15 +91,6 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
     }
     .instrument(span)
     .await
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    let text = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".into());
-    format!("handler panicked: {text}")
 }
 
 async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &Progress, err: StageError) -> bool {

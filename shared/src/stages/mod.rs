@@ -10,7 +10,8 @@ mod parse;
 
 use crate::context::Context;
 use crate::db::jobs::Lease;
-use crate::error::{StageError, StageResult};
+use crate::error::{panic_message, StageError, StageResult};
+use crate::error::db_err;
 use crate::stage::Stage;
 
 pub async fn run(ctx: &Context, stage: Stage, lease: &Lease) -> StageResult<()> {
@@ -30,13 +31,7 @@ async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => {
-            let payload = e.into_panic();
-            let text = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(StageError::permanent("panic", format!("{what} panicked: {text}")))
+            Err(StageError::permanent("panic", format!("{what} panicked: {}", panic_message(&*e.into_panic()))))
         }
         Err(e) => Err(StageError::transient("cancelled", format!("{what} was cancelled: {e}"))),
     }
@@ -46,6 +41,3 @@ async fn db(ctx: &Context, what: &str) -> StageResult<deadpool_postgres::Object>
     ctx.db.get().await.map_err(|e| StageError::from_pool(what, &e))
 }
 
-fn db_err(what: &'static str) -> impl Fn(tokio_postgres::Error) -> StageError {
-    move |e| StageError::from_db(what, &e)
-}
