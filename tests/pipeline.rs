@@ -320,6 +320,34 @@ async fn a_transient_failure_comes_back_after_three_seconds_and_completes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_stage_fails_its_job_and_dead_letters_the_message_instead_of_looping() {
+    let env = TestEnv::new().await;
+    env.ctx.faults.inject_panic(Stage::Embed, "index out of bounds in a test");
+    let runner = env.start(RunnerOptions::default());
+    let key = "uploads/acme/1/glossary.md";
+    env.upload(key, sample("glossary.md")).await;
+    let (doc, status) = env.wait_terminal(key, DONE_WITHIN).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deliveries = runner.stop().await;
+    assert_eq!(status, "failed");
+    let r = env
+        .db()
+        .await
+        .query_one("SELECT last_error_class, last_error, lease_expires_at IS NULL FROM upload_jobs WHERE document_id = $1", &[&doc])
+        .await
+        .unwrap();
+    assert_eq!(r.get::<_, &str>(0), "panic");
+    assert!(r.get::<_, &str>(1).contains("index out of bounds in a test"));
+    assert!(r.get::<_, bool>(2), "no lease left behind");
+    assert_eq!(deliveries.iter().filter(|d| d.stage == Stage::Embed).count(), 1, "not retried");
+    let dead = env.receive(&env.dlq(Stage::Embed)).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(message_attr(&dead[0], attr::ERROR_CLASS).as_deref(), Some("panic"));
+    let t = env.transitions(doc).await;
+    assert_eq!(t.last().unwrap(), &(Some("embedding".to_owned()), "failed".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_named_pdf_that_is_not_a_pdf_fails_once_into_the_dlq() {
     let env = TestEnv::new().await;
     let runner = env.start(RunnerOptions::default());

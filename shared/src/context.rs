@@ -59,19 +59,38 @@ impl Context {
     }
 }
 
-/// Failures injected by tests (and chaos drills) right after a stage claims its job.
+/// A failure injected by tests (and chaos drills) right after a stage claims its job.
+pub enum Fault {
+    Error(StageError),
+    Panic(&'static str),
+}
+
 #[derive(Default)]
 pub struct Faults {
-    pending: Mutex<HashMap<Stage, VecDeque<StageError>>>,
+    pending: Mutex<HashMap<Stage, VecDeque<Fault>>>,
 }
 
 impl Faults {
     pub fn inject(&self, stage: Stage, err: StageError) {
-        self.pending.lock().unwrap().entry(stage).or_default().push_back(err);
+        self.push(stage, Fault::Error(err));
     }
 
-    pub fn take(&self, stage: Stage) -> Option<StageError> {
-        self.pending.lock().unwrap().get_mut(&stage).and_then(VecDeque::pop_front)
+    pub fn inject_panic(&self, stage: Stage, message: &'static str) {
+        self.push(stage, Fault::Panic(message));
+    }
+
+    fn push(&self, stage: Stage, fault: Fault) {
+        self.pending.lock().unwrap().entry(stage).or_default().push_back(fault);
+    }
+
+    /// Fails (or panics) if a fault is pending for `stage`.
+    pub fn trigger(&self, stage: Stage) -> Result<(), StageError> {
+        let fault = self.pending.lock().unwrap().get_mut(&stage).and_then(VecDeque::pop_front);
+        match fault {
+            None => Ok(()),
+            Some(Fault::Error(e)) => Err(e),
+            Some(Fault::Panic(message)) => panic!("{message}"),
+        }
     }
 }
 

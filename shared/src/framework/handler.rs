@@ -253,9 +253,7 @@ async fn run_job(ctx: &Context, stage: Stage, job: Job, progress: &Mutex<Progres
     progress.lock().unwrap().lease_attempt = Some(lease.attempt);
     info!(attempt = lease.attempt, "claimed");
 
-    if let Some(injected) = ctx.faults.take(stage) {
-        return Err(injected);
-    }
+    ctx.faults.trigger(stage)?;
     stages::run(ctx, stage, &lease).await?;
 
     let send_started = Instant::now();
