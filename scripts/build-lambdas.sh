@@ -5,13 +5,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv-deploy"
-stamp="$VENV/.lambda-requirements.sha256"
-want=$(sha256sum "$ROOT/scripts/requirements-lambda.txt" | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-lambda.txt"
-  echo "$want" >"$stamp"
-fi
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+install_requirements "$VENV" "$ROOT/scripts/requirements-lambda.txt" lambda-requirements
 rustup target add aarch64-unknown-linux-gnu >/dev/null
 # cargo-lambda finds zig on PATH.
 export PATH="$VENV/bin:$PATH"

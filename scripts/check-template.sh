@@ -4,14 +4,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv-deploy"
-stamp="$VENV/.requirements.sha256"
-want=$(sha256sum "$ROOT/scripts/requirements-deploy.txt" | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "[template] installing aws-sam-cli and cfn-lint into .venv-deploy" >&2
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-deploy.txt"
-  echo "$want" >"$stamp"
-fi
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+install_requirements "$VENV" "$ROOT/scripts/requirements-deploy.txt" requirements
 cd "$ROOT"
 "$VENV/bin/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 "$VENV/bin/sam" validate --lint --template-file template.yaml

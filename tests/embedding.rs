@@ -5,7 +5,7 @@ use aws_lambda_events::sqs::SqsEvent;
 use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use doc_ingest::embedding::LexicalEmbedder;
 use doc_ingest::framework::handle_batch;
-use doc_ingest::runner::{to_lambda_message, RunnerOptions};
+use doc_ingest::runner::RunnerOptions;
 use doc_ingest::Stage;
 use integration_tests::{sample, TestEnv};
 use serde_json::{json, Value};
@@ -162,19 +162,7 @@ async fn editing_one_section_re_embeds_only_the_changed_chunks() {
 async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     // A zero lease: the second run may take the job over while the first is still working.
     let env = TestEnv::with_config(|c| c.lease = Duration::ZERO).await;
-    let runner = env.start(RunnerOptions { stages: vec![Stage::Parse, Stage::Chunk], ..Default::default() });
-    env.upload("uploads/acme/1/policy.md", policy(None)).await;
-    let mut embed_messages = vec![];
-    for _ in 0..30 {
-        embed_messages = env.receive(&env.queue(Stage::Embed)).await;
-        if !embed_messages.is_empty() {
-            break;
-        }
-    }
-    runner.stop().await;
-    assert_eq!(embed_messages.len(), 1);
-    let mut event = SqsEvent::default();
-    event.records.push(to_lambda_message(&embed_messages[0], &env.queue(Stage::Embed)));
+    let event = env.message_for(Stage::Embed, "uploads/acme/1/policy.md", policy(None)).await;
 
     // Both runs embed; the advisory lock and the attempt fence decide which set is applied.
     let barrier = Arc::new(Barrier::new(2));

@@ -4,7 +4,7 @@ use aws_lambda_events::sqs::SqsEvent;
 use doc_ingest::db::jobs;
 use doc_ingest::framework::handle_batch;
 use doc_ingest::message::attr;
-use doc_ingest::runner::{to_lambda_message, RunnerOptions};
+use doc_ingest::runner::RunnerOptions;
 use doc_ingest::{Stage, StageError};
 use integration_tests::{happy_transitions, message_attr, sample, TestEnv};
 use std::sync::Arc;
@@ -170,21 +170,7 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_handlers_given_the_same_message_at_once_do_the_work_once() {
     let env = TestEnv::new().await;
-    // Parse only, so the chunk message waits in its queue.
-    let runner = env.start(RunnerOptions { stages: vec![Stage::Parse], ..Default::default() });
-    let key = "uploads/acme/1/home.pdf";
-    env.upload(key, sample("home-insurance-policy.pdf")).await;
-    let mut chunk_messages = vec![];
-    for _ in 0..30 {
-        chunk_messages = env.receive(&env.queue(Stage::Chunk)).await;
-        if !chunk_messages.is_empty() {
-            break;
-        }
-    }
-    runner.stop().await;
-    assert_eq!(chunk_messages.len(), 1);
-    let mut event = SqsEvent::default();
-    event.records.push(to_lambda_message(&chunk_messages[0], &env.queue(Stage::Chunk)));
+    let event = env.message_for(Stage::Chunk, "uploads/acme/1/home.pdf", sample("home-insurance-policy.pdf")).await;
 
     let barrier = Arc::new(Barrier::new(2));
     let handler = |event: SqsEvent| {

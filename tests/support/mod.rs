@@ -2,10 +2,11 @@
 //! bucket and queues on the local stack. Start the stack with `scripts/stack.sh up` and source
 //! `.stack/env`, or use `scripts/test.sh`, which does both.
 
+use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use doc_ingest::config::{Config, Queues};
 use doc_ingest::provision::{provision, StackSpec};
-use doc_ingest::runner::{Runner, RunnerOptions, RunningRunner};
+use doc_ingest::runner::{to_lambda_message, Runner, RunnerOptions, RunningRunner};
 use doc_ingest::{Context, Stage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -195,6 +196,27 @@ impl TestEnv {
 
     pub async fn send(&self, url: &str, body: &str) {
         self.ctx.sqs.send_message().queue_url(url).message_body(body).send().await.unwrap();
+    }
+
+    /// Uploads `bytes` at `key` and runs only the stages before `stage`, until `stage`'s message
+    /// arrives; returns that message as the Lambda event source would deliver it (it stays in
+    /// flight, undeleted), so a test can hand it to handlers itself.
+    pub async fn message_for(&self, stage: Stage, key: &str, bytes: Vec<u8>) -> SqsEvent {
+        let before: Vec<Stage> = Stage::ALL.into_iter().take_while(|s| *s != stage).collect();
+        let runner = self.start(RunnerOptions { stages: before, ..Default::default() });
+        self.upload(key, bytes).await;
+        let mut messages = vec![];
+        for _ in 0..30 {
+            messages = self.receive(&self.queue(stage)).await;
+            if !messages.is_empty() {
+                break;
+            }
+        }
+        runner.stop().await;
+        assert_eq!(messages.len(), 1, "one {stage} message");
+        let mut event = SqsEvent::default();
+        event.records.push(to_lambda_message(&messages[0], &self.queue(stage)));
+        event
     }
 
     /// The (from, to) of every transition event of a document, in order.
