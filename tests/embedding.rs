@@ -107,13 +107,7 @@ async fn identical_bytes_uploaded_again_make_no_embedding_calls() {
     let chunks = chunk_shas(&env, first).await.len();
     assert!(fake.inputs.load(Ordering::SeqCst) >= 1);
     assert_eq!(fake.inputs.load(Ordering::SeqCst), chunks, "each chunk embedded once");
-    let tokens: i64 = env
-        .db()
-        .await
-        .query_one("SELECT embedding_tokens FROM documents WHERE id = $1", &[&first])
-        .await
-        .unwrap()
-        .get(0);
+    let tokens: i64 = env.scalar("SELECT embedding_tokens FROM documents WHERE id = $1", &[&first]).await;
     assert_eq!(tokens, 10 * chunks as i64, "billed tokens recorded on the document");
 
     fake.requests.store(0, Ordering::SeqCst);
@@ -130,13 +124,7 @@ async fn identical_bytes_uploaded_again_make_no_embedding_calls() {
         .map(|r| r.get(0))
         .collect();
     assert!(dims.len() == chunks && dims.iter().all(|d| *d == Some(1536)));
-    let applied: Value = env
-        .db()
-        .await
-        .query_one("SELECT detail FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[&second])
-        .await
-        .unwrap()
-        .get(0);
+    let applied: Value = env.scalar("SELECT detail FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[&second]).await;
     assert_eq!(applied["cache_hits"], chunks);
     assert_eq!(applied["requests"], 0);
 }

@@ -73,19 +73,11 @@ async fn uploaded_pdf_flows_to_done_with_chunks_vectors_and_events() {
         (r.get(0), r.get(1))
     };
     assert_eq!(page_range, (Some(1), Some(3)), "chunks cover pages 1 to 3");
-    let leftovers: i64 = db
-        .query_one("SELECT count(*) FROM embedding_buffer", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let leftovers: i64 = env.scalar("SELECT count(*) FROM embedding_buffer", &[]).await;
     assert_eq!(leftovers, 0, "the embedding buffer is drained");
 
     assert_eq!(env.transitions(doc).await, happy_transitions());
-    let completed: i64 = db
-        .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[&doc])
-        .await
-        .unwrap()
-        .get(0);
+    let completed: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[&doc]).await;
     assert_eq!(completed, 1);
 
     // The parsed markdown is in S3, hashed and described by its metadata.
@@ -151,17 +143,9 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
                 "unexpected event {k}"
             );
         }
-        let applied: i64 = db
-            .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[doc])
-            .await
-            .unwrap()
-            .get(0);
+        let applied: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[doc]).await;
         assert_eq!(applied, 1, "vectors applied once");
-        let completed: i64 = db
-            .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[doc])
-            .await
-            .unwrap()
-            .get(0);
+        let completed: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[doc]).await;
         assert_eq!(completed, 1);
     }
     env.assert_all_queues_empty().await;
@@ -185,15 +169,8 @@ async fn two_handlers_given_the_same_message_at_once_do_the_work_once() {
     assert!(b.unwrap().batch_item_failures.is_empty());
 
     let db = env.db().await;
-    let doc: Uuid = db.query_one("SELECT id FROM documents", &[]).await.unwrap().get(0);
-    let claims: i64 = db
-        .query_one(
-            "SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'transition' AND to_state = 'chunking'",
-            &[&doc],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let doc: Uuid = env.scalar("SELECT id FROM documents", &[]).await;
+    let claims: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'transition' AND to_state = 'chunking'", &[&doc]).await;
     assert_eq!(claims, 1, "exactly one handler claimed the job");
     let (chunks, expected): (i64, Option<i32>) = {
         let r = db
@@ -206,11 +183,7 @@ async fn two_handlers_given_the_same_message_at_once_do_the_work_once() {
         (r.get(0), r.get(1))
     };
     assert_eq!(Some(chunks as i32), expected);
-    let resent: i64 = db
-        .query_one("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'next_stage_resent'", &[&doc])
-        .await
-        .unwrap()
-        .get(0);
+    let resent: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'next_stage_resent'", &[&doc]).await;
     // The loser either saw the live lease (sends nothing) or the finished stage (re-sends).
     assert_eq!(env.depth(&env.queue(Stage::Embed)).await.0, 1 + resent);
 }
@@ -260,13 +233,7 @@ async fn only_one_of_two_simultaneous_claims_wins_and_a_stale_attempt_cannot_com
     let tx = doc_ingest::db::begin(&mut db).await.unwrap();
     let err = stale.complete(tx).await.unwrap_err();
     assert_eq!(err.class, "lease_lost");
-    let state: String = env
-        .db()
-        .await
-        .query_one("SELECT state::text FROM upload_jobs WHERE id = $1", &[&job_id])
-        .await
-        .unwrap()
-        .get(0);
+    let state: String = env.scalar("SELECT state::text FROM upload_jobs WHERE id = $1", &[&job_id]).await;
     assert_eq!(state, "chunking");
 }
 
@@ -413,9 +380,8 @@ async fn test_events_garbage_and_unknown_jobs_are_acknowledged_and_store_nothing
     assert!(deliveries.iter().any(|d| d.body.contains("s3:TestEvent")), "the S3 test event was delivered");
     assert_eq!(deliveries.len(), 5, "{deliveries:#?}");
     assert!(deliveries.iter().all(|d| d.receive_count == 1 && !d.retried), "all acknowledged on first delivery");
-    let db = env.db().await;
     for table in ["documents", "upload_jobs", "job_events", "document_chunks", "embedding_buffer"] {
-        let n: i64 = db.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.unwrap().get(0);
+        let n: i64 = env.scalar(&format!("SELECT count(*) FROM {table}"), &[]).await;
         assert_eq!(n, 0, "{table} is empty");
     }
     env.assert_all_queues_empty().await;

@@ -11,6 +11,7 @@ use doc_ingest::{Context, Stage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
+use tokio_postgres::types::{FromSql, ToSql};
 use uuid::Uuid;
 
 fn env(name: &str) -> String {
@@ -108,6 +109,11 @@ impl TestEnv {
 
     pub async fn db(&self) -> deadpool_postgres::Object {
         self.ctx.db.get().await.expect("database connection")
+    }
+
+    /// The first column of the single row `sql` returns.
+    pub async fn scalar<T: for<'a> FromSql<'a>>(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> T {
+        self.db().await.query_one(sql, params).await.unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
     }
 
     pub async fn upload(&self, key: &str, bytes: Vec<u8>) {
