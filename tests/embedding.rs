@@ -117,7 +117,7 @@ async fn identical_bytes_uploaded_again_make_no_embedding_calls() {
     let dims: Vec<Option<i32>> = env
         .db()
         .await
-        .query("SELECT vector_dims(embedding) FROM document_chunks WHERE document_id = $1", &[&second])
+        .query("SELECT vector_dims(embedding) FROM searchable_chunks WHERE document_id = $1", &[&second])
         .await
         .unwrap()
         .iter()
@@ -168,11 +168,13 @@ async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     let db = env.db().await;
     let r = db
         .query_one(
-            "SELECT count(*), count(embedding), count(DISTINCT embedding_model),
-                    (SELECT count(*) FROM embedding_buffer),
+            "SELECT (SELECT count(*) FROM document_chunks),
+                    count(*) FILTER (WHERE e.job_attempt = d.embedding_attempt),
+                    count(DISTINCT e.model),
+                    count(*) FILTER (WHERE e.job_attempt <> d.embedding_attempt),
                     (SELECT count(*) FROM job_events WHERE kind = 'vectors_applied'),
                     (SELECT state::text FROM upload_jobs)
-             FROM document_chunks",
+             FROM chunk_embeddings e JOIN documents d ON d.id = e.document_id",
             &[],
         )
         .await
@@ -181,7 +183,7 @@ async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     assert!(chunks > 0);
     assert_eq!(vectors, chunks, "every chunk has exactly one vector");
     assert_eq!(models, 1);
-    assert_eq!(buffered, 0, "no buffered leftovers");
+    assert_eq!(buffered, 0, "the losing attempt left no vectors behind");
     assert_eq!(applied, 1, "exactly one run applied its vectors");
     assert_eq!(r.get::<_, String>(5), "embedded");
 }

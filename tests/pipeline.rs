@@ -21,8 +21,11 @@ async fn chunk_rows(env: &TestEnv, doc: Uuid) -> Vec<ChunkRow> {
     env.db()
         .await
         .query(
-            "SELECT ordinal, sha256, token_count, vector_dims(embedding), embedding_model
-             FROM document_chunks WHERE document_id = $1 ORDER BY ordinal",
+            "SELECT c.ordinal, c.sha256, c.token_count, vector_dims(e.embedding), e.model
+             FROM document_chunks c
+             JOIN documents d ON d.id = c.document_id
+             LEFT JOIN chunk_embeddings e ON e.chunk_id = c.id AND e.job_attempt = d.embedding_attempt
+             WHERE c.document_id = $1 ORDER BY c.ordinal",
             &[&doc],
         )
         .await
@@ -73,8 +76,16 @@ async fn uploaded_pdf_flows_to_done_with_chunks_vectors_and_events() {
         (r.get(0), r.get(1))
     };
     assert_eq!(page_range, (Some(1), Some(3)), "chunks cover pages 1 to 3");
-    let leftovers: i64 = env.scalar("SELECT count(*) FROM embedding_buffer", &[]).await;
-    assert_eq!(leftovers, 0, "the embedding buffer is drained");
+    let leftovers: i64 = env
+        .scalar(
+            "SELECT count(*) FROM chunk_embeddings e JOIN documents d ON d.id = e.document_id
+             WHERE e.job_attempt IS DISTINCT FROM d.embedding_attempt",
+            &[],
+        )
+        .await;
+    assert_eq!(leftovers, 0, "no vectors of other attempts remain");
+    let searchable: i64 = env.scalar("SELECT count(*) FROM searchable_chunks WHERE document_id = $1", &[&doc]).await;
+    assert_eq!(searchable as usize, chunks.len(), "every chunk is searchable with its vector");
 
     assert_eq!(env.transitions(doc).await, happy_transitions());
     let completed: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[&doc]).await;
@@ -380,7 +391,7 @@ async fn test_events_garbage_and_unknown_jobs_are_acknowledged_and_store_nothing
     assert!(deliveries.iter().any(|d| d.body.contains("s3:TestEvent")), "the S3 test event was delivered");
     assert_eq!(deliveries.len(), 5, "{deliveries:#?}");
     assert!(deliveries.iter().all(|d| d.receive_count == 1 && !d.retried), "all acknowledged on first delivery");
-    for table in ["documents", "upload_jobs", "job_events", "document_chunks", "embedding_buffer"] {
+    for table in ["documents", "upload_jobs", "job_events", "document_chunks", "chunk_embeddings"] {
         let n: i64 = env.scalar(&format!("SELECT count(*) FROM {table}"), &[]).await;
         assert_eq!(n, 0, "{table} is empty");
     }

@@ -10,7 +10,7 @@ pub use lexical::{LexicalEmbedder, LEXICAL_MODEL};
 use crate::error::{StageError, StageResult};
 use futures::future::BoxFuture;
 
-/// The dimension of `document_chunks.embedding`; an embedder configured otherwise is refused.
+/// The dimension of `chunk_embeddings.embedding`; an embedder configured otherwise is refused.
 pub const DIMENSIONS: usize = 1536;
 
 #[derive(Debug)]

@@ -70,51 +70,49 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let vectors: Vec<Vector> = rows.iter().map(|r| known[&r.sha256].clone()).collect();
-    buffer(ctx, lease, &ids, &vectors, &model).await?;
-    let applied = apply(ctx, lease, ids.len(), &tally).await;
-    if applied.is_err() {
-        // This attempt's buffered rows will never be applied; don't leave them behind.
-        if let Ok(client) = db(ctx, "cleaning buffer").await {
-            let _ = client
-                .execute(
-                    "DELETE FROM embedding_buffer WHERE document_id = $1 AND job_attempt = $2",
-                    &[&lease.document_id, &lease.attempt],
-                )
-                .await;
-        }
-    }
-    applied
+    write_vectors_with(ctx, lease, &ids, &vectors, &tally).await
 }
 
-/// The write path alone (buffer, then apply under the lock), for `ingestctl bench-vectors`.
+/// The write path alone (copy, then switch under the lock), for `ingestctl bench-vectors`.
 pub async fn write_vectors(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector]) -> StageResult<()> {
-    let model = ctx.embedder.model().to_owned();
-    buffer(ctx, lease, ids, vectors, &model).await?;
-    apply(ctx, lease, ids.len(), &Tally::default()).await
+    write_vectors_with(ctx, lease, ids, vectors, &Tally::default()).await
 }
 
-/// Bulk-writes this attempt's vectors with binary COPY, outside any lock.
-async fn buffer(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], model: &str) -> StageResult<()> {
-    let mut client = db(ctx, "buffering vectors").await?;
-    let tx = crate::db::begin(&mut client).await.map_err(db_err("buffering vectors"))?;
+async fn write_vectors_with(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], tally: &Tally) -> StageResult<()> {
+    let model = ctx.embedder.model().to_owned();
+    let written = match copy_attempt(ctx, lease, ids, vectors, &model).await {
+        Ok(()) => switch_in(ctx, lease, ids.len(), tally).await,
+        Err(e) => Err(e),
+    };
+    if written.is_err() {
+        discard_attempt(ctx, lease).await;
+    }
+    written
+}
+
+/// Bulk-writes this attempt's vectors with binary COPY, outside any lock; readers cannot see
+/// them until [`switch_in`] points the document at this attempt.
+async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], model: &str) -> StageResult<()> {
+    let mut client = db(ctx, "writing vectors").await?;
+    let tx = crate::db::begin(&mut client).await.map_err(db_err("writing vectors"))?;
     let vector_type = crate::db::vector_type(&tx).await.map_err(db_err("looking up the vector type"))?;
     let sink = tx
-        .copy_in("COPY embedding_buffer (document_id, chunk_id, job_attempt, embedding, model) FROM STDIN (FORMAT binary)")
+        .copy_in("COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)")
         .await
-        .map_err(db_err("buffering vectors"))?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, vector_type, Type::TEXT]);
+        .map_err(db_err("writing vectors"))?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(writer);
     for (id, v) in ids.iter().zip(vectors) {
-        let row: [&(dyn ToSql + Sync); 5] = [&lease.document_id, id, &lease.attempt, v, &model];
-        writer.as_mut().write(&row).await.map_err(db_err("buffering vectors"))?;
+        let row: [&(dyn ToSql + Sync); 5] = [&lease.document_id, &lease.attempt, id, &model, v];
+        writer.as_mut().write(&row).await.map_err(db_err("writing vectors"))?;
     }
-    writer.finish().await.map_err(db_err("buffering vectors"))?;
-    tx.commit().await.map_err(db_err("buffering vectors"))
+    writer.finish().await.map_err(db_err("writing vectors"))?;
+    tx.commit().await.map_err(db_err("writing vectors"))
 }
 
-/// Applies the buffered vectors to the chunks in one transaction under the document's advisory
+/// Makes this attempt's vectors the document's, in one transaction under the document's advisory
 /// lock, so two embed runs on one document serialise and exactly one consistent set remains.
-async fn apply(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally) -> StageResult<()> {
+async fn switch_in(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally) -> StageResult<()> {
     let mut client = db(ctx, "applying vectors").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("applying vectors"))?;
     tx.execute(
@@ -133,25 +131,31 @@ async fn apply(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally) -> 
     if fenced.is_none() {
         return Err(lease_lost(lease));
     }
-    let updated = tx
-        .execute(
-            "UPDATE document_chunks c SET embedding = b.embedding, embedding_model = b.model
-             FROM embedding_buffer b
-             WHERE b.document_id = $1 AND b.job_attempt = $2 AND c.id = b.chunk_id AND c.document_id = $1",
+    let matched: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM chunk_embeddings e JOIN document_chunks c ON c.id = e.chunk_id AND c.document_id = e.document_id
+             WHERE e.document_id = $1 AND e.job_attempt = $2",
             &[&lease.document_id, &lease.attempt],
         )
         .await
-        .map_err(db_err("applying vectors"))?;
-    if updated as usize != expected {
+        .map_err(db_err("checking vectors"))?
+        .get(0);
+    if matched as usize != expected {
         return Err(StageError::transient(
             "chunks_changed",
-            format!("{updated} of {expected} chunks matched the buffered vectors"),
+            format!("{matched} of {expected} chunks matched this attempt's vectors"),
         ));
     }
-    // Older attempts' leftovers go too: under the lock nobody else is applying them.
-    tx.execute("DELETE FROM embedding_buffer WHERE document_id = $1", &[&lease.document_id])
+    tx.execute("UPDATE documents SET embedding_attempt = $2 WHERE id = $1", &[&lease.document_id, &lease.attempt])
         .await
-        .map_err(db_err("clearing buffer"))?;
+        .map_err(db_err("applying vectors"))?;
+    // Earlier attempts' rows go too: under the lock nobody else is switching them in.
+    tx.execute(
+        "DELETE FROM chunk_embeddings WHERE document_id = $1 AND job_attempt <> $2",
+        &[&lease.document_id, &lease.attempt],
+    )
+    .await
+    .map_err(db_err("clearing superseded vectors"))?;
     lease.transition(&tx).await?;
     let detail = json!({
         "chunks": expected,
@@ -163,4 +167,19 @@ async fn apply(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally) -> 
     });
     jobs::record_event(&tx, lease.job_id, "vectors_applied", lease.stage, lease.attempt, None, detail).await?;
     tx.commit().await.map_err(db_err("committing vectors"))
+}
+
+/// Best effort: an attempt that will never be switched in drops its rows. The guard keeps rows
+/// that were switched in after all (a commit whose reply was lost).
+async fn discard_attempt(ctx: &Context, lease: &Lease) {
+    if let Ok(client) = db(ctx, "discarding vectors").await {
+        let _ = client
+            .execute(
+                "DELETE FROM chunk_embeddings e USING documents d
+                 WHERE d.id = e.document_id AND e.document_id = $1 AND e.job_attempt = $2
+                   AND d.embedding_attempt IS DISTINCT FROM $2",
+                &[&lease.document_id, &lease.attempt],
+            )
+            .await;
+    }
 }

@@ -24,10 +24,12 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
         .query_one(
             "SELECT d.chunk_count, d.page_count,
                     count(c.id),
-                    count(c.embedding),
-                    count(*) FILTER (WHERE c.embedding IS NOT NULL AND vector_dims(c.embedding) = $2
-                                     AND c.embedding_model = $3)
-             FROM documents d LEFT JOIN document_chunks c ON c.document_id = d.id
+                    count(e.chunk_id),
+                    count(*) FILTER (WHERE vector_dims(e.embedding) = $2 AND e.model = $3)
+             FROM documents d
+             LEFT JOIN document_chunks c ON c.document_id = d.id
+             LEFT JOIN chunk_embeddings e ON e.document_id = d.id AND e.job_attempt = d.embedding_attempt
+                                         AND e.chunk_id = c.id
              WHERE d.id = $1
              GROUP BY d.id",
             &[&lease.document_id, &(DIMENSIONS as i32), &ctx.embedder.model()],
