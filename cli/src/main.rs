@@ -2,13 +2,15 @@
 
 mod bench;
 mod chunk_bench;
+mod dlq;
 mod ingest;
+mod ops;
 mod report;
 mod stack;
 mod vector_bench;
 
 use clap::{Parser, Subcommand};
-use doc_ingest::Context;
+use doc_ingest::{Context, Stage};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,6 +54,22 @@ enum Command {
     },
     /// Show a document's (or job's) stage timeline, or the latest documents.
     Status { id: Option<uuid::Uuid> },
+    /// List jobs in a state (failed, a pipeline state) or stuck (no live lease, not moving).
+    Jobs {
+        #[arg(long, default_value = "failed")]
+        state: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Dead letters: list, show one with its job's history, move back to the stage queue.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
+    /// Re-enqueue stuck jobs, fail those past the limit, prune old execution environments.
+    Sweep,
+    /// Database, queues and DLQs, stuck jobs, execution environments; exit 1 when unhealthy.
+    Health,
     /// Chunking throughput (MB/s) on generated policy markdown, against the naive splitter.
     BenchChunk {
         /// Sizes to chunk, in MB.
@@ -77,6 +95,25 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// Every dead letter (of one stage), with its job's state; messages stay in the DLQ.
+    List { stage: Option<Stage> },
+    /// One dead letter's attributes and its job's timeline.
+    Show { message_id: String },
+    /// Move dead letters back to their stage queue; the job reopens at the stage it failed in.
+    Redrive {
+        /// Only this job's messages (receive, re-send, delete).
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        job: Option<uuid::Uuid>,
+        /// Every message: SQS StartMessageMoveTask where supported, else one by one.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        stage: Option<Stage>,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     doc_ingest::logging::init("warn");
@@ -97,7 +134,9 @@ async fn main() -> anyhow::Result<()> {
             stack::init(bucket, queue_prefix, visibility_timeout).await
         }
         Command::Run { duplicate_deliveries } => {
-            let ctx = Arc::new(Context::from_env_for(None).await?);
+            let mut ctx = Context::from_env_for(None).await?;
+            ctx.register_environment("runner").await;
+            let ctx = Arc::new(ctx);
             let opts = doc_ingest::runner::RunnerOptions { duplicate_deliveries, ..Default::default() };
             let running = doc_ingest::runner::Runner::new(ctx, opts).start();
             eprintln!("polling the stage queues; Ctrl-C to stop");
@@ -116,6 +155,30 @@ async fn main() -> anyhow::Result<()> {
         Command::Status { id } => {
             let ctx = Context::from_env_for(None).await?;
             report::status(&ctx, id).await
+        }
+        Command::Jobs { state, limit } => ops::jobs(&Context::from_env_for(None).await?, &state, limit).await,
+        Command::Dlq { command } => {
+            let ctx = Context::from_env_for(None).await?;
+            match command {
+                DlqCommand::List { stage } => dlq::list(&ctx, stage).await,
+                DlqCommand::Show { message_id } => dlq::show(&ctx, &message_id).await,
+                DlqCommand::Redrive { all: true, stage, .. } => dlq::redrive_all(&ctx, stage).await,
+                DlqCommand::Redrive { job, stage, .. } => {
+                    let job = job.expect("clap requires --job without --all");
+                    if !dlq::redrive_job(&ctx, job, stage).await? {
+                        std::process::exit(1);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Command::Sweep => ops::sweep(&Context::from_env_for(None).await?).await,
+        Command::Health => {
+            let ctx = Context::from_env_for(None).await?;
+            if !ops::health(&ctx).await? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::BenchChunk { mb, naive_mb } => {
             chunk_bench::run(&mb, naive_mb);

@@ -85,7 +85,7 @@ pub fn print_summaries(rows: &[DocSummary]) {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
     } else {

@@ -65,6 +65,18 @@ pub struct ChunkingConfig {
     pub overlap_tokens: usize,
 }
 
+/// When the sweeper steps in, and how often it re-enqueues before it gives up on a job.
+#[derive(Clone, Debug)]
+pub struct SweepConfig {
+    /// A job that has not moved (and holds no live lease) for this long is stuck. Well above the
+    /// longest back-off (300 s) plus a visibility timeout, so a retry in flight is never "stuck".
+    pub stuck_after: Duration,
+    /// Re-enqueues per job and state; after these the job fails as stuck.
+    pub max_requeues: u32,
+    /// Execution environments not seen for this long are pruned from the registry.
+    pub environment_retention: Duration,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -92,6 +104,7 @@ pub struct Config {
     pub embedding_api_key_secret_arn: Option<String>,
     /// Who holds leases: the Lambda log stream, or host and pid locally.
     pub worker_id: String,
+    pub sweep: SweepConfig,
 }
 
 fn env_opt(name: &str) -> Option<String> {
@@ -147,6 +160,11 @@ impl Config {
             embedding_api: embedding_api_from_env(None)?,
             database_secret_arn,
             embedding_api_key_secret_arn: env_opt("DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN"),
+            sweep: SweepConfig {
+                stuck_after: Duration::from_secs(env_parse("DOC_INGEST_STUCK_AFTER_SECONDS", d.sweep.stuck_after.as_secs())?),
+                max_requeues: env_parse("DOC_INGEST_SWEEP_MAX_REQUEUES", d.sweep.max_requeues)?,
+                environment_retention: d.sweep.environment_retention,
+            },
             ..d
         };
         config.validate()?;
@@ -171,6 +189,11 @@ impl Config {
             database_secret_arn: None,
             embedding_api_key_secret_arn: None,
             worker_id: default_worker_id(),
+            sweep: SweepConfig {
+                stuck_after: Duration::from_secs(15 * 60),
+                max_requeues: 3,
+                environment_retention: Duration::from_secs(24 * 3600),
+            },
         }
     }
 

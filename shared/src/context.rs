@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::embedding::openai::OpenAiEmbedder;
 use crate::embedding::{Embedder, LexicalEmbedder};
 use crate::error::StageError;
+use crate::ops::registry::{self, Identity};
 use crate::stage::Stage;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,6 +19,8 @@ pub struct Context {
     pub embedder: Arc<dyn Embedder>,
     pub faults: Faults,
     pub metrics: FrameworkMetrics,
+    /// Set for processes that handle messages; their heartbeat goes to the registry.
+    pub identity: Option<Identity>,
     chunker: OnceLock<Arc<Chunker>>,
 }
 
@@ -31,6 +34,7 @@ impl Context {
             embedder: Arc::new(LexicalEmbedder),
             faults: Faults::default(),
             metrics: FrameworkMetrics::default(),
+            identity: None,
             chunker: OnceLock::new(),
         }
     }
@@ -50,7 +54,37 @@ impl Context {
         if let Some(api) = api {
             ctx.embedder = Arc::new(OpenAiEmbedder::new(api)?);
         }
+        if let Some(stage) = stage {
+            ctx.register_environment(stage.as_str()).await;
+        }
         Ok(ctx)
+    }
+
+    /// Registers this execution environment (once, at init). A database that is down at cold
+    /// start does not fail the init: the first invocation's heartbeat registers it instead.
+    pub async fn register_environment(&mut self, function: &str) {
+        let me = Identity::from_env(function);
+        match self.db.get().await {
+            Ok(db) => {
+                if let Err(e) = registry::register(&**db, &me).await {
+                    tracing::warn!(error = %e, "could not register the execution environment");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not register the execution environment"),
+        }
+        self.identity = Some(me);
+    }
+
+    /// Refreshes this environment's heartbeat; failures are logged, never fatal.
+    pub async fn heartbeat(&self) {
+        let Some(me) = &self.identity else { return };
+        let result = match self.db.get().await {
+            Ok(db) => registry::heartbeat(&**db, me).await,
+            Err(e) => Err(StageError::from_pool("heartbeat", &e)),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "heartbeat not recorded");
+        }
     }
 
     /// The tokenizer tables take a moment to build; only the chunk stage pays for them.
@@ -63,6 +97,8 @@ impl Context {
 pub enum Fault {
     Error(StageError),
     Panic(&'static str),
+    /// Never returns: a handler that hangs or is killed mid-stage, holding its claim.
+    Hang,
 }
 
 #[derive(Default)]
@@ -79,17 +115,22 @@ impl Faults {
         self.push(stage, Fault::Panic(message));
     }
 
+    pub fn inject_hang(&self, stage: Stage) {
+        self.push(stage, Fault::Hang);
+    }
+
     fn push(&self, stage: Stage, fault: Fault) {
         self.pending.lock().unwrap().entry(stage).or_default().push_back(fault);
     }
 
-    /// Fails (or panics) if a fault is pending for `stage`.
-    pub fn trigger(&self, stage: Stage) -> Result<(), StageError> {
+    /// Fails, panics or hangs if a fault is pending for `stage`.
+    pub async fn trigger(&self, stage: Stage) -> Result<(), StageError> {
         let fault = self.pending.lock().unwrap().get_mut(&stage).and_then(VecDeque::pop_front);
         match fault {
             None => Ok(()),
             Some(Fault::Error(e)) => Err(e),
             Some(Fault::Panic(message)) => panic!("{message}"),
+            Some(Fault::Hang) => std::future::pending().await,
         }
     }
 }

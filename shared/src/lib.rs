@@ -11,6 +11,8 @@ pub mod framework;
 pub mod intake;
 pub mod logging;
 pub mod message;
+pub mod metrics;
+pub mod ops;
 pub mod parsing;
 pub mod provision;
 pub mod runner;

@@ -49,6 +49,8 @@ pub mod attr {
     pub const ATTEMPTS: &str = "attempts";
     pub const SOURCE_QUEUE: &str = "source_queue";
     pub const FAILED_AT: &str = "failed_at";
+    /// On a dead letter: the job's attempt when it failed; the fence for reopening it on redrive.
+    pub const JOB_ATTEMPT: &str = "job_attempt";
 }
 
 /// An S3 event notification as S3 and emulators actually send it. Every field we do not need is

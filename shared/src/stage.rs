@@ -107,6 +107,11 @@ impl JobState {
         }
     }
 
+    /// The stage whose message moves a job on from this state (ready for it, or running it).
+    pub fn owning_stage(self) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.ready_state() == self || st.running_state() == Some(self))
+    }
+
     pub fn is_terminal(self) -> bool {
         matches!(self, JobState::Done | JobState::Failed)
     }
@@ -172,6 +177,9 @@ mod tests {
         for st in [Stage::Parse, Stage::Chunk, Stage::Embed] {
             assert_eq!(st.done_state(), st.next().unwrap().ready_state());
         }
+        assert_eq!(JobState::Chunking.owning_stage(), Some(Stage::Chunk));
+        assert_eq!(JobState::Embedded.owning_stage(), Some(Stage::Finalize));
+        assert_eq!(JobState::Done.owning_stage(), None);
     }
 
     #[test]

@@ -177,19 +177,43 @@ pub async fn claim(db: &impl GenericClient, job: &Job, stage: Stage, owner: &str
 }
 
 /// Marks the job failed. With a fence, only if the attempt still matches, so a late duplicate's
-/// failure cannot undo a newer attempt's success.
-pub async fn fail(db: &impl GenericClient, job_id: Uuid, stage: Stage, fence: Option<i32>, err: &StageError) -> StageResult<bool> {
-    let n = db
-        .execute(
+/// failure cannot undo a newer attempt's success. Returns the attempt the job failed at, which
+/// the DLQ copy carries so that only a redrive of this failure can reopen the job.
+pub async fn fail(db: &impl GenericClient, job_id: Uuid, stage: Stage, fence: Option<i32>, err: &StageError) -> StageResult<Option<i32>> {
+    let row = db
+        .query_opt(
             "UPDATE upload_jobs
              SET state = 'failed', stage = $2, last_error_class = $3, last_error = $4,
                  lease_owner = NULL, lease_expires_at = NULL
-             WHERE id = $1 AND state NOT IN ('done', 'failed') AND ($5::int IS NULL OR attempt = $5)",
+             WHERE id = $1 AND state NOT IN ('done', 'failed') AND ($5::int IS NULL OR attempt = $5)
+             RETURNING attempt",
             &[&job_id, &stage.as_str(), &err.class, &err.message, &fence],
         )
         .await
         .map_err(|e| StageError::from_db("failing job", &e))?;
-    Ok(n == 1)
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Reopens a job that failed in `stage` at `failed_attempt`, back to the stage's ready state, for
+/// a dead letter an operator redrove. Fenced by the attempt: a copy of an older failure, or a
+/// second copy of this one after the job was claimed again, reopens nothing.
+pub async fn reopen(db: &mut tokio_postgres::Client, job: &Job, stage: Stage, failed_attempt: i32, detail: Value) -> StageResult<Option<Job>> {
+    let tx = db.transaction().await.map_err(|e| StageError::from_db("reopening job", &e))?;
+    let n = tx
+        .execute(
+            "UPDATE upload_jobs
+             SET state = $4::text::job_state, last_error_class = NULL, last_error = NULL
+             WHERE id = $1 AND state = 'failed' AND stage = $2 AND attempt = $3",
+            &[&job.id, &stage.as_str(), &failed_attempt, &stage.ready_state().as_str()],
+        )
+        .await
+        .map_err(|e| StageError::from_db("reopening job", &e))?;
+    if n != 1 {
+        return Ok(None);
+    }
+    record_event(&tx, job.id, "redriven", stage, failed_attempt, None, detail).await?;
+    tx.commit().await.map_err(|e| StageError::from_db("reopening job", &e))?;
+    load(&*db, job.id).await
 }
 
 /// Appends a non-transition event (retries, re-sends, completion) to the audit trail.

@@ -13,6 +13,8 @@ pub struct Delivery {
     pub sent_at_ms: Option<i64>,
     pub correlation_id: Option<String>,
     pub trace_header: Option<String>,
+    /// Set on a dead letter that an operator moved back: the attempt at which its job failed.
+    pub failed_attempt: Option<i32>,
 }
 
 impl Delivery {
@@ -29,6 +31,11 @@ impl Delivery {
                 .get(attr::CORRELATION_ID)
                 .and_then(|a| a.string_value.clone()),
             trace_header: msg.attributes.get("AWSTraceHeader").cloned(),
+            failed_attempt: msg
+                .message_attributes
+                .get(attr::JOB_ATTEMPT)
+                .and_then(|a| a.string_value.as_deref())
+                .and_then(|v| v.parse().ok()),
         }
     }
 }

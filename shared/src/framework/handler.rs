@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::db::jobs::{self, Job, Lease};
 use crate::error::{panic_message, ErrorKind, StageError, StageResult};
 use crate::intake;
+use crate::metrics::{self, Unit};
 use crate::message::{ParseInput, StageMessage, MESSAGE_VERSION};
 use crate::stage::{JobState, Stage};
 use crate::stages;
@@ -31,6 +32,7 @@ pub enum Outcome {
 
 /// The Lambda handler of every stage: settles each record, reporting the ones to be redelivered.
 pub async fn handle_batch(ctx: &Context, stage: Stage, event: SqsEvent) -> SqsBatchResponse {
+    ctx.heartbeat().await;
     let failures: Vec<String> = futures::stream::iter(event.records)
         .map(|record| async move { settle(ctx, stage, &record).await.then(|| record.message_id.clone().unwrap_or_default()) })
         .buffer_unordered(ctx.config.batch_concurrency)
@@ -65,13 +67,17 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
         stage = stage.as_str(),
         message_id = %delivery.message_id,
         receive_count = delivery.receive_count,
-        correlation_id = tracing::field::Empty,
+        correlation_id = delivery.correlation_id.as_deref().map(tracing::field::display),
+        trace_id = delivery.trace_header.as_deref().and_then(trace_root).map(tracing::field::display),
         job_id = tracing::field::Empty,
     );
     async {
+        let started = Instant::now();
+        let mut values = vec![("ReceiveCount", f64::from(delivery.receive_count), Unit::Count)];
         if let (Some(sent), true) = (delivery.sent_at_ms, delivery.receive_count == 1) {
             let lag_ms = chrono::Utc::now().timestamp_millis() - sent;
             info!(queue_lag_ms = lag_ms, "received");
+            values.push(("QueueLag", lag_ms as f64, Unit::Milliseconds));
         }
         let progress = Mutex::new(Progress::default());
         let result = AssertUnwindSafe(process(ctx, stage, &delivery, &progress))
@@ -81,12 +87,22 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
                 Err(StageError::permanent("panic", format!("handler panicked: {}", panic_message(&*panic))))
             });
         let progress = progress.into_inner().unwrap_or_else(|p| p.into_inner());
+        values.push(("MessageDuration", started.elapsed().as_secs_f64() * 1000.0, Unit::Milliseconds));
         match result {
             Ok(outcome) => {
                 info!(?outcome, "settled");
+                values.push((if outcome == Outcome::Completed { "Completed" } else { "Duplicates" }, 1.0, Unit::Count));
+                metrics::emit(&[("Stage", stage.as_str())], &values);
                 false
             }
-            Err(err) => on_error(ctx, stage, &delivery, &progress, err).await,
+            Err(err) => {
+                metrics::emit(&[("Stage", stage.as_str())], &values);
+                metrics::emit(
+                    &[("Stage", stage.as_str()), ("ErrorKind", err.kind.as_str()), ("ErrorClass", err.class)],
+                    &[("Failures", 1.0, Unit::Count)],
+                );
+                on_error(ctx, stage, &delivery, &progress, err).await
+            }
         }
     }
     .instrument(span)
@@ -130,14 +146,25 @@ async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &P
                 Some((id, c)) => (Some(*id), c.clone()),
                 None => (None, delivery.correlation_id.clone().unwrap_or_else(|| delivery.message_id.clone())),
             };
+            let mut failed_attempt = None;
             if let Some(job_id) = job_id {
-                if let Err(e) = fail_job(ctx, stage, job_id, progress.lease_attempt, &err).await {
-                    warn!(error = %e, "could not mark the job failed");
-                    return true;
+                match fail_job(ctx, stage, job_id, progress.lease_attempt, &err).await {
+                    Ok(attempt) => failed_attempt = attempt,
+                    Err(e) => {
+                        warn!(error = %e, "could not mark the job failed");
+                        return true;
+                    }
                 }
             }
-            let dl = DeadLetter { stage, job_id, correlation_id: &correlation_id, error: &err, attempts: delivery.receive_count };
-            match send_to_dlq(ctx, delivery, &dl).await {
+            let dl = DeadLetter {
+                stage,
+                job_id,
+                correlation_id: &correlation_id,
+                error: &err,
+                attempts: delivery.receive_count,
+                failed_attempt,
+            };
+            match send_to_dlq(ctx, &delivery.body, &dl).await {
                 Ok(()) => false,
                 Err(e) => {
                     // Left for redelivery: the queue's own redrive policy is the safety net.
@@ -156,12 +183,13 @@ async fn release(ctx: &Context, stage: Stage, job_id: Uuid, attempt: i32, err: &
     Ok(())
 }
 
-async fn fail_job(ctx: &Context, stage: Stage, job_id: Uuid, fence: Option<i32>, err: &StageError) -> StageResult<()> {
+async fn fail_job(ctx: &Context, stage: Stage, job_id: Uuid, fence: Option<i32>, err: &StageError) -> StageResult<Option<i32>> {
     let db = ctx.db.get().await.map_err(|e| StageError::from_pool("failing job", &e))?;
-    if !jobs::fail(&**db, job_id, stage, fence, err).await? {
+    let attempt = jobs::fail(&**db, job_id, stage, fence, err).await?;
+    if attempt.is_none() {
         info!("job was already settled; failure not recorded over it");
     }
-    Ok(())
+    Ok(attempt)
 }
 
 async fn process(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
@@ -182,15 +210,20 @@ async fn process(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &Mu
                     if let Some(rejection) = admitted.rejection {
                         return Err(rejection);
                     }
-                    outcome = run_job(ctx, stage, job, progress).await?;
+                    outcome = run_job(ctx, stage, job, delivery, progress).await?;
                 }
                 return Ok(outcome);
             }
-            ParseInput::Stage(msg) => return run_message(ctx, stage, msg, progress).await,
+            ParseInput::Stage(msg) => return run_message(ctx, stage, msg, delivery, progress).await,
         }
     }
     let msg = StageMessage::decode(&delivery.body)?;
-    run_message(ctx, stage, msg, progress).await
+    run_message(ctx, stage, msg, delivery, progress).await
+}
+
+/// The trace id of an X-Ray `AWSTraceHeader` (`Root=1-…;Parent=…;Sampled=…`).
+fn trace_root(header: &str) -> Option<&str> {
+    header.split(';').find_map(|part| part.trim().strip_prefix("Root="))
 }
 
 fn note_job(progress: &Mutex<Progress>, job: &Job) {
@@ -199,7 +232,7 @@ fn note_job(progress: &Mutex<Progress>, job: &Job) {
     progress.lock().unwrap().job = Some((job.id, job.correlation_id.clone()));
 }
 
-async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
     if msg.stage != stage {
         return Err(StageError::poison("wrong_stage", format!("a {} message on the {stage} queue", msg.stage)));
     }
@@ -212,17 +245,15 @@ async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, progress: &
         return Err(StageError::poison("document_mismatch", format!("job {} is not for document {}", job.id, msg.document_id)));
     }
     note_job(progress, &job);
-    run_job(ctx, stage, job, progress).await
+    run_job(ctx, stage, job, delivery, progress).await
 }
 
 /// Decides from the job's state what this delivery should do, then does it.
-async fn run_job(ctx: &Context, stage: Stage, job: Job, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+async fn run_job(ctx: &Context, stage: Stage, job: Job, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
     let started = Instant::now();
     let running = stage.running_state();
     let done = stage.done_state();
-    if job.state == JobState::Failed {
-        return Err(StageError::poison("job_failed", format!("job {} has already failed", job.id)));
-    }
+    let job = if job.state == JobState::Failed { reopen_redriven(ctx, stage, job, delivery).await? } else { job };
     if job.state == done {
         resend_next(ctx, stage, &job).await?;
         return Ok(Outcome::Resent);
@@ -253,7 +284,7 @@ async fn run_job(ctx: &Context, stage: Stage, job: Job, progress: &Mutex<Progres
     progress.lock().unwrap().lease_attempt = Some(lease.attempt);
     info!(attempt = lease.attempt, "claimed");
 
-    ctx.faults.trigger(stage)?;
+    ctx.faults.trigger(stage).await?;
     stages::run(ctx, stage, &lease).await?;
 
     let send_started = Instant::now();
@@ -268,6 +299,22 @@ async fn run_job(ctx: &Context, stage: Stage, job: Job, progress: &Mutex<Progres
         "stage completed"
     );
     Ok(Outcome::Completed)
+}
+
+/// A failed job stays failed, unless this is the dead letter of that very failure, moved back by
+/// an operator (`ingestctl dlq redrive` or a console redrive): then the job reopens at this stage.
+async fn reopen_redriven(ctx: &Context, stage: Stage, job: Job, delivery: &Delivery) -> StageResult<Job> {
+    let failed = || StageError::poison("job_failed", format!("job {} has already failed", job.id));
+    let Some(attempt) = delivery.failed_attempt else { return Err(failed()) };
+    let mut db = ctx.db.get().await.map_err(|e| StageError::from_pool("reopening job", &e))?;
+    let detail = json!({ "message_id": delivery.message_id, "receive_count": delivery.receive_count });
+    match jobs::reopen(&mut db, &job, stage, attempt, detail).await? {
+        Some(reopened) => {
+            info!(failed_attempt = attempt, "redriven dead letter reopened its failed job");
+            Ok(reopened)
+        }
+        None => Err(failed()),
+    }
 }
 
 fn next_message(lease: &Lease, next: Stage) -> StageMessage {

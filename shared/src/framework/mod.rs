@@ -8,7 +8,7 @@
 mod backoff;
 mod delivery;
 mod handler;
-mod queue;
+pub mod queue;
 
 pub use backoff::retry_delay;
 pub use delivery::Delivery;

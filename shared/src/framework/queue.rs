@@ -50,12 +50,14 @@ pub struct DeadLetter<'a> {
     pub correlation_id: &'a str,
     pub error: &'a StageError,
     pub attempts: u32,
+    /// The job's attempt when this delivery failed it; absent when the job was not failed here.
+    pub failed_attempt: Option<i32>,
 }
 
 /// SQS caps attribute values far above this; the database keeps the full text.
 const MAX_ERROR_ATTR_CHARS: usize = 1024;
 
-pub async fn send_to_dlq(ctx: &Context, delivery: &Delivery, dl: &DeadLetter<'_>) -> StageResult<()> {
+pub async fn send_to_dlq(ctx: &Context, body: &str, dl: &DeadLetter<'_>) -> StageResult<()> {
     let dlq = ctx.config.queues.dlq_url(dl.stage).map_err(config_error)?;
     let source = ctx.config.queues.url(dl.stage).map_err(config_error)?;
     let message: String = dl.error.message.chars().take(MAX_ERROR_ATTR_CHARS).collect();
@@ -63,7 +65,7 @@ pub async fn send_to_dlq(ctx: &Context, delivery: &Delivery, dl: &DeadLetter<'_>
         .sqs
         .send_message()
         .queue_url(dlq)
-        .message_body(&delivery.body)
+        .message_body(body)
         .message_attributes(attr::STAGE, string_attr(dl.stage.as_str()))
         .message_attributes(attr::ERROR_KIND, string_attr(dl.error.kind.as_str()))
         .message_attributes(attr::ERROR_CLASS, string_attr(dl.error.class))
@@ -74,6 +76,9 @@ pub async fn send_to_dlq(ctx: &Context, delivery: &Delivery, dl: &DeadLetter<'_>
         .message_attributes(attr::FAILED_AT, string_attr(chrono::Utc::now().to_rfc3339()));
     if let Some(job) = dl.job_id {
         req = req.message_attributes(attr::JOB_ID, string_attr(job.to_string()));
+    }
+    if let Some(attempt) = dl.failed_attempt {
+        req = req.message_attributes(attr::JOB_ATTEMPT, number_attr(attempt));
     }
     req.send()
         .await

@@ -3,6 +3,7 @@ use crate::chunking::{sha256_hex, Chunk};
 use crate::context::Context;
 use crate::db::{documents, jobs::Lease};
 use crate::error::{classify_sdk_error, StageError, StageResult};
+use crate::metrics::{self, Unit};
 use futures::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
@@ -56,7 +57,13 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     )
     .await
     .map_err(db_err("recording chunk count"))?;
-    lease.complete(tx).await
+    lease.complete(tx).await?;
+    let tokens: i32 = chunks.iter().map(|c| c.token_count).sum();
+    metrics::emit(
+        &[("Stage", lease.stage.as_str())],
+        &[("Chunks", chunks.len() as f64, Unit::Count), ("ChunkTokens", f64::from(tokens), Unit::Count)],
+    );
+    Ok(())
 }
 
 async fn copy_chunks(tx: &tokio_postgres::Transaction<'_>, document_id: uuid::Uuid, chunks: &[Chunk]) -> StageResult<()> {

@@ -3,6 +3,7 @@ use crate::context::Context;
 use crate::db::jobs::{self, lease_lost, Lease};
 use crate::embedding::{batching, cache, validate_vectors};
 use crate::error::{StageError, StageResult};
+use crate::metrics::{self, Unit};
 use futures::pin_mut;
 use pgvector::Vector;
 use serde_json::json;
@@ -70,7 +71,17 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let vectors: Vec<Vector> = rows.iter().map(|r| known[&r.sha256].clone()).collect();
-    write_vectors_with(ctx, lease, &ids, &vectors, &tally).await
+    write_vectors_with(ctx, lease, &ids, &vectors, &tally).await?;
+    metrics::emit(
+        &[("Stage", lease.stage.as_str())],
+        &[
+            ("Vectors", ids.len() as f64, Unit::Count),
+            ("CacheHits", tally.cache_hits as f64, Unit::Count),
+            ("EmbeddingRequests", tally.requests as f64, Unit::Count),
+            ("EmbeddingTokens", tally.usage_tokens as f64, Unit::Count),
+        ],
+    );
+    Ok(())
 }
 
 /// The write path alone (copy, then switch under the lock), for `ingestctl bench-vectors`.

@@ -1,0 +1,132 @@
+//! `ingestctl health`, `jobs` and `sweep`.
+
+use crate::report::truncate;
+use doc_ingest::ops::{health, sweeper};
+use doc_ingest::Context;
+use std::time::Duration;
+
+fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
+/// Prints the report; returns false when the pipeline is unhealthy.
+pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
+    let h = health::check(ctx).await;
+    println!("database     {}", h.database.as_deref().map_or("ok".to_owned(), |e| format!("UNREACHABLE: {e}")));
+    println!();
+    println!("{:<9} {:<6} {:>8} {:>9} {:>8} {:>12}", "stage", "queue", "visible", "in flight", "delayed", "oldest");
+    for q in &h.queues {
+        println!(
+            "{:<9} {:<6} {:>8} {:>9} {:>8} {:>12}",
+            q.stage.as_str(),
+            if q.dlq { "DLQ" } else { "main" },
+            q.visible,
+            q.in_flight,
+            q.delayed,
+            q.oldest_age.map_or("-".into(), age)
+        );
+    }
+    println!();
+    println!("open jobs by state (oldest waiting):");
+    if h.open_jobs.is_empty() {
+        println!("  none");
+    }
+    for (state, n, oldest) in &h.open_jobs {
+        println!("  {:<17} {n:>6}  {}", state.as_str(), age(*oldest));
+    }
+    println!("stuck jobs: {}", h.stuck.len());
+    println!();
+    println!("execution environments seen in the last {}:", age(health::LIVE_WITHIN));
+    if h.environments.is_empty() {
+        println!("  none");
+    }
+    for e in &h.environments {
+        println!(
+            "  {:<30} {:<10} {:>6} MB  {:>7} invocations  last seen {} ago",
+            truncate(&e.function_name, 30),
+            truncate(&e.function_version, 10),
+            e.memory_mb.map_or("-".into(), |m| m.to_string()),
+            e.invocations,
+            age((chrono::Utc::now() - e.last_seen_at).to_std().unwrap_or_default())
+        );
+    }
+    let problems = h.problems();
+    println!();
+    if problems.is_empty() {
+        println!("healthy");
+    } else {
+        for p in &problems {
+            println!("UNHEALTHY: {p}");
+        }
+    }
+    Ok(problems.is_empty())
+}
+
+pub async fn jobs(ctx: &Context, state: &str, limit: i64) -> anyhow::Result<()> {
+    let db = ctx.db.get().await?;
+    if state == "stuck" {
+        let stuck = sweeper::find_stuck(&**db, ctx.config.sweep.stuck_after, limit).await?;
+        println!("{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}", "job id", "document id", "state", "attempt", "requeues", "since");
+        for s in &stuck {
+            println!(
+                "{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}",
+                s.job_id,
+                s.document_id,
+                s.state.as_str(),
+                s.attempt,
+                s.requeues,
+                s.since.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+        println!("{} stuck job(s) (no live lease, unmoved for {})", stuck.len(), age(ctx.config.sweep.stuck_after));
+        return Ok(());
+    }
+    let state: doc_ingest::JobState = state.parse()?;
+    let rows = db
+        .query(
+            "SELECT j.id, j.stage, j.attempt, to_char(j.updated_at, 'YYYY-MM-DD HH24:MI:SS'),
+                    coalesce(j.last_error_class || ': ' || j.last_error, ''), d.object_key
+             FROM upload_jobs j JOIN documents d ON d.id = j.document_id
+             WHERE j.state = $1::text::job_state ORDER BY j.updated_at DESC LIMIT $2",
+            &[&state.as_str(), &limit],
+        )
+        .await?;
+    println!("{:<36} {:<9} {:>7} {:<20} {:<30} error", "job id", "stage", "attempt", "updated", "file");
+    for r in &rows {
+        let key: &str = r.get(5);
+        println!(
+            "{:<36} {:<9} {:>7} {:<20} {:<30} {}",
+            r.get::<_, uuid::Uuid>(0),
+            r.get::<_, &str>(1),
+            r.get::<_, i32>(2),
+            r.get::<_, &str>(3),
+            truncate(key.rsplit('/').next().unwrap_or(key), 30),
+            truncate(r.get::<_, &str>(4), 100)
+        );
+    }
+    println!("{} job(s) {}", rows.len(), state);
+    Ok(())
+}
+
+pub async fn sweep(ctx: &Context) -> anyhow::Result<()> {
+    let r = sweeper::sweep(ctx).await?;
+    for j in &r.requeued {
+        println!("re-enqueued {} ({} since {})", j.job_id, j.state, j.since.format("%H:%M:%S"));
+    }
+    for j in &r.failed {
+        println!("failed {} as stuck in {} since {}", j.job_id, j.state, j.since.to_rfc3339());
+    }
+    println!(
+        "swept: {} re-enqueued, {} failed, {} moved on meanwhile; {} execution environment(s) pruned",
+        r.requeued.len(),
+        r.failed.len(),
+        r.skipped,
+        r.pruned_environments
+    );
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! Lambda entry point for the sweeper, run on a schedule: the event's content is not used.
+
+use doc_ingest::{ops::sweeper, Context, Stage};
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    doc_ingest::logging::init("info");
+    let mut ctx = Context::from_env_for(None).await?;
+    for stage in Stage::ALL {
+        ctx.config.require_stage(stage)?;
+    }
+    ctx.register_environment("sweeper").await;
+    let ctx = &ctx;
+    run(service_fn(move |_: LambdaEvent<Value>| async move {
+        ctx.heartbeat().await;
+        let r = sweeper::sweep(ctx).await?;
+        Ok::<Value, Error>(json!({
+            "requeued": r.requeued.len(),
+            "failed": r.failed.len(),
+            "skipped": r.skipped,
+            "pruned_environments": r.pruned_environments,
+        }))
+    }))
+    .await
+}

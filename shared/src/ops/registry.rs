@@ -1,0 +1,102 @@
+//! Lambda execution environments, the serverless form of worker registration: each environment
+//! registers once at init and every invocation refreshes its heartbeat, so `ingestctl health`
+//! can say what is running, which version, and when it was last seen.
+
+use crate::error::{StageError, StageResult};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+/// Who this process is, from the Lambda runtime's environment (or `local-…` outside Lambda).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub id: Uuid,
+    pub function_name: String,
+    pub function_version: String,
+    pub memory_mb: Option<i32>,
+    pub log_stream: Option<String>,
+}
+
+impl Identity {
+    pub fn from_env(default_function: &str) -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Identity {
+            id: Uuid::new_v4(),
+            function_name: var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| format!("local-{default_function}")),
+            function_version: var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+            memory_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()),
+            log_stream: var("AWS_LAMBDA_LOG_STREAM_NAME"),
+        }
+    }
+}
+
+pub async fn register(db: &impl GenericClient, me: &Identity) -> StageResult<()> {
+    db.execute(
+        "INSERT INTO execution_environments (id, function_name, function_version, memory_mb, log_stream)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+        &[&me.id, &me.function_name, &me.function_version, &me.memory_mb, &me.log_stream],
+    )
+    .await
+    .map_err(|e| StageError::from_db("registering execution environment", &e))?;
+    Ok(())
+}
+
+/// One statement per invocation; it also registers an environment whose init-time registration
+/// failed (the database was unreachable at cold start).
+pub async fn heartbeat(db: &impl GenericClient, me: &Identity) -> StageResult<()> {
+    db.execute(
+        "INSERT INTO execution_environments (id, function_name, function_version, memory_mb, log_stream, invocations)
+         VALUES ($1, $2, $3, $4, $5, 1)
+         ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), invocations = execution_environments.invocations + 1",
+        &[&me.id, &me.function_name, &me.function_version, &me.memory_mb, &me.log_stream],
+    )
+    .await
+    .map_err(|e| StageError::from_db("heartbeat", &e))?;
+    Ok(())
+}
+
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub id: Uuid,
+    pub function_name: String,
+    pub function_version: String,
+    pub memory_mb: Option<i32>,
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub invocations: i64,
+}
+
+/// Environments seen within `within`, most recent first.
+pub async fn live(db: &impl GenericClient, within: Duration) -> StageResult<Vec<Environment>> {
+    let rows = db
+        .query(
+            "SELECT id, function_name, function_version, memory_mb, started_at, last_seen_at, invocations
+             FROM execution_environments WHERE last_seen_at > now() - $1 * interval '1 millisecond'
+             ORDER BY last_seen_at DESC",
+            &[&(within.as_millis() as f64)],
+        )
+        .await
+        .map_err(|e| StageError::from_db("listing execution environments", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| Environment {
+            id: r.get(0),
+            function_name: r.get(1),
+            function_version: r.get(2),
+            memory_mb: r.get(3),
+            started_at: r.get(4),
+            last_seen_at: r.get(5),
+            invocations: r.get(6),
+        })
+        .collect())
+}
+
+pub async fn prune(db: &impl GenericClient, older_than: Duration) -> StageResult<u64> {
+    db.execute(
+        "DELETE FROM execution_environments WHERE last_seen_at < now() - $1 * interval '1 millisecond'",
+        &[&(older_than.as_millis() as f64)],
+    )
+    .await
+    .map_err(|e| StageError::from_db("pruning execution environments", &e))
+}
