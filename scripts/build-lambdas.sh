@@ -12,7 +12,7 @@ rustup target add aarch64-unknown-linux-gnu >/dev/null
 # cargo-lambda finds zig on PATH.
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
-cargo lambda build --release --arm64 --bin parse --bin chunk --bin embed --bin finalize "$@"
-for f in parse chunk embed finalize; do
+cargo lambda build --release --arm64 --bin parse --bin chunk --bin embed --bin finalize --bin sweeper "$@"
+for f in parse chunk embed finalize sweeper; do
   file "target/lambda/$f/bootstrap" 2>/dev/null || ls -l "target/lambda/$f/bootstrap"
 done

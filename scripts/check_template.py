@@ -58,6 +58,18 @@ def main(path):
     check(all(e["maxReceiveCount"] == 4 for e in expected.values()), "maxReceiveCount is 4 everywhere")
     check(all(e["dlq_retention"] == 1209600 for e in expected.values()), "DLQ retention is 14 days")
 
+    sweeper = res["SweeperFunction"]
+    sweeper_props = sweeper["Properties"]
+    check(sweeper.get("Metadata", {}).get("BuildProperties", {}).get("Binary") == "sweeper", "SweeperFunction builds the sweeper binary")
+    check(os.path.isfile(os.path.join(os.path.dirname(path) or ".", "functions", "sweeper", "Cargo.toml")), "functions/sweeper exists")
+    sweeper_events = list(sweeper_props["Events"].values())
+    check([e["Type"] for e in sweeper_events] == ["ScheduleV2"], "SweeperFunction runs on one schedule")
+    check(sweeper_props.get("ReservedConcurrentExecutions") == 1, "one sweep at a time")
+    sent_to = sweeper_props["Policies"][0]["Statement"][0]["Resource"]
+    for stage in STAGES:
+        for kind in ("Queue", "DeadLetterQueue"):
+            check({"Fn::GetAtt": [f"{stage.capitalize()}{kind}", "Arn"]} in sent_to, f"the sweeper may send to the {stage} {kind}")
+
     bucket = res["UploadBucket"]["Properties"]
     qcs = bucket["NotificationConfiguration"]["QueueConfigurations"]
     check(len(qcs) == 1, "one queue notification")

@@ -1,7 +1,7 @@
 //! `ingestctl dlq`: dead letters joined with their jobs, and moving them back.
 
 use crate::report::{status, truncate};
-use doc_ingest::message::{attr, S3Notification, StageMessage};
+use doc_ingest::message::{attr, decode_s3_key, S3Notification, StageMessage};
 use doc_ingest::ops::dlq::{self, DlqMessage, RedriveAll};
 use doc_ingest::{Context, Stage};
 use std::collections::HashMap;
@@ -58,7 +58,14 @@ fn describe_body(body: &str) -> String {
         return format!("stage message: {} job {} document {} (attempt {})", m.stage, m.job_id, m.document_id, m.attempt);
     }
     if let Ok(n) = serde_json::from_str::<S3Notification>(body) {
-        let objects: Vec<String> = n.records.iter().map(|r| format!("s3://{}/{}", r.s3.bucket.name, r.s3.object.key)).collect();
+        let objects: Vec<String> = n
+            .records
+            .iter()
+            .map(|r| {
+                let key = decode_s3_key(&r.s3.object.key).unwrap_or_else(|_| r.s3.object.key.clone());
+                format!("s3://{}/{key}", r.s3.bucket.name)
+            })
+            .collect();
         return format!("S3 notification: {}", objects.join(", "));
     }
     format!("{} bytes, not a known message (not shown)", body.len())
@@ -71,11 +78,11 @@ pub async fn show(ctx: &Context, message_id: &str) -> anyhow::Result<()> {
         .find(|m| m.message_id == message_id)
         .ok_or_else(|| anyhow::anyhow!("no dead letter {message_id} in any DLQ"))?;
     println!("message {} in the {} DLQ", m.message_id, m.stage);
-    println!("  received     {} time(s)", m.receive_count);
-    println!("  sent         {}", m.sent_at.map_or("-".into(), |t| t.to_rfc3339()));
-    println!("  body         {}", describe_body(&m.body));
+    println!("  received        {} time(s)", m.receive_count);
+    println!("  sent            {}", m.sent_at.map_or("-".into(), |t| t.to_rfc3339()));
+    println!("  body            {}", describe_body(&m.body));
     for (k, v) in &m.attributes {
-        println!("  {k:<12} {}", truncate(v, 200));
+        println!("  {k:<15} {}", truncate(v, 200));
     }
     match m.job_id() {
         Some(job) => {

@@ -1,6 +1,7 @@
 //! `ingestctl ingest`: upload through S3 and follow each document to done or failed.
 
-use crate::report::{print_summaries, summary};
+use crate::report::{print_summaries, summary, truncate};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use anyhow::Context as _;
 use aws_sdk_s3::primitives::ByteStream;
 use doc_ingest::runner::{Runner, RunnerOptions};
@@ -31,12 +32,59 @@ pub async fn upload(ctx: &Context, path: &Path, owner: &str) -> anyhow::Result<U
     Ok(Uploaded { path: path.to_owned(), key })
 }
 
+/// Steps along the happy path, for the progress bars.
+const STEPS: [&str; 8] = ["uploaded", "upload_validated", "parsing", "parsed", "chunking", "chunked", "embedding", "embedded"];
+
+/// One line per upload: a progress bar on a terminal, a line per status change otherwise.
+struct Display {
+    bars: Vec<ProgressBar>,
+    last: Vec<String>,
+}
+
+impl Display {
+    fn new(uploads: &[Uploaded], verbose: bool) -> Self {
+        let multi = MultiProgress::with_draw_target(if verbose { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+        let style = ProgressStyle::with_template("{prefix:<36} [{bar:24}] {msg} ({elapsed})")
+            .expect("the template is valid")
+            .progress_chars("=> ");
+        let bars = uploads
+            .iter()
+            .map(|u| {
+                let bar = multi.add(ProgressBar::new(STEPS.len() as u64 + 1).with_style(style.clone()));
+                bar.set_prefix(truncate(&u.path.file_name().unwrap_or_default().to_string_lossy(), 36));
+                bar.set_message("uploaded");
+                bar
+            })
+            .collect();
+        Display { bars, last: vec![String::new(); uploads.len()] }
+    }
+
+    fn update(&mut self, i: usize, status: &str) {
+        if self.last[i] == status {
+            return;
+        }
+        self.last[i] = status.to_owned();
+        let bar = &self.bars[i];
+        if bar.is_hidden() {
+            println!("{:<40} → {status}", bar.prefix());
+        }
+        match status {
+            "done" => bar.finish_with_message("done"),
+            "failed" => bar.abandon_with_message("FAILED"),
+            _ => {
+                bar.set_position(STEPS.iter().position(|s| *s == status).unwrap_or(0) as u64);
+                bar.set_message(status.to_owned());
+            }
+        }
+    }
+}
+
 /// Waits for every upload's document to reach done or failed; returns their ids (None if it
 /// never appeared).
 pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verbose: bool) -> anyhow::Result<Vec<Option<Uuid>>> {
     let bucket = ctx.config.bucket.as_deref().context("DOC_INGEST_BUCKET is not set")?;
     let deadline = Instant::now() + timeout;
-    let mut last: Vec<String> = vec![String::new(); uploads.len()];
+    let mut display = Display::new(uploads, verbose);
     let mut ids = vec![None; uploads.len()];
     loop {
         let db = ctx.db.get().await?;
@@ -50,9 +98,8 @@ pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verb
                 None => (None, "uploaded".to_owned()),
             };
             ids[i] = id;
-            if verbose && status != last[i] {
-                println!("{:<40} → {status}", u.path.file_name().unwrap_or_default().to_string_lossy());
-                last[i] = status.clone();
+            if verbose {
+                display.update(i, &status);
             }
             all_terminal &= status == "done" || status == "failed";
         }

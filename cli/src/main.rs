@@ -145,7 +145,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ingest { paths, owner, no_run, timeout_secs } => {
-            let ctx = Arc::new(Context::from_env_for(None).await?);
+            let mut ctx = Context::from_env_for(None).await?;
+            if !no_run {
+                ctx.register_environment("runner").await;
+            }
+            let ctx = Arc::new(ctx);
             let ok = ingest::run(ctx, &paths, &owner, !no_run, timeout_secs).await?;
             if !ok {
                 std::process::exit(1);

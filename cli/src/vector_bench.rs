@@ -132,5 +132,20 @@ pub async fn run(ctx: Context, rows: usize, batches: usize) -> anyhow::Result<()
             times.last().unwrap().as_secs_f64() * 1000.0
         );
     }
+    retire_scratch_jobs(&ctx).await
+}
+
+/// The scratch jobs stop in `embedded`; fail them so the sweeper and `health` leave them alone
+/// (the audit log is append-only, so they are not deleted).
+async fn retire_scratch_jobs(ctx: &Context) -> anyhow::Result<()> {
+    ctx.db
+        .get()
+        .await?
+        .execute(
+            "UPDATE upload_jobs SET state = 'failed', last_error_class = 'bench', last_error = 'benchmark scratch document'
+             WHERE state NOT IN ('done', 'failed') AND document_id IN (SELECT id FROM documents WHERE owner = 'bench')",
+            &[],
+        )
+        .await?;
     Ok(())
 }
