@@ -70,6 +70,8 @@ enum Command {
     Sweep,
     /// Database, queues and DLQs, stuck jobs, execution environments; exit 1 when unhealthy.
     Health,
+    /// Parse a local file as the parse stage would (offline parser) and print its markdown.
+    Parse { path: PathBuf },
     /// Chunking throughput (MB/s) on generated policy markdown, against the naive splitter.
     BenchChunk {
         /// Sizes to chunk, in MB.
@@ -182,6 +184,16 @@ async fn main() -> anyhow::Result<()> {
             if !ops::health(&ctx).await? {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Parse { path } => {
+            let bytes = std::fs::read(&path)?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let kind = doc_ingest::parsing::detect(&bytes, name)?;
+            let limits = doc_ingest::config::Config::with_defaults(String::new(), Default::default()).limits;
+            let parsed = doc_ingest::parsing::parse(kind, &bytes, &limits)?;
+            print!("{}", parsed.markdown);
+            eprintln!("{} page(s), parser {}", parsed.page_count, parsed.parser);
             Ok(())
         }
         Command::BenchChunk { mb, naive_mb } => {

@@ -8,6 +8,7 @@ pub mod db;
 pub mod embedding;
 pub mod error;
 pub mod framework;
+pub mod http;
 pub mod intake;
 pub mod logging;
 pub mod message;

@@ -1,12 +1,16 @@
 //! Uploaded bytes → normalised markdown with a page marker before every page.
 
+mod blocks;
 mod detect;
+mod layout;
+pub mod llamaparse;
 mod normalize;
 mod pdf;
 
 pub use detect::{detect, DocKind};
 pub use normalize::normalize;
-pub use pdf::pdf_to_markdown;
+pub use pdf::{pdf_to_markdown, Pdf};
+pub use pdf::{open as open_pdf, to_markdown as pdf_markdown};
 
 use crate::config::Limits;
 use crate::error::{StageError, StageResult};

@@ -1,0 +1,439 @@
+//! Positioned runs → markdown blocks: lines, a two-column page's reading order, tables, headings
+//! (by weight, size and section numbering) and paragraphs, with running headers and footers
+//! removed. Retrieval needs exactly these: headings give chunks their heading path, tables stay
+//! tables, and reading order keeps sentences whole.
+
+use super::layout::Run;
+use std::collections::HashMap;
+
+/// One page's runs and its width in points.
+pub struct PageText {
+    pub runs: Vec<Run>,
+    pub width: f32,
+}
+
+#[derive(Clone, Debug)]
+struct Cell {
+    x: f32,
+    end_x: f32,
+    text: String,
+}
+
+#[derive(Clone, Debug)]
+struct Line {
+    y: f32,
+    size: f32,
+    bold: bool,
+    cells: Vec<Cell>,
+}
+
+impl Line {
+    fn text(&self) -> String {
+        self.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Runs whose baselines are this close (in ems) share a line.
+const SAME_LINE: f32 = 0.4;
+/// A horizontal gap wider than this (in ems) separates cells or columns, not words.
+const CELL_GAP: f32 = 1.2;
+
+fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
+    runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    let mut groups: Vec<Vec<Run>> = Vec::new();
+    for run in runs {
+        match groups.last_mut() {
+            Some(g) if (g[0].y - run.y).abs() <= SAME_LINE * g[0].size.max(run.size) => g.push(run),
+            _ => groups.push(vec![run]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|mut g| {
+            g.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let size = g.iter().map(|r| r.size).fold(0.0, f32::max);
+            let bold = g.iter().all(|r| r.bold || r.text.trim().is_empty());
+            let mut cells: Vec<Cell> = Vec::new();
+            for r in g.iter() {
+                match cells.last_mut() {
+                    Some(c) if r.x - c.end_x <= CELL_GAP * r.size => {
+                        let joined = c.text.ends_with(' ') || r.text.starts_with(' ') || r.x - c.end_x < 0.15 * r.size;
+                        if !joined {
+                            c.text.push(' ');
+                        }
+                        c.text.push_str(&r.text);
+                        c.end_x = c.end_x.max(r.end_x);
+                    }
+                    _ => cells.push(Cell { x: r.x, end_x: r.end_x, text: r.text.clone() }),
+                }
+            }
+            for c in &mut cells {
+                c.text = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+            cells.retain(|c| !c.text.is_empty());
+            Line { y: g[0].y, size, bold, cells }
+        })
+        .filter(|l| !l.cells.is_empty())
+        .collect()
+}
+
+/// A two-column page is read column by column: full-width lines above the columns, the left
+/// column, the right column, then full-width lines below. Prose only: table columns are short.
+fn reading_order(lines: Vec<Line>, width: f32) -> Vec<Line> {
+    let Some(gutter) = find_gutter(&lines, width) else { return lines };
+    // Lines are split at the gutter first: a line may hold both columns' text at one baseline.
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    let mut full = Vec::new();
+    for line in lines {
+        let (l, r): (Vec<Cell>, Vec<Cell>) = line.cells.iter().cloned().partition(|c| c.end_x <= gutter);
+        if r.iter().any(|c| c.x < gutter) {
+            full.push(line);
+            continue;
+        }
+        if !l.is_empty() {
+            left.push(Line { cells: l, ..line.clone() });
+        }
+        if !r.is_empty() {
+            right.push(Line { cells: r, ..line });
+        }
+    }
+    let top = left.first().map_or(f32::MIN, |l| l.y).max(right.first().map_or(f32::MIN, |l| l.y));
+    let (above, below): (Vec<Line>, Vec<Line>) = full.into_iter().partition(|l| l.y > top);
+    above.into_iter().chain(left).chain(right).chain(below).collect()
+}
+
+/// An x position in the middle of the page that almost no text crosses and that has long prose
+/// lines on both sides.
+fn find_gutter(lines: &[Line], width: f32) -> Option<f32> {
+    if lines.len() < 6 || width <= 0.0 {
+        return None;
+    }
+    let cells: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
+    let step = 4.0;
+    let mut best: Option<(f32, usize)> = None;
+    let mut x = width * 0.3;
+    while x <= width * 0.7 {
+        let crossing = cells.iter().filter(|c| c.x < x && c.end_x > x).count();
+        if best.is_none_or(|(_, n)| crossing < n) {
+            best = Some((x, crossing));
+        }
+        x += step;
+    }
+    let (gutter, crossing) = best?;
+    // A title or a footer may span both columns.
+    if crossing > 1 + lines.len() / 10 {
+        return None;
+    }
+    let side = |left: bool| -> Vec<&&Cell> { cells.iter().filter(|c| if left { c.end_x <= gutter } else { c.x >= gutter }).collect() };
+    let (l, r) = (side(true), side(false));
+    let avg = |s: &[&&Cell]| s.iter().map(|c| c.text.chars().count()).sum::<usize>() as f32 / s.len().max(1) as f32;
+    let prose = l.len() >= 4 && r.len() >= 4 && avg(&l) >= 30.0 && avg(&r) >= 30.0;
+    prose.then_some(gutter)
+}
+
+enum Block {
+    Heading(usize, String),
+    Table(Vec<Vec<String>>),
+    Paragraph(String),
+}
+
+/// Do the cells of `line` start where the table's columns start?
+fn aligned(columns: &[f32], line: &Line, tolerance: f32) -> bool {
+    line.cells.iter().all(|c| columns.iter().any(|x| (x - c.x).abs() <= tolerance))
+}
+
+/// Consecutive lines of two or more cells whose starts align form a table; a line of fewer
+/// cells right below a row, aligned with its columns, continues that row's cells (wrapped text).
+fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)> {
+    let head = &lines[start];
+    if head.cells.len() < 2 {
+        return None;
+    }
+    let columns: Vec<f32> = head.cells.iter().map(|c| c.x).collect();
+    let tolerance = 0.8 * head.size;
+    let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
+    let mut i = start + 1;
+    let mut full_rows = 1;
+    while i < lines.len() {
+        let line = &lines[i];
+        let gap = lines[i - 1].y - line.y;
+        if gap > 3.0 * line.size.max(head.size) || !aligned(&columns, line, tolerance) {
+            break;
+        }
+        if line.cells.len() == columns.len() {
+            rows.push(line.cells.iter().map(|c| c.text.clone()).collect());
+            full_rows += 1;
+        } else {
+            // Wrapped cell text sits right below and stays inside its column; a paragraph or
+            // heading after the table does neither.
+            let within = |c: &Cell| {
+                let col = columns.iter().position(|x| (x - c.x).abs() <= tolerance).unwrap_or(0);
+                columns.get(col + 1).is_none_or(|next| c.end_x < *next)
+            };
+            if gap > 1.6 * line.size.max(head.size) || !line.cells.iter().all(within) || line.bold != lines[i - 1].bold {
+                break;
+            }
+            let row = rows.last_mut().expect("a table starts with a row");
+            for c in &line.cells {
+                let col = columns.iter().position(|x| (x - c.x).abs() <= tolerance).expect("aligned");
+                if !row[col].is_empty() {
+                    row[col].push(' ');
+                }
+                row[col].push_str(&c.text);
+            }
+        }
+        i += 1;
+    }
+    (full_rows >= 2).then_some((rows, i))
+}
+
+fn heading_level(line: &Line, body: f32) -> Option<usize> {
+    let text = line.text();
+    let chars = text.chars().count();
+    let larger = line.size >= body * 1.15;
+    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || !text.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    // Sentences are not headings, however they are set.
+    if text.ends_with(['.', ',', ';']) {
+        return None;
+    }
+    let numbered = text.split_whitespace().next().filter(|first| {
+        let t = first.trim_end_matches('.');
+        !t.is_empty() && t.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    if let Some(n) = numbered {
+        return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
+    }
+    Some(if line.size >= body * 1.6 {
+        1
+    } else if line.size >= body * 1.25 {
+        2
+    } else {
+        3
+    })
+}
+
+/// Bullets, `(a)`, `a)`, `iv.`, `3.`, and clause numbers such as `4.2`: each starts a new block.
+fn is_list_item(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with(['•', '◦', '▪', '–', '*']) || t.starts_with("- ") {
+        return true;
+    }
+    let Some(w) = t.split_whitespace().next() else { return false };
+    let inner = w.trim_start_matches('(').trim_end_matches([')', '.']);
+    let numbering = !inner.is_empty() && inner.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
+    let marker = w.ends_with([')', '.'])
+        && (inner.len() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())
+            || !inner.is_empty() && inner.chars().all(|c| matches!(c, 'i' | 'v' | 'x')));
+    numbering || marker
+}
+
+fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut para: Option<(String, f32, f32)> = None; // text, last y, size
+    let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
+        if let Some((text, _, _)) = para.take() {
+            out.push(Block::Paragraph(text));
+        }
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((rows, next)) = take_table(lines, i) {
+            flush(&mut para, &mut out);
+            out.push(Block::Table(rows));
+            i = next;
+            continue;
+        }
+        let line = &lines[i];
+        i += 1;
+        if let Some(level) = heading_level(line, body) {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, line.text()));
+            continue;
+        }
+        let text = line.text();
+        let continues = para.as_ref().is_some_and(|(_, y, size)| y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text));
+        if !continues {
+            flush(&mut para, &mut out);
+            let text = match text.strip_prefix('•').or_else(|| text.strip_prefix('▪')) {
+                Some(rest) => format!("- {}", rest.trim_start()),
+                None => text,
+            };
+            para = Some((text, line.y, line.size));
+            continue;
+        }
+        let (p, y, _) = para.as_mut().expect("continues implies a paragraph");
+        // A word broken at the line end: "insur-" + "ance".
+        if p.ends_with('-') && text.starts_with(char::is_lowercase) && !p.ends_with(" -") {
+            p.pop();
+        } else {
+            p.push(' ');
+        }
+        p.push_str(&text);
+        *y = line.y;
+    }
+    flush(&mut para, &mut out);
+    out
+}
+
+fn escape_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn render(blocks: &[Block], out: &mut String) {
+    for b in blocks {
+        match b {
+            Block::Heading(level, text) => {
+                out.push_str(&"#".repeat(*level));
+                out.push(' ');
+                out.push_str(text);
+            }
+            Block::Paragraph(text) => out.push_str(text),
+            Block::Table(rows) => {
+                let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+                for (i, row) in rows.iter().enumerate() {
+                    let cells: Vec<String> = (0..n).map(|c| escape_cell(row.get(c).map_or("", String::as_str))).collect();
+                    out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                    if i == 0 {
+                        out.push_str(&format!("|{}\n", " --- |".repeat(n)));
+                    }
+                }
+                out.pop();
+            }
+        }
+        out.push_str("\n\n");
+    }
+}
+
+/// Digits stand for page numbers and dates, so "Page 3 of 12" repeats as "Page # of #".
+fn shape(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect()
+}
+
+/// Lines that open or close most pages of a document of 3+ pages are running headers/footers.
+fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for lines in pages {
+        let mut edges: Vec<String> = lines.first().into_iter().chain(lines.last()).map(|l| shape(&l.text())).collect();
+        edges.dedup();
+        for e in edges {
+            *seen.entry(e).or_default() += 1;
+        }
+    }
+    seen.retain(|_, n| pages.len() >= 3 && *n * 2 > pages.len());
+    seen
+}
+
+/// The body size: the size most characters are set in.
+fn body_size(pages: &[PageText]) -> f32 {
+    let mut by_size: HashMap<i32, usize> = HashMap::new();
+    for r in pages.iter().flat_map(|p| &p.runs) {
+        *by_size.entry((r.size * 2.0).round() as i32).or_default() += r.text.chars().count();
+    }
+    by_size.into_iter().max_by_key(|(s, n)| (*n, -s)).map_or(10.0, |(s, _)| s as f32 / 2.0)
+}
+
+/// Markdown for each page, in order (one string per page, without page markers).
+pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
+    let body = body_size(&pages);
+    let per_page: Vec<Vec<Line>> = pages.into_iter().map(|p| reading_order(lines_of(p.runs), p.width)).collect();
+    let running = running_lines(&per_page);
+    per_page
+        .into_iter()
+        .map(|mut lines| {
+            if lines.first().is_some_and(|l| running.contains_key(&shape(&l.text()))) {
+                lines.remove(0);
+            }
+            if lines.last().is_some_and(|l| running.contains_key(&shape(&l.text()))) {
+                lines.pop();
+            }
+            let mut out = String::new();
+            render(&blocks_of(&lines, body), &mut out);
+            out
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
+        Run { x, y, end_x: x + text.chars().count() as f32 * size * 0.5, size, bold, text: text.into() }
+    }
+
+    fn md(runs: Vec<Run>) -> String {
+        pages_to_markdown(vec![PageText { runs, width: 595.0 }]).remove(0)
+    }
+
+    #[test]
+    fn bold_numbered_lines_become_headings_at_their_depth() {
+        let out = md(vec![
+            run(50.0, 800.0, "4 Water damage", 10.0, true),
+            run(50.0, 780.0, "We pay for sudden escape of water from fixed installations.", 10.0, false),
+            run(50.0, 760.0, "4.2 Exclusions", 10.0, true),
+            run(50.0, 740.0, "Gradual leaks are not covered.", 10.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "## 4 Water damage\n\nWe pay for sudden escape of water from fixed installations.\n\n### 4.2 Exclusions\n\nGradual leaks are not covered.\n\n"
+        );
+    }
+
+    #[test]
+    fn aligned_cells_become_a_table_and_wrapped_cells_stay_in_their_row() {
+        let out = md(vec![
+            run(50.0, 800.0, "Cover", 9.0, true),
+            run(250.0, 800.0, "Limit", 9.0, true),
+            run(50.0, 785.0, "Buildings", 9.0, false),
+            run(250.0, 785.0, "£500,000", 9.0, false),
+            run(50.0, 770.0, "Accidental damage to", 9.0, false),
+            run(250.0, 770.0, "£2,000", 9.0, false),
+            run(50.0, 760.0, "glass", 9.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "| Cover | Limit |\n| --- | --- |\n| Buildings | £500,000 |\n| Accidental damage to glass | £2,000 |\n\n"
+        );
+    }
+
+    #[test]
+    fn lines_join_into_paragraphs_and_hyphenated_words_rejoin() {
+        let out = md(vec![
+            run(50.0, 800.0, "The insur-", 10.0, false),
+            run(50.0, 788.0, "ance starts today.", 10.0, false),
+            run(50.0, 750.0, "• first item", 10.0, false),
+        ]);
+        assert_eq!(out, "The insurance starts today.\n\n- first item\n\n");
+    }
+
+    #[test]
+    fn two_column_pages_read_left_column_then_right() {
+        let mut runs = vec![run(50.0, 820.0, "A title across the whole page width, above both columns", 10.0, false)];
+        for i in 0..6 {
+            let y = 780.0 - i as f32 * 12.0;
+            runs.push(run(50.0, y, &format!("left column sentence number {i} goes on"), 8.0, false));
+            runs.push(run(320.0, y, &format!("right column sentence number {i} goes on"), 8.0, false));
+        }
+        let out = md(runs);
+        let left = out.find("left column sentence number 5").unwrap();
+        let right = out.find("right column sentence number 0").unwrap();
+        assert!(left < right, "{out}");
+    }
+
+    #[test]
+    fn running_headers_and_footers_are_dropped() {
+        let page = |n: u32| PageText {
+            runs: vec![
+                run(50.0, 820.0, "Acme Home Policy", 8.0, false),
+                run(50.0, 700.0, &format!("Body text of page {n}."), 10.0, false),
+                run(50.0, 30.0, &format!("Page {n} of 3"), 8.0, false),
+            ],
+            width: 595.0,
+        };
+        let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
+        assert_eq!(out[1], "Body text of page 2.\n\n");
+    }
+}
