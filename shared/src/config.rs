@@ -2,6 +2,7 @@
 
 use crate::embedding::batching::BatchLimits;
 use crate::embedding::openai::OpenAiConfig;
+use crate::parsing::llamaparse::LlamaParseConfig;
 use crate::stage::Stage;
 use anyhow::{bail, Context as _};
 use std::time::Duration;
@@ -99,6 +100,9 @@ pub struct Config {
     pub batch_limits: BatchLimits,
     /// The OpenAI-compatible embeddings API; `None` runs the offline lexical embedder.
     pub embedding_api: Option<OpenAiConfig>,
+    /// LlamaParse for PDFs; `None` runs the local parser only.
+    pub llamaparse: Option<LlamaParseConfig>,
+    pub llamaparse_api_key_secret_arn: Option<String>,
     /// Secrets Manager ARNs, resolved at cold start by `secrets::resolve`.
     pub database_secret_arn: Option<String>,
     pub embedding_api_key_secret_arn: Option<String>,
@@ -158,6 +162,8 @@ impl Config {
                 max_input_tokens: env_parse("DOC_INGEST_EMBED_MAX_INPUT_TOKENS", d.batch_limits.max_input_tokens)?,
             },
             embedding_api: embedding_api_from_env(None)?,
+            llamaparse: llamaparse_from_env(None)?,
+            llamaparse_api_key_secret_arn: env_opt("DOC_INGEST_LLAMAPARSE_API_KEY_SECRET_ARN"),
             database_secret_arn,
             embedding_api_key_secret_arn: env_opt("DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN"),
             sweep: SweepConfig {
@@ -186,6 +192,8 @@ impl Config {
             chunking: ChunkingConfig { max_tokens: 512, overlap_tokens: 64 },
             batch_limits: BatchLimits::default(),
             embedding_api: None,
+            llamaparse: None,
+            llamaparse_api_key_secret_arn: None,
             database_secret_arn: None,
             embedding_api_key_secret_arn: None,
             worker_id: default_worker_id(),
@@ -209,6 +217,11 @@ impl Config {
         }
         if self.batch_limits.max_tokens < self.batch_limits.max_input_tokens {
             bail!("DOC_INGEST_EMBED_MAX_BATCH_TOKENS must be at least DOC_INGEST_EMBED_MAX_INPUT_TOKENS");
+        }
+        if let Some(lp) = &self.llamaparse {
+            if lp.deadline >= self.lease {
+                bail!("DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS must be below the lease ({} s): the local fallback needs time too", self.lease.as_secs());
+            }
         }
         if self.batch_concurrency == 0 || self.db_pool_size == 0 {
             bail!("DOC_INGEST_BATCH_CONCURRENCY and DOC_INGEST_DB_POOL_SIZE must be at least 1");
@@ -242,6 +255,22 @@ pub(crate) fn embedding_api_from_env(key: Option<String>) -> anyhow::Result<Opti
         dimensions: env_parse("DOC_INGEST_EMBEDDING_DIMENSIONS", crate::embedding::DIMENSIONS)?,
         timeout: Duration::from_secs(env_parse("DOC_INGEST_EMBEDDING_TIMEOUT_SECONDS", 60)?),
     }))
+}
+
+/// LlamaParse is used for PDFs when a key is configured (or given, from a secret).
+pub(crate) fn llamaparse_from_env(key: Option<String>) -> anyhow::Result<Option<LlamaParseConfig>> {
+    let key = key.filter(|k| !k.is_empty());
+    let Some(api_key) = key.or_else(|| env_opt("DOC_INGEST_LLAMAPARSE_API_KEY")).or_else(|| env_opt("LLAMA_CLOUD_API_KEY")) else {
+        return Ok(None);
+    };
+    let base = env_opt("DOC_INGEST_LLAMAPARSE_BASE_URL").unwrap_or_else(|| "https://api.cloud.llamaindex.ai".into());
+    let mut c = LlamaParseConfig::new(base, api_key);
+    if let Some(tier) = env_opt("DOC_INGEST_LLAMAPARSE_TIER") {
+        c.tier = tier;
+    }
+    c.deadline = Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS", c.deadline.as_secs())?);
+    c.request_timeout = Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_TIMEOUT_SECONDS", c.request_timeout.as_secs())?);
+    Ok(Some(c))
 }
 
 fn default_worker_id() -> String {

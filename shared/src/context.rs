@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::embedding::openai::OpenAiEmbedder;
 use crate::embedding::{Embedder, LexicalEmbedder};
 use crate::error::StageError;
+use crate::parsing::llamaparse::LlamaParse;
 use crate::ops::registry::{self, Identity};
 use crate::stage::Stage;
 use std::collections::{HashMap, VecDeque};
@@ -17,6 +18,8 @@ pub struct Context {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub embedder: Arc<dyn Embedder>,
+    /// Set when a LlamaParse key is configured; PDFs go there first.
+    pub llamaparse: Option<Arc<LlamaParse>>,
     pub faults: Faults,
     pub metrics: FrameworkMetrics,
     /// Set for processes that handle messages; their heartbeat goes to the registry.
@@ -32,6 +35,7 @@ impl Context {
             s3,
             sqs,
             embedder: Arc::new(LexicalEmbedder),
+            llamaparse: None,
             faults: Faults::default(),
             metrics: FrameworkMetrics::default(),
             identity: None,
@@ -50,9 +54,13 @@ impl Context {
         let db = crate::db::pool(&config.database_url, config.db_pool_size)?;
         let (s3, sqs) = crate::aws::clients_from(&sdk, config.aws_endpoint.is_some());
         let api = config.embedding_api.clone();
+        let llamaparse = config.llamaparse.clone();
         let mut ctx = Context::new(config, db, s3, sqs);
         if let Some(api) = api {
             ctx.embedder = Arc::new(OpenAiEmbedder::new(api)?);
+        }
+        if let Some(lp) = llamaparse {
+            ctx.llamaparse = Some(Arc::new(LlamaParse::new(lp)?));
         }
         if let Some(stage) = stage {
             ctx.register_environment(stage.as_str()).await;

@@ -1,7 +1,7 @@
 //! Secrets Manager values, read once per execution environment at cold start: the database
 //! connection (an RDS-format secret) and the embedding API key.
 
-use crate::config::{embedding_api_from_env, Config};
+use crate::config::{embedding_api_from_env, llamaparse_from_env, Config};
 use anyhow::Context as _;
 use aws_config::SdkConfig;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -49,7 +49,10 @@ async fn secret_string(client: &aws_sdk_secretsmanager::Client, arn: &str) -> an
 
 /// Fills in what the configuration names by secret ARN instead of by value.
 pub async fn resolve(config: &mut Config, sdk: &SdkConfig) -> anyhow::Result<()> {
-    if config.database_secret_arn.is_none() && config.embedding_api_key_secret_arn.is_none() {
+    if config.database_secret_arn.is_none()
+        && config.embedding_api_key_secret_arn.is_none()
+        && config.llamaparse_api_key_secret_arn.is_none()
+    {
         return Ok(());
     }
     let client = aws_sdk_secretsmanager::Client::new(sdk);
@@ -63,7 +66,13 @@ pub async fn resolve(config: &mut Config, sdk: &SdkConfig) -> anyhow::Result<()>
             config.embedding_api = embedding_api_from_env(Some(key.trim().to_owned()))?;
         }
     }
-    Ok(())
+    if config.llamaparse.is_none() {
+        if let Some(arn) = config.llamaparse_api_key_secret_arn.clone() {
+            let key = secret_string(&client, &arn).await?;
+            config.llamaparse = llamaparse_from_env(Some(key.trim().to_owned()))?;
+        }
+    }
+    config.validate()
 }
 
 #[cfg(test)]

@@ -4,7 +4,13 @@ use crate::context::Context;
 use crate::db::{documents, jobs::Lease};
 use crate::error::{classify_sdk_error, StageError, StageResult};
 use crate::intake::PARSED_PREFIX;
-use crate::parsing::{self, detect};
+use crate::config::Limits;
+use crate::db::jobs;
+use crate::metrics::{self, Unit};
+use crate::parsing::llamaparse::LlamaOutcome;
+use crate::parsing::{self, detect, DocKind, Parsed};
+use bytes::Bytes;
+use serde_json::json;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 
@@ -44,13 +50,15 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
         .into_bytes();
 
     let filename = doc.object_key.rsplit('/').next().unwrap_or_default().to_owned();
-    let limits = ctx.config.limits.clone();
-    let (kind, raw_sha256, parsed) = blocking("parser", move || {
-        let kind = detect(&bytes, &filename)?;
-        let parsed = parsing::parse(kind, &bytes, &limits)?;
-        Ok((kind, sha256_hex(&bytes), parsed))
-    })
-    .await?;
+    let raw_sha256 = sha256_hex(&bytes);
+    let kind = detect(&bytes, &filename)?;
+    let (parsed, fallback) = match kind {
+        DocKind::Pdf => parse_pdf(ctx, bytes, &filename, &ctx.config.limits).await?,
+        _ => {
+            let limits = ctx.config.limits.clone();
+            (blocking("parser", move || parsing::parse(kind, &bytes, &limits)).await?, None)
+        }
+    };
     let markdown_sha256 = sha256_hex(parsed.markdown.as_bytes());
     let key = parsed_key(doc.id);
 
@@ -70,6 +78,11 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 
     let mut client = db(ctx, "recording parse").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("recording parse"))?;
+    if let Some(reason) = &fallback {
+        // Same transaction as the result: the fallback is on record exactly when it was used.
+        let detail = json!({ "from": "llamaparse", "to": parsed.parser, "reason": reason });
+        jobs::record_event(&tx, lease.job_id, "parser_fallback", lease.stage, lease.attempt, None, detail).await?;
+    }
     tx.execute(
         "UPDATE documents SET content_type = $2, sha256 = $3, parser = $4, page_count = $5,
                 parsed_key = $6, parsed_sha256 = $7, updated_at = now()
@@ -78,5 +91,34 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     )
     .await
     .map_err(db_err("recording parse"))?;
-    lease.complete(tx).await
+    lease.complete(tx).await?;
+    if fallback.is_some() {
+        metrics::emit(&[("Stage", lease.stage.as_str())], &[("ParserFallbacks", 1.0, Unit::Count)]);
+    }
+    Ok(())
+}
+
+/// Validation first (locked, damaged, too long), then LlamaParse when configured, else or on
+/// its failure the local parser. Returns the reason when LlamaParse was tried and not used.
+async fn parse_pdf(ctx: &Context, bytes: Bytes, filename: &str, limits: &Limits) -> StageResult<(Parsed, Option<String>)> {
+    let limits = limits.clone();
+    let validated = bytes.clone();
+    let pdf = blocking("pdf validation", move || parsing::open_pdf(&validated, &limits)).await?;
+    let mut fallback = None;
+    if let Some(lp) = &ctx.llamaparse {
+        match lp.parse(bytes.to_vec(), filename, DocKind::Pdf.mime()).await? {
+            LlamaOutcome::Parsed { markdown, page_count, job_id } if page_count <= pdf.page_count() => {
+                tracing::info!(llamaparse_job = %job_id, pages = page_count, "parsed by LlamaParse");
+                let parsed = Parsed { markdown: parsing::normalize(&markdown), page_count: pdf.page_count(), parser: "llamaparse" };
+                return Ok((parsed, None));
+            }
+            LlamaOutcome::Parsed { page_count, job_id, .. } => {
+                fallback = Some(format!("LlamaParse job {job_id} returned page {page_count} of a {}-page PDF", pdf.page_count()));
+            }
+            LlamaOutcome::Fallback { reason } => fallback = Some(reason),
+        }
+        tracing::warn!(reason = fallback.as_deref().unwrap_or_default(), "LlamaParse not used; parsing locally");
+    }
+    let parsed = blocking("pdf parser", move || parsing::pdf_markdown(&pdf)).await?;
+    Ok((parsed, fallback))
 }
