@@ -138,13 +138,10 @@ enum Block {
     Paragraph(String),
 }
 
-/// Do the cells of `line` start where the table's columns start?
-fn aligned(columns: &[f32], line: &Line, tolerance: f32) -> bool {
-    line.cells.iter().all(|c| columns.iter().any(|x| (x - c.x).abs() <= tolerance))
-}
-
-/// Consecutive lines of two or more cells whose starts align form a table; a line of fewer
-/// cells right below a row, aligned with its columns, continues that row's cells (wrapped text).
+/// Consecutive lines of two or more cells whose starts align form a table. A line with fewer
+/// cells is either the start of a row whose other cells follow on the next lines (cells set
+/// vertically centred) or wrapped text continuing the current row's cells; which one is
+/// decided by whether the next lines fill its missing columns.
 fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)> {
     let head = &lines[start];
     if head.cells.len() < 2 {
@@ -152,40 +149,58 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
     }
     let columns: Vec<f32> = head.cells.iter().map(|c| c.x).collect();
     let tolerance = 0.8 * head.size;
-    let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
-    let mut i = start + 1;
-    let mut full_rows = 1;
-    while i < lines.len() {
+    let column_of = |c: &Cell| columns.iter().position(|x| (x - c.x).abs() <= tolerance);
+    // Wrapped cell text stays inside its column; a paragraph after the table does not.
+    let fits = |line: &Line| {
+        line.cells.iter().all(|c| column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance)))
+    };
+    let belongs = |i: usize| -> bool {
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
-        if gap > 3.0 * line.size.max(head.size) || !aligned(&columns, line, tolerance) {
-            break;
-        }
-        if line.cells.len() == columns.len() {
-            rows.push(line.cells.iter().map(|c| c.text.clone()).collect());
+        gap <= 2.6 * line.size.max(head.size) && fits(line) && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
+    };
+    let cols_of = |line: &Line| -> Vec<usize> { line.cells.iter().filter_map(column_of).collect() };
+
+    let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
+    let mut full_rows = 1;
+    let mut i = start + 1;
+    while i < lines.len() && belongs(i) {
+        let line = &lines[i];
+        let cols = cols_of(line);
+        let row = rows.last().expect("a table starts with a row");
+        let complete = row.iter().all(|c| !c.is_empty());
+        let starts_row = if cols.len() == columns.len() {
             full_rows += 1;
-        } else {
-            // Wrapped cell text sits right below and stays inside its column; a paragraph or
-            // heading after the table does neither.
-            let within = |c: &Cell| {
-                let col = columns.iter().position(|x| (x - c.x).abs() <= tolerance).unwrap_or(0);
-                columns.get(col + 1).is_none_or(|next| c.end_x < *next)
-            };
-            if gap > 1.6 * line.size.max(head.size) || !line.cells.iter().all(within) || line.bold != lines[i - 1].bold {
-                break;
-            }
-            let row = rows.last_mut().expect("a table starts with a row");
-            for c in &line.cells {
-                let col = columns.iter().position(|x| (x - c.x).abs() <= tolerance).expect("aligned");
-                if !row[col].is_empty() {
-                    row[col].push(' ');
+            true
+        } else if complete && cols.iter().any(|c| !row[*c].is_empty()) {
+            // A new row if the following lines fill the columns this one leaves empty.
+            let mut filled: Vec<usize> = cols.clone();
+            let mut j = i + 1;
+            while j < lines.len() && belongs(j) && lines[j].cells.len() < columns.len() {
+                let next = cols_of(&lines[j]);
+                if next.iter().any(|c| filled.contains(c)) {
+                    break;
                 }
-                row[col].push_str(&c.text);
+                filled.extend(next);
+                j += 1;
             }
+            filled.len() == columns.len()
+        } else {
+            false
+        };
+        if starts_row {
+            rows.push(vec![String::new(); columns.len()]);
+        }
+        let row = rows.last_mut().expect("a table starts with a row");
+        for (c, col) in line.cells.iter().zip(&cols) {
+            if !row[*col].is_empty() {
+                row[*col].push(' ');
+            }
+            row[*col].push_str(&c.text);
         }
         i += 1;
     }
-    (full_rows >= 2).then_some((rows, i))
+    (full_rows >= 2 || rows.len() >= 3).then_some((rows, i))
 }
 
 fn heading_level(line: &Line, body: f32) -> Option<usize> {

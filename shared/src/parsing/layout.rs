@@ -26,17 +26,71 @@ struct Font<'a> {
     widths: Vec<f32>,
     first_char: usize,
     two_byte: bool,
+    /// Used for codes the font's own widths do not cover.
+    standard: Standard,
+}
+
+/// Widths (thousandths of an em) of printable ASCII in Helvetica and Helvetica-Bold, from the
+/// standard 14 fonts' metrics: those fonts may appear without a `Widths` array, and a cell's end
+/// must be known to tell table columns apart.
+const HELVETICA: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
+    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+];
+const HELVETICA_BOLD: [u16; 95] = [
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611,
+    611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+];
+
+#[derive(Clone, Copy)]
+enum Standard {
+    Helvetica,
+    HelveticaBold,
+    Times,
+    Courier,
+}
+
+impl Standard {
+    fn of(base_font: &[u8], bold: bool) -> Standard {
+        let name = String::from_utf8_lossy(base_font).to_ascii_lowercase();
+        if name.contains("courier") || name.contains("mono") {
+            Standard::Courier
+        } else if name.contains("times") || name.contains("serif") && !name.contains("sans") {
+            Standard::Times
+        } else if bold {
+            Standard::HelveticaBold
+        } else {
+            Standard::Helvetica
+        }
+    }
+
+    fn width(self, byte: u8) -> f32 {
+        let ascii = |t: &[u16; 95]| t.get((byte as usize).wrapping_sub(32)).map_or(556.0, |w| f32::from(*w));
+        match self {
+            Standard::Courier => 600.0,
+            Standard::Helvetica => ascii(&HELVETICA),
+            Standard::HelveticaBold => ascii(&HELVETICA_BOLD),
+            // Times is about a tenth narrower than Helvetica on running text.
+            Standard::Times => ascii(&HELVETICA) * 0.9,
+        }
+    }
 }
 
 impl Font<'_> {
     fn advance(&self, bytes: &[u8]) -> f32 {
-        if self.two_byte || self.widths.is_empty() {
-            let glyphs = if self.two_byte { bytes.len() / 2 } else { bytes.len() };
-            return glyphs as f32 * 0.5;
+        if self.two_byte {
+            return (bytes.len() / 2) as f32 * 0.5;
         }
         bytes
             .iter()
-            .map(|b| self.widths.get((*b as usize).wrapping_sub(self.first_char)).copied().unwrap_or(500.0) / 1000.0)
+            .map(|b| {
+                let listed = self.widths.get((*b as usize).wrapping_sub(self.first_char)).copied().filter(|w| *w > 0.0);
+                listed.unwrap_or_else(|| self.standard.width(*b)) / 1000.0
+            })
             .sum()
     }
 }
@@ -57,9 +111,12 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
         .and_then(Object::as_array)
         .map(|a| a.iter().map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0)).collect())
         .unwrap_or_default();
+    let bold = is_bold(font, doc);
+    let base = font.get(b"BaseFont").and_then(Object::as_name).unwrap_or_default();
     Font {
         encoding: font.get_font_encoding(doc).ok(),
-        bold: is_bold(font, doc),
+        bold,
+        standard: Standard::of(base, bold),
         widths,
         first_char: font.get(b"FirstChar").and_then(Object::as_i64).unwrap_or(0).max(0) as usize,
         two_byte: font.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Type0"),

@@ -25,6 +25,7 @@ pub fn parse_page_marker(line: &str) -> Option<u32> {
     line.trim().strip_prefix("<!-- page ")?.strip_suffix(" -->")?.parse().ok()
 }
 
+#[derive(Debug)]
 pub struct Parsed {
     pub markdown: String,
     pub page_count: u32,
