@@ -3,6 +3,7 @@
 use crate::embedding::batching::BatchLimits;
 use crate::embedding::openai::OpenAiConfig;
 use crate::parsing::llamaparse::LlamaParseConfig;
+use crate::parsing::DocKind;
 use crate::stage::Stage;
 use anyhow::{bail, Context as _};
 use std::time::Duration;
@@ -58,6 +59,8 @@ pub fn queue_env(stage: Stage, dlq: bool) -> String {
 pub struct Limits {
     pub max_upload_bytes: u64,
     pub max_pages: u32,
+    /// Types accepted, decided by content (`DOC_INGEST_ALLOWED_TYPES=pdf,markdown,text`).
+    pub allowed_types: Vec<DocKind>,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +154,10 @@ impl Config {
             limits: Limits {
                 max_upload_bytes: env_parse("DOC_INGEST_MAX_UPLOAD_BYTES", d.limits.max_upload_bytes)?,
                 max_pages: env_parse("DOC_INGEST_MAX_PAGES", d.limits.max_pages)?,
+                allowed_types: match env_opt("DOC_INGEST_ALLOWED_TYPES") {
+                    Some(list) => list.split(',').map(|t| t.trim().parse()).collect::<Result<_, _>>()?,
+                    None => d.limits.allowed_types,
+                },
             },
             chunking: ChunkingConfig {
                 max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", d.chunking.max_tokens)?,
@@ -188,7 +195,11 @@ impl Config {
             lease: Duration::from_secs(900),
             max_receives: 4,
             batch_concurrency: 4,
-            limits: Limits { max_upload_bytes: 50 * 1024 * 1024, max_pages: 2000 },
+            limits: Limits {
+                max_upload_bytes: 50 * 1024 * 1024,
+                max_pages: 2000,
+                allowed_types: vec![DocKind::Pdf, DocKind::Markdown, DocKind::Text],
+            },
             chunking: ChunkingConfig { max_tokens: 512, overlap_tokens: 64 },
             batch_limits: BatchLimits::default(),
             embedding_api: None,
@@ -206,6 +217,9 @@ impl Config {
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
+        if self.limits.allowed_types.is_empty() {
+            bail!("DOC_INGEST_ALLOWED_TYPES allows nothing");
+        }
         if self.max_receives == 0 {
             bail!("DOC_INGEST_MAX_RECEIVES must be at least 1");
         }

@@ -7,6 +7,18 @@ pub enum DocKind {
     Text,
 }
 
+impl std::str::FromStr for DocKind {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "pdf" => Ok(DocKind::Pdf),
+            "markdown" | "md" => Ok(DocKind::Markdown),
+            "text" | "txt" | "plain" => Ok(DocKind::Text),
+            other => anyhow::bail!("unknown document type {other:?} (pdf, markdown, text)"),
+        }
+    }
+}
+
 impl DocKind {
     pub fn mime(self) -> &'static str {
         match self {

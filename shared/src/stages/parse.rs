@@ -49,9 +49,12 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
         .map_err(|e| StageError::transient("s3_read", format!("reading the upload body: {e}")))?
         .into_bytes();
 
-    let filename = doc.object_key.rsplit('/').next().unwrap_or_default().to_owned();
+    let filename = crate::intake::sanitize_filename(crate::intake::parse_upload_key(&doc.object_key)?.filename);
     let raw_sha256 = sha256_hex(&bytes);
     let kind = detect(&bytes, &filename)?;
+    if !ctx.config.limits.allowed_types.contains(&kind) {
+        return Err(StageError::permanent("type_not_allowed", format!("{} uploads are not accepted here", kind.mime())));
+    }
     let (parsed, fallback) = match kind {
         DocKind::Pdf => parse_pdf(ctx, bytes, &filename, &ctx.config.limits).await?,
         _ => {
