@@ -34,7 +34,7 @@ fn a_policy_keeps_its_numbered_headings_tables_and_pages() {
     // Headings sit on the page they are printed on.
     let page_of = |needle: &str| {
         let at = md.find(needle).unwrap_or_else(|| panic!("{needle:?} not found"));
-        md[..at].lines().filter_map(parse_page_marker).last().unwrap()
+        md[..at].lines().rev().find_map(parse_page_marker).unwrap()
     };
     assert_eq!(page_of("## 1 Definitions"), 2);
     assert_eq!(page_of("## 4 Claims"), 5);
