@@ -5,6 +5,7 @@ mod chunk_bench;
 mod dlq;
 mod ingest;
 mod ops;
+mod parse_bench;
 mod report;
 mod stack;
 mod vector_bench;
@@ -71,7 +72,18 @@ enum Command {
     /// Database, queues and DLQs, stuck jobs, execution environments; exit 1 when unhealthy.
     Health,
     /// Parse a local file as the parse stage would (offline parser) and print its markdown.
-    Parse { path: PathBuf },
+    Parse {
+        path: PathBuf,
+        /// Print only timing and peak memory, as JSON on stderr (for bench-parse).
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Pages per CPU-second and peak RSS of the local parser on a PDF, against pdftotext.
+    BenchParse {
+        path: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Chunking throughput (MB/s) on generated policy markdown, against the naive splitter.
     BenchChunk {
         /// Sizes to chunk, in MB.
@@ -186,16 +198,22 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Parse { path } => {
+        Command::Parse { path, stats } => {
+            let started = std::time::Instant::now();
             let bytes = std::fs::read(&path)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let kind = doc_ingest::parsing::detect(&bytes, name)?;
             let limits = doc_ingest::config::Config::with_defaults(String::new(), Default::default()).limits;
             let parsed = doc_ingest::parsing::parse(kind, &bytes, &limits)?;
-            print!("{}", parsed.markdown);
-            eprintln!("{} page(s), parser {}", parsed.page_count, parsed.parser);
+            if stats {
+                eprintln!("{}", parse_bench::self_stats(parsed.page_count, started.elapsed()));
+            } else {
+                print!("{}", parsed.markdown);
+                eprintln!("{} page(s), parser {}", parsed.page_count, parsed.parser);
+            }
             Ok(())
         }
+        Command::BenchParse { path, rounds } => parse_bench::run(&path, rounds),
         Command::BenchChunk { mb, naive_mb } => {
             chunk_bench::run(&mb, naive_mb);
             Ok(())
