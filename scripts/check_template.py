@@ -58,6 +58,10 @@ def main(path):
     check(all(e["maxReceiveCount"] == 4 for e in expected.values()), "maxReceiveCount is 4 everywhere")
     check(all(e["dlq_retention"] == 1209600 for e in expected.values()), "DLQ retention is 14 days")
 
+    parse = res["ParseFunction"]["Properties"]
+    deadline = int(parse["Environment"]["Variables"]["DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS"])
+    check(deadline < parse["Timeout"], "parse: the LlamaParse deadline leaves time for the local fallback")
+
     sweeper = res["SweeperFunction"]
     sweeper_props = sweeper["Properties"]
     check(sweeper.get("Metadata", {}).get("BuildProperties", {}).get("Binary") == "sweeper", "SweeperFunction builds the sweeper binary")
