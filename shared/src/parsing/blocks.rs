@@ -210,8 +210,9 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || !text.chars().any(char::is_alphabetic) {
         return None;
     }
-    // Sentences are not headings, however they are set.
-    if text.ends_with(['.', ',', ';']) {
+    // Sentences are not headings, however they are set; nor are table-of-contents entries.
+    let leaders = ["....", "::::", ". . . ."].iter().any(|l| text.contains(l));
+    if text.ends_with(['.', ',', ';']) || leaders {
         return None;
     }
     let numbered = text.split_whitespace().next().filter(|first| {
@@ -337,8 +338,16 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
             *seen.entry(e).or_default() += 1;
         }
     }
-    seen.retain(|_, n| pages.len() >= 3 && *n * 2 > pages.len());
+    // On most pages of a short document, or on several pages of a long one (a chapter's
+    // running head changes with the chapter).
+    seen.retain(|_, n| pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3));
     seen
+}
+
+/// A page number alone on a line: `12`, `iv`, `- 3 -`.
+fn is_page_number(text: &str) -> bool {
+    let t = text.trim_matches(|c: char| c == '-' || c.is_whitespace());
+    !t.is_empty() && t.len() <= 6 && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
 }
 
 /// The body size: the size most characters are set in.
@@ -358,11 +367,15 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
     per_page
         .into_iter()
         .map(|mut lines| {
-            if lines.first().is_some_and(|l| running.contains_key(&shape(&l.text()))) {
-                lines.remove(0);
-            }
-            if lines.last().is_some_and(|l| running.contains_key(&shape(&l.text()))) {
-                lines.pop();
+            let furniture = |l: &Line| running.contains_key(&shape(&l.text())) || is_page_number(&l.text());
+            // A page may open with a page number above its running head, or close with both.
+            for _ in 0..2 {
+                if lines.first().is_some_and(furniture) {
+                    lines.remove(0);
+                }
+                if lines.last().is_some_and(furniture) {
+                    lines.pop();
+                }
             }
             let mut out = String::new();
             render(&blocks_of(&lines, body), &mut out);
@@ -439,12 +452,19 @@ mod tests {
     }
 
     #[test]
+    fn table_of_contents_entries_are_not_headings() {
+        let out = md(vec![run(50.0, 800.0, "1 Introduction :::::::::::: 1", 10.0, true)]);
+        assert_eq!(out, "1 Introduction :::::::::::: 1\n\n");
+    }
+
+    #[test]
     fn running_headers_and_footers_are_dropped() {
         let page = |n: u32| PageText {
             runs: vec![
                 run(50.0, 820.0, "Acme Home Policy", 8.0, false),
                 run(50.0, 700.0, &format!("Body text of page {n}."), 10.0, false),
                 run(50.0, 30.0, &format!("Page {n} of 3"), 8.0, false),
+                run(300.0, 18.0, &n.to_string(), 8.0, false),
             ],
             width: 595.0,
         };
