@@ -332,7 +332,10 @@ fn shape(text: &str) -> String {
 fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for lines in pages {
-        let mut edges: Vec<String> = lines.first().into_iter().chain(lines.last()).map(|l| shape(&l.text())).collect();
+        // Two lines at each edge: a page number may sit outside the running head or foot.
+        let tail = lines.len().saturating_sub(2).max(2.min(lines.len()));
+        let mut edges: Vec<String> = lines.iter().take(2).chain(&lines[tail..]).map(|l| shape(&l.text())).collect();
+        edges.sort();
         edges.dedup();
         for e in edges {
             *seen.entry(e).or_default() += 1;
