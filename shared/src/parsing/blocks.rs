@@ -462,16 +462,17 @@ mod tests {
 
     #[test]
     fn running_headers_and_footers_are_dropped() {
+        let words = ["", "Cover starts today.", "Claims are paid in pounds.", "Cancel within fourteen days."];
         let page = |n: u32| PageText {
             runs: vec![
                 run(50.0, 820.0, "Acme Home Policy", 8.0, false),
-                run(50.0, 700.0, &format!("Body text of page {n}."), 10.0, false),
+                run(50.0, 700.0, words[n as usize], 10.0, false),
                 run(50.0, 30.0, &format!("Page {n} of 3"), 8.0, false),
                 run(300.0, 18.0, &n.to_string(), 8.0, false),
             ],
             width: 595.0,
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
-        assert_eq!(out[1], "Body text of page 2.\n\n");
+        assert_eq!(out[1], "Claims are paid in pounds.\n\n");
     }
 }
