@@ -230,6 +230,28 @@ async fn finalize_fails_a_document_whose_chunk_no_longer_matches_its_hash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finalize_fails_a_document_whose_stored_markdown_hash_differs() {
+    let env = TestEnv::new().await;
+    let event = env.message_for(Stage::Finalize, "uploads/acme/8/claims.md", sample("claims-guide.md")).await;
+    let key: String = env.scalar("SELECT parsed_key FROM documents", &[]).await;
+    // Someone rewrote the parsed markdown object after the fact.
+    env.ctx
+        .s3
+        .put_object()
+        .bucket(&env.bucket)
+        .key(&key)
+        .metadata("sha256", "0".repeat(64))
+        .body(b"# replaced".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    handle_batch(&env.ctx, Stage::Finalize, event).await;
+    let r = env.db().await.query_one("SELECT state::text, last_error FROM upload_jobs", &[]).await.unwrap();
+    assert_eq!(r.get::<_, &str>(0), "failed");
+    assert!(r.get::<_, &str>(1).contains("differs from the stored object's 0000"), "{}", r.get::<_, &str>(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_done_document_carries_its_total_and_per_stage_durations() {
     let env = TestEnv::new().await;
     let runner = env.start(RunnerOptions::default());
