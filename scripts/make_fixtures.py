@@ -5,7 +5,8 @@ large policy for the parse benchmark (not committed: build it with --large).
     scripts/make-fixtures.sh --large X.pdf --pages 400   # ~25 MB, several hundred pages
 
 The documents look like insurance policies: numbered sections (1, 1.1, 1.1.1) set in bold,
-coverage tables (one with wrapped cells), a running header and footer, a two-column page, an
+coverage tables (one with wrapped cells), a running header and footer, a two-column page, a
+policy set in embedded TrueType fonts (composite fonts, accented text and the euro sign), an
 encrypted file, an image-only (scanned) file and a corrupt one.
 """
 import argparse
@@ -161,6 +162,32 @@ def two_column():
     return pdf
 
 
+DEJAVU = pathlib.Path("/usr/share/fonts/truetype/dejavu")
+
+
+def unicode_policy():
+    """Embedded TrueType fonts: written as composite (Type0, Identity-H) fonts with per-CID widths."""
+    pdf = new_pdf()
+    pdf.add_font("DejaVu", "", str(DEJAVU / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.multi_cell(0, 9, "Assurance habitation - Conditions générales", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 12)
+    pdf.multi_cell(0, 7, "1 Garanties", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5, "Les dommages causés par l'eau sont couverts jusqu'à 450 000 €, franchise déduite. "
+                         "Les biens situés à l'extérieur du logement ne sont pas garantis.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "", 9)
+    with pdf.table(col_widths=(80, 40, 40)) as t:
+        for r in [("Garantie", "Plafond", "Franchise"), ("Dégât des eaux", "450 000 €", "350 €"), ("Bris de glace", "2 000 €", "150 €")]:
+            row = t.row()
+            for cell in r:
+                row.cell(cell)
+    return pdf
+
+
 def encrypted():
     pdf = new_pdf()
     pdf.set_encryption(owner_password="owner-secret", user_password="user-secret")
@@ -194,6 +221,7 @@ def main():
     two_column().output(str(OUT / "two-column.pdf"))
     encrypted().output(str(OUT / "encrypted.pdf"))
     image_only().output(str(OUT / "image-only.pdf"))
+    unicode_policy().output(str(OUT / "unicode-policy.pdf"))
     rng = random.Random(7)
     (OUT / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + bytes(rng.getrandbits(8) for _ in range(4096)))
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("*.pdf"))))

@@ -54,6 +54,54 @@ fn a_policy_keeps_its_numbered_headings_tables_and_pages() {
 }
 
 #[test]
+fn embedded_truetype_fonts_keep_accents_tables_and_headings() {
+    // fpdf2 writes TrueType fonts as composite (Type0, Identity-H) fonts with per-CID widths.
+    let md = parse_pdf(&fixture("unicode-policy.pdf"), &limits()).unwrap().markdown;
+    assert!(md.lines().any(|l| l == "# Assurance habitation - Conditions générales"), "{md}");
+    assert!(md.lines().any(|l| l == "## 1 Garanties"), "{md}");
+    assert!(md.lines().any(|l| l == "| Dégât des eaux | 450 000 € | 350 € |"), "{md}");
+    assert!(md.contains("couverts jusqu'à 450 000 €, franchise déduite."), "{md}");
+}
+
+/// A one-page PDF whose only text is drawn by a form XObject, placed by the page's matrix.
+fn pdf_with_text_in_a_form() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let form = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 50.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        },
+        b"BT /F1 12 Tf 0 0 Td (Text drawn inside a form XObject) Tj ET".to_vec(),
+    ));
+    let content = doc.add_object(Stream::new(dictionary! {}, b"q 1 0 0 1 50 700 cm /Fm1 Do Q".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn text_drawn_by_form_xobjects_is_read() {
+    let md = parse_pdf(&pdf_with_text_in_a_form(), &limits()).expect("not mistaken for a scan").markdown;
+    assert_eq!(md, "<!-- page 1 -->\n\nText drawn inside a form XObject\n");
+}
+
+#[test]
 fn the_same_bytes_parse_to_the_same_markdown() {
     let bytes = fixture("policy.pdf");
     let a = parse_pdf(&bytes, &limits()).unwrap();

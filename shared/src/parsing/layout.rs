@@ -5,7 +5,7 @@
 
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One string shown on the page, in user-space points (y grows upwards).
 #[derive(Clone, Debug)]
@@ -28,6 +28,9 @@ struct Font<'a> {
     two_byte: bool,
     /// Used for codes the font's own widths do not cover.
     standard: Standard,
+    /// A composite (Type0) font's widths by CID, and its default width (`W`, `DW`).
+    cid_widths: HashMap<u32, f32>,
+    cid_default: f32,
 }
 
 /// Widths (thousandths of an em) of printable ASCII in Helvetica and Helvetica-Bold, from the
@@ -83,7 +86,13 @@ impl Standard {
 impl Font<'_> {
     fn advance(&self, bytes: &[u8]) -> f32 {
         if self.two_byte {
-            return (bytes.len() / 2) as f32 * 0.5;
+            return bytes
+                .chunks(2)
+                .map(|c| {
+                    let cid = c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b));
+                    self.cid_widths.get(&cid).copied().unwrap_or(self.cid_default) / 1000.0
+                })
+                .sum();
         }
         bytes
             .iter()
@@ -105,15 +114,56 @@ fn is_bold(font: &Dictionary, doc: &Document) -> bool {
     by_name || by_weight || by_flag
 }
 
+/// `W` of a CIDFont: `[c [w1 w2 …]  c_first c_last w  …]` (ISO 32000-1, 9.7.4.3).
+fn cid_widths(descendant: &Dictionary, doc: &Document) -> HashMap<u32, f32> {
+    let mut out = HashMap::new();
+    let Ok(w) = descendant.get_deref(b"W", doc).and_then(Object::as_array) else { return out };
+    let num = |o: &Object| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok());
+    let mut i = 0;
+    while i < w.len() {
+        let Some(first) = num(&w[i]) else { break };
+        let first = first as u32;
+        match doc.dereference(w.get(i + 1).unwrap_or(&Object::Null)).map(|(_, o)| o) {
+            Ok(Object::Array(widths)) => {
+                for (k, v) in widths.iter().enumerate() {
+                    if let Some(v) = num(v) {
+                        out.insert(first + k as u32, v);
+                    }
+                }
+                i += 2;
+            }
+            Ok(last) => {
+                let (Some(last), Some(v)) = (last.as_float().ok(), w.get(i + 2).and_then(num)) else { break };
+                // A range, not a table: cap it so a hostile file cannot make us allocate GBs.
+                for cid in first..=(last as u32).min(first + 65_535) {
+                    out.insert(cid, v);
+                }
+                i += 3;
+            }
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
     let widths = font
         .get_deref(b"Widths", doc)
         .and_then(Object::as_array)
         .map(|a| a.iter().map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0)).collect())
         .unwrap_or_default();
-    let bold = is_bold(font, doc);
+    let descendant = font
+        .get_deref(b"DescendantFonts", doc)
+        .and_then(Object::as_array)
+        .ok()
+        .and_then(|a| a.first())
+        .and_then(|d| doc.dereference(d).ok())
+        .and_then(|(_, d)| d.as_dict().ok());
+    let bold = is_bold(font, doc) || descendant.is_some_and(|d| is_bold(d, doc));
     let base = font.get(b"BaseFont").and_then(Object::as_name).unwrap_or_default();
     Font {
+        cid_widths: descendant.map(|d| cid_widths(d, doc)).unwrap_or_default(),
+        cid_default: descendant.and_then(|d| d.get(b"DW").and_then(Object::as_float).ok()).unwrap_or(1000.0),
         encoding: font.get_font_encoding(doc).ok(),
         bold,
         standard: Standard::of(base, bold),
@@ -163,20 +213,71 @@ fn nums(ops: &[Object]) -> Vec<f32> {
     ops.iter().filter_map(|o| o.as_float().ok()).collect()
 }
 
-/// Every text run of the page, in content-stream order. A damaged stream yields what was read
-/// before the damage.
+/// Fonts and form XObjects a content stream may name.
+struct Resources<'a> {
+    fonts: BTreeMap<Vec<u8>, Font<'a>>,
+    forms: BTreeMap<Vec<u8>, &'a lopdf::Stream>,
+}
+
+impl<'a> Resources<'a> {
+    fn of_page(doc: &'a Document, page_id: ObjectId) -> Self {
+        let fonts = doc.get_page_fonts(page_id).unwrap_or_default().into_iter().map(|(name, dict)| (name, load_font(dict, doc))).collect();
+        let (inline, ids) = doc.get_page_resources(page_id).unwrap_or_default();
+        let dicts = inline.into_iter().chain(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
+        let mut forms = BTreeMap::new();
+        for res in dicts {
+            for (name, form) in forms_in(res, doc) {
+                forms.entry(name).or_insert(form);
+            }
+        }
+        Resources { fonts, forms }
+    }
+
+    fn of_dict(res: &'a Dictionary, doc: &'a Document) -> Self {
+        let fonts = res
+            .get_deref(b"Font", doc)
+            .and_then(Object::as_dict)
+            .map(|d| {
+                d.iter()
+                    .filter_map(|(name, f)| Some((name.clone(), load_font(doc.dereference(f).ok()?.1.as_dict().ok()?, doc))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Resources { fonts, forms: forms_in(res, doc).collect() }
+    }
+}
+
+fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = (Vec<u8>, &'a lopdf::Stream)> + 'a {
+    res.get_deref(b"XObject", doc).and_then(Object::as_dict).into_iter().flat_map(move |x| {
+        x.iter().filter_map(move |(name, obj)| {
+            let stream = doc.dereference(obj).ok()?.1.as_stream().ok()?;
+            stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Form").then(|| (name.clone(), stream))
+        })
+    })
+}
+
+/// Content streams larger than this (decompressed) are refused: a decompression bomb costs a
+/// page its text, not the function its memory.
+const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
+/// Forms may draw forms; this deep and no deeper (a cycle is a malformed file).
+const MAX_FORM_DEPTH: usize = 8;
+
+/// Every text run of the page, in content-stream order, including text drawn by form XObjects.
+/// A damaged stream yields what was read before the damage.
 pub fn page_runs(doc: &Document, page_id: ObjectId) -> Vec<Run> {
-    let fonts: BTreeMap<Vec<u8>, Font> = doc
-        .get_page_fonts(page_id)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, dict)| (name, load_font(dict, doc)))
-        .collect();
-    let Ok(content) = doc.get_page_content_with_limit(page_id, 64 * 1024 * 1024).map_err(|_| ()).and_then(|c| Content::decode(&c).map_err(|_| ())) else {
-        return Vec::new();
-    };
+    let resources = Resources::of_page(doc, page_id);
+    let mut runs = Vec::new();
+    if let Ok(content) = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES) {
+        interpret(doc, &content, &resources, Matrix::IDENTITY, 0, &mut runs);
+    }
+    runs
+}
+
+fn interpret(doc: &Document, content: &[u8], res: &Resources, ctm: Matrix, depth: usize, runs: &mut Vec<Run>) {
+    let Ok(content) = Content::decode(content) else { return };
+    let fonts = &res.fonts;
     let mut st = TextState {
-        ctm: Matrix::IDENTITY,
+        ctm,
         tm: Matrix::IDENTITY,
         tlm: Matrix::IDENTITY,
         font: None,
@@ -187,12 +288,18 @@ pub fn page_runs(doc: &Document, page_id: ObjectId) -> Vec<Run> {
         h_scale: 1.0,
     };
     let mut stack: Vec<Matrix> = Vec::new();
-    let mut runs = Vec::new();
     for op in &content.operations {
         let o = &op.operands;
         match op.operator.as_str() {
             "q" => stack.push(st.ctm),
-            "Q" => st.ctm = stack.pop().unwrap_or(Matrix::IDENTITY),
+            "Q" => st.ctm = stack.pop().unwrap_or(ctm),
+            "Do" if depth < MAX_FORM_DEPTH => {
+                let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else { continue };
+                let Ok(body) = form.get_plain_content_with_limit(MAX_CONTENT_BYTES) else { continue };
+                let matrix = form.dict.get(b"Matrix").and_then(Object::as_array).ok().and_then(|m| Matrix::from_operands(m));
+                let own = form.dict.get_deref(b"Resources", doc).and_then(Object::as_dict).ok().map(|d| Resources::of_dict(d, doc));
+                interpret(doc, &body, own.as_ref().unwrap_or(res), matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm), depth + 1, runs);
+            }
             "cm" => {
                 if let Some(m) = Matrix::from_operands(o) {
                     st.ctm = m.then(st.ctm);
@@ -226,15 +333,15 @@ pub fn page_runs(doc: &Document, page_id: ObjectId) -> Vec<Run> {
                 }
             }
             "T*" => next_line(&mut st),
-            "Tj" => show(&mut st, &fonts, o, &mut runs),
+            "Tj" => show(&mut st, fonts, o, runs),
             "TJ" => {
                 if let Some(Object::Array(items)) = o.first() {
-                    show(&mut st, &fonts, items, &mut runs);
+                    show(&mut st, fonts, items, runs);
                 }
             }
             "'" => {
                 next_line(&mut st);
-                show(&mut st, &fonts, o, &mut runs);
+                show(&mut st, fonts, o, runs);
             }
             "\"" => {
                 if let [aw, ac, ..] = nums(o)[..] {
@@ -242,12 +349,11 @@ pub fn page_runs(doc: &Document, page_id: ObjectId) -> Vec<Run> {
                     st.char_space = ac;
                 }
                 next_line(&mut st);
-                show(&mut st, &fonts, &o[o.len().saturating_sub(1)..], &mut runs);
+                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], runs);
             }
             _ => {}
         }
     }
-    runs
 }
 
 fn next_line(st: &mut TextState) {
@@ -269,7 +375,8 @@ fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], r
                     let _ = enc.write_to_string(bytes, &mut text);
                 }
                 let glyphs = if font.two_byte { bytes.len() / 2 } else { bytes.len() };
-                let spaces = bytes.iter().filter(|b| **b == b' ').count();
+                // Word spacing applies to the single-byte code 32 only.
+                let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };
                 advance += (font.advance(bytes) * st.size + glyphs as f32 * st.char_space + spaces as f32 * st.word_space) * st.h_scale;
             }
             other => {
