@@ -187,3 +187,49 @@ async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     assert_eq!(applied, 1, "exactly one run applied its vectors");
     assert_eq!(r.get::<_, String>(5), "embedded");
 }
+
+/// `search_chunks` for the vector of `chunk`: (chunk ids in order, distance of the first).
+async fn search_from(env: &TestEnv, chunk: Uuid, owner: Option<&str>) -> (Vec<Uuid>, f64) {
+    let rows = env
+        .db()
+        .await
+        .query(
+            "SELECT s.chunk_id, s.distance FROM chunk_embeddings e, search_chunks(e.embedding, 3, $2) s
+             WHERE e.chunk_id = $1",
+            &[&chunk, &owner],
+        )
+        .await
+        .unwrap();
+    (rows.iter().map(|r| r.get(0)).collect(), rows.first().map_or(f64::NAN, |r| r.get(1)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vectors_are_searchable_before_and_after_the_deferred_index_takes_them() {
+    let env = TestEnv::new().await;
+    let doc = ingest(&env, "uploads/acme/1/policy.md", policy(None)).await;
+    ingest(&env, "uploads/other/1/glossary.md", sample("glossary.md")).await;
+    let chunk: Uuid = env.scalar("SELECT id FROM document_chunks WHERE document_id = $1 AND ordinal = 3", &[&doc]).await;
+    let backlog = |env: &TestEnv| {
+        let env = env.ctx.clone();
+        async move { doc_ingest::ops::indexer::backlog(&**env.db.get().await.unwrap()).await.unwrap() }
+    };
+    let chunks: i64 = env.scalar("SELECT count(*) FROM document_chunks", &[]).await;
+    assert_eq!(backlog(&env).await, chunks, "the embed stage leaves every vector to the indexer");
+
+    let (found, distance) = search_from(&env, chunk, Some("acme")).await;
+    assert_eq!(found[0], chunk, "exact search over the backlog finds the chunk itself");
+    assert!(distance.abs() < 1e-6, "{distance}");
+    let (others, _) = search_from(&env, chunk, Some("other")).await;
+    assert!(!others.contains(&chunk), "the owner filter applies");
+
+    let db = env.db().await;
+    let indexed = doc_ingest::ops::indexer::index_backlog(&**db, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(indexed as i64, chunks);
+    assert_eq!(backlog(&env).await, 0);
+    let flagged: i64 = env.scalar("SELECT count(*) FROM chunk_embeddings WHERE indexed", &[]).await;
+    assert_eq!(flagged, chunks);
+    let (found, distance) = search_from(&env, chunk, Some("acme")).await;
+    assert_eq!(found[0], chunk, "the indexed path finds it too");
+    assert!(distance.abs() < 1e-6, "{distance}");
+    assert_eq!(found.len(), 3);
+}

@@ -67,8 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
-    /// Re-enqueue stuck jobs, fail those past the limit, prune old execution environments.
+    /// Re-enqueue stuck jobs, fail those past the limit, prune old execution environments,
+    /// and index part of the vector backlog.
     Sweep,
+    /// Move the whole vector backlog into the HNSW index now.
+    Index,
     /// Database, queues and DLQs, stuck jobs, execution environments; exit 1 when unhealthy.
     Health,
     /// Parse a local file as the parse stage would (offline parser) and print its markdown.
@@ -99,6 +102,8 @@ enum Command {
         rows: usize,
         #[arg(long, default_value_t = 5)]
         batches: usize,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// End-to-end time per document and the framework's own overhead per message.
     Bench {
@@ -191,6 +196,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Sweep => ops::sweep(&Context::from_env_for(None).await?).await,
+        Command::Index => ops::index(&Context::from_env_for(None).await?).await,
         Command::Health => {
             let ctx = Context::from_env_for(None).await?;
             if !ops::health(&ctx).await? {
@@ -218,9 +224,9 @@ async fn main() -> anyhow::Result<()> {
             chunk_bench::run(&mb, naive_mb);
             Ok(())
         }
-        Command::BenchVectors { rows, batches } => {
+        Command::BenchVectors { rows, batches, rounds } => {
             let ctx = Context::from_env_for(None).await?;
-            vector_bench::run(ctx, rows, batches).await
+            vector_bench::run(ctx, rows, batches, rounds).await
         }
         Command::Bench { paths, rounds } => {
             let ctx = Arc::new(Context::from_env_for(None).await?);

@@ -40,6 +40,7 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
         println!("  {:<17} {n:>6}  {}", state.as_str(), age(*oldest));
     }
     println!("stuck jobs: {}", h.stuck.len());
+    println!("vectors waiting for the HNSW index: {}", h.vector_backlog);
     println!();
     println!("execution environments seen in the last {}:", age(health::LIVE_WITHIN));
     if h.environments.is_empty() {
@@ -122,11 +123,35 @@ pub async fn sweep(ctx: &Context) -> anyhow::Result<()> {
         println!("failed {} as stuck in {} since {}", j.job_id, j.state, j.since.to_rfc3339());
     }
     println!(
-        "swept: {} re-enqueued, {} failed, {} moved on meanwhile; {} execution environment(s) pruned",
+        "swept: {} re-enqueued, {} failed, {} moved on meanwhile; {} execution environment(s) pruned; {} vector(s) indexed, {} waiting",
         r.requeued.len(),
         r.failed.len(),
         r.skipped,
-        r.pruned_environments
+        r.pruned_environments,
+        r.indexed_vectors,
+        r.vector_backlog
     );
+    Ok(())
+}
+
+/// The whole backlog into the HNSW index, with progress (a bulk backfill, say).
+pub async fn index(ctx: &Context) -> anyhow::Result<()> {
+    let db = ctx.db.get().await?;
+    let total = doc_ingest::ops::indexer::backlog(&**db).await?;
+    let bar = indicatif::ProgressBar::new(total.max(0) as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} vectors ({per_sec}, {eta} left)")?);
+    let started = std::time::Instant::now();
+    let mut done = 0u64;
+    loop {
+        let n = doc_ingest::ops::indexer::index_batch(&**db, doc_ingest::ops::indexer::BATCH).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        bar.inc(n);
+    }
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!("indexed {done} vector(s) in {secs:.1} s ({:.0} vectors/s)", done as f64 / secs.max(1e-9));
     Ok(())
 }

@@ -79,6 +79,8 @@ pub struct SweepConfig {
     pub max_requeues: u32,
     /// Execution environments not seen for this long are pruned from the registry.
     pub environment_retention: Duration,
+    /// Time each sweep spends moving the vector backlog into the HNSW index.
+    pub index_budget: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -177,6 +179,7 @@ impl Config {
                 stuck_after: Duration::from_secs(env_parse("DOC_INGEST_STUCK_AFTER_SECONDS", d.sweep.stuck_after.as_secs())?),
                 max_requeues: env_parse("DOC_INGEST_SWEEP_MAX_REQUEUES", d.sweep.max_requeues)?,
                 environment_retention: d.sweep.environment_retention,
+                index_budget: Duration::from_secs(env_parse("DOC_INGEST_INDEX_BUDGET_SECONDS", d.sweep.index_budget.as_secs())?),
             },
             ..d
         };
@@ -212,6 +215,7 @@ impl Config {
                 stuck_after: Duration::from_secs(15 * 60),
                 max_requeues: 3,
                 environment_retention: Duration::from_secs(24 * 3600),
+                index_budget: Duration::from_secs(60),
             },
         }
     }

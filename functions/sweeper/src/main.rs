@@ -1,4 +1,5 @@
-//! Lambda entry point for the sweeper, run on a schedule: the event's content is not used.
+//! Lambda entry point for the sweeper (stuck jobs, the vector backlog, the environment
+//! registry), run on a schedule: the event's content is not used.
 
 use doc_ingest::{ops::sweeper, Context, Stage};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
@@ -21,6 +22,8 @@ async fn main() -> Result<(), Error> {
             "failed": r.failed.len(),
             "skipped": r.skipped,
             "pruned_environments": r.pruned_environments,
+            "indexed_vectors": r.indexed_vectors,
+            "vector_backlog": r.vector_backlog,
         }))
     }))
     .await

@@ -29,6 +29,8 @@ pub struct Health {
     /// Per open state: jobs in it and how long the oldest has waited.
     pub open_jobs: Vec<(JobState, i64, Duration)>,
     pub environments: Vec<Environment>,
+    /// Current vectors not yet in the HNSW index (searched exactly until they are).
+    pub vector_backlog: i64,
 }
 
 /// Environments seen within this window count as live.
@@ -72,6 +74,7 @@ pub async fn check(ctx: &Context) -> Health {
     let result = async {
         health.stuck = find_stuck(&**db, ctx.config.sweep.stuck_after, 1000).await?;
         health.environments = registry::live(&**db, LIVE_WITHIN).await?;
+        health.vector_backlog = super::indexer::backlog(&**db).await?;
         let rows = db
             .query(
                 "SELECT state::text, count(*), extract(epoch FROM now() - min(state_changed_at))::float8

@@ -1,7 +1,8 @@
-//! Operating the pipeline: the stuck-job sweeper, dead letters, health, and the registry of
-//! execution environments. Used by the sweeper function and by `ingestctl`.
+//! Operating the pipeline: the stuck-job sweeper, the deferred vector indexing, dead letters,
+//! health, and the registry of execution environments. Used by the sweeper function and by `ingestctl`.
 
 pub mod dlq;
 pub mod health;
+pub mod indexer;
 pub mod registry;
 pub mod sweeper;

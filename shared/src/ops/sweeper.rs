@@ -74,6 +74,9 @@ pub struct SweepReport {
     /// Stuck jobs that moved on between the query and the action.
     pub skipped: usize,
     pub pruned_environments: u64,
+    /// Vectors moved into the HNSW index by this run, and those still waiting after it.
+    pub indexed_vectors: u64,
+    pub vector_backlog: i64,
 }
 
 /// Jobs per sweep; a backlog larger than this is taken over the next runs.
@@ -119,11 +122,15 @@ pub async fn sweep(ctx: &Context) -> StageResult<SweepReport> {
         }
     }
     report.pruned_environments = super::registry::prune(&**db, cfg.environment_retention).await?;
+    report.indexed_vectors = super::indexer::index_backlog(&**db, cfg.index_budget).await?;
+    report.vector_backlog = super::indexer::backlog(&**db).await?;
     metrics::emit(
         &[],
         &[
             ("StuckJobsRequeued", report.requeued.len() as f64, Unit::Count),
             ("StuckJobsFailed", report.failed.len() as f64, Unit::Count),
+            ("VectorsIndexed", report.indexed_vectors as f64, Unit::Count),
+            ("VectorBacklog", report.vector_backlog as f64, Unit::Count),
         ],
     );
     Ok(report)

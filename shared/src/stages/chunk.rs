@@ -46,7 +46,11 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 
     let mut client = db(ctx, "storing chunks").await?;
     let tx = crate::db::begin(&mut client).await.map_err(db_err("storing chunks"))?;
-    // Replace, not merge: the new set is exactly this run's chunks, visible all at once.
+    // Replace, not merge: the new set is exactly this run's chunks, visible all at once. Vectors
+    // of the old chunks go with them (normally there are none: embedding comes after chunking).
+    tx.execute("DELETE FROM chunk_embeddings WHERE document_id = $1", &[&doc.id])
+        .await
+        .map_err(db_err("replacing chunks"))?;
     tx.execute("DELETE FROM document_chunks WHERE document_id = $1", &[&doc.id])
         .await
         .map_err(db_err("replacing chunks"))?;

@@ -142,19 +142,23 @@ async fn switch_in(ctx: &Context, lease: &Lease, expected: usize, tally: &Tally)
     if fenced.is_none() {
         return Err(lease_lost(lease));
     }
-    let matched: i64 = tx
+    // Two index-only counts rather than a join: right after the COPY the planner has no
+    // statistics for the new rows, and a join plan picked blind took seconds (measured).
+    // The attempt's rows were written for exactly the chunk ids read at its start; the primary
+    // key rules out duplicates, and chunks do not change once chunked.
+    let row = tx
         .query_one(
-            "SELECT count(*) FROM chunk_embeddings e JOIN document_chunks c ON c.id = e.chunk_id AND c.document_id = e.document_id
-             WHERE e.document_id = $1 AND e.job_attempt = $2",
+            "SELECT (SELECT count(*) FROM chunk_embeddings WHERE document_id = $1 AND job_attempt = $2),
+                    (SELECT count(*) FROM document_chunks WHERE document_id = $1)",
             &[&lease.document_id, &lease.attempt],
         )
         .await
-        .map_err(db_err("checking vectors"))?
-        .get(0);
-    if matched as usize != expected {
+        .map_err(db_err("checking vectors"))?;
+    let (vectors, chunks): (i64, i64) = (row.get(0), row.get(1));
+    if vectors as usize != expected || chunks as usize != expected {
         return Err(StageError::transient(
             "chunks_changed",
-            format!("{matched} of {expected} chunks matched this attempt's vectors"),
+            format!("{vectors} vectors of this attempt and {chunks} chunks; expected {expected} of each"),
         ));
     }
     tx.execute("UPDATE documents SET embedding_attempt = $2 WHERE id = $1", &[&lease.document_id, &lease.attempt])
