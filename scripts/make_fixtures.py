@@ -18,6 +18,9 @@ import random
 from fpdf import FPDF
 from PIL import Image
 
+import make_samples as samples
+from make_samples import para
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "shared" / "fixtures" / "pdf"
 FIXED = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
@@ -93,20 +96,8 @@ def heading(pdf, text, size):
     pdf.ln(1)
 
 
-def para(pdf, text):
-    pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-
 def table(pdf, rows):
-    pdf.set_font("Helvetica", "", 9)
-    with pdf.table(col_widths=(80, 40, 40)) as t:
-        for r in rows:
-            row = t.row()
-            for cell in r:
-                row.cell(cell)
-    pdf.ln(3)
+    samples.table(pdf, rows, col_widths=(80, 40, 40))
 
 
 def noise_png(seed, size=250):

@@ -34,9 +34,9 @@ def para(pdf, text):
     pdf.ln(2)
 
 
-def table(pdf, rows):
+def table(pdf, rows, col_widths=(70, 40, 40)):
     pdf.set_font("Helvetica", "", 9)
-    with pdf.table(col_widths=(70, 40, 40)) as t:
+    with pdf.table(col_widths=col_widths) as t:
         for r in rows:
             row = t.row()
             for cell in r:

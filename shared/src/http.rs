@@ -2,8 +2,22 @@
 //! LlamaParse): `retry-after` (seconds), `retry-after-ms`, and OpenAI's
 //! `x-ratelimit-reset-{requests,tokens}` durations such as `1s`, `6m0s`, `20ms`.
 
+use crate::error::StageError;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
+
+/// A request that got no answer (timeout, no connection, broken transfer): transient, as
+/// `class`, with `request` naming it in the message.
+pub fn transport_error(class: &'static str, request: &str, e: &reqwest::Error) -> StageError {
+    let how = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    StageError::transient(class, format!("{request} request {how}: {e}"))
+}
 
 /// The longest wait any of the rate-limit headers asks for.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {

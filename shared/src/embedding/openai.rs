@@ -9,7 +9,7 @@
 use super::{validate_vectors, EmbedOutput, Embedder, DIMENSIONS};
 use crate::error::{StageError, StageResult};
 use futures::future::BoxFuture;
-use crate::http::retry_after;
+use crate::http::{retry_after, transport_error};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -99,7 +99,7 @@ impl OpenAiEmbedder {
             .json(&body)
             .send()
             .await
-            .map_err(|e| transport_error(&e))?;
+            .map_err(|e| transport_error("embedding_unavailable", "embeddings", &e))?;
         let status = response.status();
         if status.is_success() {
             let parsed: Response = response.json().await.map_err(|e| {
@@ -137,17 +137,6 @@ fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> 
     validate_vectors(inputs, &vectors)?;
     let usage_tokens = parsed.usage.map_or(0, |u| u.total_tokens.max(u.prompt_tokens));
     Ok(EmbedOutput { vectors, usage_tokens })
-}
-
-fn transport_error(e: &reqwest::Error) -> StageError {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    StageError::transient("embedding_unavailable", format!("embeddings request {what}: {e}"))
 }
 
 fn status_error(status: StatusCode, headers: &HeaderMap, body: &str) -> StageError {

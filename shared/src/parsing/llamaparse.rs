@@ -14,7 +14,7 @@
 
 use super::page_marker;
 use crate::error::{StageError, StageResult};
-use crate::http::retry_after;
+use crate::http::{retry_after, transport_error};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -167,7 +167,7 @@ impl LlamaParse {
             .multipart(form)
             .send()
             .await
-            .map_err(|e| transport_error("upload", &e))?;
+            .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse upload", &e))?;
         let status = response.status();
         if status.is_success() {
             let created: Created = response
@@ -184,7 +184,13 @@ impl LlamaParse {
 
     async fn get(&self, job_id: &str, expand: bool) -> StageResult<JobEnvelope> {
         let url = self.url(&format!("/{job_id}{}", if expand { "?expand=markdown" } else { "" }));
-        let response = self.http.get(url).bearer_auth(&self.config.api_key).send().await.map_err(|e| transport_error("status", &e))?;
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.config.api_key)
+            .send()
+            .await
+            .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse status", &e))?;
         let status = response.status();
         if status.is_success() {
             return response
@@ -228,17 +234,6 @@ fn assemble(job_id: &str, markdown: Option<MarkdownPages>) -> LlamaOutcome {
 
 fn clip(s: &str) -> String {
     s.chars().take(300).collect()
-}
-
-fn transport_error(what: &str, e: &reqwest::Error) -> StageError {
-    let how = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    StageError::transient("llamaparse_unavailable", format!("LlamaParse {what} request {how}: {e}"))
 }
 
 /// `Err` for what the stage must act on (retry, or fail on a bad key); `Ok(reason)` when the
