@@ -2,16 +2,16 @@
 //! cache makes identical text free, and racing embed runs leave one consistent set.
 
 use aws_lambda_events::sqs::SqsEvent;
-use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
+use doc_ingest::Stage;
 use doc_ingest::embedding::LexicalEmbedder;
+use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use doc_ingest::framework::handle_batch;
 use doc_ingest::runner::RunnerOptions;
-use doc_ingest::Stage;
-use integration_tests::{sample, TestEnv};
-use serde_json::{json, Value};
+use integration_tests::{TestEnv, sample};
+use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Barrier;
 use uuid::Uuid;
@@ -89,7 +89,9 @@ fn policy(edited_section: Option<usize>) -> Vec<u8> {
     for s in 1..=10 {
         md.push_str(&format!("## Section {s}\n\n"));
         for p in 0..4 {
-            let mut para = format!("Clause {s}.{p}: the insurer pays for loss or damage under section {s} subject to the excess, the sum insured and the general conditions; ");
+            let mut para = format!(
+                "Clause {s}.{p}: the insurer pays for loss or damage under section {s} subject to the excess, the sum insured and the general conditions; "
+            );
             if edited_section == Some(s) {
                 para.push_str("as amended by endorsement E7 for flood defences; ");
             }
@@ -124,7 +126,9 @@ async fn identical_bytes_uploaded_again_make_no_embedding_calls() {
         .map(|r| r.get(0))
         .collect();
     assert!(dims.len() == chunks && dims.iter().all(|d| *d == Some(1536)));
-    let applied: Value = env.scalar("SELECT detail FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[&second]).await;
+    let applied: Value = env
+        .scalar("SELECT detail FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[&second])
+        .await;
     assert_eq!(applied["cache_hits"], chunks);
     assert_eq!(applied["requests"], 0);
 }
@@ -179,7 +183,8 @@ async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
         )
         .await
         .unwrap();
-    let (chunks, vectors, models, buffered, applied): (i64, i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+    let (chunks, vectors, models, buffered, applied): (i64, i64, i64, i64, i64) =
+        (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
     assert!(chunks > 0);
     assert_eq!(vectors, chunks, "every chunk has exactly one vector");
     assert_eq!(models, 1);
@@ -208,7 +213,8 @@ async fn vectors_are_searchable_before_and_after_the_deferred_index_takes_them()
     let env = TestEnv::new().await;
     let doc = ingest(&env, "uploads/acme/1/policy.md", policy(None)).await;
     ingest(&env, "uploads/other/1/glossary.md", sample("glossary.md")).await;
-    let chunk: Uuid = env.scalar("SELECT id FROM document_chunks WHERE document_id = $1 AND ordinal = 3", &[&doc]).await;
+    let chunk: Uuid =
+        env.scalar("SELECT id FROM document_chunks WHERE document_id = $1 AND ordinal = 3", &[&doc]).await;
     let backlog = |env: &TestEnv| {
         let env = env.ctx.clone();
         async move { doc_ingest::ops::indexer::backlog(&**env.db.get().await.unwrap()).await.unwrap() }

@@ -8,7 +8,7 @@ use doc_ingest::message::attr;
 use doc_ingest::ops::{dlq, health, registry, sweeper};
 use doc_ingest::runner::RunnerOptions;
 use doc_ingest::{Stage, StageError};
-use integration_tests::{message_attr, sample, TestEnv};
+use integration_tests::{TestEnv, message_attr, sample};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -41,7 +41,8 @@ async fn wait_until_done(env: &TestEnv, job: Uuid) {
 /// the job ever learning. Returns the job id.
 async fn kill_handler_mid_stage(env: &TestEnv, stage: Stage, event: SqsEvent) -> Uuid {
     let body = event.records[0].body.clone().unwrap();
-    let job: Uuid = serde_json::from_str::<serde_json::Value>(&body).unwrap()["job_id"].as_str().unwrap().parse().unwrap();
+    let job: Uuid =
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["job_id"].as_str().unwrap().parse().unwrap();
     env.ctx.faults.inject_hang(stage);
     let receipt = event.records[0].receipt_handle.clone().unwrap();
     let ctx = env.ctx.clone();
@@ -82,7 +83,8 @@ async fn a_handler_killed_mid_stage_is_swept_back_and_its_document_completes() {
     assert_eq!(status, "done");
     let t = env.transitions(doc).await;
     assert!(t.contains(&(Some("chunking".into()), "chunking".into())), "the swept job was re-claimed: {t:?}");
-    let swept: i64 = env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'sweeper_requeued'", &[&job]).await;
+    let swept: i64 =
+        env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'sweeper_requeued'", &[&job]).await;
     assert_eq!(swept, 1);
     env.assert_all_queues_empty().await;
 }
@@ -101,7 +103,12 @@ async fn a_job_stuck_past_its_limit_fails_into_the_dlq_and_a_redrive_completes_i
     let report = sweeper::sweep(&env.ctx).await.unwrap();
     assert_eq!(report.failed.len(), 1);
     let (state, error): (String, String) = {
-        let r = env.db().await.query_one("SELECT state::text, last_error FROM upload_jobs WHERE id = $1", &[&job]).await.unwrap();
+        let r = env
+            .db()
+            .await
+            .query_one("SELECT state::text, last_error FROM upload_jobs WHERE id = $1", &[&job])
+            .await
+            .unwrap();
         (r.get(0), r.get(1))
     };
     assert_eq!(state, "failed");
@@ -120,7 +127,8 @@ async fn a_job_stuck_past_its_limit_fails_into_the_dlq_and_a_redrive_completes_i
     wait_until_done(&env, job).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     runner.stop().await;
-    let redriven: i64 = env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'redriven'", &[&job]).await;
+    let redriven: i64 =
+        env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'redriven'", &[&job]).await;
     assert_eq!(redriven, 1);
     env.assert_all_queues_empty().await;
     assert!(health::check(&env.ctx).await.problems().is_empty());
@@ -139,9 +147,8 @@ async fn a_permanent_failure_goes_to_the_dlq_and_after_the_fix_a_redrive_complet
     let job: Uuid = env.scalar("SELECT id FROM upload_jobs WHERE document_id = $1", &[&doc]).await;
 
     // A stage message for a failed job that is not its dead letter stays refused.
-    let plain = format!(
-        r#"{{"v":1,"job_id":"{job}","document_id":"{doc}","stage":"chunk","attempt":1,"correlation_id":"x"}}"#
-    );
+    let plain =
+        format!(r#"{{"v":1,"job_id":"{job}","document_id":"{doc}","stage":"chunk","attempt":1,"correlation_id":"x"}}"#);
     env.send(&env.queue(Stage::Chunk), &plain).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(job_state(&env, job).await, "failed", "only a redriven dead letter reopens a job");
@@ -182,12 +189,18 @@ async fn a_second_copy_of_a_redriven_dead_letter_does_not_reopen_a_later_failure
     };
     env.ctx.faults.inject(Stage::Embed, StageError::permanent("bad_api_key", "second failure"));
     handle_batch(&env.ctx, Stage::Embed, event_of(&first[0])).await;
-    let r = env.db().await.query_one("SELECT state::text, last_error, attempt FROM upload_jobs WHERE id = $1", &[&job]).await.unwrap();
+    let r = env
+        .db()
+        .await
+        .query_one("SELECT state::text, last_error, attempt FROM upload_jobs WHERE id = $1", &[&job])
+        .await
+        .unwrap();
     assert_eq!((r.get::<_, &str>(0), r.get::<_, &str>(1)), ("failed", "second failure"));
     assert!(r.get::<_, i32>(2) > failed_attempt.parse::<i32>().unwrap());
     handle_batch(&env.ctx, Stage::Embed, event_of(&first[0])).await;
     assert_eq!(job_state(&env, job).await, "failed", "the stale copy reopened nothing");
-    let redriven: i64 = env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'redriven'", &[&job]).await;
+    let redriven: i64 =
+        env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'redriven'", &[&job]).await;
     assert_eq!(redriven, 1);
 }
 
@@ -260,10 +273,16 @@ async fn a_done_document_carries_its_total_and_per_stage_durations() {
     let (doc, status) = env.wait_terminal(key, DONE_WITHIN).await;
     runner.stop().await;
     assert_eq!(status, "done");
-    let r = env.db().await.query_one("SELECT duration_ms, stage_durations_ms FROM documents WHERE id = $1", &[&doc]).await.unwrap();
+    let r = env
+        .db()
+        .await
+        .query_one("SELECT duration_ms, stage_durations_ms FROM documents WHERE id = $1", &[&doc])
+        .await
+        .unwrap();
     let total: i64 = r.get(0);
     let stages: serde_json::Value = r.get(1);
-    let parts: Vec<i64> = ["parse", "chunk", "embed", "finalize"].iter().map(|s| stages[s].as_i64().unwrap_or(-1)).collect();
+    let parts: Vec<i64> =
+        ["parse", "chunk", "embed", "finalize"].iter().map(|s| stages[s].as_i64().unwrap_or(-1)).collect();
     assert!(parts.iter().all(|ms| *ms >= 0), "{stages}");
     assert!(parts.iter().sum::<i64>() <= total, "stages fit in the total: {stages} vs {total}");
     assert!(total > 0);

@@ -35,7 +35,9 @@ async fn fake_llamaparse(status: &str, pages: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v2/parse/upload"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "pjb-1", "project_id": "p", "status": "PENDING" })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "id": "pjb-1", "project_id": "p", "status": "PENDING" })),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -92,7 +94,10 @@ async fn a_policy_pdf_becomes_chunks_with_heading_paths_pages_and_whole_tables()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     assert!(chunks.iter().all(|c| !c.0.contains("<!-- page")), "page markers never reach chunk text");
-    let table = chunks.iter().find(|c| c.0.contains("| Escape of water | GBP 450,000 | GBP 500 |")).expect("the table row is in a chunk");
+    let table = chunks
+        .iter()
+        .find(|c| c.0.contains("| Escape of water | GBP 450,000 | GBP 500 |"))
+        .expect("the table row is in a chunk");
     assert!(table.0.contains("| Cover | Limit | Excess |"), "the table stays whole with its header");
     assert_eq!(table.2, Some(3), "the table is cited on page 3");
     let limits = chunks.iter().find(|c| c.1.last().is_some_and(|h| h == "1.1.1 Limits")).expect("a chunk under 1.1.1");
@@ -125,7 +130,9 @@ async fn a_completed_llamaparse_job_is_what_gets_stored() {
     assert_eq!(status, "done");
     let parser: String = env.scalar("SELECT parser FROM documents WHERE id = $1", &[&doc]).await;
     assert_eq!(parser, "llamaparse");
-    let fallbacks: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'parser_fallback'", &[&doc]).await;
+    let fallbacks: i64 = env
+        .scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'parser_fallback'", &[&doc])
+        .await;
     assert_eq!(fallbacks, 0);
     let page5: i64 = env
         .scalar(

@@ -6,7 +6,7 @@ use doc_ingest::framework::handle_batch;
 use doc_ingest::message::attr;
 use doc_ingest::runner::RunnerOptions;
 use doc_ingest::{Stage, StageError};
-use integration_tests::{happy_transitions, message_attr, sample, TestEnv};
+use integration_tests::{TestEnv, happy_transitions, message_attr, sample};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Barrier;
@@ -88,7 +88,9 @@ async fn uploaded_pdf_flows_to_done_with_chunks_vectors_and_events() {
     assert_eq!(searchable as usize, chunks.len(), "every chunk is searchable with its vector");
 
     assert_eq!(env.transitions(doc).await, happy_transitions());
-    let completed: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[&doc]).await;
+    let completed: i64 = env
+        .scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[&doc])
+        .await;
     assert_eq!(completed, 1);
 
     // The parsed markdown is in S3, hashed and described by its metadata.
@@ -107,7 +109,11 @@ async fn uploaded_pdf_flows_to_done_with_chunks_vectors_and_events() {
     env.assert_all_queues_empty().await;
 }
 
-async fn run_to_done(env: &TestEnv, opts: RunnerOptions, files: &[(&str, &str)]) -> (Vec<Uuid>, Vec<doc_ingest::runner::DeliveryRecord>) {
+async fn run_to_done(
+    env: &TestEnv,
+    opts: RunnerOptions,
+    files: &[(&str, &str)],
+) -> (Vec<Uuid>, Vec<doc_ingest::runner::DeliveryRecord>) {
     let runner = env.start(opts);
     for (key, file) in files {
         env.upload(key, sample(file)).await;
@@ -125,7 +131,10 @@ async fn run_to_done(env: &TestEnv, opts: RunnerOptions, files: &[(&str, &str)])
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_message_delivered_twice_leaves_the_same_final_state() {
-    let files = [("uploads/acme/1/claims-guide.md", "claims-guide.md"), ("uploads/acme/2/motor.pdf", "motor-insurance-schedule.pdf")];
+    let files = [
+        ("uploads/acme/1/claims-guide.md", "claims-guide.md"),
+        ("uploads/acme/2/motor.pdf", "motor-insurance-schedule.pdf"),
+    ];
     let baseline = TestEnv::new().await;
     let (base_docs, _) = run_to_done(&baseline, RunnerOptions::default(), &files).await;
 
@@ -154,9 +163,13 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
                 "unexpected event {k}"
             );
         }
-        let applied: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[doc]).await;
+        let applied: i64 = env
+            .scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'vectors_applied'", &[doc])
+            .await;
         assert_eq!(applied, 1, "vectors applied once");
-        let completed: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[doc]).await;
+        let completed: i64 = env
+            .scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'document_completed'", &[doc])
+            .await;
         assert_eq!(completed, 1);
     }
     env.assert_all_queues_empty().await;
@@ -181,7 +194,12 @@ async fn two_handlers_given_the_same_message_at_once_do_the_work_once() {
 
     let db = env.db().await;
     let doc: Uuid = env.scalar("SELECT id FROM documents", &[]).await;
-    let claims: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'transition' AND to_state = 'chunking'", &[&doc]).await;
+    let claims: i64 = env
+        .scalar(
+            "SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'transition' AND to_state = 'chunking'",
+            &[&doc],
+        )
+        .await;
     assert_eq!(claims, 1, "exactly one handler claimed the job");
     let (chunks, expected): (i64, Option<i32>) = {
         let r = db
@@ -194,7 +212,9 @@ async fn two_handlers_given_the_same_message_at_once_do_the_work_once() {
         (r.get(0), r.get(1))
     };
     assert_eq!(Some(chunks as i32), expected);
-    let resent: i64 = env.scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'next_stage_resent'", &[&doc]).await;
+    let resent: i64 = env
+        .scalar("SELECT count(*) FROM job_events WHERE document_id = $1 AND kind = 'next_stage_resent'", &[&doc])
+        .await;
     // The loser either saw the live lease (sends nothing) or the finished stage (re-sends).
     assert_eq!(env.depth(&env.queue(Stage::Embed)).await.0, 1 + resent);
 }
@@ -223,7 +243,10 @@ async fn only_one_of_two_simultaneous_claims_wins_and_a_stale_attempt_cannot_com
         tokio::spawn(async move {
             let db = ctx.db.get().await.unwrap();
             barrier.wait().await;
-            jobs::claim(&**db, &job, Stage::Chunk, "t", Duration::from_secs(lease_secs)).await.unwrap().map(|l| l.attempt)
+            jobs::claim(&**db, &job, Stage::Chunk, "t", Duration::from_secs(lease_secs))
+                .await
+                .unwrap()
+                .map(|l| l.attempt)
         })
     };
     let (a, b) = tokio::join!(claim(60), claim(60));
@@ -297,7 +320,10 @@ async fn a_panicking_stage_fails_its_job_and_dead_letters_the_message_instead_of
     let r = env
         .db()
         .await
-        .query_one("SELECT last_error_class, last_error, lease_expires_at IS NULL FROM upload_jobs WHERE document_id = $1", &[&doc])
+        .query_one(
+            "SELECT last_error_class, last_error, lease_expires_at IS NULL FROM upload_jobs WHERE document_id = $1",
+            &[&doc],
+        )
         .await
         .unwrap();
     assert_eq!(r.get::<_, &str>(0), "panic");
@@ -345,7 +371,8 @@ async fn a_file_named_pdf_that_is_not_a_pdf_fails_once_into_the_dlq() {
     };
     assert_eq!(failed_event, ("parsing".into(), "type_mismatch".into()));
 
-    let parse_deliveries: Vec<_> = deliveries.iter().filter(|d| d.stage == Stage::Parse && !d.body.contains("s3:TestEvent")).collect();
+    let parse_deliveries: Vec<_> =
+        deliveries.iter().filter(|d| d.stage == Stage::Parse && !d.body.contains("s3:TestEvent")).collect();
     assert_eq!(parse_deliveries.len(), 1, "the source queue delivered it once");
     assert_eq!(parse_deliveries[0].receive_count, 1);
 

@@ -60,7 +60,12 @@ pub async fn run(ctx: Arc<Context>, paths: &[PathBuf], rounds: usize) -> anyhow:
     for stage in Stage::ALL {
         let mut ds: Vec<Duration> = overhead.iter().filter(|(s, _)| *s == stage).map(|(_, d)| *d).collect();
         ds.sort();
-        println!("  {:<10} p50 {:>10}  p95 {:>10}", stage.as_str(), fmt(percentile(&ds, 50.0)), fmt(percentile(&ds, 95.0)));
+        println!(
+            "  {:<10} p50 {:>10}  p95 {:>10}",
+            stage.as_str(),
+            fmt(percentile(&ds, 50.0)),
+            fmt(percentile(&ds, 95.0))
+        );
     }
     Ok(())
 }

@@ -61,10 +61,16 @@ pub fn run(megabytes: &[f64], naive_megabytes: f64) {
     }
     let text = policy_markdown((naive_megabytes * 1_048_576.0) as usize);
     let naive = MarkdownSplitter::new(
-        ChunkConfig::new(512).with_sizer(ExactTokens(bpe_openai::cl100k_base())).with_overlap(64).expect("overlap < size"),
+        ChunkConfig::new(512)
+            .with_sizer(ExactTokens(bpe_openai::cl100k_base()))
+            .with_overlap(64)
+            .expect("overlap < size"),
     );
     let t = Instant::now();
     let n = naive.chunks(&text).count();
     let secs = t.elapsed().as_secs_f64();
-    println!("  naive       {naive_megabytes:>5.1} MB: {secs:>7.3} s  {:>6.2} MB/s  {n} chunks (whole text, exact count per call)", naive_megabytes / secs);
+    println!(
+        "  naive       {naive_megabytes:>5.1} MB: {secs:>7.3} s  {:>6.2} MB/s  {n} chunks (whole text, exact count per call)",
+        naive_megabytes / secs
+    );
 }

@@ -1,7 +1,7 @@
 //! `ingestctl dlq`: dead letters joined with their jobs, and moving them back.
 
 use crate::report::{status, truncate};
-use doc_ingest::message::{attr, decode_s3_key, S3Notification, StageMessage};
+use doc_ingest::message::{S3Notification, StageMessage, attr, decode_s3_key};
 use doc_ingest::ops::dlq::{self, DlqMessage, RedriveAll};
 use doc_ingest::{Context, Stage};
 use std::collections::HashMap;
@@ -55,7 +55,10 @@ pub async fn list(ctx: &Context, stage: Option<Stage>) -> anyhow::Result<()> {
 /// notification only the object is shown.
 fn describe_body(body: &str) -> String {
     if let Ok(m) = StageMessage::decode(body) {
-        return format!("stage message: {} job {} document {} (attempt {})", m.stage, m.job_id, m.document_id, m.attempt);
+        return format!(
+            "stage message: {} job {} document {} (attempt {})",
+            m.stage, m.job_id, m.document_id, m.attempt
+        );
     }
     if let Ok(n) = serde_json::from_str::<S3Notification>(body) {
         let objects: Vec<String> = n

@@ -1,11 +1,11 @@
 //! `ingestctl ingest`: upload through S3 and follow each document to done or failed.
 
 use crate::report::{print_summaries, summary, truncate};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use anyhow::Context as _;
 use aws_sdk_s3::primitives::ByteStream;
-use doc_ingest::runner::{Runner, RunnerOptions};
 use doc_ingest::Context;
+use doc_ingest::runner::{Runner, RunnerOptions};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,7 +33,8 @@ pub async fn upload(ctx: &Context, path: &Path, owner: &str) -> anyhow::Result<U
 }
 
 /// Steps along the happy path, for the progress bars.
-const STEPS: [&str; 8] = ["uploaded", "upload_validated", "parsing", "parsed", "chunking", "chunked", "embedding", "embedded"];
+const STEPS: [&str; 8] =
+    ["uploaded", "upload_validated", "parsing", "parsed", "chunking", "chunked", "embedding", "embedded"];
 
 /// One line per upload: a progress bar on a terminal, a line per status change otherwise.
 struct Display {
@@ -43,7 +44,11 @@ struct Display {
 
 impl Display {
     fn new(uploads: &[Uploaded], verbose: bool) -> Self {
-        let multi = MultiProgress::with_draw_target(if verbose { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() });
+        let multi = MultiProgress::with_draw_target(if verbose {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
         let style = ProgressStyle::with_template("{prefix:<36} [{bar:24}] {msg} ({elapsed})")
             .expect("the template is valid")
             .progress_chars("=> ");
@@ -81,7 +86,12 @@ impl Display {
 
 /// Waits for every upload's document to reach done or failed; returns their ids (None if it
 /// never appeared).
-pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verbose: bool) -> anyhow::Result<Vec<Option<Uuid>>> {
+pub async fn follow(
+    ctx: &Context,
+    uploads: &[Uploaded],
+    timeout: Duration,
+    verbose: bool,
+) -> anyhow::Result<Vec<Option<Uuid>>> {
     let bucket = ctx.config.bucket.as_deref().context("DOC_INGEST_BUCKET is not set")?;
     let deadline = Instant::now() + timeout;
     let mut display = Display::new(uploads, verbose);
@@ -91,7 +101,10 @@ pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verb
         let mut all_terminal = true;
         for (i, u) in uploads.iter().enumerate() {
             let row = db
-                .query_opt("SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2", &[&bucket, &u.key])
+                .query_opt(
+                    "SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2",
+                    &[&bucket, &u.key],
+                )
                 .await?;
             let (id, status) = match row {
                 Some(r) => (Some(r.get::<_, Uuid>(0)), r.get::<_, String>(1)),
@@ -111,7 +124,13 @@ pub async fn follow(ctx: &Context, uploads: &[Uploaded], timeout: Duration, verb
     }
 }
 
-pub async fn run(ctx: Arc<Context>, paths: &[PathBuf], owner: &str, run_locally: bool, timeout_secs: u64) -> anyhow::Result<bool> {
+pub async fn run(
+    ctx: Arc<Context>,
+    paths: &[PathBuf],
+    owner: &str,
+    run_locally: bool,
+    timeout_secs: u64,
+) -> anyhow::Result<bool> {
     let running = run_locally.then(|| Runner::new(ctx.clone(), RunnerOptions::default()).start());
     let mut uploads = Vec::new();
     for p in paths {

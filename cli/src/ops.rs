@@ -1,8 +1,8 @@
 //! `ingestctl health`, `jobs` and `sweep`.
 
 use crate::report::truncate;
-use doc_ingest::ops::{health, sweeper};
 use doc_ingest::Context;
+use doc_ingest::ops::{health, sweeper};
 use std::time::Duration;
 
 fn age(d: Duration) -> String {
@@ -72,7 +72,10 @@ pub async fn jobs(ctx: &Context, state: &str, limit: i64) -> anyhow::Result<()> 
     let db = ctx.db.get().await?;
     if state == "stuck" {
         let stuck = sweeper::find_stuck(&**db, ctx.config.sweep.stuck_after, limit).await?;
-        println!("{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}", "job id", "document id", "state", "attempt", "requeues", "since");
+        println!(
+            "{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}",
+            "job id", "document id", "state", "attempt", "requeues", "since"
+        );
         for s in &stuck {
             println!(
                 "{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}",

@@ -86,11 +86,7 @@ pub fn print_summaries(rows: &[DocSummary]) {
 }
 
 pub fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
+    if s.chars().count() <= n { s.to_owned() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 pub async fn status(ctx: &Context, id: Option<Uuid>) -> anyhow::Result<()> {
@@ -116,7 +112,10 @@ pub async fn status(ctx: &Context, id: Option<Uuid>) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no document or job {id}"))?;
     print_summaries(&[summary(&**db, doc_id).await?]);
     println!();
-    println!("{:<26} {:<20} {:<9} {:<34} {:>7} {:>10}  error", "at", "event", "stage", "transition", "attempt", "duration");
+    println!(
+        "{:<26} {:<20} {:<9} {:<34} {:>7} {:>10}  error",
+        "at", "event", "stage", "transition", "attempt", "duration"
+    );
     for r in db
         .query(
             "SELECT to_char(created_at, 'YYYY-MM-DD HH24:MI:SS.MS'), kind, stage,

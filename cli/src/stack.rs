@@ -1,6 +1,6 @@
-use doc_ingest::config::queue_env;
-use doc_ingest::provision::{provision, StackSpec};
 use doc_ingest::Stage;
+use doc_ingest::config::queue_env;
+use doc_ingest::provision::{StackSpec, provision};
 
 /// Prints `KEY=VALUE` lines for `.stack/env`; the local stack script appends them.
 pub async fn init(bucket: String, queue_prefix: String, visibility_timeout: u32) -> anyhow::Result<()> {

@@ -42,16 +42,25 @@ async fn scratch_document(ctx: &Context, n: usize, tag: &str) -> anyhow::Result<
         &[&doc, &format!("uploads/bench/{doc}")],
     )
     .await?;
-    tx.execute("INSERT INTO upload_jobs (id, document_id, stage, correlation_id) VALUES ($1, $2, 'parse', 'bench')", &[&job, &doc])
-        .await?;
+    tx.execute(
+        "INSERT INTO upload_jobs (id, document_id, stage, correlation_id) VALUES ($1, $2, 'parse', 'bench')",
+        &[&job, &doc],
+    )
+    .await?;
     for state in ["parsing", "parsed", "chunking", "chunked", "embedding"] {
-        tx.execute("UPDATE upload_jobs SET state = $2::text::job_state, attempt = attempt + 1 WHERE id = $1", &[&job, &state])
-            .await?;
+        tx.execute(
+            "UPDATE upload_jobs SET state = $2::text::job_state, attempt = attempt + 1 WHERE id = $1",
+            &[&job, &state],
+        )
+        .await?;
     }
     let sink = tx
-        .copy_in("COPY document_chunks (id, document_id, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)")
+        .copy_in(
+            "COPY document_chunks (id, document_id, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)",
+        )
         .await?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4]);
+    let writer =
+        BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4]);
     pin_mut!(writer);
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
@@ -65,20 +74,39 @@ async fn scratch_document(ctx: &Context, n: usize, tag: &str) -> anyhow::Result<
     tx.execute("UPDATE documents SET chunk_count = $2 WHERE id = $1", &[&doc, &(n as i32)]).await?;
     tx.commit().await?;
     let attempt: i32 = client.query_one("SELECT attempt FROM upload_jobs WHERE id = $1", &[&job]).await?.get(0);
-    let job = Job { id: job, document_id: doc, state: JobState::Embedding, attempt, lease_live: true, correlation_id: "bench".into() };
+    let job = Job {
+        id: job,
+        document_id: doc,
+        state: JobState::Embedding,
+        attempt,
+        lease_live: true,
+        correlation_id: "bench".into(),
+    };
     Ok((Lease::for_job(&job, Stage::Embed, attempt), ids))
 }
 
 /// A plain binary COPY of the same rows into a scratch table shaped like chunk_embeddings
 /// (`with_indexes`: including its primary key and HNSW index), dropped afterwards.
-async fn plain_copy(ctx: &Context, doc: Uuid, ids: &[Uuid], vectors: &[Vector], with_indexes: bool) -> anyhow::Result<Duration> {
+async fn plain_copy(
+    ctx: &Context,
+    doc: Uuid,
+    ids: &[Uuid],
+    vectors: &[Vector],
+    with_indexes: bool,
+) -> anyhow::Result<Duration> {
     let client = ctx.db.get().await?;
     let like = if with_indexes { "INCLUDING ALL" } else { "INCLUDING DEFAULTS" };
-    client.batch_execute(&format!("DROP TABLE IF EXISTS bench_plain_copy; CREATE TABLE bench_plain_copy (LIKE chunk_embeddings {like})")).await?;
+    client
+        .batch_execute(&format!(
+            "DROP TABLE IF EXISTS bench_plain_copy; CREATE TABLE bench_plain_copy (LIKE chunk_embeddings {like})"
+        ))
+        .await?;
     let vector_type = doc_ingest::db::vector_type(&**client).await?;
     let started = Instant::now();
     let sink = client
-        .copy_in("COPY bench_plain_copy (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)")
+        .copy_in(
+            "COPY bench_plain_copy (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
+        )
         .await?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(writer);
@@ -96,7 +124,8 @@ pub async fn run(ctx: Context, rows: usize, batches: usize, rounds: usize) -> an
     anyhow::ensure!(rounds >= 1, "--rounds must be at least 1");
     let mut ctx = ctx;
     ctx.embedder = Arc::new(InstantEmbedder);
-    let vectors: Vec<Vector> = (0..rows).map(|i| Vector::from(LexicalEmbedder::embed_one(&format!("row {i}")))).collect();
+    let vectors: Vec<Vector> =
+        (0..rows).map(|i| Vector::from(LexicalEmbedder::embed_one(&format!("row {i}")))).collect();
 
     // The backlog others left is indexed first, so that the indexing figure below is ours alone.
     doc_ingest::ops::indexer::index_backlog(&**ctx.db.get().await?, Duration::from_secs(3600)).await?;

@@ -3,8 +3,8 @@
 use crate::config::ChunkingConfig;
 use crate::intake::ID_NAMESPACE;
 use crate::parsing::parse_page_marker;
-use sha2::{Digest, Sha256};
 use bpe_openai::Tokenizer;
+use sha2::{Digest, Sha256};
 use std::ops::Range;
 use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter};
 use uuid::Uuid;

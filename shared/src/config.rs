@@ -2,10 +2,10 @@
 
 use crate::embedding::batching::BatchLimits;
 use crate::embedding::openai::OpenAiConfig;
-use crate::parsing::llamaparse::LlamaParseConfig;
 use crate::parsing::DocKind;
+use crate::parsing::llamaparse::LlamaParseConfig;
 use crate::stage::Stage;
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use std::time::Duration;
 
 #[derive(Clone, Debug, Default)]
@@ -176,10 +176,16 @@ impl Config {
             database_secret_arn,
             embedding_api_key_secret_arn: env_opt("DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN"),
             sweep: SweepConfig {
-                stuck_after: Duration::from_secs(env_parse("DOC_INGEST_STUCK_AFTER_SECONDS", d.sweep.stuck_after.as_secs())?),
+                stuck_after: Duration::from_secs(env_parse(
+                    "DOC_INGEST_STUCK_AFTER_SECONDS",
+                    d.sweep.stuck_after.as_secs(),
+                )?),
                 max_requeues: env_parse("DOC_INGEST_SWEEP_MAX_REQUEUES", d.sweep.max_requeues)?,
                 environment_retention: d.sweep.environment_retention,
-                index_budget: Duration::from_secs(env_parse("DOC_INGEST_INDEX_BUDGET_SECONDS", d.sweep.index_budget.as_secs())?),
+                index_budget: Duration::from_secs(env_parse(
+                    "DOC_INGEST_INDEX_BUDGET_SECONDS",
+                    d.sweep.index_budget.as_secs(),
+                )?),
             },
             ..d
         };
@@ -228,7 +234,11 @@ impl Config {
             bail!("DOC_INGEST_MAX_RECEIVES must be at least 1");
         }
         if self.chunking.overlap_tokens >= self.chunking.max_tokens {
-            bail!("chunk overlap ({}) must be below the chunk size ({})", self.chunking.overlap_tokens, self.chunking.max_tokens);
+            bail!(
+                "chunk overlap ({}) must be below the chunk size ({})",
+                self.chunking.overlap_tokens,
+                self.chunking.max_tokens
+            );
         }
         if !(1..=2048).contains(&self.batch_limits.max_inputs) {
             bail!("DOC_INGEST_EMBED_BATCH_SIZE must be 1..=2048 (OpenAI's per-request input cap)");
@@ -238,7 +248,10 @@ impl Config {
         }
         if let Some(lp) = &self.llamaparse {
             if lp.deadline >= self.lease {
-                bail!("DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS must be below the lease ({} s): the local fallback needs time too", self.lease.as_secs());
+                bail!(
+                    "DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS must be below the lease ({} s): the local fallback needs time too",
+                    self.lease.as_secs()
+                );
             }
         }
         if self.batch_concurrency == 0 || self.db_pool_size == 0 {
@@ -263,7 +276,8 @@ impl Config {
 /// embedder runs.
 pub(crate) fn embedding_api_from_env(key: Option<String>) -> anyhow::Result<Option<OpenAiConfig>> {
     let key = key.filter(|k| !k.is_empty());
-    let Some(api_key) = key.or_else(|| env_opt("DOC_INGEST_EMBEDDING_API_KEY")).or_else(|| env_opt("OPENAI_API_KEY")) else {
+    let Some(api_key) = key.or_else(|| env_opt("DOC_INGEST_EMBEDDING_API_KEY")).or_else(|| env_opt("OPENAI_API_KEY"))
+    else {
         return Ok(None);
     };
     Ok(Some(OpenAiConfig {
@@ -278,7 +292,9 @@ pub(crate) fn embedding_api_from_env(key: Option<String>) -> anyhow::Result<Opti
 /// LlamaParse is used for PDFs when a key is configured (or given, from a secret).
 pub(crate) fn llamaparse_from_env(key: Option<String>) -> anyhow::Result<Option<LlamaParseConfig>> {
     let key = key.filter(|k| !k.is_empty());
-    let Some(api_key) = key.or_else(|| env_opt("DOC_INGEST_LLAMAPARSE_API_KEY")).or_else(|| env_opt("LLAMA_CLOUD_API_KEY")) else {
+    let Some(api_key) =
+        key.or_else(|| env_opt("DOC_INGEST_LLAMAPARSE_API_KEY")).or_else(|| env_opt("LLAMA_CLOUD_API_KEY"))
+    else {
         return Ok(None);
     };
     let base = env_opt("DOC_INGEST_LLAMAPARSE_BASE_URL").unwrap_or_else(|| "https://api.cloud.llamaindex.ai".into());
@@ -287,7 +303,8 @@ pub(crate) fn llamaparse_from_env(key: Option<String>) -> anyhow::Result<Option<
         c.tier = tier;
     }
     c.deadline = Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS", c.deadline.as_secs())?);
-    c.request_timeout = Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_TIMEOUT_SECONDS", c.request_timeout.as_secs())?);
+    c.request_timeout =
+        Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_TIMEOUT_SECONDS", c.request_timeout.as_secs())?);
     Ok(Some(c))
 }
 

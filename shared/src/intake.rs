@@ -3,8 +3,8 @@
 
 use crate::context::Context;
 use crate::db::jobs::{self, Job};
-use crate::error::{classify_sdk_error, StageError, StageResult};
-use crate::message::{decode_s3_key, S3Record};
+use crate::error::{StageError, StageResult, classify_sdk_error};
+use crate::message::{S3Record, decode_s3_key};
 use uuid::Uuid;
 
 pub const UPLOAD_PREFIX: &str = "uploads/";
@@ -32,13 +32,22 @@ pub struct UploadKey<'a> {
 const MAX_FILENAME_BYTES: usize = 255;
 
 fn id_segment_ok(s: &str, max: usize) -> bool {
-    !s.is_empty() && s.len() <= max && s != "." && s != ".." && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !s.is_empty()
+        && s.len() <= max
+        && s != "."
+        && s != ".."
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Checks the layout; rejects traversal (`..`, absolute or empty segments), control characters
 /// and over-long names. The owner is taken from the key, never from the client's metadata.
 pub fn parse_upload_key(key: &str) -> Result<UploadKey<'_>, StageError> {
-    let invalid = |why: &str| StageError::permanent("invalid_key", format!("object key {key:?}: {why}; expected uploads/{{owner}}/{{upload_id}}/{{filename}}"));
+    let invalid = |why: &str| {
+        StageError::permanent(
+            "invalid_key",
+            format!("object key {key:?}: {why}; expected uploads/{{owner}}/{{upload_id}}/{{filename}}"),
+        )
+    };
     let rest = key.strip_prefix(UPLOAD_PREFIX).ok_or_else(|| invalid("not under uploads/"))?;
     if key.chars().any(char::is_control) {
         return Err(invalid("control characters"));
@@ -71,18 +80,17 @@ pub fn sanitize_filename(name: &str) -> String {
         .map(|c| if c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '(' | ')' | '-') { c } else { '_' })
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
-    if trimmed.is_empty() {
-        "upload".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    if trimmed.is_empty() { "upload".to_owned() } else { trimmed.to_owned() }
 }
 
 pub async fn admit(ctx: &Context, record: &S3Record) -> StageResult<Admitted> {
     let bucket = record.s3.bucket.name.as_str();
     let key = decode_s3_key(&record.s3.object.key)?;
     if !key.starts_with(UPLOAD_PREFIX) {
-        return Err(StageError::poison("outside_uploads", format!("notification for {key:?}, outside {UPLOAD_PREFIX}")));
+        return Err(StageError::poison(
+            "outside_uploads",
+            format!("notification for {key:?}, outside {UPLOAD_PREFIX}"),
+        ));
     }
     if let Some(name) = &record.event_name {
         if !name.starts_with("ObjectCreated") {
@@ -125,10 +133,9 @@ pub async fn admit(ctx: &Context, record: &S3Record) -> StageResult<Admitted> {
     let max = ctx.config.limits.max_upload_bytes;
     let rejection = match owner {
         Err(e) => Some(e),
-        Ok(_) if size as u64 > max => Some(StageError::permanent(
-            "too_large",
-            format!("object is {size} bytes; the limit is {max}"),
-        )),
+        Ok(_) if size as u64 > max => {
+            Some(StageError::permanent("too_large", format!("object is {size} bytes; the limit is {max}")))
+        }
         Ok(_) => None,
     };
     Ok(Admitted { job, rejection })

@@ -18,13 +18,7 @@ pub fn init(default_level: &str) {
         .any(|v| std::env::var(v).is_ok_and(|f| f.eq_ignore_ascii_case("json")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(true)
-            .without_time()
-            .try_init()
+        builder.json().flatten_event(true).with_current_span(false).with_span_list(true).without_time().try_init()
     } else {
         builder.compact().try_init()
     };

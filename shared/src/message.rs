@@ -107,9 +107,8 @@ impl ParseInput {
         let value: serde_json::Value = serde_json::from_str(body)
             .map_err(|e| StageError::poison("undecodable_message", format!("body is not JSON: {e}")))?;
         if value.get("Records").is_some() || value.get("Event").is_some() {
-            let n: S3Notification = serde_json::from_value(value).map_err(|e| {
-                StageError::poison("undecodable_message", format!("not an S3 notification: {e}"))
-            })?;
+            let n: S3Notification = serde_json::from_value(value)
+                .map_err(|e| StageError::poison("undecodable_message", format!("not an S3 notification: {e}")))?;
             return Ok(ParseInput::S3(n));
         }
         StageMessage::decode(body).map(ParseInput::Stage)

@@ -2,7 +2,7 @@
 //! each line into metrics with no API call and no extra latency. On by default in Lambda
 //! (`AWS_LAMBDA_FUNCTION_NAME` set); `DOC_INGEST_METRICS=emf|off` overrides.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::sync::OnceLock;
 
@@ -67,7 +67,11 @@ mod tests {
 
     #[test]
     fn renders_an_emf_document_cloudwatch_accepts() {
-        let line = render(1_700_000_000_000, &[("Stage", "embed")], &[("Duration", 12.5, Unit::Milliseconds), ("Chunks", 3.0, Unit::Count)]);
+        let line = render(
+            1_700_000_000_000,
+            &[("Stage", "embed")],
+            &[("Duration", 12.5, Unit::Milliseconds), ("Chunks", 3.0, Unit::Count)],
+        );
         let v: Value = serde_json::from_str(&line).unwrap();
         let directive = &v["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000i64);

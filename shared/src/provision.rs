@@ -31,17 +31,23 @@ pub async fn provision(s3: &aws_sdk_s3::Client, sqs: &aws_sdk_sqs::Client, spec:
     create_bucket(s3, &spec.bucket).await?;
     let mut queues = Queues::default();
     for stage in Stage::ALL {
-        let dlq_url = create_queue(sqs, &queue_name(&spec.queue_prefix, stage, true), &[(
-            QueueAttributeName::MessageRetentionPeriod,
-            DLQ_RETENTION_SECONDS.to_string(),
-        )])
+        let dlq_url = create_queue(
+            sqs,
+            &queue_name(&spec.queue_prefix, stage, true),
+            &[(QueueAttributeName::MessageRetentionPeriod, DLQ_RETENTION_SECONDS.to_string())],
+        )
         .await?;
         let dlq_arn = queue_arn(sqs, &dlq_url).await?;
-        let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string() });
-        let url = create_queue(sqs, &queue_name(&spec.queue_prefix, stage, false), &[
-            (QueueAttributeName::VisibilityTimeout, spec.visibility_timeout_seconds.to_string()),
-            (QueueAttributeName::RedrivePolicy, redrive.to_string()),
-        ])
+        let redrive =
+            serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string() });
+        let url = create_queue(
+            sqs,
+            &queue_name(&spec.queue_prefix, stage, false),
+            &[
+                (QueueAttributeName::VisibilityTimeout, spec.visibility_timeout_seconds.to_string()),
+                (QueueAttributeName::RedrivePolicy, redrive.to_string()),
+            ],
+        )
         .await?;
         *queues.get_mut(stage) = QueuePair { url: Some(url), dlq_url: Some(dlq_url) };
     }
@@ -66,7 +72,11 @@ async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> anyhow::Result<
     }
 }
 
-async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str, attrs: &[(QueueAttributeName, String)]) -> anyhow::Result<String> {
+async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    attrs: &[(QueueAttributeName, String)],
+) -> anyhow::Result<String> {
     let mut req = sqs.create_queue().queue_name(name);
     for (k, v) in attrs {
         req = req.attributes(k.clone(), v);

@@ -120,7 +120,8 @@ impl Runner {
         }
         let mut event = SqsEvent::default();
         for m in &messages {
-            if self.opts.duplicate_deliveries && !m.message_attributes().is_some_and(|a| a.contains_key(DUPLICATE_ATTR)) {
+            if self.opts.duplicate_deliveries && !m.message_attributes().is_some_and(|a| a.contains_key(DUPLICATE_ATTR))
+            {
                 self.send_copy(&url, m).await?;
             }
             event.records.push(to_lambda_message(m, &url));
@@ -183,12 +184,7 @@ pub fn to_lambda_message(m: &aws_sdk_sqs::types::Message, queue_url: &str) -> Sq
     out.receipt_handle = m.receipt_handle().map(str::to_owned);
     out.body = m.body().map(str::to_owned);
     out.md5_of_body = m.md5_of_body().map(str::to_owned);
-    out.attributes = m
-        .attributes()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
-        .collect();
+    out.attributes = m.attributes().into_iter().flatten().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect();
     out.message_attributes = m
         .message_attributes()
         .into_iter()

@@ -1,10 +1,10 @@
 //! Secrets Manager values, read once per execution environment at cold start: the database
 //! connection (an RDS-format secret) and the embedding API key.
 
-use crate::config::{embedding_api_from_env, llamaparse_from_env, Config};
+use crate::config::{Config, embedding_api_from_env, llamaparse_from_env};
 use anyhow::Context as _;
 use aws_config::SdkConfig;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 /// The JSON RDS and `aws secretsmanager create-secret` use for database credentials.
@@ -38,12 +38,7 @@ pub fn database_url_from_secret(json: &str) -> anyhow::Result<String> {
 }
 
 async fn secret_string(client: &aws_sdk_secretsmanager::Client, arn: &str) -> anyhow::Result<String> {
-    let out = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .with_context(|| format!("reading secret {arn}"))?;
+    let out = client.get_secret_value().secret_id(arn).send().await.with_context(|| format!("reading secret {arn}"))?;
     out.secret_string().map(str::to_owned).with_context(|| format!("secret {arn} has no string value"))
 }
 
@@ -57,7 +52,10 @@ pub async fn resolve(config: &mut Config, sdk: &SdkConfig) -> anyhow::Result<()>
     }
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     if config.database_url.is_empty() {
-        let arn = config.database_secret_arn.clone().context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
+        let arn = config
+            .database_secret_arn
+            .clone()
+            .context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
         config.database_url = database_url_from_secret(&secret_string(&client, &arn).await?)?;
     }
     if config.embedding_api.is_none() {

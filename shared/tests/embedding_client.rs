@@ -1,12 +1,12 @@
 //! The OpenAI-compatible client against a local fake that follows the documented wire format
 //! and also fails the ways the real API does.
 
+use doc_ingest::ErrorKind;
 use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use doc_ingest::embedding::{Embedder, LexicalEmbedder};
-use doc_ingest::ErrorKind;
-use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -133,17 +133,16 @@ async fn server_errors_and_timeouts_are_transient_bad_keys_permanent() {
     assert_eq!((err.kind, err.class), (ErrorKind::Transient, "embedding_unavailable"));
 
     let slow = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(FakeEmbeddingsDelayed(Duration::from_secs(3)))
-        .mount(&slow)
-        .await;
+    Mock::given(method("POST")).respond_with(FakeEmbeddingsDelayed(Duration::from_secs(3))).mount(&slow).await;
     let err = client(&slow, Duration::from_millis(300)).embed(&texts(1)).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Transient);
     assert!(err.message.contains("timed out"), "{}", err.message);
 
     let unauthorized = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {"message": "Incorrect API key provided"}})))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"error": {"message": "Incorrect API key provided"}})),
+        )
         .mount(&unauthorized)
         .await;
     let err = client(&unauthorized, Duration::from_secs(5)).embed(&texts(1)).await.unwrap_err();

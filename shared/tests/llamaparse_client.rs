@@ -1,11 +1,11 @@
 //! The LlamaParse client against a local fake of the Parse API v2 that follows the documented
 //! request and response shapes and also fails the ways a real service does.
 
-use doc_ingest::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
 use doc_ingest::ErrorKind;
+use doc_ingest::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
 use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

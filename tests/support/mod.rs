@@ -5,8 +5,8 @@
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use doc_ingest::config::{Config, Queues};
-use doc_ingest::provision::{provision, StackSpec};
-use doc_ingest::runner::{to_lambda_message, Runner, RunnerOptions, RunningRunner};
+use doc_ingest::provision::{StackSpec, provision};
+use doc_ingest::runner::{Runner, RunnerOptions, RunningRunner, to_lambda_message};
 use doc_ingest::{Context, Stage};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,7 +40,8 @@ async fn template() -> &'static str {
             let name = format!("doc_ingest_tmpl_{}", doc_ingest::db::migrations_fingerprint());
             let admin = connect(&admin_url).await;
             admin.execute("SELECT pg_advisory_lock(7262001)", &[]).await.unwrap();
-            let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
+            let exists =
+                admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
             if !exists {
                 // Built under another name and renamed, so a half-built template is never used.
                 let building = format!("{name}_building");
@@ -89,7 +90,8 @@ impl TestEnv {
 
         let (s3, sqs) = doc_ingest::aws::clients(Some(&endpoint)).await;
         let bucket = format!("t-{tag}");
-        let spec = StackSpec { bucket: bucket.clone(), queue_prefix: format!("t-{tag}"), visibility_timeout_seconds: 30 };
+        let spec =
+            StackSpec { bucket: bucket.clone(), queue_prefix: format!("t-{tag}"), visibility_timeout_seconds: 30 };
         let queues: Queues = provision(&s3, &sqs, &spec).await.expect("provision test resources");
 
         let mut config = Config::with_defaults(database_url(&admin_url, &db_name), queues);
@@ -117,15 +119,7 @@ impl TestEnv {
     }
 
     pub async fn upload(&self, key: &str, bytes: Vec<u8>) {
-        self.ctx
-            .s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(bytes.into())
-            .send()
-            .await
-            .expect("upload");
+        self.ctx.s3.put_object().bucket(&self.bucket).key(key).body(bytes.into()).send().await.expect("upload");
     }
 
     /// Waits for the document at `key` to be done or failed; returns its id and status.
@@ -135,7 +129,10 @@ impl TestEnv {
             let row = self
                 .db()
                 .await
-                .query_opt("SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2", &[&self.bucket, &key])
+                .query_opt(
+                    "SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2",
+                    &[&self.bucket, &key],
+                )
                 .await
                 .unwrap();
             if let Some(r) = row {
@@ -172,7 +169,10 @@ impl TestEnv {
         let get = |k: QueueAttributeName| -> i64 {
             out.attributes().and_then(|a| a.get(&k)).and_then(|v| v.parse().ok()).unwrap_or(0)
         };
-        (get(QueueAttributeName::ApproximateNumberOfMessages), get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+        (
+            get(QueueAttributeName::ApproximateNumberOfMessages),
+            get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        )
     }
 
     /// Every stage queue and DLQ holds nothing, visible or in flight.

@@ -2,8 +2,8 @@
 //! every invocation goes to the shared stage framework.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use doc_ingest::{framework::handle_batch, Context, Stage};
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use doc_ingest::{Context, Stage, framework::handle_batch};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -1,9 +1,9 @@
 //! Lambda entry point for the sweeper (stuck jobs, the vector backlog, the environment
 //! registry), run on a schedule: the event's content is not used.
 
-use doc_ingest::{ops::sweeper, Context, Stage};
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use serde_json::{json, Value};
+use doc_ingest::{Context, Stage, ops::sweeper};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -122,7 +122,12 @@ impl Lease {
 
     /// Gives the job back after a transient failure so the redelivered message can re-claim it
     /// at once instead of waiting for the lease to run out.
-    pub async fn release_for_retry(&self, db: &impl GenericClient, err: &StageError, detail: Value) -> StageResult<bool> {
+    pub async fn release_for_retry(
+        &self,
+        db: &impl GenericClient,
+        err: &StageError,
+        detail: Value,
+    ) -> StageResult<bool> {
         let Some(running) = self.stage.running_state() else { return Ok(false) };
         let n = db
             .execute(
@@ -148,7 +153,13 @@ pub fn lease_lost(lease: &Lease) -> StageError {
 
 /// Claims the job for `stage`: from its ready state, or from its running state once the previous
 /// holder's lease has expired. Returns `None` when someone else holds it or already moved it on.
-pub async fn claim(db: &impl GenericClient, job: &Job, stage: Stage, owner: &str, lease: Duration) -> StageResult<Option<Lease>> {
+pub async fn claim(
+    db: &impl GenericClient,
+    job: &Job,
+    stage: Stage,
+    owner: &str,
+    lease: Duration,
+) -> StageResult<Option<Lease>> {
     let started = Instant::now();
     let Some(running) = stage.running_state() else {
         // Finalize does its work and its transition in one transaction; its fence is the
@@ -179,7 +190,13 @@ pub async fn claim(db: &impl GenericClient, job: &Job, stage: Stage, owner: &str
 /// Marks the job failed. With a fence, only if the attempt still matches, so a late duplicate's
 /// failure cannot undo a newer attempt's success. Returns the attempt the job failed at, which
 /// the DLQ copy carries so that only a redrive of this failure can reopen the job.
-pub async fn fail(db: &impl GenericClient, job_id: Uuid, stage: Stage, fence: Option<i32>, err: &StageError) -> StageResult<Option<i32>> {
+pub async fn fail(
+    db: &impl GenericClient,
+    job_id: Uuid,
+    stage: Stage,
+    fence: Option<i32>,
+    err: &StageError,
+) -> StageResult<Option<i32>> {
     let row = db
         .query_opt(
             "UPDATE upload_jobs
@@ -197,7 +214,13 @@ pub async fn fail(db: &impl GenericClient, job_id: Uuid, stage: Stage, fence: Op
 /// Reopens a job that failed in `stage` at `failed_attempt`, back to the stage's ready state, for
 /// a dead letter an operator redrove. Fenced by the attempt: a copy of an older failure, or a
 /// second copy of this one after the job was claimed again, reopens nothing.
-pub async fn reopen(db: &mut tokio_postgres::Client, job: &Job, stage: Stage, failed_attempt: i32, detail: Value) -> StageResult<Option<Job>> {
+pub async fn reopen(
+    db: &mut tokio_postgres::Client,
+    job: &Job,
+    stage: Stage,
+    failed_attempt: i32,
+    detail: Value,
+) -> StageResult<Option<Job>> {
     let tx = db.transaction().await.map_err(|e| StageError::from_db("reopening job", &e))?;
     let n = tx
         .execute(

@@ -26,9 +26,8 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
 
 /// Applies pending migrations. Run by `ingestctl migrate`, never on a Lambda cold start.
 pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
-    let (mut client, connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
-        .await
-        .context("connecting to the database")?;
+    let (mut client, connection) =
+        tokio_postgres::connect(database_url, tokio_postgres::NoTls).await.context("connecting to the database")?;
     let conn = tokio::spawn(connection);
     // Two operators (or two test processes) migrating at once must not interleave.
     client
@@ -58,13 +57,17 @@ pub fn migrations_fingerprint() -> String {
 
 /// A plain tokio-postgres transaction on a pooled connection, so the same code takes
 /// transactions and connections (`GenericClient`).
-pub async fn begin(client: &mut deadpool_postgres::Object) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
+pub async fn begin(
+    client: &mut deadpool_postgres::Object,
+) -> Result<tokio_postgres::Transaction<'_>, tokio_postgres::Error> {
     let client: &mut tokio_postgres::Client = client;
     client.transaction().await
 }
 
 /// The `vector` type's OID differs per database; ask the server (for binary COPY).
-pub async fn vector_type(db: &impl tokio_postgres::GenericClient) -> Result<tokio_postgres::types::Type, tokio_postgres::Error> {
+pub async fn vector_type(
+    db: &impl tokio_postgres::GenericClient,
+) -> Result<tokio_postgres::types::Type, tokio_postgres::Error> {
     let stmt = db.prepare("SELECT $1::vector").await?;
     Ok(stmt.params()[0].clone())
 }

@@ -11,7 +11,9 @@ pub fn connector() -> anyhow::Result<MakeRustlsConnect> {
     if let Ok(path) = std::env::var("DOC_INGEST_DATABASE_CA_FILE") {
         let pem = std::fs::read(&path).with_context(|| format!("reading DOC_INGEST_DATABASE_CA_FILE {path}"))?;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            roots.add(cert.with_context(|| format!("parsing {path}"))?).with_context(|| format!("adding a CA from {path}"))?;
+            roots
+                .add(cert.with_context(|| format!("parsing {path}"))?)
+                .with_context(|| format!("adding a CA from {path}"))?;
         }
     }
     // An explicit provider: the AWS SDK brings its own rustls setup, so there may be no single

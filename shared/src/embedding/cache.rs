@@ -2,7 +2,7 @@
 
 use super::DIMENSIONS;
 use crate::context::Context;
-use crate::error::{db_err, StageError, StageResult};
+use crate::error::{StageError, StageResult, db_err};
 use futures::pin_mut;
 use pgvector::Vector;
 use std::collections::HashMap;

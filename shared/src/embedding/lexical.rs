@@ -1,4 +1,4 @@
-use super::{EmbedOutput, Embedder, DIMENSIONS};
+use super::{DIMENSIONS, EmbedOutput, Embedder};
 use crate::error::StageResult;
 use futures::future::BoxFuture;
 
@@ -14,11 +14,8 @@ pub const LEXICAL_MODEL: &str = "doc-ingest-lexical-v1";
 impl LexicalEmbedder {
     pub fn embed_one(text: &str) -> Vec<f32> {
         let mut v = vec![0f32; DIMENSIONS];
-        let words: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words: Vec<String> =
+            text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
         let mut add = |feature: &[u8], weight: f32| {
             let h = fnv1a(feature);
             let idx = (h % DIMENSIONS as u64) as usize;

@@ -5,7 +5,7 @@ pub mod cache;
 mod lexical;
 pub mod openai;
 
-pub use lexical::{LexicalEmbedder, LEXICAL_MODEL};
+pub use lexical::{LEXICAL_MODEL, LexicalEmbedder};
 
 use crate::error::{StageError, StageResult};
 use futures::future::BoxFuture;

@@ -6,12 +6,12 @@
 //! back as 429 with `retry-after` / `retry-after-ms` and `x-ratelimit-reset-{requests,tokens}`
 //! (durations such as `1s`, `6m0s`, `20ms`).
 
-use super::{validate_vectors, EmbedOutput, Embedder, DIMENSIONS};
+use super::{DIMENSIONS, EmbedOutput, Embedder, validate_vectors};
 use crate::error::{StageError, StageResult};
-use futures::future::BoxFuture;
 use crate::http::{retry_after, transport_error};
-use reqwest::header::HeaderMap;
+use futures::future::BoxFuture;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -66,10 +66,8 @@ impl OpenAiEmbedder {
             "embedding dimensions must be {DIMENSIONS} (the schema's vector size), not {}",
             config.dimensions
         );
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
+        let http =
+            reqwest::Client::builder().timeout(config.timeout).connect_timeout(Duration::from_secs(10)).build()?;
         let url = format!("{}/embeddings", config.base_url.trim_end_matches('/'));
         Ok(OpenAiEmbedder { http, config, url })
     }
@@ -91,7 +89,12 @@ impl OpenAiEmbedder {
     }
 
     async fn request(&self, inputs: &[String]) -> StageResult<EmbedOutput> {
-        let body = Request { model: &self.config.model, input: inputs, dimensions: self.config.dimensions, encoding_format: "float" };
+        let body = Request {
+            model: &self.config.model,
+            input: inputs,
+            dimensions: self.config.dimensions,
+            encoding_format: "float",
+        };
         let response = self
             .http
             .post(&self.url)
@@ -130,7 +133,11 @@ fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> 
     if !indices_ok || parsed.data.len() != inputs {
         return Err(StageError::transient(
             "embedding_count_mismatch",
-            format!("{} embeddings (indices {}) for {inputs} inputs", parsed.data.len(), if indices_ok { "ok" } else { "not 0..n" }),
+            format!(
+                "{} embeddings (indices {}) for {inputs} inputs",
+                parsed.data.len(),
+                if indices_ok { "ok" } else { "not 0..n" }
+            ),
         ));
     }
     let vectors: Vec<Vec<f32>> = parsed.data.into_iter().map(|d| d.embedding).collect();
@@ -178,7 +185,10 @@ mod tests {
         let h = HeaderMap::new();
         let too_many = r#"{"error":{"message":"Requested 320000 tokens, max 300000 tokens per request","type":"max_tokens_per_request"}}"#;
         assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, too_many).class, "embedding_batch_too_large");
-        assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, r#"{"error":{"message":"bad model"}}"#).kind, crate::ErrorKind::Permanent);
+        assert_eq!(
+            status_error(StatusCode::BAD_REQUEST, &h, r#"{"error":{"message":"bad model"}}"#).kind,
+            crate::ErrorKind::Permanent
+        );
         assert_eq!(status_error(StatusCode::UNAUTHORIZED, &h, "").class, "embedding_auth");
         assert_eq!(status_error(StatusCode::BAD_GATEWAY, &h, "").kind, crate::ErrorKind::Transient);
         assert_eq!(status_error(StatusCode::TOO_MANY_REQUESTS, &h, "").class, "rate_limited");

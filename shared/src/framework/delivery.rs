@@ -26,10 +26,7 @@ impl Delivery {
             body: msg.body.clone().unwrap_or_default(),
             receive_count: attr_num("ApproximateReceiveCount").map_or(1, |n| n.max(1) as u32),
             sent_at_ms: attr_num("SentTimestamp"),
-            correlation_id: msg
-                .message_attributes
-                .get(attr::CORRELATION_ID)
-                .and_then(|a| a.string_value.clone()),
+            correlation_id: msg.message_attributes.get(attr::CORRELATION_ID).and_then(|a| a.string_value.clone()),
             trace_header: msg.attributes.get("AWSTraceHeader").cloned(),
             failed_attempt: msg
                 .message_attributes

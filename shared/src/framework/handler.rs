@@ -1,11 +1,11 @@
-use super::queue::{delay_redelivery, send_to_dlq, DeadLetter};
-use super::{retry_delay, send_stage_message, Delivery};
+use super::queue::{DeadLetter, delay_redelivery, send_to_dlq};
+use super::{Delivery, retry_delay, send_stage_message};
 use crate::context::Context;
 use crate::db::jobs::{self, Job, Lease};
-use crate::error::{panic_message, ErrorKind, StageError, StageResult};
+use crate::error::{ErrorKind, StageError, StageResult, panic_message};
 use crate::intake;
+use crate::message::{MESSAGE_VERSION, ParseInput, StageMessage};
 use crate::metrics::{self, Unit};
-use crate::message::{ParseInput, StageMessage, MESSAGE_VERSION};
 use crate::stage::{JobState, Stage};
 use crate::stages;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
@@ -14,7 +14,7 @@ use serde_json::json;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::time::Instant;
-use tracing::{info, warn, Instrument};
+use tracing::{Instrument, info, warn};
 use uuid::Uuid;
 
 /// How a message was settled when it did not fail.
@@ -34,7 +34,9 @@ pub enum Outcome {
 pub async fn handle_batch(ctx: &Context, stage: Stage, event: SqsEvent) -> SqsBatchResponse {
     ctx.heartbeat().await;
     let failures: Vec<String> = futures::stream::iter(event.records)
-        .map(|record| async move { settle(ctx, stage, &record).await.then(|| record.message_id.clone().unwrap_or_default()) })
+        .map(|record| async move {
+            settle(ctx, stage, &record).await.then(|| record.message_id.clone().unwrap_or_default())
+        })
         .buffer_unordered(ctx.config.batch_concurrency)
         .filter_map(|failed| async move { failed })
         .collect()
@@ -80,10 +82,8 @@ async fn settle(ctx: &Context, stage: Stage, record: &SqsMessage) -> bool {
             values.push(("QueueLag", lag_ms as f64, Unit::Milliseconds));
         }
         let progress = Mutex::new(Progress::default());
-        let result = AssertUnwindSafe(process(ctx, stage, &delivery, &progress))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
+        let result =
+            AssertUnwindSafe(process(ctx, stage, &delivery, &progress)).catch_unwind().await.unwrap_or_else(|panic| {
                 Err(StageError::permanent("panic", format!("handler panicked: {}", panic_message(&*panic))))
             });
         let progress = progress.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -137,7 +137,10 @@ async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &P
         }
         _ => {
             let err = if err.kind == ErrorKind::Transient {
-                StageError::permanent(err.class, format!("gave up after {} receives: {}", delivery.receive_count, err.message))
+                StageError::permanent(
+                    err.class,
+                    format!("gave up after {} receives: {}", delivery.receive_count, err.message),
+                )
             } else {
                 err
             };
@@ -176,14 +179,27 @@ async fn on_error(ctx: &Context, stage: Stage, delivery: &Delivery, progress: &P
     }
 }
 
-async fn release(ctx: &Context, stage: Stage, job_id: Uuid, attempt: i32, err: &StageError, detail: serde_json::Value) -> StageResult<()> {
+async fn release(
+    ctx: &Context,
+    stage: Stage,
+    job_id: Uuid,
+    attempt: i32,
+    err: &StageError,
+    detail: serde_json::Value,
+) -> StageResult<()> {
     let db = ctx.db.get().await.map_err(|e| StageError::from_pool("releasing lease", &e))?;
     let lease = Lease::fenced(job_id, stage, attempt);
     lease.release_for_retry(&**db, err, detail).await?;
     Ok(())
 }
 
-async fn fail_job(ctx: &Context, stage: Stage, job_id: Uuid, fence: Option<i32>, err: &StageError) -> StageResult<Option<i32>> {
+async fn fail_job(
+    ctx: &Context,
+    stage: Stage,
+    job_id: Uuid,
+    fence: Option<i32>,
+    err: &StageError,
+) -> StageResult<Option<i32>> {
     let db = ctx.db.get().await.map_err(|e| StageError::from_pool("failing job", &e))?;
     let attempt = jobs::fail(&**db, job_id, stage, fence, err).await?;
     if attempt.is_none() {
@@ -232,7 +248,13 @@ fn note_job(progress: &Mutex<Progress>, job: &Job) {
     progress.lock().unwrap().job = Some((job.id, job.correlation_id.clone()));
 }
 
-async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+async fn run_message(
+    ctx: &Context,
+    stage: Stage,
+    msg: StageMessage,
+    delivery: &Delivery,
+    progress: &Mutex<Progress>,
+) -> StageResult<Outcome> {
     if msg.stage != stage {
         return Err(StageError::poison("wrong_stage", format!("a {} message on the {stage} queue", msg.stage)));
     }
@@ -242,14 +264,23 @@ async fn run_message(ctx: &Context, stage: Stage, msg: StageMessage, delivery: &
     }
     .ok_or_else(|| StageError::poison("unknown_job", format!("no job {}", msg.job_id)))?;
     if job.document_id != msg.document_id {
-        return Err(StageError::poison("document_mismatch", format!("job {} is not for document {}", job.id, msg.document_id)));
+        return Err(StageError::poison(
+            "document_mismatch",
+            format!("job {} is not for document {}", job.id, msg.document_id),
+        ));
     }
     note_job(progress, &job);
     run_job(ctx, stage, job, delivery, progress).await
 }
 
 /// Decides from the job's state what this delivery should do, then does it.
-async fn run_job(ctx: &Context, stage: Stage, job: Job, delivery: &Delivery, progress: &Mutex<Progress>) -> StageResult<Outcome> {
+async fn run_job(
+    ctx: &Context,
+    stage: Stage,
+    job: Job,
+    delivery: &Delivery,
+    progress: &Mutex<Progress>,
+) -> StageResult<Outcome> {
     let started = Instant::now();
     let running = stage.running_state();
     let done = stage.done_state();
@@ -335,7 +366,8 @@ async fn resend_next(ctx: &Context, stage: Stage, job: &Job) -> StageResult<()> 
     let lease = Lease::for_job(job, stage, job.attempt);
     send_stage_message(ctx, &next_message(&lease, next)).await?;
     let db = ctx.db.get().await.map_err(|e| StageError::from_pool("recording resend", &e))?;
-    jobs::record_event(&**db, job.id, "next_stage_resent", stage, job.attempt, None, json!({ "next": next.as_str() })).await?;
+    jobs::record_event(&**db, job.id, "next_stage_resent", stage, job.attempt, None, json!({ "next": next.as_str() }))
+        .await?;
     info!(next = next.as_str(), "stage already complete; next message re-sent");
     Ok(())
 }

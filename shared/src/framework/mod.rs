@@ -12,5 +12,5 @@ pub mod queue;
 
 pub use backoff::retry_delay;
 pub use delivery::Delivery;
-pub use handler::{handle_batch, Outcome};
+pub use handler::{Outcome, handle_batch};
 pub use queue::send_stage_message;

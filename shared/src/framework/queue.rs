@@ -1,19 +1,15 @@
 //! The framework's SQS calls: next-stage messages, DLQ copies, visibility changes.
 
 use crate::context::Context;
-use crate::error::{classify_sdk_error, StageError, StageResult};
+use crate::error::{StageError, StageResult, classify_sdk_error};
 use crate::framework::Delivery;
-use crate::message::{attr, StageMessage};
+use crate::message::{StageMessage, attr};
 use crate::stage::Stage;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use std::time::Duration;
 
 fn string_attr(value: impl Into<String>) -> MessageAttributeValue {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .expect("data type is set")
+    MessageAttributeValue::builder().data_type("String").string_value(value).build().expect("data type is set")
 }
 
 fn number_attr(value: impl ToString) -> MessageAttributeValue {
@@ -80,9 +76,7 @@ pub async fn send_to_dlq(ctx: &Context, body: &str, dl: &DeadLetter<'_>) -> Stag
     if let Some(attempt) = dl.failed_attempt {
         req = req.message_attributes(attr::JOB_ATTEMPT, number_attr(attempt));
     }
-    req.send()
-        .await
-        .map_err(|e| classify_sdk_error(&format!("sending to the {} DLQ", dl.stage), &e))?;
+    req.send().await.map_err(|e| classify_sdk_error(&format!("sending to the {} DLQ", dl.stage), &e))?;
     Ok(())
 }
 

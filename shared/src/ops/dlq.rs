@@ -6,8 +6,8 @@
 //! framework is what lets the handler reopen exactly the failure it records.
 
 use crate::context::Context;
-use crate::error::{classify_sdk_error, StageError, StageResult};
-use crate::message::{attr, StageMessage};
+use crate::error::{StageError, StageResult, classify_sdk_error};
+use crate::message::{StageMessage, attr};
 use crate::stage::Stage;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
 use chrono::{DateTime, Utc};

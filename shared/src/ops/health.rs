@@ -2,7 +2,7 @@
 //! execution environments that have been seen recently.
 
 use super::registry::{self, Environment};
-use super::sweeper::{find_stuck, StuckJob};
+use super::sweeper::{StuckJob, find_stuck};
 use crate::context::Context;
 use crate::stage::{JobState, Stage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};

@@ -24,7 +24,8 @@ impl Identity {
         Identity {
             id: Uuid::new_v4(),
             function_name: var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| format!("local-{default_function}")),
-            function_version: var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+            function_version: var("AWS_LAMBDA_FUNCTION_VERSION")
+                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
             memory_mb: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()),
             log_stream: var("AWS_LAMBDA_LOG_STREAM_NAME"),
         }

@@ -7,9 +7,9 @@
 use crate::context::Context;
 use crate::db::jobs;
 use crate::error::{StageError, StageResult};
-use crate::framework::queue::{send_to_dlq, DeadLetter};
+use crate::framework::queue::{DeadLetter, send_to_dlq};
 use crate::framework::send_stage_message;
-use crate::message::{StageMessage, MESSAGE_VERSION};
+use crate::message::{MESSAGE_VERSION, StageMessage};
 use crate::metrics::{self, Unit};
 use crate::stage::JobState;
 use chrono::{DateTime, Utc};
@@ -97,7 +97,8 @@ pub async fn sweep(ctx: &Context) -> StageResult<SweepReport> {
             correlation_id: job.correlation_id.clone(),
         };
         if job.requeues >= i64::from(cfg.max_requeues) {
-            let err = StageError::permanent("stuck", format!("stuck in {} since {}", job.state, job.since.to_rfc3339()));
+            let err =
+                StageError::permanent("stuck", format!("stuck in {} since {}", job.state, job.since.to_rfc3339()));
             let Some(failed_attempt) = jobs::fail(&**db, job.job_id, stage, Some(job.attempt), &err).await? else {
                 report.skipped += 1;
                 continue;
@@ -115,7 +116,8 @@ pub async fn sweep(ctx: &Context) -> StageResult<SweepReport> {
             report.failed.push(job);
         } else {
             send_stage_message(ctx, &msg).await?;
-            let detail = json!({ "state": job.state.as_str(), "since": job.since.to_rfc3339(), "requeue": job.requeues + 1 });
+            let detail =
+                json!({ "state": job.state.as_str(), "since": job.since.to_rfc3339(), "requeue": job.requeues + 1 });
             jobs::record_event(&**db, job.job_id, "sweeper_requeued", stage, job.attempt, None, detail).await?;
             info!(job_id = %job.job_id, state = %job.state, "stuck job re-enqueued");
             report.requeued.push(job);

@@ -125,7 +125,9 @@ fn find_gutter(lines: &[Line], width: f32) -> Option<f32> {
     if crossing > 1 + lines.len() / 10 {
         return None;
     }
-    let side = |left: bool| -> Vec<&&Cell> { cells.iter().filter(|c| if left { c.end_x <= gutter } else { c.x >= gutter }).collect() };
+    let side = |left: bool| -> Vec<&&Cell> {
+        cells.iter().filter(|c| if left { c.end_x <= gutter } else { c.x >= gutter }).collect()
+    };
     let (l, r) = (side(true), side(false));
     let avg = |s: &[&&Cell]| s.iter().map(|c| c.text.chars().count()).sum::<usize>() as f32 / s.len().max(1) as f32;
     let prose = l.len() >= 4 && r.len() >= 4 && avg(&l) >= 30.0 && avg(&r) >= 30.0;
@@ -152,12 +154,16 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
     let column_of = |c: &Cell| columns.iter().position(|x| (x - c.x).abs() <= tolerance);
     // Wrapped cell text stays inside its column; a paragraph after the table does not.
     let fits = |line: &Line| {
-        line.cells.iter().all(|c| column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance)))
+        line.cells.iter().all(|c| {
+            column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance))
+        })
     };
     let belongs = |i: usize| -> bool {
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
-        gap <= 2.6 * line.size.max(head.size) && fits(line) && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
+        gap <= 2.6 * line.size.max(head.size)
+            && fits(line)
+            && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
     };
     let cols_of = |line: &Line| -> Vec<usize> { line.cells.iter().filter_map(column_of).collect() };
 
@@ -239,7 +245,8 @@ fn is_list_item(text: &str) -> bool {
     }
     let Some(w) = t.split_whitespace().next() else { return false };
     let inner = w.trim_start_matches('(').trim_end_matches([')', '.']);
-    let numbering = !inner.is_empty() && inner.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
+    let numbering = !inner.is_empty()
+        && inner.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
     let marker = w.ends_with([')', '.'])
         && (inner.len() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())
             || !inner.is_empty() && inner.chars().all(|c| matches!(c, 'i' | 'v' | 'x')));
@@ -270,7 +277,8 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
             continue;
         }
         let text = line.text();
-        let continues = para.as_ref().is_some_and(|(_, y, size)| y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text));
+        let continues =
+            para.as_ref().is_some_and(|(_, y, size)| y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text));
         if !continues {
             flush(&mut para, &mut out);
             let text = match text.strip_prefix('•').or_else(|| text.strip_prefix('▪')) {
@@ -310,7 +318,8 @@ fn render(blocks: &[Block], out: &mut String) {
             Block::Table(rows) => {
                 let n = rows.iter().map(Vec::len).max().unwrap_or(0);
                 for (i, row) in rows.iter().enumerate() {
-                    let cells: Vec<String> = (0..n).map(|c| escape_cell(row.get(c).map_or("", String::as_str))).collect();
+                    let cells: Vec<String> =
+                        (0..n).map(|c| escape_cell(row.get(c).map_or("", String::as_str))).collect();
                     out.push_str(&format!("| {} |\n", cells.join(" | ")));
                     if i == 0 {
                         out.push_str(&format!("|{}\n", " --- |".repeat(n)));
@@ -350,7 +359,9 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
 /// A page number alone on a line: `12`, `iv`, `- 3 -`.
 fn is_page_number(text: &str) -> bool {
     let t = text.trim_matches(|c: char| c == '-' || c.is_whitespace());
-    !t.is_empty() && t.len() <= 6 && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
+    !t.is_empty()
+        && t.len() <= 6
+        && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
 }
 
 /// The body size: the size most characters are set in.

@@ -44,11 +44,7 @@ pub fn detect(bytes: &[u8], filename: &str) -> StageResult<DocKind> {
             format!("content is {} by its magic bytes; accepted: PDF, markdown, plain text", t.mime_type()),
         ));
     } else if looks_like_text(bytes) {
-        if matches!(ext.as_str(), "md" | "markdown") {
-            DocKind::Markdown
-        } else {
-            DocKind::Text
-        }
+        if matches!(ext.as_str(), "md" | "markdown") { DocKind::Markdown } else { DocKind::Text }
     } else {
         return Err(StageError::permanent(
             "unsupported_type",

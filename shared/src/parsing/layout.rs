@@ -37,16 +37,18 @@ struct Font<'a> {
 /// standard 14 fonts' metrics: those fonts may appear without a `Widths` array, and a cell's end
 /// must be known to tell table columns apart.
 const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
-    556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
-    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+    556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+    260, 334, 584,
 ];
 const HELVETICA_BOLD: [u16; 95] = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556,
-    556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611,
-    611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611,
+    556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389,
+    280, 389, 584,
 ];
 
 #[derive(Clone, Copy)]
@@ -106,11 +108,14 @@ impl Font<'_> {
 
 fn is_bold(font: &Dictionary, doc: &Document) -> bool {
     let name = font.get(b"BaseFont").and_then(Object::as_name).map(|n| n.to_ascii_lowercase()).unwrap_or_default();
-    let by_name = ["bold", "black", "heavy", "semibold", "demi"].iter().any(|w| name.windows(w.len()).any(|s| s == w.as_bytes()));
+    let by_name =
+        ["bold", "black", "heavy", "semibold", "demi"].iter().any(|w| name.windows(w.len()).any(|s| s == w.as_bytes()));
     let descriptor = font.get_deref(b"FontDescriptor", doc).and_then(Object::as_dict).ok();
-    let by_weight = descriptor.and_then(|d| d.get(b"FontWeight").and_then(Object::as_float).ok()).is_some_and(|w| w >= 600.0);
+    let by_weight =
+        descriptor.and_then(|d| d.get(b"FontWeight").and_then(Object::as_float).ok()).is_some_and(|w| w >= 600.0);
     // Flag bit 19 is ForceBold.
-    let by_flag = descriptor.and_then(|d| d.get(b"Flags").and_then(Object::as_i64).ok()).is_some_and(|f| f & (1 << 18) != 0);
+    let by_flag =
+        descriptor.and_then(|d| d.get(b"Flags").and_then(Object::as_i64).ok()).is_some_and(|f| f & (1 << 18) != 0);
     by_name || by_weight || by_flag
 }
 
@@ -150,7 +155,9 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
     let widths = font
         .get_deref(b"Widths", doc)
         .and_then(Object::as_array)
-        .map(|a| a.iter().map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0)).collect())
+        .map(|a| {
+            a.iter().map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0)).collect()
+        })
         .unwrap_or_default();
     let descendant = font
         .get_deref(b"DescendantFonts", doc)
@@ -188,7 +195,14 @@ impl Matrix {
     fn then(self, o: Matrix) -> Matrix {
         let [a, b, c, d, e, f] = self.0;
         let [oa, ob, oc, od, oe, of] = o.0;
-        Matrix([a * oa + b * oc, a * ob + b * od, c * oa + d * oc, c * ob + d * od, e * oa + f * oc + oe, e * ob + f * od + of])
+        Matrix([
+            a * oa + b * oc,
+            a * ob + b * od,
+            c * oa + d * oc,
+            c * ob + d * od,
+            e * oa + f * oc + oe,
+            e * ob + f * od + of,
+        ])
     }
 
     fn from_operands(ops: &[Object]) -> Option<Matrix> {
@@ -221,7 +235,12 @@ struct Resources<'a> {
 
 impl<'a> Resources<'a> {
     fn of_page(doc: &'a Document, page_id: ObjectId) -> Self {
-        let fonts = doc.get_page_fonts(page_id).unwrap_or_default().into_iter().map(|(name, dict)| (name, load_font(dict, doc))).collect();
+        let fonts = doc
+            .get_page_fonts(page_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, dict)| (name, load_font(dict, doc)))
+            .collect();
         let (inline, ids) = doc.get_page_resources(page_id).unwrap_or_default();
         let dicts = inline.into_iter().chain(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
         let mut forms = BTreeMap::new();
@@ -239,7 +258,9 @@ impl<'a> Resources<'a> {
             .and_then(Object::as_dict)
             .map(|d| {
                 d.iter()
-                    .filter_map(|(name, f)| Some((name.clone(), load_font(doc.dereference(f).ok()?.1.as_dict().ok()?, doc))))
+                    .filter_map(|(name, f)| {
+                        Some((name.clone(), load_font(doc.dereference(f).ok()?.1.as_dict().ok()?, doc)))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -251,7 +272,12 @@ fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = 
     res.get_deref(b"XObject", doc).and_then(Object::as_dict).into_iter().flat_map(move |x| {
         x.iter().filter_map(move |(name, obj)| {
             let stream = doc.dereference(obj).ok()?.1.as_stream().ok()?;
-            stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Form").then(|| (name.clone(), stream))
+            stream
+                .dict
+                .get(b"Subtype")
+                .and_then(Object::as_name)
+                .is_ok_and(|s| s == b"Form")
+                .then(|| (name.clone(), stream))
         })
     })
 }
@@ -294,11 +320,26 @@ fn interpret(doc: &Document, content: &[u8], res: &Resources, ctm: Matrix, depth
             "q" => stack.push(st.ctm),
             "Q" => st.ctm = stack.pop().unwrap_or(ctm),
             "Do" if depth < MAX_FORM_DEPTH => {
-                let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else { continue };
+                let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else {
+                    continue;
+                };
                 let Ok(body) = form.get_plain_content_with_limit(MAX_CONTENT_BYTES) else { continue };
-                let matrix = form.dict.get(b"Matrix").and_then(Object::as_array).ok().and_then(|m| Matrix::from_operands(m));
-                let own = form.dict.get_deref(b"Resources", doc).and_then(Object::as_dict).ok().map(|d| Resources::of_dict(d, doc));
-                interpret(doc, &body, own.as_ref().unwrap_or(res), matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm), depth + 1, runs);
+                let matrix =
+                    form.dict.get(b"Matrix").and_then(Object::as_array).ok().and_then(|m| Matrix::from_operands(m));
+                let own = form
+                    .dict
+                    .get_deref(b"Resources", doc)
+                    .and_then(Object::as_dict)
+                    .ok()
+                    .map(|d| Resources::of_dict(d, doc));
+                interpret(
+                    doc,
+                    &body,
+                    own.as_ref().unwrap_or(res),
+                    matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm),
+                    depth + 1,
+                    runs,
+                );
             }
             "cm" => {
                 if let Some(m) = Matrix::from_operands(o) {
@@ -377,7 +418,9 @@ fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], r
                 let glyphs = if font.two_byte { bytes.len() / 2 } else { bytes.len() };
                 // Word spacing applies to the single-byte code 32 only.
                 let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };
-                advance += (font.advance(bytes) * st.size + glyphs as f32 * st.char_space + spaces as f32 * st.word_space) * st.h_scale;
+                advance +=
+                    (font.advance(bytes) * st.size + glyphs as f32 * st.char_space + spaces as f32 * st.word_space)
+                        * st.h_scale;
             }
             other => {
                 if let Ok(n) = other.as_float() {
@@ -395,5 +438,12 @@ fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], r
         return;
     }
     let end = st.tm.then(st.ctm);
-    runs.push(Run { x: start.0[4], y: start.0[5], end_x: end.0[4], size: (st.size * scale).abs(), bold: font.bold, text });
+    runs.push(Run {
+        x: start.0[4],
+        y: start.0[5],
+        end_x: end.0[4],
+        size: (st.size * scale).abs(),
+        bold: font.bold,
+        text,
+    });
 }

@@ -52,8 +52,14 @@ impl LlamaParseConfig {
 #[derive(Debug, PartialEq, Eq)]
 pub enum LlamaOutcome {
     /// Markdown with a page marker before each page.
-    Parsed { markdown: String, page_count: u32, job_id: String },
-    Fallback { reason: String },
+    Parsed {
+        markdown: String,
+        page_count: u32,
+        job_id: String,
+    },
+    Fallback {
+        reason: String,
+    },
 }
 
 pub struct LlamaParse {
@@ -170,10 +176,9 @@ impl LlamaParse {
             .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse upload", &e))?;
         let status = response.status();
         if status.is_success() {
-            let created: Created = response
-                .json()
-                .await
-                .map_err(|e| StageError::transient("llamaparse_bad_response", format!("undecodable upload response: {e}")))?;
+            let created: Created = response.json().await.map_err(|e| {
+                StageError::transient("llamaparse_bad_response", format!("undecodable upload response: {e}"))
+            })?;
             return Ok(Ok(created.id));
         }
         match status_error("upload", status, response).await {
@@ -193,10 +198,9 @@ impl LlamaParse {
             .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse status", &e))?;
         let status = response.status();
         if status.is_success() {
-            return response
-                .json()
-                .await
-                .map_err(|e| StageError::transient("llamaparse_bad_response", format!("undecodable job response: {e}")));
+            return response.json().await.map_err(|e| {
+                StageError::transient("llamaparse_bad_response", format!("undecodable job response: {e}"))
+            });
         }
         match status_error("status", status, response).await {
             // A job we created and cannot read is the service's problem; try again later.
@@ -219,7 +223,9 @@ fn assemble(job_id: &str, markdown: Option<MarkdownPages>) -> LlamaOutcome {
         .map(|p| format!("{} ({})", p.page_number, clip(p.error.as_deref().unwrap_or("no markdown"))))
         .collect();
     if !failed.is_empty() {
-        return LlamaOutcome::Fallback { reason: format!("LlamaParse job {job_id} failed pages: {}", failed.join(", ")) };
+        return LlamaOutcome::Fallback {
+            reason: format!("LlamaParse job {job_id} failed pages: {}", failed.join(", ")),
+        };
     }
     let mut out = String::new();
     for p in &md.pages {

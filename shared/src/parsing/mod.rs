@@ -7,9 +7,9 @@ pub mod llamaparse;
 mod normalize;
 mod pdf;
 
-pub use detect::{detect, DocKind};
+pub use detect::{DocKind, detect};
 pub use normalize::normalize;
-pub use pdf::{pdf_to_markdown, Pdf};
+pub use pdf::{Pdf, pdf_to_markdown};
 pub use pdf::{open as open_pdf, to_markdown as pdf_markdown};
 
 use crate::config::Limits;

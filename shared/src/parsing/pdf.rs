@@ -5,8 +5,8 @@
 //! lines and loses headings; `pdf_oxide`'s markdown mode kept tables but found few headings and
 //! takes minutes to compile, which every Lambda build and CI run would pay.
 
-use super::blocks::{pages_to_markdown, PageText};
-use super::{layout, normalize, page_marker, Parsed};
+use super::blocks::{PageText, pages_to_markdown};
+use super::{Parsed, layout, normalize, page_marker};
 use crate::config::Limits;
 use crate::error::{StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
@@ -72,7 +72,8 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
         .iter()
         .map(|&id| PageText { runs: layout::page_runs(&pdf.doc, id), width: page_width(&pdf.doc, id) })
         .collect();
-    let text_chars: usize = pages.iter().flat_map(|p| &p.runs).map(|r| r.text.chars().filter(|c| !c.is_whitespace()).count()).sum();
+    let text_chars: usize =
+        pages.iter().flat_map(|p| &p.runs).map(|r| r.text.chars().filter(|c| !c.is_whitespace()).count()).sum();
     if text_chars == 0 {
         return Err(StageError::permanent(
             "no_text_layer",

@@ -1,8 +1,8 @@
 use super::{blocking, db, db_err};
-use crate::chunking::{sha256_hex, Chunk};
+use crate::chunking::{Chunk, sha256_hex};
 use crate::context::Context;
 use crate::db::{documents, jobs::Lease};
-use crate::error::{classify_sdk_error, StageError, StageResult};
+use crate::error::{StageError, StageResult, classify_sdk_error};
 use crate::metrics::{self, Unit};
 use futures::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -70,7 +70,11 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     Ok(())
 }
 
-async fn copy_chunks(tx: &tokio_postgres::Transaction<'_>, document_id: uuid::Uuid, chunks: &[Chunk]) -> StageResult<()> {
+async fn copy_chunks(
+    tx: &tokio_postgres::Transaction<'_>,
+    document_id: uuid::Uuid,
+    chunks: &[Chunk],
+) -> StageResult<()> {
     let sink = tx
         .copy_in(
             "COPY document_chunks (id, document_id, ordinal, content, sha256, token_count, heading_path, page_start, page_end)

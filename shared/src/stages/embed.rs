@@ -1,6 +1,6 @@
 use super::{db, db_err};
 use crate::context::Context;
-use crate::db::jobs::{self, lease_lost, Lease};
+use crate::db::jobs::{self, Lease, lease_lost};
 use crate::embedding::{batching, cache, validate_vectors};
 use crate::error::{StageError, StageResult};
 use crate::metrics::{self, Unit};
@@ -45,15 +45,14 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     }
     let model = ctx.embedder.model().to_owned();
     let mut known = cache::lookup(ctx, &model, rows.iter().map(|r| r.sha256.clone()).collect()).await?;
-    let mut tally = Tally { cache_hits: rows.iter().filter(|r| known.contains_key(&r.sha256)).count(), ..Default::default() };
+    let mut tally =
+        Tally { cache_hits: rows.iter().filter(|r| known.contains_key(&r.sha256)).count(), ..Default::default() };
 
     // Each distinct text not in the cache is embedded once, in planned batches; every batch is
     // cached as soon as it returns, so a retry after a 429 pays only for what is left.
     let mut seen = HashSet::new();
-    let missing: Vec<&ChunkRow> = rows
-        .iter()
-        .filter(|r| !known.contains_key(&r.sha256) && seen.insert(r.sha256.as_str()))
-        .collect();
+    let missing: Vec<&ChunkRow> =
+        rows.iter().filter(|r| !known.contains_key(&r.sha256) && seen.insert(r.sha256.as_str())).collect();
     let tokens: Vec<usize> = missing.iter().map(|r| r.tokens).collect();
     for range in batching::plan(&tokens, &ctx.config.batch_limits)? {
         let batch = &missing[range];
@@ -89,7 +88,13 @@ pub async fn write_vectors(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: 
     write_vectors_with(ctx, lease, ids, vectors, &Tally::default()).await
 }
 
-async fn write_vectors_with(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], tally: &Tally) -> StageResult<()> {
+async fn write_vectors_with(
+    ctx: &Context,
+    lease: &Lease,
+    ids: &[Uuid],
+    vectors: &[Vector],
+    tally: &Tally,
+) -> StageResult<()> {
     let model = ctx.embedder.model().to_owned();
     let written = match copy_attempt(ctx, lease, ids, vectors, &model).await {
         Ok(()) => switch_in(ctx, lease, ids.len(), tally).await,
@@ -108,7 +113,9 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vec
     let tx = crate::db::begin(&mut client).await.map_err(db_err("writing vectors"))?;
     let vector_type = crate::db::vector_type(&tx).await.map_err(db_err("looking up the vector type"))?;
     let sink = tx
-        .copy_in("COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)")
+        .copy_in(
+            "COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
+        )
         .await
         .map_err(db_err("writing vectors"))?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);

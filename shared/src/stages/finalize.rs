@@ -1,9 +1,12 @@
 use super::{db, db_err};
 use crate::context::Context;
-use crate::db::{documents, jobs::{self, lease_lost, Lease}};
+use crate::db::{
+    documents,
+    jobs::{self, Lease, lease_lost},
+};
 use crate::embedding::DIMENSIONS;
-use crate::error::{classify_sdk_error, StageError, StageResult};
-use serde_json::{json, Value};
+use crate::error::{StageError, StageResult, classify_sdk_error};
+use serde_json::{Value, json};
 
 /// Checks and completion in one transaction, with the job row locked: either the document is
 /// consistent and done, or nothing changes and the failure names what is wrong.
@@ -85,17 +88,12 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 async fn parsed_object_sha256(ctx: &Context, lease: &Lease) -> StageResult<Option<String>> {
     let doc = documents::load(&**db(ctx, "loading document").await?, lease.document_id).await?;
     let Some(key) = doc.parsed_key else { return Ok(None) };
-    let head = ctx
-        .s3
-        .head_object()
-        .bucket(&doc.bucket)
-        .key(&key)
-        .send()
-        .await
-        .map_err(|e| match e.raw_response().map(|r| r.status().as_u16()) {
+    let head = ctx.s3.head_object().bucket(&doc.bucket).key(&key).send().await.map_err(|e| {
+        match e.raw_response().map(|r| r.status().as_u16()) {
             Some(404) => StageError::permanent("inconsistent", format!("the parsed markdown {key} is missing")),
             _ => classify_sdk_error("reading the parsed markdown's metadata", &e),
-        })?;
+        }
+    })?;
     Ok(head.metadata().and_then(|m| m.get("sha256")).cloned())
 }
 

@@ -10,8 +10,8 @@ mod parse;
 
 use crate::context::Context;
 use crate::db::jobs::Lease;
-use crate::error::{panic_message, StageError, StageResult};
 use crate::error::db_err;
+use crate::error::{StageError, StageResult, panic_message};
 use crate::stage::Stage;
 
 pub async fn run(ctx: &Context, stage: Stage, lease: &Lease) -> StageResult<()> {
@@ -40,4 +40,3 @@ async fn blocking<T: Send + 'static>(
 async fn db(ctx: &Context, what: &str) -> StageResult<deadpool_postgres::Object> {
     ctx.db.get().await.map_err(|e| StageError::from_pool(what, &e))
 }
-

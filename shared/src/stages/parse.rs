@@ -1,18 +1,18 @@
 use super::{blocking, db, db_err};
 use crate::chunking::sha256_hex;
-use crate::context::Context;
-use crate::db::{documents, jobs::Lease};
-use crate::error::{classify_sdk_error, StageError, StageResult};
-use crate::intake::PARSED_PREFIX;
 use crate::config::Limits;
+use crate::context::Context;
 use crate::db::jobs;
+use crate::db::{documents, jobs::Lease};
+use crate::error::{StageError, StageResult, classify_sdk_error};
+use crate::intake::PARSED_PREFIX;
 use crate::metrics::{self, Unit};
 use crate::parsing::llamaparse::LlamaOutcome;
-use crate::parsing::{self, detect, DocKind, Parsed};
-use bytes::Bytes;
-use serde_json::json;
+use crate::parsing::{self, DocKind, Parsed, detect};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
+use serde_json::json;
 
 pub fn parsed_key(document_id: uuid::Uuid) -> String {
     format!("{PARSED_PREFIX}{document_id}.md")
@@ -53,7 +53,10 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
     let raw_sha256 = sha256_hex(&bytes);
     let kind = detect(&bytes, &filename)?;
     if !ctx.config.limits.allowed_types.contains(&kind) {
-        return Err(StageError::permanent("type_not_allowed", format!("{} uploads are not accepted here", kind.mime())));
+        return Err(StageError::permanent(
+            "type_not_allowed",
+            format!("{} uploads are not accepted here", kind.mime()),
+        ));
     }
     let (parsed, fallback) = match kind {
         DocKind::Pdf => parse_pdf(ctx, bytes, &filename, &ctx.config.limits).await?,
@@ -103,7 +106,12 @@ pub async fn run(ctx: &Context, lease: &Lease) -> StageResult<()> {
 
 /// Validation first (locked, damaged, too long), then LlamaParse when configured, else or on
 /// its failure the local parser. Returns the reason when LlamaParse was tried and not used.
-async fn parse_pdf(ctx: &Context, bytes: Bytes, filename: &str, limits: &Limits) -> StageResult<(Parsed, Option<String>)> {
+async fn parse_pdf(
+    ctx: &Context,
+    bytes: Bytes,
+    filename: &str,
+    limits: &Limits,
+) -> StageResult<(Parsed, Option<String>)> {
     let limits = limits.clone();
     let validated = bytes.clone();
     let pdf = blocking("pdf validation", move || parsing::open_pdf(&validated, &limits)).await?;
@@ -112,11 +120,18 @@ async fn parse_pdf(ctx: &Context, bytes: Bytes, filename: &str, limits: &Limits)
         match lp.parse(bytes.to_vec(), filename, DocKind::Pdf.mime()).await? {
             LlamaOutcome::Parsed { markdown, page_count, job_id } if page_count <= pdf.page_count() => {
                 tracing::info!(llamaparse_job = %job_id, pages = page_count, "parsed by LlamaParse");
-                let parsed = Parsed { markdown: parsing::normalize(&markdown), page_count: pdf.page_count(), parser: "llamaparse" };
+                let parsed = Parsed {
+                    markdown: parsing::normalize(&markdown),
+                    page_count: pdf.page_count(),
+                    parser: "llamaparse",
+                };
                 return Ok((parsed, None));
             }
             LlamaOutcome::Parsed { page_count, job_id, .. } => {
-                fallback = Some(format!("LlamaParse job {job_id} returned page {page_count} of a {}-page PDF", pdf.page_count()));
+                fallback = Some(format!(
+                    "LlamaParse job {job_id} returned page {page_count} of a {}-page PDF",
+                    pdf.page_count()
+                ));
             }
             LlamaOutcome::Fallback { reason } => fallback = Some(reason),
         }
