@@ -266,7 +266,7 @@ async fn only_one_of_two_simultaneous_claims_wins_and_a_stale_attempt_cannot_com
     let stale = jobs::Lease::fenced(job_id, Stage::Chunk, won[0]);
     let tx = doc_ingest::db::begin(&mut db).await.unwrap();
     let err = stale.complete(tx).await.unwrap_err();
-    assert_eq!(err.class, "lease_lost");
+    assert_eq!(err.class, ErrorClass::LeaseLost);
     let state: String = env.scalar("SELECT state::text FROM upload_jobs WHERE id = $1", &[&job_id]).await;
     assert_eq!(state, "chunking");
 }

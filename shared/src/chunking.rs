@@ -1,13 +1,42 @@
 //! Markdown → token-sized chunks that remember their heading path and pages.
 
-use crate::config::ChunkingConfig;
-use crate::intake::ID_NAMESPACE;
-use crate::parsing::parse_page_marker;
+use crate::config::env_parse;
+pub use crate::ids::sha256_hex;
+use crate::ids::ID_NAMESPACE;
+use crate::pages::parse_page_marker;
 use bpe_openai::Tokenizer;
-use sha2::{Digest, Sha256};
 use std::ops::Range;
 use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter};
 use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct ChunkingConfig {
+    pub max_tokens: usize,
+    pub overlap_tokens: usize,
+}
+
+impl Default for ChunkingConfig {
+    fn default() -> Self {
+        ChunkingConfig { max_tokens: 512, overlap_tokens: 64 }
+    }
+}
+
+impl ChunkingConfig {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = ChunkingConfig::default();
+        let c = ChunkingConfig {
+            max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", d.max_tokens)?,
+            overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", d.overlap_tokens)?,
+        };
+        anyhow::ensure!(
+            c.overlap_tokens < c.max_tokens,
+            "chunk overlap ({}) must be below the chunk size ({})",
+            c.overlap_tokens,
+            c.max_tokens
+        );
+        Ok(c)
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
@@ -46,10 +75,6 @@ impl ChunkSizer for CappedTokens {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// The chunk's identity: same document, position and content → same id, on any run.
 pub fn chunk_id(document_id: Uuid, ordinal: i32, sha256: &str) -> Uuid {
     Uuid::new_v5(&ID_NAMESPACE, format!("chunk:{document_id}:{ordinal}:{sha256}").as_bytes())
@@ -67,7 +92,7 @@ impl Chunker {
         let config = ChunkConfig::new(cfg.max_tokens)
             .with_sizer(CappedTokens { tokens, cap: cfg.max_tokens })
             .with_overlap(cfg.overlap_tokens)
-            .expect("overlap below size is checked by Config::validate");
+            .expect("overlap below size is checked by ChunkingConfig::from_env");
         // ≈ 32 chunks' worth of text per splitter call (cl100k averages ≈ 4 bytes a token).
         let block_bytes = (cfg.max_tokens * 4 * 32).max(16 * 1024);
         Chunker { splitter: MarkdownSplitter::new(config), tokens, block_bytes }

@@ -2,21 +2,21 @@
 //! LlamaParse): `retry-after` (seconds), `retry-after-ms`, and OpenAI's
 //! `x-ratelimit-reset-{requests,tokens}` durations such as `1s`, `6m0s`, `20ms`.
 
-use crate::error::StageError;
+use crate::error::{ApiClasses, StageError};
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
-/// A request that got no answer (timeout, no connection, broken transfer): transient, as
-/// `class`, with `request` naming it in the message.
-pub fn transport_error(class: &'static str, request: &str, e: &reqwest::Error) -> StageError {
-    let how = if e.is_timeout() {
-        "timed out"
+/// A request that got no answer: a timeout is charged to the document (its size may be why), a
+/// refused or broken connection is an outage.
+pub fn transport_error(api: &ApiClasses, request: &str, e: reqwest::Error) -> StageError {
+    let (class, how) = if e.is_timeout() {
+        (api.timeout, "timed out")
     } else if e.is_connect() {
-        "could not connect"
+        (api.unavailable, "could not connect")
     } else {
-        "failed"
+        (api.unavailable, "failed")
     };
-    StageError::transient(class, format!("{request} request {how}: {e}"))
+    StageError::new(class, format!("{request} request {how}")).with_source(e)
 }
 
 /// The longest wait any of the rate-limit headers asks for.

@@ -1,6 +1,14 @@
 //! doc-ingest core: everything the Lambda functions and `ingestctl` run, testable without AWS.
+//!
+//! - `pipeline`: the stages and job states, as data.
+//! - `framework`: SQS batch in, `batchItemFailures` out, for any stage (claim, lease, retry,
+//!   dead letters); it names no stage.
+//! - `stages/`: one folder per stage, each behind its cargo feature.
+//! - `db`: every SQL statement, with typed rows.
+//! - `ops`: the sweeper, dead letters, health, the vector indexer, execution environments.
 
 pub mod aws;
+#[cfg(feature = "chunk")]
 pub mod chunking;
 pub mod config;
 pub mod context;
@@ -8,19 +16,25 @@ pub mod db;
 pub mod embedding;
 pub mod error;
 pub mod framework;
+#[cfg(any(feature = "parse", feature = "embed"))]
 pub mod http;
-pub mod intake;
+pub mod ids;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod logging;
-pub mod message;
 pub mod metrics;
 pub mod ops;
+pub mod pages;
+#[cfg(feature = "parse")]
 pub mod parsing;
+pub mod pipeline;
+#[cfg(feature = "local")]
 pub mod provision;
+#[cfg(feature = "local")]
 pub mod runner;
 pub mod secrets;
-pub mod stage;
 pub mod stages;
 
 pub use context::Context;
-pub use error::{ErrorKind, StageError, StageResult};
-pub use stage::{JobState, Stage};
+pub use error::{ErrorClass, ErrorKind, StageError, StageResult};
+pub use pipeline::{JobState, StageSpec};

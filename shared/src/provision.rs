@@ -3,8 +3,8 @@
 //! `template.yaml` declares the same resources for AWS.
 
 use crate::config::{QueuePair, Queues};
-use crate::intake::UPLOAD_PREFIX;
-use crate::stage::Stage;
+use crate::ids::UPLOAD_PREFIX;
+use crate::pipeline::{INTAKE, PIPELINE};
 use anyhow::Context as _;
 use aws_sdk_s3::types::{
     Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration,
@@ -12,8 +12,11 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
-/// The redrive safety net: the handler settles the 4th receive itself; this catches crashes.
-pub const MAX_RECEIVE_COUNT: u32 = 4;
+/// The redrive safety net, for messages the handler never settles (it crashes before it can,
+/// or the database stays down past the outage budget). The handler settles everything else
+/// itself: a document's own failures after its tries, outages after the budget (1 h). At the
+/// 300 s back-off cap, 50 receives cover about 3.5 hours.
+pub const MAX_RECEIVE_COUNT: u32 = 50;
 pub const DLQ_RETENTION_SECONDS: u32 = 14 * 24 * 3600;
 
 #[derive(Clone, Debug)]
@@ -23,14 +26,14 @@ pub struct StackSpec {
     pub visibility_timeout_seconds: u32,
 }
 
-pub fn queue_name(prefix: &str, stage: Stage, dlq: bool) -> String {
-    format!("{prefix}-{}{}", stage.as_str(), if dlq { "-dlq" } else { "" })
+pub fn queue_name(prefix: &str, stage: &str, dlq: bool) -> String {
+    format!("{prefix}-{stage}{}", if dlq { "-dlq" } else { "" })
 }
 
 pub async fn provision(s3: &aws_sdk_s3::Client, sqs: &aws_sdk_sqs::Client, spec: &StackSpec) -> anyhow::Result<Queues> {
     create_bucket(s3, &spec.bucket).await?;
     let mut queues = Queues::default();
-    for stage in Stage::ALL {
+    for stage in PIPELINE.iter().map(|s| s.name) {
         let dlq_url = create_queue(
             sqs,
             &queue_name(&spec.queue_prefix, stage, true),
@@ -49,9 +52,9 @@ pub async fn provision(s3: &aws_sdk_s3::Client, sqs: &aws_sdk_sqs::Client, spec:
             ],
         )
         .await?;
-        *queues.get_mut(stage) = QueuePair { url: Some(url), dlq_url: Some(dlq_url) };
+        queues.set(stage, QueuePair { url: Some(url), dlq_url: Some(dlq_url) });
     }
-    let parse_url = queues.url(Stage::Parse)?.to_owned();
+    let parse_url = queues.url(INTAKE.name)?.to_owned();
     let parse_arn = queue_arn(sqs, &parse_url).await?;
     allow_bucket_to_send(sqs, &parse_url, &parse_arn, &spec.bucket).await?;
     notify_parse_queue(s3, &spec.bucket, &parse_arn).await?;

@@ -3,8 +3,7 @@
 //! what succeeded, and leave `batchItemFailures` for redelivery.
 
 use crate::context::Context;
-use crate::framework::handle_batch;
-use crate::stage::Stage;
+use crate::framework::{AnyStage, Registry, handle_batch};
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName};
 use std::collections::HashSet;
@@ -18,23 +17,34 @@ const DUPLICATE_ATTR: &str = "doc_ingest_duplicate";
 
 #[derive(Clone, Debug)]
 pub struct RunnerOptions {
-    pub stages: Vec<Stage>,
+    /// The stages to poll, by name; empty polls every registered stage.
+    pub stages: Vec<&'static str>,
     /// Long-poll wait; short locally so shutdown is quick (Lambda's poller uses up to 20 s).
     pub wait_time_seconds: i32,
     /// Deliver every message twice: before handling a message, send a copy of it to its queue.
     pub duplicate_deliveries: bool,
+    /// Run the sweeper this often, as the scheduled function does in AWS; `None` never.
+    pub sweep_every: Option<Duration>,
+    /// Keep a record of every delivery (tests and benchmarks read it); off for long runs.
+    pub record_deliveries: bool,
 }
 
 impl Default for RunnerOptions {
     fn default() -> Self {
-        RunnerOptions { stages: Stage::ALL.to_vec(), wait_time_seconds: 1, duplicate_deliveries: false }
+        RunnerOptions {
+            stages: vec![],
+            wait_time_seconds: 1,
+            duplicate_deliveries: false,
+            sweep_every: None,
+            record_deliveries: false,
+        }
     }
 }
 
 /// One message handed to a handler, as the runner saw it.
 #[derive(Clone, Debug)]
 pub struct DeliveryRecord {
-    pub stage: Stage,
+    pub stage: &'static str,
     pub message_id: String,
     pub receive_count: u32,
     pub at: Instant,
@@ -44,6 +54,7 @@ pub struct DeliveryRecord {
 
 pub struct Runner {
     ctx: Arc<Context>,
+    registry: Registry,
     opts: RunnerOptions,
     log: Arc<Mutex<Vec<DeliveryRecord>>>,
 }
@@ -56,7 +67,7 @@ pub struct RunningRunner {
 
 impl RunningRunner {
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
-        self.log.lock().unwrap().clone()
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Stops polling once the receives and batches in flight are settled (≤ the long-poll wait).
@@ -65,44 +76,85 @@ impl RunningRunner {
         for t in self.tasks {
             let _ = t.await;
         }
-        let log = self.log.lock().unwrap().clone();
-        log
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
 impl Runner {
-    pub fn new(ctx: Arc<Context>, opts: RunnerOptions) -> Self {
-        Runner { ctx, opts, log: Arc::default() }
+    pub fn new(ctx: Arc<Context>, registry: Registry, opts: RunnerOptions) -> Self {
+        Runner { ctx, registry, opts, log: Arc::default() }
     }
 
     pub fn start(self) -> RunningRunner {
         let (stop, stop_rx) = watch::channel(false);
+        let stages: Vec<Arc<dyn AnyStage>> = self
+            .registry
+            .stages()
+            .into_iter()
+            .filter(|s| self.opts.stages.is_empty() || self.opts.stages.contains(&s.spec().name))
+            .collect();
         let this = Arc::new(self);
-        let tasks = this
-            .opts
-            .stages
-            .iter()
-            .map(|&stage| {
+        let mut tasks: Vec<_> = stages
+            .into_iter()
+            .map(|stage| {
                 let this = this.clone();
                 let stop_rx = stop_rx.clone();
-                tokio::spawn(async move {
-                    // A receive is never cancelled: the server would still hand the messages to
-                    // the abandoned request and hide them for a whole visibility timeout.
-                    while !*stop_rx.borrow() {
-                        if let Err(e) = this.poll_once(stage).await {
-                            warn!(stage = stage.as_str(), error = %e, "poll failed");
-                            tokio::time::sleep(Duration::from_millis(500)).await;
-                        }
-                    }
-                })
+                tokio::spawn(async move { this.poll_loop(stage, stop_rx).await })
             })
             .collect();
+        if let Some(every) = this.opts.sweep_every {
+            let this = this.clone();
+            let mut stop_rx = stop_rx.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(every) => {}
+                        _ = stop_rx.changed() => return,
+                    }
+                    match crate::ops::sweeper::sweep(&this.ctx).await {
+                        Ok(r) if !r.requeued.is_empty() || !r.failed.is_empty() => {
+                            tracing::info!(requeued = r.requeued.len(), failed = r.failed.len(), "sweep");
+                        }
+                        Ok(_) => {}
+                        Err(e) => warn!(error = %e.detail(), "sweep failed"),
+                    }
+                }
+            }));
+        }
         RunningRunner { stop, tasks, log: this.log.clone() }
     }
 
+    async fn poll_loop(&self, stage: Arc<dyn AnyStage>, stop_rx: watch::Receiver<bool>) {
+        let name = stage.spec().name;
+        let mut failures = 0u32;
+        // A receive is never cancelled: the server would still hand the messages to the
+        // abandoned request and hide them for a whole visibility timeout.
+        while !*stop_rx.borrow() {
+            match self.poll_once(&*stage).await {
+                Ok(_) => {
+                    if failures > 0 {
+                        tracing::info!(stage = name, after = failures, "polling again");
+                    }
+                    failures = 0;
+                }
+                Err(e) => {
+                    failures += 1;
+                    // Once when it starts, then every 20 failures: an outage is one story, not
+                    // twenty lines a second.
+                    if failures == 1 || failures % 20 == 0 {
+                        warn!(stage = name, failures, error = %e, "poll failed");
+                    }
+                    let pause = Duration::from_millis(250u64 << failures.min(5)).min(Duration::from_secs(5));
+                    tokio::time::sleep(pause).await;
+                }
+            }
+        }
+    }
+
     /// One receive → handle → delete cycle on one stage's queue; returns how many were received.
-    pub async fn poll_once(&self, stage: Stage) -> anyhow::Result<usize> {
-        let url = self.ctx.config.queues.url(stage)?.to_owned();
+    pub async fn poll_once(&self, stage: &dyn AnyStage) -> anyhow::Result<usize> {
+        let name = stage.spec().name;
+        let url = self.ctx.config.queues.url(name)?.to_owned();
         let out = self
             .ctx
             .sqs
@@ -113,7 +165,8 @@ impl Runner {
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send()
-            .await?;
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
         let messages = out.messages.unwrap_or_default();
         if messages.is_empty() {
             return Ok(0);
@@ -132,12 +185,13 @@ impl Runner {
 
         let mut deletes = Vec::new();
         {
-            let mut log = self.log.lock().unwrap();
+            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             for m in &messages {
                 let id = m.message_id().unwrap_or_default().to_owned();
                 let retried = failed.contains(&id);
-                log.push(DeliveryRecord {
-                    stage,
+                if self.opts.record_deliveries {
+                    log.push(DeliveryRecord {
+                    stage: name,
                     message_id: id.clone(),
                     receive_count: m
                         .attributes()
@@ -148,6 +202,7 @@ impl Runner {
                     retried,
                     body: m.body().unwrap_or_default().to_owned(),
                 });
+                }
                 if !retried {
                     if let Some(receipt) = m.receipt_handle() {
                         deletes.push(

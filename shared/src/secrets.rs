@@ -1,7 +1,7 @@
 //! Secrets Manager values, read once per execution environment at cold start: the database
-//! connection (an RDS-format secret) and the embedding API key.
+//! connection (an RDS-format secret) and the paid APIs' keys.
 
-use crate::config::{Config, embedding_api_from_env, llamaparse_from_env};
+use crate::config::{Config, env_opt};
 use anyhow::Context as _;
 use aws_config::SdkConfig;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -42,35 +42,27 @@ async fn secret_string(client: &aws_sdk_secretsmanager::Client, arn: &str) -> an
     out.secret_string().map(str::to_owned).with_context(|| format!("secret {arn} has no string value"))
 }
 
-/// Fills in what the configuration names by secret ARN instead of by value.
-pub async fn resolve(config: &mut Config, sdk: &SdkConfig) -> anyhow::Result<()> {
-    if config.database_secret_arn.is_none()
-        && config.embedding_api_key_secret_arn.is_none()
-        && config.llamaparse_api_key_secret_arn.is_none()
-    {
+/// Resolves the database URL from its secret when only the secret is configured.
+pub async fn resolve_database(config: &mut Config, sdk: &SdkConfig) -> anyhow::Result<()> {
+    if !config.database_url.is_empty() {
         return Ok(());
     }
+    let arn = config.database_secret_arn.clone().context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
     let client = aws_sdk_secretsmanager::Client::new(sdk);
-    if config.database_url.is_empty() {
-        let arn = config
-            .database_secret_arn
-            .clone()
-            .context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
-        config.database_url = database_url_from_secret(&secret_string(&client, &arn).await?)?;
+    config.database_url = database_url_from_secret(&secret_string(&client, &arn).await?)?;
+    Ok(())
+}
+
+/// A paid API's key: from the first of `env_names` that is set, else from the secret named by
+/// `secret_env` (in AWS). `None` when neither is configured: the offline default applies.
+pub async fn api_key(sdk: &SdkConfig, env_names: &[&str], secret_env: &str) -> anyhow::Result<Option<String>> {
+    if let Some(key) = env_names.iter().find_map(|n| env_opt(n)) {
+        return Ok(Some(key));
     }
-    if config.embedding_api.is_none() {
-        if let Some(arn) = config.embedding_api_key_secret_arn.clone() {
-            let key = secret_string(&client, &arn).await?;
-            config.embedding_api = embedding_api_from_env(Some(key.trim().to_owned()))?;
-        }
-    }
-    if config.llamaparse.is_none() {
-        if let Some(arn) = config.llamaparse_api_key_secret_arn.clone() {
-            let key = secret_string(&client, &arn).await?;
-            config.llamaparse = llamaparse_from_env(Some(key.trim().to_owned()))?;
-        }
-    }
-    config.validate()
+    let Some(arn) = env_opt(secret_env) else { return Ok(None) };
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let key = secret_string(&client, &arn).await?.trim().to_owned();
+    Ok(Some(key).filter(|k| !k.is_empty()))
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ async fn rate_limits_are_transient_and_carry_the_servers_wait() {
         .await;
     let err = client(&server, Duration::from_secs(5)).embed(&texts(1)).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Transient);
-    assert_eq!(err.class, "rate_limited");
+    assert_eq!(err.class, ErrorClass::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(360)));
 }
 
@@ -174,7 +174,7 @@ async fn wrong_sized_or_missing_vectors_are_never_returned() {
         .mount(&short)
         .await;
     let err = client(&short, Duration::from_secs(5)).embed(&texts(3)).await.unwrap_err();
-    assert_eq!(err.class, "embedding_count_mismatch");
+    assert_eq!(err.class, ErrorClass::EmbeddingCountMismatch);
 }
 
 #[test]

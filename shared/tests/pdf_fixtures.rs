@@ -132,16 +132,16 @@ fn a_two_column_page_is_read_column_by_column() {
 #[test]
 fn unusable_pdfs_fail_permanently_with_their_reason() {
     let err = parse_pdf(&fixture("encrypted.pdf"), &limits()).unwrap_err();
-    assert_eq!(err.class, "encrypted");
+    assert_eq!(err.class, ErrorClass::Encrypted);
     let err = parse_pdf(&fixture("image-only.pdf"), &limits()).unwrap_err();
-    assert_eq!(err.class, "no_text_layer");
+    assert_eq!(err.class, ErrorClass::NoTextLayer);
     assert!(err.message.contains("3 pages"), "{}", err.message);
     let err = parse_pdf(&fixture("corrupt.pdf"), &limits()).unwrap_err();
-    assert_eq!(err.class, "corrupt_pdf");
+    assert_eq!(err.class, ErrorClass::CorruptPdf);
     let mut few = limits();
     few.max_pages = 4;
     let err = parse_pdf(&fixture("policy.pdf"), &few).unwrap_err();
-    assert_eq!(err.class, "too_many_pages");
+    assert_eq!(err.class, ErrorClass::TooManyPages);
     assert!(err.message.contains("5 pages; the limit is 4"), "{}", err.message);
     assert_eq!(err.kind, doc_ingest::ErrorKind::Permanent);
 }

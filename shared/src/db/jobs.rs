@@ -1,12 +1,12 @@
-//! The upload_jobs table: claims (leases fenced by attempt), completion, retry and failure.
-//! Transition events are written by the database trigger; the rest of the audit trail here.
+//! The upload_jobs table: claims (leases fenced by attempt, renewed by heartbeats), completion,
+//! retry and failure. Transition events are written by the database trigger; the rest of the
+//! audit trail here.
 
-use crate::error::{StageError, StageResult};
-use crate::stage::{JobState, Stage};
+use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
+use crate::pipeline::{JobState, StageSpec};
 use serde_json::Value;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-use tokio_postgres::GenericClient;
+use std::time::Duration;
+use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -14,97 +14,80 @@ pub struct Job {
     pub id: Uuid,
     pub document_id: Uuid,
     pub state: JobState,
+    /// The stage that last claimed, completed or failed the job.
+    pub stage: String,
     pub attempt: i32,
-    pub lease_live: bool,
+    /// Tries charged to the document at its current stage (claims, less outage refunds).
+    pub tries: i32,
+    /// Set while a lease is live: how long it has left.
+    pub lease_remaining: Option<Duration>,
     pub correlation_id: String,
+    pub last_error_class: Option<String>,
+    pub last_error: Option<String>,
+}
+
+const JOB_COLUMNS: &str = "id, document_id, state::text AS state, stage, attempt, tries,
+    CASE WHEN lease_expires_at > now() THEN extract(epoch FROM lease_expires_at - now())::float8 END AS lease_left,
+    correlation_id, last_error_class, last_error";
+
+fn job_from_row(r: &Row) -> StageResult<Job> {
+    let state: &str = r.get("state");
+    Ok(Job {
+        id: r.get("id"),
+        document_id: r.get("document_id"),
+        state: state.parse().map_err(|e| StageError::new(ErrorClass::UnknownState, "reading a job").with_source(e))?,
+        stage: r.get("stage"),
+        attempt: r.get("attempt"),
+        tries: r.get("tries"),
+        lease_remaining: r.get::<_, Option<f64>>("lease_left").map(|s| Duration::from_secs_f64(s.max(0.0))),
+        correlation_id: r.get("correlation_id"),
+        last_error_class: r.get("last_error_class"),
+        last_error: r.get("last_error"),
+    })
 }
 
 pub async fn load(db: &impl GenericClient, id: Uuid) -> StageResult<Option<Job>> {
     let row = db
-        .query_opt(
-            "SELECT id, document_id, state::text, attempt,
-                    coalesce(lease_expires_at > now(), false), correlation_id
-             FROM upload_jobs WHERE id = $1",
-            &[&id],
-        )
+        .query_opt(&format!("SELECT {JOB_COLUMNS} FROM upload_jobs WHERE id = $1"), &[&id])
         .await
-        .map_err(|e| StageError::from_db("loading job", &e))?;
-    row.map(|r| {
-        let state: String = r.get(2);
-        Ok(Job {
-            id: r.get(0),
-            document_id: r.get(1),
-            state: state.parse().map_err(|e| StageError::permanent("unknown_state", format!("{e}")))?,
-            attempt: r.get(3),
-            lease_live: r.get(4),
-            correlation_id: r.get(5),
-        })
-    })
-    .transpose()
+        .db("loading job")?;
+    row.as_ref().map(job_from_row).transpose()
 }
 
 /// The right to do one stage of one job, for one attempt. Only the holder of the current attempt
 /// can complete the stage; a late or concurrent duplicate finds the fence moved.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Lease {
     pub job_id: Uuid,
     pub document_id: Uuid,
-    pub stage: Stage,
+    pub spec: &'static StageSpec,
     pub attempt: i32,
+    /// Tries charged at this stage, this one included.
+    pub tries: i32,
     pub correlation_id: String,
-    /// Time spent in the framework's own statements (claim, completion), for the benchmark.
-    framework_micros: AtomicU64,
 }
 
 impl Lease {
     /// A handle on an attempt someone already holds, for settling it (release, completion).
-    pub fn fenced(job_id: Uuid, stage: Stage, attempt: i32) -> Self {
-        Lease {
-            job_id,
-            document_id: Uuid::nil(),
-            stage,
-            attempt,
-            correlation_id: String::new(),
-            framework_micros: AtomicU64::new(0),
-        }
-    }
-
-    pub fn for_job(job: &Job, stage: Stage, attempt: i32) -> Self {
-        Lease {
-            job_id: job.id,
-            document_id: job.document_id,
-            stage,
-            attempt,
-            correlation_id: job.correlation_id.clone(),
-            framework_micros: AtomicU64::new(0),
-        }
-    }
-
-    pub fn add_framework_time(&self, d: Duration) {
-        self.framework_micros.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
-    }
-
-    pub fn framework_time(&self) -> Duration {
-        Duration::from_micros(self.framework_micros.load(Ordering::Relaxed))
+    pub fn fenced(job_id: Uuid, spec: &'static StageSpec, attempt: i32) -> Self {
+        Lease { job_id, document_id: Uuid::nil(), spec, attempt, tries: 0, correlation_id: String::new() }
     }
 
     /// Moves the job to the stage's done state inside the caller's transaction, which also holds
     /// the stage's results. Fails with `lease_lost` if the attempt was superseded; the caller's
     /// transaction is then dropped and its results rolled back with it.
     pub async fn transition(&self, tx: &tokio_postgres::Transaction<'_>) -> StageResult<()> {
-        let started = Instant::now();
-        let from = self.stage.running_state().unwrap_or(self.stage.ready_state());
+        let from = self.spec.running.unwrap_or(self.spec.ready);
         let n = tx
             .execute(
                 "UPDATE upload_jobs
-                 SET state = $3::text::job_state, stage = $5, lease_owner = NULL, lease_expires_at = NULL,
+                 SET state = $3::text::job_state, stage = $5, tries = 0, lease_owner = NULL, lease_expires_at = NULL,
                      last_error_class = NULL, last_error = NULL
                  WHERE id = $1 AND attempt = $2 AND state = $4::text::job_state",
-                &[&self.job_id, &self.attempt, &self.stage.done_state().as_str(), &from.as_str(), &self.stage.as_str()],
+                &[&self.job_id, &self.attempt, &self.spec.done.as_str(), &from.as_str(), &self.spec.name],
             )
             .await
-            .map_err(|e| StageError::from_db("completing stage", &e))?;
-        self.add_framework_time(started.elapsed());
+            .db("completing stage")?;
         if n != 1 {
             return Err(lease_lost(self));
         }
@@ -114,86 +97,121 @@ impl Lease {
     /// `transition`, then commit.
     pub async fn complete(&self, tx: tokio_postgres::Transaction<'_>) -> StageResult<()> {
         self.transition(&tx).await?;
-        let started = Instant::now();
-        tx.commit().await.map_err(|e| StageError::from_db("committing stage", &e))?;
-        self.add_framework_time(started.elapsed());
-        Ok(())
+        tx.commit().await.db("committing stage")
     }
 
-    /// Gives the job back after a transient failure so the redelivered message can re-claim it
-    /// at once instead of waiting for the lease to run out.
+    /// Extends a live lease; false when the attempt is no longer this one's.
+    pub async fn renew(&self, db: &impl GenericClient, lease: Duration) -> StageResult<bool> {
+        let Some(running) = self.spec.running else { return Ok(true) };
+        let n = db
+            .execute(
+                "UPDATE upload_jobs SET lease_expires_at = now() + $4 * interval '1 millisecond'
+                 WHERE id = $1 AND attempt = $2 AND state = $3::text::job_state",
+                &[&self.job_id, &self.attempt, &running.as_str(), &(lease.as_millis() as f64)],
+            )
+            .await
+            .db("renewing lease")?;
+        Ok(n == 1)
+    }
+
+    /// Parks the job until its message comes back after `delay`, so that only that delivery (or
+    /// the sweeper, if it never comes) picks it up again. A failure that was not the document's
+    /// fault is refunded: it does not count against the job's tries.
     pub async fn release_for_retry(
         &self,
         db: &impl GenericClient,
         err: &StageError,
+        delay: Duration,
+        refund: bool,
         detail: Value,
     ) -> StageResult<bool> {
-        let Some(running) = self.stage.running_state() else { return Ok(false) };
+        let Some(running) = self.spec.running else { return Ok(false) };
+        // A second early, so the redelivery never finds its own parked lease still live.
+        let park_ms = delay.saturating_sub(Duration::from_secs(1)).as_millis() as f64;
         let n = db
             .execute(
-                "UPDATE upload_jobs SET lease_expires_at = now(), last_error_class = $3, last_error = $4
+                "UPDATE upload_jobs
+                 SET lease_expires_at = now() + $6 * interval '1 millisecond', last_error_class = $3,
+                     last_error = $4, tries = greatest(tries - $7, 0)
                  WHERE id = $1 AND attempt = $2 AND state = $5::text::job_state",
-                &[&self.job_id, &self.attempt, &err.class, &err.message, &running.as_str()],
+                &[
+                    &self.job_id,
+                    &self.attempt,
+                    &err.class.as_str(),
+                    &err.detail(),
+                    &running.as_str(),
+                    &park_ms,
+                    &i32::from(refund),
+                ],
             )
             .await
-            .map_err(|e| StageError::from_db("releasing lease", &e))?;
+            .db("releasing lease")?;
         if n == 1 {
-            record_event(db, self.job_id, "retry_scheduled", self.stage, self.attempt, Some(err), detail).await?;
+            record_event(db, self.job_id, "retry_scheduled", self.spec.name, self.attempt, Some(err), detail).await?;
         }
         Ok(n == 1)
     }
 }
 
 pub fn lease_lost(lease: &Lease) -> StageError {
-    StageError::poison(
-        "lease_lost",
+    StageError::new(
+        ErrorClass::LeaseLost,
         format!("attempt {} of job {} was superseded before it completed", lease.attempt, lease.job_id),
     )
 }
 
-/// Claims the job for `stage`: from its ready state, or from its running state once the previous
-/// holder's lease has expired. Returns `None` when someone else holds it or already moved it on.
+/// Claims the job for a stage: from its ready state, or from its running state once the
+/// previous holder's lease has run out. Returns `None` when someone else holds it or moved it on.
 pub async fn claim(
     db: &impl GenericClient,
     job: &Job,
-    stage: Stage,
+    spec: &'static StageSpec,
     owner: &str,
     lease: Duration,
 ) -> StageResult<Option<Lease>> {
-    let started = Instant::now();
-    let Some(running) = stage.running_state() else {
-        // Finalize does its work and its transition in one transaction; its fence is the
-        // attempt it read, checked again by `Lease::complete`.
-        return Ok((job.state == stage.ready_state()).then(|| Lease::for_job(job, stage, job.attempt)));
+    let Some(running) = spec.running else {
+        // Nothing to lease: the stage does its work and its transition in one transaction,
+        // fenced by the attempt it read.
+        return Ok((job.state == spec.ready).then(|| Lease {
+            job_id: job.id,
+            document_id: job.document_id,
+            spec,
+            attempt: job.attempt,
+            tries: job.tries,
+            correlation_id: job.correlation_id.clone(),
+        }));
     };
-    let lease_ms = lease.as_millis() as f64;
     let row = db
         .query_opt(
             "UPDATE upload_jobs
-             SET state = $3::text::job_state, stage = $4, attempt = attempt + 1, lease_owner = $5,
+             SET state = $3::text::job_state, stage = $4, attempt = attempt + 1, tries = tries + 1, lease_owner = $5,
                  lease_expires_at = now() + $6 * interval '1 millisecond'
              WHERE id = $1
                AND (state = $2::text::job_state
                     OR (state = $3::text::job_state AND coalesce(lease_expires_at <= now(), true)))
-             RETURNING attempt",
-            &[&job.id, &stage.ready_state().as_str(), &running.as_str(), &stage.as_str(), &owner, &lease_ms],
+             RETURNING attempt, tries",
+            &[&job.id, &spec.ready.as_str(), &running.as_str(), &spec.name, &owner, &(lease.as_millis() as f64)],
         )
         .await
-        .map_err(|e| StageError::from_db("claiming job", &e))?;
-    Ok(row.map(|r| {
-        let l = Lease::for_job(job, stage, r.get(0));
-        l.add_framework_time(started.elapsed());
-        l
+        .db("claiming job")?;
+    Ok(row.map(|r| Lease {
+        job_id: job.id,
+        document_id: job.document_id,
+        spec,
+        attempt: r.get(0),
+        tries: r.get(1),
+        correlation_id: job.correlation_id.clone(),
     }))
 }
 
 /// Marks the job failed. With a fence, only if the attempt still matches, so a late duplicate's
 /// failure cannot undo a newer attempt's success. Returns the attempt the job failed at, which
-/// the DLQ copy carries so that only a redrive of this failure can reopen the job.
+/// the DLQ copy carries so that only a redrive of this failure can reopen the job; `None` when
+/// the job was already settled (done, failed, or moved on past the fence).
 pub async fn fail(
     db: &impl GenericClient,
     job_id: Uuid,
-    stage: Stage,
+    stage: &str,
     fence: Option<i32>,
     err: &StageError,
 ) -> StageResult<Option<i32>> {
@@ -204,10 +222,10 @@ pub async fn fail(
                  lease_owner = NULL, lease_expires_at = NULL
              WHERE id = $1 AND state NOT IN ('done', 'failed') AND ($5::int IS NULL OR attempt = $5)
              RETURNING attempt",
-            &[&job_id, &stage.as_str(), &err.class, &err.message, &fence],
+            &[&job_id, &stage, &err.class.as_str(), &err.detail(), &fence],
         )
         .await
-        .map_err(|e| StageError::from_db("failing job", &e))?;
+        .db("failing job")?;
     Ok(row.map(|r| r.get(0)))
 }
 
@@ -217,25 +235,25 @@ pub async fn fail(
 pub async fn reopen(
     db: &mut tokio_postgres::Client,
     job: &Job,
-    stage: Stage,
+    spec: &StageSpec,
     failed_attempt: i32,
     detail: Value,
 ) -> StageResult<Option<Job>> {
-    let tx = db.transaction().await.map_err(|e| StageError::from_db("reopening job", &e))?;
+    let tx = db.transaction().await.db("reopening job")?;
     let n = tx
         .execute(
             "UPDATE upload_jobs
-             SET state = $4::text::job_state, last_error_class = NULL, last_error = NULL
+             SET state = $4::text::job_state, tries = 0, last_error_class = NULL, last_error = NULL
              WHERE id = $1 AND state = 'failed' AND stage = $2 AND attempt = $3",
-            &[&job.id, &stage.as_str(), &failed_attempt, &stage.ready_state().as_str()],
+            &[&job.id, &spec.name, &failed_attempt, &spec.ready.as_str()],
         )
         .await
-        .map_err(|e| StageError::from_db("reopening job", &e))?;
+        .db("reopening job")?;
     if n != 1 {
         return Ok(None);
     }
-    record_event(&tx, job.id, "redriven", stage, failed_attempt, None, detail).await?;
-    tx.commit().await.map_err(|e| StageError::from_db("reopening job", &e))?;
+    record_event(&tx, job.id, "redriven", spec.name, failed_attempt, None, detail).await?;
+    tx.commit().await.db("reopening job")?;
     load(&*db, job.id).await
 }
 
@@ -244,7 +262,7 @@ pub async fn record_event(
     db: &impl GenericClient,
     job_id: Uuid,
     kind: &str,
-    stage: Stage,
+    stage: &str,
     attempt: i32,
     err: Option<&StageError>,
     detail: Value,
@@ -254,9 +272,9 @@ pub async fn record_event(
                                  error_class, error_message, detail)
          SELECT id, document_id, $2, $3, $4, correlation_id, $5, $6, $7
          FROM upload_jobs WHERE id = $1",
-        &[&job_id, &kind, &stage.as_str(), &attempt, &err.map(|e| e.class), &err.map(|e| e.message.as_str()), &detail],
+        &[&job_id, &kind, &stage, &attempt, &err.map(|e| e.class.as_str()), &err.map(|e| e.detail()), &detail],
     )
     .await
-    .map_err(|e| StageError::from_db("recording event", &e))?;
+    .db("recording event")?;
     Ok(())
 }

@@ -1,13 +1,17 @@
 //! PostgreSQL: the pool, migrations, and the queries each part of the pipeline uses.
 
+pub mod chunks;
 pub mod documents;
 pub mod jobs;
 mod tls;
+#[cfg(feature = "embed")]
+pub mod vectors;
 
 use anyhow::Context as _;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::str::FromStr;
 
+#[cfg(feature = "local")]
 mod embedded {
     refinery::embed_migrations!("../migrations");
 }
@@ -24,6 +28,7 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
     Pool::builder(manager).max_size(size).build().context("building the database pool")
 }
 
+#[cfg(feature = "local")]
 /// Applies pending migrations. Run by `ingestctl migrate`, never on a Lambda cold start.
 pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
     let (mut client, connection) =
@@ -44,6 +49,7 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
     Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect())
 }
 
+#[cfg(feature = "local")]
 /// A fingerprint of the embedded migrations, so test templates are rebuilt when they change.
 pub fn migrations_fingerprint() -> String {
     use sha2::{Digest, Sha256};

@@ -1,7 +1,8 @@
 //! Request planning: at most `max_inputs` inputs and `max_tokens` tokens per request, and no
 //! input over the model's own limit, all decided before any call is made.
 
-use crate::error::{StageError, StageResult};
+use crate::config::env_parse;
+use crate::error::{ErrorClass, StageError, StageResult};
 use std::ops::Range;
 
 #[derive(Clone, Debug)]
@@ -14,6 +15,26 @@ pub struct BatchLimits {
     pub max_input_tokens: usize,
 }
 
+impl BatchLimits {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = BatchLimits::default();
+        let limits = BatchLimits {
+            max_inputs: env_parse("DOC_INGEST_EMBED_BATCH_SIZE", d.max_inputs)?,
+            max_tokens: env_parse("DOC_INGEST_EMBED_MAX_BATCH_TOKENS", d.max_tokens)?,
+            max_input_tokens: env_parse("DOC_INGEST_EMBED_MAX_INPUT_TOKENS", d.max_input_tokens)?,
+        };
+        anyhow::ensure!(
+            (1..=2048).contains(&limits.max_inputs),
+            "DOC_INGEST_EMBED_BATCH_SIZE must be 1..=2048 (OpenAI's per-request input cap)"
+        );
+        anyhow::ensure!(
+            limits.max_tokens >= limits.max_input_tokens,
+            "DOC_INGEST_EMBED_MAX_BATCH_TOKENS must be at least DOC_INGEST_EMBED_MAX_INPUT_TOKENS"
+        );
+        Ok(limits)
+    }
+}
+
 impl Default for BatchLimits {
     fn default() -> Self {
         BatchLimits { max_inputs: 256, max_tokens: 250_000, max_input_tokens: 8192 }
@@ -23,8 +44,8 @@ impl Default for BatchLimits {
 /// Consecutive index ranges over the inputs, each within the limits.
 pub fn plan(token_counts: &[usize], limits: &BatchLimits) -> StageResult<Vec<Range<usize>>> {
     if let Some((i, n)) = token_counts.iter().enumerate().find(|(_, n)| **n > limits.max_input_tokens) {
-        return Err(StageError::permanent(
-            "input_too_long",
+        return Err(StageError::new(
+            ErrorClass::InputTooLong,
             format!("input {i} has {n} tokens; the model accepts at most {}", limits.max_input_tokens),
         ));
     }
@@ -73,7 +94,7 @@ mod tests {
     #[test]
     fn rejects_an_input_over_the_model_limit_before_any_call() {
         let err = plan(&[10, 9000], &BatchLimits::default()).unwrap_err();
-        assert_eq!(err.class, "input_too_long");
+        assert_eq!(err.class, ErrorClass::InputTooLong);
         assert!(err.message.contains("input 1 has 9000 tokens"));
         assert!(plan(&[], &BatchLimits::default()).unwrap().is_empty());
     }

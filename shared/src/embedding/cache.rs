@@ -2,7 +2,7 @@
 
 use super::DIMENSIONS;
 use crate::context::Context;
-use crate::error::{StageError, StageResult, db_err};
+use crate::error::{DbResultExt, StageResult};
 use futures::pin_mut;
 use pgvector::Vector;
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
 pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
-    let client = ctx.db.get().await.map_err(|e| StageError::from_pool("reading the embedding cache", &e))?;
+    let client = ctx.db.get().await.db("reading the embedding cache")?;
     let rows = client
         .query(
             "SELECT content_sha256, embedding FROM embedding_cache
@@ -19,7 +19,7 @@ pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResul
             &[&model, &(DIMENSIONS as i32), &shas],
         )
         .await
-        .map_err(db_err("reading the embedding cache"))?;
+        .db("reading the embedding cache")?;
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -32,25 +32,25 @@ pub async fn store(
     vectors: &[Vector],
     usage_tokens: u64,
 ) -> StageResult<()> {
-    let mut client = ctx.db.get().await.map_err(|e| StageError::from_pool("writing the embedding cache", &e))?;
-    let tx = crate::db::begin(&mut client).await.map_err(db_err("writing the embedding cache"))?;
+    let mut client = ctx.db.get().await.db("writing the embedding cache")?;
+    let tx = crate::db::begin(&mut client).await.db("writing the embedding cache")?;
     tx.batch_execute(
         "CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector(1536)) ON COMMIT DROP",
     )
     .await
-    .map_err(db_err("writing the embedding cache"))?;
-    let vector_type = crate::db::vector_type(&tx).await.map_err(db_err("looking up the vector type"))?;
+    .db("writing the embedding cache")?;
+    let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
     let sink = tx
         .copy_in("COPY embedding_cache_in (content_sha256, embedding) FROM STDIN (FORMAT binary)")
         .await
-        .map_err(db_err("writing the embedding cache"))?;
+        .db("writing the embedding cache")?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, vector_type]);
     pin_mut!(writer);
     for (sha, v) in shas.iter().zip(vectors) {
         let row: [&(dyn ToSql + Sync); 2] = [sha, v];
-        writer.as_mut().write(&row).await.map_err(db_err("writing the embedding cache"))?;
+        writer.as_mut().write(&row).await.db("writing the embedding cache")?;
     }
-    writer.finish().await.map_err(db_err("writing the embedding cache"))?;
+    writer.finish().await.db("writing the embedding cache")?;
     // Another document may have cached the same text meanwhile; its vector is as good.
     tx.execute(
         "INSERT INTO embedding_cache (model, dimensions, content_sha256, embedding)
@@ -59,12 +59,12 @@ pub async fn store(
         &[&model, &(DIMENSIONS as i32)],
     )
     .await
-    .map_err(db_err("writing the embedding cache"))?;
+    .db("writing the embedding cache")?;
     tx.execute(
         "UPDATE documents SET embedding_tokens = embedding_tokens + $2 WHERE id = $1",
         &[&document_id, &(usage_tokens as i64)],
     )
     .await
-    .map_err(db_err("recording token usage"))?;
-    tx.commit().await.map_err(db_err("writing the embedding cache"))
+    .db("recording token usage")?;
+    tx.commit().await.db("writing the embedding cache")
 }

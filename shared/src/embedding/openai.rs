@@ -7,7 +7,8 @@
 //! (durations such as `1s`, `6m0s`, `20ms`).
 
 use super::{DIMENSIONS, EmbedOutput, Embedder, validate_vectors};
-use crate::error::{StageError, StageResult};
+use crate::config::{env_opt, env_parse};
+use crate::error::{ApiClasses, ErrorClass, ResultExt, StageError, StageResult, status_class};
 use crate::http::{retry_after, transport_error};
 use futures::future::BoxFuture;
 use reqwest::StatusCode;
@@ -23,6 +24,28 @@ pub struct OpenAiConfig {
     pub model: String,
     pub dimensions: usize,
     pub timeout: Duration,
+}
+
+const OPENAI: ApiClasses = ApiClasses {
+    auth: ErrorClass::EmbeddingAuth,
+    unavailable: ErrorClass::EmbeddingUnavailable,
+    timeout: ErrorClass::EmbeddingTimeout,
+    rejected: ErrorClass::EmbeddingRejected,
+};
+
+pub const DEFAULT_MODEL: &str = "text-embedding-3-small";
+
+impl OpenAiConfig {
+    /// Endpoint, model and timeout from the environment, with the given key.
+    pub fn from_env(api_key: String) -> anyhow::Result<Self> {
+        Ok(OpenAiConfig {
+            base_url: env_opt("DOC_INGEST_EMBEDDING_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
+            api_key,
+            model: env_opt("DOC_INGEST_EMBEDDING_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
+            dimensions: env_parse("DOC_INGEST_EMBEDDING_DIMENSIONS", DIMENSIONS)?,
+            timeout: Duration::from_secs(env_parse("DOC_INGEST_EMBEDDING_TIMEOUT_SECONDS", 60)?),
+        })
+    }
 }
 
 pub struct OpenAiEmbedder {
@@ -76,7 +99,7 @@ impl OpenAiEmbedder {
     /// waiting would not make it fit.
     async fn embed_split(&self, inputs: &[String]) -> StageResult<EmbedOutput> {
         match self.request(inputs).await {
-            Err(e) if e.class == "embedding_batch_too_large" && inputs.len() > 1 => {
+            Err(e) if e.class == ErrorClass::EmbeddingBatchTooLarge && inputs.len() > 1 => {
                 let (a, b) = inputs.split_at(inputs.len() / 2);
                 let mut first = Box::pin(self.embed_split(a)).await?;
                 let second = Box::pin(self.embed_split(b)).await?;
@@ -102,12 +125,11 @@ impl OpenAiEmbedder {
             .json(&body)
             .send()
             .await
-            .map_err(|e| transport_error("embedding_unavailable", "embeddings", &e))?;
+            .map_err(|e| transport_error(&OPENAI, "embeddings", e))?;
         let status = response.status();
         if status.is_success() {
-            let parsed: Response = response.json().await.map_err(|e| {
-                StageError::transient("embedding_bad_response", format!("undecodable embeddings response: {e}"))
-            })?;
+            let parsed: Response =
+                response.json().await.or_class(ErrorClass::EmbeddingBadResponse, "undecodable embeddings response")?;
             return into_output(inputs.len(), parsed);
         }
         let headers = response.headers().clone();
@@ -131,8 +153,8 @@ fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> 
     parsed.data.sort_by_key(|d| d.index);
     let indices_ok = parsed.data.iter().enumerate().all(|(i, d)| d.index == i);
     if !indices_ok || parsed.data.len() != inputs {
-        return Err(StageError::transient(
-            "embedding_count_mismatch",
+        return Err(StageError::new(
+            ErrorClass::EmbeddingCountMismatch,
             format!(
                 "{} embeddings (indices {}) for {inputs} inputs",
                 parsed.data.len(),
@@ -149,17 +171,13 @@ fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> 
 fn status_error(status: StatusCode, headers: &HeaderMap, body: &str) -> StageError {
     let detail = error_message(body);
     let msg = format!("embeddings API answered {status}: {detail}");
-    match status.as_u16() {
-        400 if mentions_token_limit(&detail) => StageError::transient("embedding_batch_too_large", msg),
-        401 | 403 => StageError::permanent("embedding_auth", msg),
-        429 => {
-            let mut e = StageError::transient("rate_limited", msg);
-            e.retry_after = retry_after(headers);
-            e
-        }
-        408 | 409 | 500..=599 => StageError::transient("embedding_unavailable", msg),
-        _ => StageError::permanent("embedding_rejected", msg),
-    }
+    // A batch over the token cap is the one 400 that a smaller request fixes.
+    let class = if status == StatusCode::BAD_REQUEST && mentions_token_limit(&detail) {
+        ErrorClass::EmbeddingBatchTooLarge
+    } else {
+        status_class(status.as_u16(), &OPENAI)
+    };
+    StageError::new(class, msg).with_retry_after(retry_after(headers))
 }
 
 /// `{"error": {"message": …}}` when the server follows OpenAI's error shape; else the raw text.
@@ -184,13 +202,13 @@ mod tests {
     fn statuses_classify() {
         let h = HeaderMap::new();
         let too_many = r#"{"error":{"message":"Requested 320000 tokens, max 300000 tokens per request","type":"max_tokens_per_request"}}"#;
-        assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, too_many).class, "embedding_batch_too_large");
+        assert_eq!(status_error(StatusCode::BAD_REQUEST, &h, too_many).class, ErrorClass::EmbeddingBatchTooLarge);
         assert_eq!(
-            status_error(StatusCode::BAD_REQUEST, &h, r#"{"error":{"message":"bad model"}}"#).kind,
-            crate::ErrorKind::Permanent
+            status_error(StatusCode::BAD_REQUEST, &h, r#"{"error":{"message":"bad model"}}"#).kind(),
+            crate::error::ErrorKind::Permanent
         );
-        assert_eq!(status_error(StatusCode::UNAUTHORIZED, &h, "").class, "embedding_auth");
-        assert_eq!(status_error(StatusCode::BAD_GATEWAY, &h, "").kind, crate::ErrorKind::Transient);
-        assert_eq!(status_error(StatusCode::TOO_MANY_REQUESTS, &h, "").class, "rate_limited");
+        assert_eq!(status_error(StatusCode::UNAUTHORIZED, &h, "").class, ErrorClass::EmbeddingAuth);
+        assert_eq!(status_error(StatusCode::BAD_GATEWAY, &h, "").kind(), crate::error::ErrorKind::Unavailable);
+        assert_eq!(status_error(StatusCode::TOO_MANY_REQUESTS, &h, "").class, ErrorClass::RateLimited);
     }
 }

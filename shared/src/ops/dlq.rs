@@ -5,10 +5,11 @@
 //! A moved-back message keeps its attributes; the `job_attempt` of a dead letter written by the
 //! framework is what lets the handler reopen exactly the failure it records.
 
+use crate::aws::classify_sdk_error;
 use crate::context::Context;
-use crate::error::{StageError, StageResult, classify_sdk_error};
-use crate::message::{StageMessage, attr};
-use crate::stage::Stage;
+use crate::error::{ErrorClass, StageError, StageResult};
+use crate::framework::queue::misconfigured;
+use crate::framework::{StageMessage, attr};
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct DlqMessage {
-    pub stage: Stage,
+    pub stage: &'static str,
     pub message_id: String,
     receipt_handle: String,
     pub body: String,
@@ -43,16 +44,12 @@ impl DlqMessage {
     }
 }
 
-fn config_error(e: anyhow::Error) -> StageError {
-    StageError::permanent("misconfigured", e.to_string())
-}
-
 /// How long a read holds the messages it received before giving them back.
 const HOLD_SECONDS: i32 = 30;
 
 /// Receives every message of the stage's DLQ (up to `max`); they stay hidden until released.
-async fn receive_all(ctx: &Context, stage: Stage, max: usize) -> StageResult<Vec<DlqMessage>> {
-    let url = ctx.config.queues.dlq_url(stage).map_err(config_error)?;
+async fn receive_all(ctx: &Context, stage: &'static str, max: usize) -> StageResult<Vec<DlqMessage>> {
+    let url = ctx.config.queues.dlq_url(stage).map_err(misconfigured)?;
     let mut out: Vec<DlqMessage> = Vec::new();
     while out.len() < max {
         let resp = ctx
@@ -66,7 +63,7 @@ async fn receive_all(ctx: &Context, stage: Stage, max: usize) -> StageResult<Vec
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send()
             .await
-            .map_err(|e| classify_sdk_error("reading the DLQ", &e))?;
+            .map_err(|e| classify_sdk_error("reading the DLQ", e))?;
         let batch = resp.messages.unwrap_or_default();
         if batch.is_empty() {
             break;
@@ -113,7 +110,7 @@ async fn release(ctx: &Context, messages: &[DlqMessage]) {
 }
 
 /// Every dead letter of the given stages, left in place.
-pub async fn list(ctx: &Context, stages: &[Stage], max_per_queue: usize) -> StageResult<Vec<DlqMessage>> {
+pub async fn list(ctx: &Context, stages: &[&'static str], max_per_queue: usize) -> StageResult<Vec<DlqMessage>> {
     let mut all = Vec::new();
     for &stage in stages {
         let messages = receive_all(ctx, stage, max_per_queue).await?;
@@ -127,7 +124,7 @@ pub async fn list(ctx: &Context, stages: &[Stage], max_per_queue: usize) -> Stag
 /// the rest are left in place. Returns the moved ones.
 pub async fn redrive_selected(
     ctx: &Context,
-    stages: &[Stage],
+    stages: &[&'static str],
     max_per_queue: usize,
     select: impl Fn(&DlqMessage) -> bool,
 ) -> StageResult<Vec<DlqMessage>> {
@@ -147,8 +144,8 @@ pub async fn redrive_selected(
 /// Send first, delete second: a crash in between leaves a duplicate, which the framework
 /// absorbs, never a lost message.
 async fn move_back(ctx: &Context, m: &DlqMessage) -> StageResult<()> {
-    let source = ctx.config.queues.url(m.stage).map_err(config_error)?;
-    let dlq = ctx.config.queues.dlq_url(m.stage).map_err(config_error)?;
+    let source = ctx.config.queues.url(m.stage).map_err(misconfigured)?;
+    let dlq = ctx.config.queues.dlq_url(m.stage).map_err(misconfigured)?;
     ctx.sqs
         .send_message()
         .queue_url(source)
@@ -156,14 +153,14 @@ async fn move_back(ctx: &Context, m: &DlqMessage) -> StageResult<()> {
         .set_message_attributes(Some(m.raw_attributes.clone()).filter(|a| !a.is_empty()))
         .send()
         .await
-        .map_err(|e| classify_sdk_error("re-sending a dead letter", &e))?;
+        .map_err(|e| classify_sdk_error("re-sending a dead letter", e))?;
     ctx.sqs
         .delete_message()
         .queue_url(dlq)
         .receipt_handle(&m.receipt_handle)
         .send()
         .await
-        .map_err(|e| classify_sdk_error("deleting a redriven dead letter", &e))?;
+        .map_err(|e| classify_sdk_error("deleting a redriven dead letter", e))?;
     Ok(())
 }
 
@@ -183,18 +180,18 @@ async fn queue_arn(ctx: &Context, url: &str) -> StageResult<String> {
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
-        .map_err(|e| classify_sdk_error("reading the queue ARN", &e))?;
+        .map_err(|e| classify_sdk_error("reading the queue ARN", e))?;
     out.attributes()
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
         .cloned()
-        .ok_or_else(|| StageError::permanent("no_queue_arn", format!("{url} has no QueueArn")))
+        .ok_or_else(|| StageError::new(ErrorClass::Misconfigured, format!("{url} has no QueueArn")))
 }
 
 /// Moves the whole DLQ of `stage` back: with SQS's own move task where the endpoint has it,
 /// else message by message.
-pub async fn redrive_all(ctx: &Context, stage: Stage, max: usize) -> StageResult<RedriveAll> {
-    let source = queue_arn(ctx, ctx.config.queues.url(stage).map_err(config_error)?).await?;
-    let dlq = queue_arn(ctx, ctx.config.queues.dlq_url(stage).map_err(config_error)?).await?;
+pub async fn redrive_all(ctx: &Context, stage: &'static str, max: usize) -> StageResult<RedriveAll> {
+    let source = queue_arn(ctx, ctx.config.queues.url(stage).map_err(misconfigured)?).await?;
+    let dlq = queue_arn(ctx, ctx.config.queues.dlq_url(stage).map_err(misconfigured)?).await?;
     let task = ctx.sqs.start_message_move_task().source_arn(dlq).destination_arn(source).send().await;
     match task {
         Ok(out) => Ok(RedriveAll::MoveTask { task_handle: out.task_handle.unwrap_or_default() }),

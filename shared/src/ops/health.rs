@@ -4,13 +4,14 @@
 use super::registry::{self, Environment};
 use super::sweeper::{StuckJob, find_stuck};
 use crate::context::Context;
-use crate::stage::{JobState, Stage};
+use crate::error::DbResultExt;
+use crate::pipeline::{JobState, PIPELINE};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct QueueStats {
-    pub stage: Stage,
+    pub stage: &'static str,
     pub dlq: bool,
     pub visible: i64,
     pub in_flight: i64,
@@ -56,7 +57,7 @@ impl Health {
 
 pub async fn check(ctx: &Context) -> Health {
     let mut health = Health::default();
-    for stage in Stage::ALL {
+    for stage in PIPELINE.iter().map(|s| s.name) {
         for dlq in [false, true] {
             match queue_stats(ctx, stage, dlq).await {
                 Ok(q) => health.queues.push(q),
@@ -72,7 +73,7 @@ pub async fn check(ctx: &Context) -> Health {
         }
     };
     let result = async {
-        health.stuck = find_stuck(&**db, ctx.config.sweep.stuck_after, 1000).await?;
+        health.stuck = find_stuck(&**db, ctx.config.sweep.orphan_grace, ctx.config.sweep.stuck_after, 1000).await?;
         health.environments = registry::live(&**db, LIVE_WITHIN).await?;
         health.vector_backlog = super::indexer::backlog(&**db).await?;
         let rows = db
@@ -82,7 +83,7 @@ pub async fn check(ctx: &Context) -> Health {
                 &[],
             )
             .await
-            .map_err(|e| crate::StageError::from_db("counting open jobs", &e))?;
+            .db("counting open jobs")?;
         for r in rows {
             if let Ok(state) = r.get::<_, &str>(0).parse() {
                 health.open_jobs.push((state, r.get(1), Duration::from_secs_f64(r.get::<_, f64>(2).max(0.0))));
@@ -97,7 +98,7 @@ pub async fn check(ctx: &Context) -> Health {
     health
 }
 
-async fn queue_stats(ctx: &Context, stage: Stage, dlq: bool) -> anyhow::Result<QueueStats> {
+async fn queue_stats(ctx: &Context, stage: &'static str, dlq: bool) -> anyhow::Result<QueueStats> {
     let url = if dlq { ctx.config.queues.dlq_url(stage)? } else { ctx.config.queues.url(stage)? };
     let out = ctx
         .sqs

@@ -3,7 +3,7 @@
 //! locks a batch takes never hold up an embed stage for long. Searches cover the backlog
 //! exactly in the meantime (`search_chunks`).
 
-use crate::error::{StageError, StageResult};
+use crate::error::{DbResultExt, StageResult};
 use std::time::{Duration, Instant};
 use tokio_postgres::GenericClient;
 
@@ -28,7 +28,7 @@ pub async fn index_batch(db: &impl GenericClient, batch: i64) -> StageResult<u64
         &[&batch],
     )
     .await
-    .map_err(|e| StageError::from_db("indexing vectors", &e))
+    .db("indexing vectors")
 }
 
 /// Indexes batches until the backlog is empty or `budget` is spent; returns the vectors indexed.
@@ -55,6 +55,6 @@ pub async fn backlog(db: &impl GenericClient) -> StageResult<i64> {
             &[],
         )
         .await
-        .map_err(|e| StageError::from_db("counting the vector backlog", &e))?;
+        .db("counting the vector backlog")?;
     Ok(row.get(0))
 }

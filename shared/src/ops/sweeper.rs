@@ -1,23 +1,34 @@
-//! Jobs that stopped moving: a handler that crashed after its claim (the redrive policy then
-//! dead-letters the message but the job stays in its running state), a next-stage message that
-//! was never sent, or a message lost with a purged queue. The sweeper re-enqueues the owning
-//! stage's message, which the framework's claim rules make harmless if the job is in fact alive;
-//! after `max_requeues` it fails the job as stuck and dead-letters a self-describing copy.
+//! Jobs that stopped moving, found from the database alone:
+//! - **orphaned**: in a running state whose lease ran out `orphan_grace` ago; its handler died
+//!   (killed, timed out, out of memory) and its message may be hidden for a whole visibility
+//!   timeout. The stage's message is re-enqueued at once; the claim counts the try, so a job
+//!   whose handlers keep dying gives up after its tries (`retries_exhausted`).
+//! - **lost**: in a ready state, unmoved for `stuck_after`; its next message was never sent or
+//!   was purged. Re-enqueued up to `max_requeues` times, then failed as stuck and dead-lettered.
+//!
+//! A re-enqueued message for a job that is in fact alive is harmless: the claim rules absorb it.
 
 use crate::context::Context;
 use crate::db::jobs;
-use crate::error::{StageError, StageResult};
-use crate::framework::queue::{DeadLetter, send_to_dlq};
-use crate::framework::send_stage_message;
-use crate::message::{MESSAGE_VERSION, StageMessage};
+use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
+use crate::framework::StageMessage;
+use crate::framework::queue::{DeadLetter, send_stage_message, send_to_dlq};
 use crate::metrics::{self, Unit};
-use crate::stage::JobState;
+use crate::pipeline::{JobState, PIPELINE, owner_of};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::time::Duration;
 use tokio_postgres::GenericClient;
 use tracing::{info, warn};
 use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stranded {
+    /// Running, with a lease that ran out: its handler is gone.
+    Orphaned,
+    /// Ready, and nobody picked it up: its message is gone.
+    Lost,
+}
 
 #[derive(Clone, Debug)]
 pub struct StuckJob {
@@ -26,42 +37,59 @@ pub struct StuckJob {
     pub state: JobState,
     pub attempt: i32,
     pub correlation_id: String,
-    /// When the job entered its current state.
+    pub why: Stranded,
+    /// Since when: the lease's end for an orphan, entering the state for a lost job.
     pub since: DateTime<Utc>,
-    /// Re-enqueues by the sweeper since it entered that state.
+    /// Who held the last lease.
+    pub lease_owner: Option<String>,
+    /// Re-enqueues by the sweeper since the job entered its state.
     pub requeues: i64,
 }
 
-/// Open jobs without a live lease that have not moved, nor been re-enqueued, for `stuck_after`.
-pub async fn find_stuck(db: &impl GenericClient, stuck_after: Duration, limit: i64) -> StageResult<Vec<StuckJob>> {
+/// Orphaned and lost jobs, oldest first, each not re-enqueued within its threshold.
+pub async fn find_stuck(
+    db: &impl GenericClient,
+    orphan_grace: Duration,
+    stuck_after: Duration,
+    limit: i64,
+) -> StageResult<Vec<StuckJob>> {
+    let running: Vec<&str> = PIPELINE.iter().filter_map(|s| s.running.map(|r| r.as_str())).collect();
+    let ready: Vec<&str> = PIPELINE.iter().map(|s| s.ready.as_str()).collect();
     let rows = db
         .query(
-            "SELECT j.id, j.document_id, j.state::text, j.attempt, j.correlation_id, j.state_changed_at, r.n
+            "SELECT j.id, j.document_id, j.state::text AS state, j.attempt, j.correlation_id, j.lease_owner,
+                    j.state = ANY($1::text[]::job_state[]) AS orphaned,
+                    CASE WHEN j.state = ANY($1::text[]::job_state[]) THEN j.lease_expires_at ELSE j.state_changed_at END AS since,
+                    r.n AS requeues
              FROM upload_jobs j
              CROSS JOIN LATERAL (
                  SELECT count(*) AS n, max(e.created_at) AS last FROM job_events e
                  WHERE e.job_id = j.id AND e.kind = 'sweeper_requeued' AND e.created_at >= j.state_changed_at
              ) r
-             WHERE j.state NOT IN ('done', 'failed')
-               AND coalesce(j.lease_expires_at <= now(), true)
-               AND greatest(j.state_changed_at, j.lease_expires_at, r.last) < now() - $1 * interval '1 millisecond'
-             ORDER BY j.state_changed_at
-             LIMIT $2",
-            &[&(stuck_after.as_millis() as f64), &limit],
+             WHERE (j.state = ANY($1::text[]::job_state[])
+                    AND coalesce(j.lease_expires_at, j.state_changed_at) < now() - $3 * interval '1 millisecond'
+                    AND coalesce(r.last, '-infinity') < now() - $3 * interval '1 millisecond')
+                OR (j.state = ANY($2::text[]::job_state[])
+                    AND greatest(j.state_changed_at, r.last) < now() - $4 * interval '1 millisecond')
+             ORDER BY since
+             LIMIT $5",
+            &[&running, &ready, &(orphan_grace.as_millis() as f64), &(stuck_after.as_millis() as f64), &limit],
         )
         .await
-        .map_err(|e| StageError::from_db("finding stuck jobs", &e))?;
+        .db("finding stuck jobs")?;
     rows.iter()
         .map(|r| {
-            let state: String = r.get(2);
+            let state: &str = r.get("state");
             Ok(StuckJob {
-                job_id: r.get(0),
-                document_id: r.get(1),
-                state: state.parse().map_err(|e| StageError::permanent("unknown_state", format!("{e}")))?,
-                attempt: r.get(3),
-                correlation_id: r.get(4),
-                since: r.get(5),
-                requeues: r.get(6),
+                job_id: r.get("id"),
+                document_id: r.get("document_id"),
+                state: state.parse().map_err(|e| StageError::new(ErrorClass::UnknownState, "stuck job").with_source(e))?,
+                attempt: r.get("attempt"),
+                correlation_id: r.get("correlation_id"),
+                why: if r.get("orphaned") { Stranded::Orphaned } else { Stranded::Lost },
+                since: r.get::<_, Option<DateTime<Utc>>>("since").unwrap_or_else(Utc::now),
+                lease_owner: r.get("lease_owner"),
+                requeues: r.get("requeues"),
             })
         })
         .collect()
@@ -73,6 +101,8 @@ pub struct SweepReport {
     pub failed: Vec<StuckJob>,
     /// Stuck jobs that moved on between the query and the action.
     pub skipped: usize,
+    /// Another sweep was running; this one did nothing.
+    pub busy: bool,
     pub pruned_environments: u64,
     /// Vectors moved into the HNSW index by this run, and those still waiting after it.
     pub indexed_vectors: u64,
@@ -81,31 +111,48 @@ pub struct SweepReport {
 
 /// Jobs per sweep; a backlog larger than this is taken over the next runs.
 const SWEEP_LIMIT: i64 = 500;
+const SWEEP_LOCK: i64 = 0x646f_6373_7765_6570; // "docsweep"
 
 pub async fn sweep(ctx: &Context) -> StageResult<SweepReport> {
+    let db = ctx.db.get().await.db("sweeping")?;
+    // One sweep at a time (several local runners, or a slow scheduled run overlapping the next).
+    let locked: bool = db.query_one("SELECT pg_try_advisory_lock($1)", &[&SWEEP_LOCK]).await.db("sweep lock")?.get(0);
+    if !locked {
+        return Ok(SweepReport { busy: true, ..Default::default() });
+    }
+    let result = sweep_locked(ctx, &**db).await;
+    let _ = db.execute("SELECT pg_advisory_unlock($1)", &[&SWEEP_LOCK]).await;
+    let report = result?;
+    metrics::emit(
+        &[],
+        &[
+            ("StuckJobsRequeued", report.requeued.len() as f64, Unit::Count),
+            ("StuckJobsFailed", report.failed.len() as f64, Unit::Count),
+            ("VectorsIndexed", report.indexed_vectors as f64, Unit::Count),
+            ("VectorBacklog", report.vector_backlog as f64, Unit::Count),
+        ],
+    );
+    Ok(report)
+}
+
+async fn sweep_locked(ctx: &Context, db: &impl GenericClient) -> StageResult<SweepReport> {
     let cfg = &ctx.config.sweep;
-    let db = ctx.db.get().await.map_err(|e| StageError::from_pool("sweeping", &e))?;
     let mut report = SweepReport::default();
-    for job in find_stuck(&**db, cfg.stuck_after, SWEEP_LIMIT).await? {
-        let Some(stage) = job.state.owning_stage() else { continue };
-        let msg = StageMessage {
-            v: MESSAGE_VERSION,
-            job_id: job.job_id,
-            document_id: job.document_id,
-            stage,
-            attempt: job.attempt,
-            correlation_id: job.correlation_id.clone(),
-        };
-        if job.requeues >= i64::from(cfg.max_requeues) {
-            let err =
-                StageError::permanent("stuck", format!("stuck in {} since {}", job.state, job.since.to_rfc3339()));
-            let Some(failed_attempt) = jobs::fail(&**db, job.job_id, stage, Some(job.attempt), &err).await? else {
+    for job in find_stuck(db, cfg.orphan_grace, cfg.stuck_after, SWEEP_LIMIT).await? {
+        let Some(spec) = owner_of(job.state) else { continue };
+        let msg = StageMessage::new(job.job_id, job.document_id, spec.name, job.attempt, &job.correlation_id);
+        if job.why == Stranded::Lost && job.requeues >= i64::from(cfg.max_requeues) {
+            let err = StageError::new(
+                ErrorClass::Stuck,
+                format!("stuck in {} since {}; re-enqueued {} times", job.state, job.since.to_rfc3339(), job.requeues),
+            );
+            let Some(failed_attempt) = jobs::fail(db, job.job_id, spec.name, Some(job.attempt), &err).await? else {
                 report.skipped += 1;
                 continue;
             };
             warn!(job_id = %job.job_id, state = %job.state, "stuck job failed");
             let dl = DeadLetter {
-                stage,
+                stage: spec.name,
                 job_id: Some(job.job_id),
                 correlation_id: &job.correlation_id,
                 error: &err,
@@ -116,24 +163,20 @@ pub async fn sweep(ctx: &Context) -> StageResult<SweepReport> {
             report.failed.push(job);
         } else {
             send_stage_message(ctx, &msg).await?;
-            let detail =
-                json!({ "state": job.state.as_str(), "since": job.since.to_rfc3339(), "requeue": job.requeues + 1 });
-            jobs::record_event(&**db, job.job_id, "sweeper_requeued", stage, job.attempt, None, detail).await?;
-            info!(job_id = %job.job_id, state = %job.state, "stuck job re-enqueued");
+            let detail = json!({
+                "state": job.state.as_str(),
+                "why": format!("{:?}", job.why).to_lowercase(),
+                "since": job.since.to_rfc3339(),
+                "lease_owner": job.lease_owner,
+                "requeue": job.requeues + 1,
+            });
+            jobs::record_event(db, job.job_id, "sweeper_requeued", spec.name, job.attempt, None, detail).await?;
+            info!(job_id = %job.job_id, state = %job.state, why = ?job.why, "stranded job re-enqueued");
             report.requeued.push(job);
         }
     }
-    report.pruned_environments = super::registry::prune(&**db, cfg.environment_retention).await?;
-    report.indexed_vectors = super::indexer::index_backlog(&**db, cfg.index_budget).await?;
-    report.vector_backlog = super::indexer::backlog(&**db).await?;
-    metrics::emit(
-        &[],
-        &[
-            ("StuckJobsRequeued", report.requeued.len() as f64, Unit::Count),
-            ("StuckJobsFailed", report.failed.len() as f64, Unit::Count),
-            ("VectorsIndexed", report.indexed_vectors as f64, Unit::Count),
-            ("VectorBacklog", report.vector_backlog as f64, Unit::Count),
-        ],
-    );
+    report.pruned_environments = super::registry::prune(db, cfg.environment_retention).await?;
+    report.indexed_vectors = super::indexer::index_backlog(db, cfg.index_budget).await?;
+    report.vector_backlog = super::indexer::backlog(db).await?;
     Ok(report)
 }

@@ -1,4 +1,4 @@
-use crate::error::{StageError, StageResult};
+use crate::error::{ErrorClass, StageError, StageResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -39,21 +39,21 @@ pub fn detect(bytes: &[u8], filename: &str) -> StageResult<DocKind> {
     let kind = if is_pdf {
         DocKind::Pdf
     } else if let Some(t) = infer::get(bytes) {
-        return Err(StageError::permanent(
-            "unsupported_type",
+        return Err(StageError::new(
+            ErrorClass::UnsupportedType,
             format!("content is {} by its magic bytes; accepted: PDF, markdown, plain text", t.mime_type()),
         ));
     } else if looks_like_text(bytes) {
         if matches!(ext.as_str(), "md" | "markdown") { DocKind::Markdown } else { DocKind::Text }
     } else {
-        return Err(StageError::permanent(
-            "unsupported_type",
+        return Err(StageError::new(
+            ErrorClass::UnsupportedType,
             "content is binary of no recognised type; accepted: PDF, markdown, plain text",
         ));
     };
     if ext == "pdf" && kind != DocKind::Pdf {
-        return Err(StageError::permanent(
-            "type_mismatch",
+        return Err(StageError::new(
+            ErrorClass::TypeMismatch,
             format!("named .pdf but the content is {} (no %PDF- header)", kind.mime()),
         ));
     }
@@ -81,11 +81,11 @@ mod tests {
         assert_eq!(detect(b"%PDF-1.7\n...", "x.bin").unwrap(), DocKind::Pdf);
         assert_eq!(detect(b"# Policy\n", "a.md").unwrap(), DocKind::Markdown);
         assert_eq!(detect(b"plain words", "a.txt").unwrap(), DocKind::Text);
-        assert_eq!(detect(b"plain words", "a.pdf").unwrap_err().class, "type_mismatch");
+        assert_eq!(detect(b"plain words", "a.pdf").unwrap_err().class, ErrorClass::TypeMismatch);
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         let err = detect(png, "scan.pdf").unwrap_err();
-        assert_eq!(err.class, "unsupported_type");
+        assert_eq!(err.class, ErrorClass::UnsupportedType);
         assert!(err.message.contains("image/png"), "{}", err.message);
-        assert_eq!(detect(b"\x01\x02\0\x03", "x").unwrap_err().class, "unsupported_type");
+        assert_eq!(detect(b"\x01\x02\0\x03", "x").unwrap_err().class, ErrorClass::UnsupportedType);
     }
 }

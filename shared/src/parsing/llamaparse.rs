@@ -13,8 +13,16 @@
 //! deadline is not an error of the document: the caller falls back to the local parser.
 
 use super::page_marker;
-use crate::error::{StageError, StageResult};
+use crate::config::{env_opt, env_parse};
+use crate::error::{ApiClasses, ErrorClass, ErrorKind, ResultExt, StageError, StageResult, status_class};
 use crate::http::{retry_after, transport_error};
+
+const LLAMAPARSE: ApiClasses = ApiClasses {
+    auth: ErrorClass::LlamaparseAuth,
+    unavailable: ErrorClass::LlamaparseUnavailable,
+    timeout: ErrorClass::LlamaparseTimeout,
+    rejected: ErrorClass::LlamaparseRequest,
+};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -35,6 +43,19 @@ pub struct LlamaParseConfig {
 }
 
 impl LlamaParseConfig {
+    /// The service's address, tier and deadlines from the environment, with the given key.
+    pub fn from_env(api_key: String) -> anyhow::Result<Self> {
+        let base = env_opt("DOC_INGEST_LLAMAPARSE_BASE_URL").unwrap_or_else(|| "https://api.cloud.llamaindex.ai".into());
+        let mut c = LlamaParseConfig::new(base, api_key);
+        if let Some(tier) = env_opt("DOC_INGEST_LLAMAPARSE_TIER") {
+            c.tier = tier;
+        }
+        c.deadline = Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_DEADLINE_SECONDS", c.deadline.as_secs())?);
+        c.request_timeout =
+            Duration::from_secs(env_parse("DOC_INGEST_LLAMAPARSE_TIMEOUT_SECONDS", c.request_timeout.as_secs())?);
+        Ok(c)
+    }
+
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> Self {
         LlamaParseConfig {
             base_url: base_url.into(),
@@ -135,10 +156,10 @@ impl LlamaParse {
                     }
                     other => last_status = other.to_owned(),
                 },
-                Err(e) if e.kind == crate::ErrorKind::Permanent => return Err(e),
+                Err(e) if e.kind() == ErrorKind::Permanent => return Err(e),
                 // The job runs on without us; a failed poll only costs a poll.
                 Err(e) => {
-                    tracing::warn!(error_class = e.class, "LlamaParse status poll failed; polling on");
+                    tracing::warn!(error_class = %e.class, "LlamaParse status poll failed; polling on");
                     wait = wait.max(e.retry_after.unwrap_or_default());
                 }
             }
@@ -164,7 +185,7 @@ impl LlamaParse {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(filename.to_owned())
             .mime_str(mime)
-            .map_err(|e| StageError::permanent("llamaparse_request", e.to_string()))?;
+            .or_class(ErrorClass::LlamaparseRequest, "building the upload")?;
         let form = reqwest::multipart::Form::new().part("file", part).text("configuration", configuration);
         let response = self
             .http
@@ -173,12 +194,11 @@ impl LlamaParse {
             .multipart(form)
             .send()
             .await
-            .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse upload", &e))?;
+            .map_err(|e| transport_error(&LLAMAPARSE, "LlamaParse upload", e))?;
         let status = response.status();
         if status.is_success() {
-            let created: Created = response.json().await.map_err(|e| {
-                StageError::transient("llamaparse_bad_response", format!("undecodable upload response: {e}"))
-            })?;
+            let created: Created =
+                response.json().await.or_class(ErrorClass::LlamaparseBadResponse, "undecodable upload response")?;
             return Ok(Ok(created.id));
         }
         match status_error("upload", status, response).await {
@@ -195,16 +215,14 @@ impl LlamaParse {
             .bearer_auth(&self.config.api_key)
             .send()
             .await
-            .map_err(|e| transport_error("llamaparse_unavailable", "LlamaParse status", &e))?;
+            .map_err(|e| transport_error(&LLAMAPARSE, "LlamaParse status", e))?;
         let status = response.status();
         if status.is_success() {
-            return response.json().await.map_err(|e| {
-                StageError::transient("llamaparse_bad_response", format!("undecodable job response: {e}"))
-            });
+            return response.json().await.or_class(ErrorClass::LlamaparseBadResponse, "undecodable job response");
         }
         match status_error("status", status, response).await {
             // A job we created and cannot read is the service's problem; try again later.
-            Ok(refused) => Err(StageError::transient("llamaparse_unavailable", refused)),
+            Ok(refused) => Err(StageError::new(ErrorClass::LlamaparseUnavailable, refused)),
             Err(e) => Err(e),
         }
     }
@@ -248,14 +266,8 @@ async fn status_error(what: &str, status: StatusCode, response: reqwest::Respons
     let hint = retry_after(response.headers());
     let body = response.text().await.unwrap_or_default();
     let msg = format!("LlamaParse {what} answered {status}: {}", clip(&body));
-    match status.as_u16() {
-        401 | 403 => Err(StageError::permanent("llamaparse_auth", msg)),
-        429 => {
-            let mut e = StageError::transient("rate_limited", msg);
-            e.retry_after = hint;
-            Err(e)
-        }
-        408 | 409 | 500..=599 => Err(StageError::transient("llamaparse_unavailable", msg)),
-        _ => Ok(msg),
+    match status_class(status.as_u16(), &LLAMAPARSE) {
+        ErrorClass::LlamaparseRequest => Ok(msg),
+        class => Err(StageError::new(class, msg).with_retry_after(hint)),
     }
 }

@@ -12,17 +12,43 @@ pub use normalize::normalize;
 pub use pdf::{Pdf, pdf_to_markdown};
 pub use pdf::{open as open_pdf, to_markdown as pdf_markdown};
 
-use crate::config::Limits;
-use crate::error::{StageError, StageResult};
+use crate::config::{env_opt, env_parse};
+use crate::error::{ErrorClass, ResultExt, StageError, StageResult};
+pub use crate::pages::{page_marker, parse_page_marker};
 
-/// Marks where page N begins; chunking turns these into page ranges and strips them.
-pub fn page_marker(page: u32) -> String {
-    format!("<!-- page {page} -->")
+/// What the parse stage accepts.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_upload_bytes: u64,
+    pub max_pages: u32,
+    /// Types accepted, decided by content (`DOC_INGEST_ALLOWED_TYPES=pdf,markdown,text`).
+    pub allowed_types: Vec<DocKind>,
 }
 
-/// Reads a page marker line back; `None` for any other line.
-pub fn parse_page_marker(line: &str) -> Option<u32> {
-    line.trim().strip_prefix("<!-- page ")?.strip_suffix(" -->")?.parse().ok()
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 50 * 1024 * 1024,
+            max_pages: 2000,
+            allowed_types: vec![DocKind::Pdf, DocKind::Markdown, DocKind::Text],
+        }
+    }
+}
+
+impl Limits {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = Limits::default();
+        let limits = Limits {
+            max_upload_bytes: env_parse("DOC_INGEST_MAX_UPLOAD_BYTES", d.max_upload_bytes)?,
+            max_pages: env_parse("DOC_INGEST_MAX_PAGES", d.max_pages)?,
+            allowed_types: match env_opt("DOC_INGEST_ALLOWED_TYPES") {
+                Some(list) => list.split(',').map(|t| t.trim().parse()).collect::<Result<_, _>>()?,
+                None => d.allowed_types,
+            },
+        };
+        anyhow::ensure!(!limits.allowed_types.is_empty(), "DOC_INGEST_ALLOWED_TYPES allows nothing");
+        Ok(limits)
+    }
 }
 
 #[derive(Debug)]
@@ -37,25 +63,12 @@ pub fn parse(kind: DocKind, bytes: &[u8], limits: &Limits) -> StageResult<Parsed
     match kind {
         DocKind::Pdf => pdf_to_markdown(bytes, limits),
         DocKind::Markdown | DocKind::Text => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|e| StageError::permanent("invalid_utf8", format!("text upload is not UTF-8: {e}")))?;
+            let text = std::str::from_utf8(bytes).or_class(ErrorClass::InvalidUtf8, "the text upload is not UTF-8")?;
             let markdown = normalize(text);
             if markdown.trim().is_empty() {
-                return Err(StageError::permanent("empty_document", "the upload contains no text"));
+                return Err(StageError::new(ErrorClass::EmptyDocument, "the upload contains no text"));
             }
             Ok(Parsed { markdown, page_count: 1, parser: "passthrough" })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_markers_round_trip() {
-        assert_eq!(parse_page_marker(&page_marker(12)), Some(12));
-        assert_eq!(parse_page_marker("<!-- page x -->"), None);
-        assert_eq!(parse_page_marker("page 3"), None);
     }
 }

@@ -7,8 +7,8 @@
 
 use super::blocks::{PageText, pages_to_markdown};
 use super::{Parsed, layout, normalize, page_marker};
-use crate::config::Limits;
-use crate::error::{StageError, StageResult};
+use super::Limits;
+use crate::error::{ErrorClass, StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
 
 /// A PDF that passed validation: readable, not locked, within the page limit.
@@ -28,22 +28,22 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
     let doc = Document::load_mem(bytes).map_err(|e| {
         let text = e.to_string();
         if text.to_ascii_lowercase().contains("decrypt") || text.to_ascii_lowercase().contains("password") {
-            StageError::permanent("encrypted", "the PDF is encrypted and needs a password")
+            StageError::new(ErrorClass::Encrypted, "the PDF is encrypted and needs a password")
         } else {
-            StageError::permanent("corrupt_pdf", format!("the PDF cannot be read: {text}"))
+            StageError::new(ErrorClass::CorruptPdf, format!("the PDF cannot be read: {text}"))
         }
     })?;
     // lopdf opens files whose user password is empty; anything else needs a password we lack.
     if doc.is_encrypted() && doc.encryption_state.is_none() {
-        return Err(StageError::permanent("encrypted", "the PDF is encrypted and needs a password"));
+        return Err(StageError::new(ErrorClass::Encrypted, "the PDF is encrypted and needs a password"));
     }
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
-        return Err(StageError::permanent("corrupt_pdf", "the PDF has no pages"));
+        return Err(StageError::new(ErrorClass::CorruptPdf, "the PDF has no pages"));
     }
     if pages.len() as u32 > limits.max_pages {
-        return Err(StageError::permanent(
-            "too_many_pages",
+        return Err(StageError::new(
+            ErrorClass::TooManyPages,
             format!("the PDF has {} pages; the limit is {}", pages.len(), limits.max_pages),
         ));
     }
@@ -75,8 +75,8 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let text_chars: usize =
         pages.iter().flat_map(|p| &p.runs).map(|r| r.text.chars().filter(|c| !c.is_whitespace()).count()).sum();
     if text_chars == 0 {
-        return Err(StageError::permanent(
-            "no_text_layer",
+        return Err(StageError::new(
+            ErrorClass::NoTextLayer,
             format!("none of the {} pages has extractable text (scanned or image-only)", pdf.page_count()),
         ));
     }

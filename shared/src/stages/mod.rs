@@ -1,42 +1,44 @@
-//! Each stage's work. A stage reads what it needs, does its work, and hands its results to
-//! `Lease::complete` in one transaction; the framework does the rest.
+//! The pipeline's stages, each a type implementing `framework::Stage` in its own folder. A
+//! stage reads what it needs, does its work, and commits its results together with its
+//! lease's transition; the framework does the rest. Each is compiled only when its feature is
+//! on, so a stage's Lambda links its own stage and nothing of the others.
 
-mod chunk;
-mod embed;
+#[cfg(feature = "chunk")]
+pub mod chunk;
+#[cfg(feature = "embed")]
+pub mod embed;
+#[cfg(feature = "finalize")]
+pub mod finalize;
+#[cfg(feature = "parse")]
+pub mod parse;
 
-pub use embed::write_vectors;
-mod finalize;
-mod parse;
+#[cfg(all(feature = "parse", feature = "chunk", feature = "embed", feature = "finalize"))]
+use crate::{context::Context, framework::Registry};
 
-use crate::context::Context;
-use crate::db::jobs::Lease;
-use crate::error::db_err;
-use crate::error::{StageError, StageResult, panic_message};
-use crate::stage::Stage;
-
-pub async fn run(ctx: &Context, stage: Stage, lease: &Lease) -> StageResult<()> {
-    match stage {
-        Stage::Parse => parse::run(ctx, lease).await,
-        Stage::Chunk => chunk::run(ctx, lease).await,
-        Stage::Embed => embed::run(ctx, lease).await,
-        Stage::Finalize => finalize::run(ctx, lease).await,
-    }
+/// Every stage with its settings from the environment: what `ingestctl run` polls for.
+#[cfg(all(feature = "parse", feature = "chunk", feature = "embed", feature = "finalize"))]
+pub async fn from_env(ctx: &Context) -> anyhow::Result<Registry> {
+    let mut registry = Registry::new();
+    registry
+        .register(parse::ParseStage::from_env(ctx).await?)
+        .register(chunk::ChunkStage::from_env(ctx)?)
+        .register(embed::EmbedStage::from_env(ctx).await?)
+        .register(finalize::FinalizeStage::from_env(ctx));
+    Ok(registry)
 }
 
 /// CPU-bound work off the async threads; a panic inside becomes a permanent, named failure.
+#[cfg(any(feature = "parse", feature = "chunk"))]
 async fn blocking<T: Send + 'static>(
     what: &'static str,
-    f: impl FnOnce() -> StageResult<T> + Send + 'static,
-) -> StageResult<T> {
+    f: impl FnOnce() -> crate::error::StageResult<T> + Send + 'static,
+) -> crate::error::StageResult<T> {
+    use crate::error::{ErrorClass, StageError, panic_message};
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => {
-            Err(StageError::permanent("panic", format!("{what} panicked: {}", panic_message(&*e.into_panic()))))
+            Err(StageError::new(ErrorClass::Panic, format!("{what} panicked: {}", panic_message(&*e.into_panic()))))
         }
-        Err(e) => Err(StageError::transient("cancelled", format!("{what} was cancelled: {e}"))),
+        Err(e) => Err(StageError::new(ErrorClass::Cancelled, format!("{what} was cancelled: {e}"))),
     }
-}
-
-async fn db(ctx: &Context, what: &str) -> StageResult<deadpool_postgres::Object> {
-    ctx.db.get().await.map_err(|e| StageError::from_pool(what, &e))
 }

@@ -1,0 +1,189 @@
+//! Parse: validation before any work (key, size, type by content, encryption, text layer), then
+//! PDF → markdown by LlamaParse when configured or the local parser, stored in S3 with its hash.
+
+mod admit;
+pub mod s3_event;
+pub mod upload_key;
+
+use super::blocking;
+use crate::aws::{classify_sdk_error, sdk_status};
+use crate::context::Context;
+use crate::db::{documents, jobs, jobs::Lease};
+use crate::error::{DbResultExt, ErrorClass, ResultExt, StageError, StageResult};
+use crate::framework::{Delivery, Stage, Work};
+use crate::ids::{parsed_key, sha256_hex};
+use crate::metrics::{self, Unit};
+use crate::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
+use crate::parsing::{self, DocKind, Limits, Parsed, detect};
+use crate::pipeline::{PARSE, StageSpec};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use bytes::Bytes;
+use serde_json::json;
+use std::sync::Arc;
+
+pub struct ParseStage {
+    s3: aws_sdk_s3::Client,
+    limits: Limits,
+    /// Set when a LlamaParse key is configured; PDFs go there first.
+    llamaparse: Option<Arc<LlamaParse>>,
+}
+
+impl ParseStage {
+    pub fn new(s3: aws_sdk_s3::Client, limits: Limits, llamaparse: Option<LlamaParseConfig>) -> anyhow::Result<Self> {
+        let llamaparse = llamaparse.map(LlamaParse::new).transpose()?.map(Arc::new);
+        Ok(ParseStage { s3, limits, llamaparse })
+    }
+
+    /// Limits and LlamaParse from the environment (its key from a secret, in AWS).
+    pub async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+        let limits = Limits::from_env()?;
+        let key = crate::secrets::api_key(
+            &ctx.sdk,
+            &["DOC_INGEST_LLAMAPARSE_API_KEY", "LLAMA_CLOUD_API_KEY"],
+            "DOC_INGEST_LLAMAPARSE_API_KEY_SECRET_ARN",
+        )
+        .await?;
+        let llamaparse = key.map(LlamaParseConfig::from_env).transpose()?;
+        Self::new(ctx.s3(), limits, llamaparse)
+    }
+}
+
+impl Stage for ParseStage {
+    fn spec(&self) -> &'static StageSpec {
+        &PARSE
+    }
+
+    async fn intake(&self, ctx: &Context, delivery: &Delivery) -> StageResult<Vec<Work>> {
+        admit::intake(self, ctx, delivery).await
+    }
+
+    async fn run(&self, ctx: &Context, lease: &Lease) -> StageResult<()> {
+        let doc = documents::load(&**ctx.db.get().await.db("loading document")?, lease.document_id).await?;
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&doc.bucket)
+            .key(&doc.object_key)
+            .if_match(format!("\"{}\"", doc.object_etag))
+            .send()
+            .await
+            .map_err(|e| object_error("reading the upload", &doc.object_key, e))?;
+        let max = self.limits.max_upload_bytes;
+        if object.content_length().unwrap_or(0) as u64 > max {
+            return Err(StageError::new(ErrorClass::TooLarge, format!("object exceeds the {max}-byte limit")));
+        }
+        let bytes = object.body.collect().await.or_class(ErrorClass::S3Read, "reading the upload body")?.into_bytes();
+
+        let filename = upload_key::sanitize_filename(upload_key::parse_upload_key(&doc.object_key)?.filename);
+        let raw_sha256 = sha256_hex(&bytes);
+        let kind = detect(&bytes, &filename)?;
+        if !self.limits.allowed_types.contains(&kind) {
+            return Err(StageError::new(
+                ErrorClass::TypeNotAllowed,
+                format!("{} uploads are not accepted here", kind.mime()),
+            ));
+        }
+        let (parsed, fallback) = match kind {
+            DocKind::Pdf => self.parse_pdf(bytes, &filename).await?,
+            _ => {
+                let limits = self.limits.clone();
+                (blocking("parser", move || parsing::parse(kind, &bytes, &limits)).await?, None)
+            }
+        };
+        let markdown_sha256 = sha256_hex(parsed.markdown.as_bytes());
+        let key = parsed_key(doc.id);
+
+        self.s3
+            .put_object()
+            .bucket(&doc.bucket)
+            .key(&key)
+            .content_type("text/markdown; charset=utf-8")
+            .metadata("sha256", &markdown_sha256)
+            .metadata("page-count", parsed.page_count.to_string())
+            .metadata("parser", parsed.parser)
+            .metadata("document-id", doc.id.to_string())
+            .body(ByteStream::from(parsed.markdown.into_bytes()))
+            .send()
+            .await
+            .map_err(|e| classify_sdk_error("storing the markdown", e))?;
+
+        let mut client = ctx.db.get().await.db("recording parse")?;
+        let tx = crate::db::begin(&mut client).await.db("recording parse")?;
+        if let Some(reason) = &fallback {
+            // Same transaction as the result: the fallback is on record exactly when it was used.
+            let detail = json!({ "from": "llamaparse", "to": parsed.parser, "reason": reason });
+            jobs::record_event(&tx, lease.job_id, "parser_fallback", PARSE.name, lease.attempt, None, detail).await?;
+        }
+        let recorded = documents::Parse {
+            content_type: kind.mime(),
+            sha256: &raw_sha256,
+            parser: parsed.parser,
+            page_count: parsed.page_count as i32,
+            parsed_key: &key,
+            parsed_sha256: &markdown_sha256,
+        };
+        documents::record_parse(&tx, doc.id, &recorded).await?;
+        lease.complete(tx).await?;
+        if fallback.is_some() {
+            metrics::emit(&[("Stage", PARSE.name)], &[("ParserFallbacks", 1.0, Unit::Count)]);
+        }
+        Ok(())
+    }
+}
+
+impl ParseStage {
+    /// Validation first (locked, damaged, too long), then LlamaParse when configured, else or on
+    /// its failure the local parser. Returns the reason when LlamaParse was tried and not used.
+    async fn parse_pdf(&self, bytes: Bytes, filename: &str) -> StageResult<(Parsed, Option<String>)> {
+        let limits = self.limits.clone();
+        let validated = bytes.clone();
+        let pdf = blocking("pdf validation", move || parsing::open_pdf(&validated, &limits)).await?;
+        let mut fallback = None;
+        if let Some(lp) = &self.llamaparse {
+            match lp.parse(bytes.to_vec(), filename, DocKind::Pdf.mime()).await? {
+                LlamaOutcome::Parsed { markdown, page_count, job_id } if page_count <= pdf.page_count() => {
+                    tracing::info!(llamaparse_job = %job_id, pages = page_count, "parsed by LlamaParse");
+                    let parsed = Parsed {
+                        markdown: parsing::normalize(&markdown),
+                        page_count: pdf.page_count(),
+                        parser: "llamaparse",
+                    };
+                    return Ok((parsed, None));
+                }
+                LlamaOutcome::Parsed { page_count, job_id, .. } => {
+                    fallback = Some(format!(
+                        "LlamaParse job {job_id} returned page {page_count} of a {}-page PDF",
+                        pdf.page_count()
+                    ));
+                }
+                LlamaOutcome::Fallback { reason } => fallback = Some(reason),
+            }
+            tracing::warn!(reason = fallback.as_deref().unwrap_or_default(), "LlamaParse not used; parsing locally");
+        }
+        let parsed = blocking("pdf parser", move || parsing::pdf_markdown(&pdf)).await?;
+        Ok((parsed, fallback))
+    }
+}
+
+/// Reading an uploaded object: gone is `object_missing` and a newer version `object_replaced`,
+/// whichever call (HEAD or GET) and whatever code the endpoint used for it.
+pub(crate) fn object_error<E>(what: &str, key: &str, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> StageError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.as_service_error().and_then(|se| se.code()).unwrap_or_default();
+    match sdk_status(&e) {
+        Some(404) => StageError::new(ErrorClass::ObjectMissing, format!("{key} was deleted before it was read"))
+            .with_source(e),
+        _ if code == "NoSuchKey" || code == "NotFound" => {
+            StageError::new(ErrorClass::ObjectMissing, format!("{key} was deleted before it was read")).with_source(e)
+        }
+        Some(412) => StageError::new(
+            ErrorClass::ObjectReplaced,
+            format!("{key} was overwritten before it was read; the new version is its own document"),
+        )
+        .with_source(e),
+        _ => classify_sdk_error(what, e),
+    }
+}
