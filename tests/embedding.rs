@@ -1,8 +1,8 @@
 //! Embedding through an OpenAI-compatible API (a local fake) inside the real pipeline: the
 //! cache makes identical text free, and racing embed runs leave one consistent set.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
 use aws_lambda_events::sqs::SqsEvent;
-use doc_ingest::Stage;
 use doc_ingest::embedding::LexicalEmbedder;
 use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use doc_ingest::framework::handle_batch;
@@ -47,8 +47,8 @@ async fn env_with_fake() -> (TestEnv, CountingFake, MockServer) {
     let fake = CountingFake::default();
     Mock::given(method("POST")).and(path("/v1/embeddings")).respond_with(fake.clone()).mount(&server).await;
     let base_url = format!("{}/v1", server.uri());
-    let env = TestEnv::with_context(|ctx| {
-        ctx.embedder = Arc::new(
+    let env = TestEnv::with_stages(|s| {
+        s.embedder = Arc::new(
             OpenAiEmbedder::new(OpenAiConfig {
                 base_url,
                 api_key: "sk-test".into(),
@@ -154,15 +154,15 @@ async fn editing_one_section_re_embeds_only_the_changed_chunks() {
 async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     // A zero lease: the second run may take the job over while the first is still working.
     let env = TestEnv::with_config(|c| c.lease = Duration::ZERO).await;
-    let event = env.message_for(Stage::Embed, "uploads/acme/1/policy.md", policy(None)).await;
+    let event = env.message_for("embed", "uploads/acme/1/policy.md", policy(None)).await;
 
     // Both runs embed; the advisory lock and the attempt fence decide which set is applied.
     let barrier = Arc::new(Barrier::new(2));
     let run = |event: SqsEvent| {
-        let (ctx, barrier) = (env.ctx.clone(), barrier.clone());
+        let (ctx, barrier, stage) = (env.ctx.clone(), barrier.clone(), env.stage("embed"));
         tokio::spawn(async move {
             barrier.wait().await;
-            handle_batch(&ctx, Stage::Embed, event).await
+            handle_batch(&ctx, &*stage, event).await
         })
     };
     let (a, b) = tokio::join!(run(event.clone()), run(event));

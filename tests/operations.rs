@@ -1,23 +1,27 @@
 //! Operating the pipeline against the local stack: the sweeper recovers a killed handler's job,
 //! gives up on it after its limit, dead letters go back with `redrive` and complete, health sees
 //! what is wrong, and finalize refuses an inconsistent document.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
 use aws_lambda_events::sqs::SqsEvent;
-use doc_ingest::framework::handle_batch;
-use doc_ingest::message::attr;
+use doc_ingest::framework::attr;
 use doc_ingest::ops::{dlq, health, registry, sweeper};
+use doc_ingest::pipeline::stage_names;
 use doc_ingest::runner::RunnerOptions;
-use doc_ingest::{Stage, StageError};
+use doc_ingest::{ErrorClass, StageError};
+use integration_tests::stages::Fault;
 use integration_tests::{TestEnv, message_attr, sample};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const DONE_WITHIN: Duration = Duration::from_secs(60);
 
-/// Sweeper settings that make a killed handler's job stuck a moment after its lease runs out.
+/// Sweeper settings that make a killed handler's job stranded a moment after its lease runs out,
+/// and a ready job whose message is gone stuck a moment after it became ready.
 fn quick_sweeps(max_requeues: u32) -> impl FnOnce(&mut doc_ingest::config::Config) {
     move |c| {
         c.lease = Duration::from_millis(500);
+        c.sweep.orphan_grace = Duration::from_millis(500);
         c.sweep.stuck_after = Duration::from_millis(500);
         c.sweep.max_requeues = max_requeues;
     }
@@ -39,15 +43,18 @@ async fn wait_until_done(env: &TestEnv, job: Uuid) {
 /// Hands `event` to a handler whose stage hangs after its claim, kills the handler once the job
 /// is claimed, and deletes the message: the crash the redrive policy would dead-letter without
 /// the job ever learning. Returns the job id.
-async fn kill_handler_mid_stage(env: &TestEnv, stage: Stage, event: SqsEvent) -> Uuid {
+async fn kill_handler_mid_stage(env: &TestEnv, stage: &'static str, event: SqsEvent) -> Uuid {
     let body = event.records[0].body.clone().unwrap();
     let job: Uuid =
         serde_json::from_str::<serde_json::Value>(&body).unwrap()["job_id"].as_str().unwrap().parse().unwrap();
-    env.ctx.faults.inject_hang(stage);
+    env.inject(stage, vec![Fault::Hang]);
     let receipt = event.records[0].receipt_handle.clone().unwrap();
     let ctx = env.ctx.clone();
-    let handler = tokio::spawn(async move { handle_batch(&ctx, stage, event).await });
-    let running = stage.running_state().unwrap().as_str();
+    let handler = {
+        let s = env.stage(stage);
+        tokio::spawn(async move { doc_ingest::framework::handle_batch(&ctx, &*s, event).await })
+    };
+    let running = doc_ingest::pipeline::stage(stage).unwrap().running.unwrap().as_str();
     let deadline = Instant::now() + Duration::from_secs(10);
     while job_state(env, job).await != running {
         assert!(Instant::now() < deadline, "the handler never claimed the job");
@@ -63,8 +70,8 @@ async fn kill_handler_mid_stage(env: &TestEnv, stage: Stage, event: SqsEvent) ->
 async fn a_handler_killed_mid_stage_is_swept_back_and_its_document_completes() {
     let env = TestEnv::with_config(quick_sweeps(3)).await;
     let key = "uploads/acme/1/glossary.md";
-    let event = env.message_for(Stage::Chunk, key, sample("glossary.md")).await;
-    let job = kill_handler_mid_stage(&env, Stage::Chunk, event).await;
+    let event = env.message_for("chunk", key, sample("glossary.md")).await;
+    let job = kill_handler_mid_stage(&env, "chunk", event).await;
 
     let early = sweeper::sweep(&env.ctx).await.unwrap();
     assert!(early.requeued.is_empty() && early.failed.is_empty(), "a job is not stuck before stuck_after");
@@ -90,14 +97,17 @@ async fn a_handler_killed_mid_stage_is_swept_back_and_its_document_completes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_stuck_past_its_limit_fails_into_the_dlq_and_a_redrive_completes_it() {
+async fn a_ready_job_whose_message_was_lost_fails_as_stuck_past_its_limit_and_a_redrive_completes_it() {
     let env = TestEnv::with_config(quick_sweeps(0)).await;
     let key = "uploads/acme/2/glossary.md";
-    let event = env.message_for(Stage::Embed, key, sample("glossary.md")).await;
-    let job = kill_handler_mid_stage(&env, Stage::Embed, event).await;
+    let event = env.message_for("embed", key, sample("glossary.md")).await;
+    // The embed message is lost (a purged queue, say): the job waits in `chunked` for nobody.
+    let receipt = event.records[0].receipt_handle.clone().unwrap();
+    env.ctx.sqs.delete_message().queue_url(env.queue("embed")).receipt_handle(receipt).send().await.unwrap();
+    let job: Uuid = env.scalar("SELECT id FROM upload_jobs", &[]).await;
 
-    // Past the lease (0.5 s) and then stuck_after (0.5 s).
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    // Past stuck_after (0.5 s).
+    tokio::time::sleep(Duration::from_millis(800)).await;
     let stuck = health::check(&env.ctx).await;
     assert_eq!(stuck.stuck.len(), 1, "health sees the stuck job");
     let report = sweeper::sweep(&env.ctx).await.unwrap();
@@ -112,16 +122,16 @@ async fn a_job_stuck_past_its_limit_fails_into_the_dlq_and_a_redrive_completes_i
         (r.get(0), r.get(1))
     };
     assert_eq!(state, "failed");
-    assert!(error.starts_with("stuck in embedding since "), "{error}");
+    assert!(error.starts_with("stuck in chunked since "), "{error}");
 
-    let dead = dlq::list(&env.ctx, &[Stage::Embed], 100).await.unwrap();
+    let dead = dlq::list(&env.ctx, &["embed"], 100).await.unwrap();
     assert_eq!(dead.len(), 1, "listing leaves the dead letter in place");
     assert_eq!(dead[0].job_id(), Some(job));
     assert_eq!(dead[0].attribute(attr::ERROR_CLASS), Some("stuck"));
     let h = health::check(&env.ctx).await;
     assert!(h.problems().iter().any(|p| p.contains("embed DLQ holds 1")), "{:?}", h.problems());
 
-    let moved = dlq::redrive_selected(&env.ctx, &Stage::ALL, 100, |m| m.job_id() == Some(job)).await.unwrap();
+    let moved = dlq::redrive_selected(&env.ctx, &stage_names(), 100, |m| m.job_id() == Some(job)).await.unwrap();
     assert_eq!(moved.len(), 1);
     let runner = env.start(RunnerOptions::default());
     wait_until_done(&env, job).await;
@@ -138,7 +148,7 @@ async fn a_job_stuck_past_its_limit_fails_into_the_dlq_and_a_redrive_completes_i
 async fn a_permanent_failure_goes_to_the_dlq_and_after_the_fix_a_redrive_completes_it() {
     let env = TestEnv::new().await;
     // The fault fires once: the "cause" is gone by the time the message comes back.
-    env.ctx.faults.inject(Stage::Chunk, StageError::permanent("bad_api_key", "401 from the provider"));
+    env.inject("chunk", vec![Fault::Fail(StageError::new(ErrorClass::EmbeddingAuth, "401 from the provider"))]);
     let runner = env.start(RunnerOptions::default());
     let key = "uploads/acme/3/claims.md";
     env.upload(key, sample("claims-guide.md")).await;
@@ -149,12 +159,12 @@ async fn a_permanent_failure_goes_to_the_dlq_and_after_the_fix_a_redrive_complet
     // A stage message for a failed job that is not its dead letter stays refused.
     let plain =
         format!(r#"{{"v":1,"job_id":"{job}","document_id":"{doc}","stage":"chunk","attempt":1,"correlation_id":"x"}}"#);
-    env.send(&env.queue(Stage::Chunk), &plain).await;
+    env.send(&env.queue("chunk"), &plain).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(job_state(&env, job).await, "failed", "only a redriven dead letter reopens a job");
 
     // moto has no StartMessageMoveTask: the selective path moves the message.
-    match dlq::redrive_all(&env.ctx, Stage::Chunk, 100).await.unwrap() {
+    match dlq::redrive_all(&env.ctx, "chunk", 100).await.unwrap() {
         dlq::RedriveAll::Selective { moved, .. } => assert_eq!(moved, 1),
         other => panic!("expected the selective fallback on moto, got {other:?}"),
     }
@@ -170,25 +180,25 @@ async fn a_permanent_failure_goes_to_the_dlq_and_after_the_fix_a_redrive_complet
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_copy_of_a_redriven_dead_letter_does_not_reopen_a_later_failure() {
     let env = TestEnv::new().await;
-    env.ctx.faults.inject(Stage::Embed, StageError::permanent("bad_api_key", "first failure"));
+    env.inject("embed", vec![Fault::Fail(StageError::new(ErrorClass::EmbeddingAuth, "first failure"))]);
     let runner = env.start(RunnerOptions::default());
     let key = "uploads/acme/4/glossary.md";
     env.upload(key, sample("glossary.md")).await;
     let (doc, _) = env.wait_terminal(key, DONE_WITHIN).await;
     runner.stop().await;
     let job: Uuid = env.scalar("SELECT id FROM upload_jobs WHERE document_id = $1", &[&doc]).await;
-    let first = env.receive(&env.dlq(Stage::Embed)).await;
+    let first = env.receive(&env.dlq("embed")).await;
     assert_eq!(first.len(), 1);
     let failed_attempt = message_attr(&first[0], attr::JOB_ATTEMPT).expect("the dead letter carries the attempt");
 
     // Redrive, fail again at a later attempt, then deliver the first dead letter a second time.
     let event_of = |m: &aws_sdk_sqs::types::Message| {
         let mut e = SqsEvent::default();
-        e.records.push(doc_ingest::runner::to_lambda_message(m, &env.queue(Stage::Embed)));
+        e.records.push(doc_ingest::runner::to_lambda_message(m, &env.queue("embed")));
         e
     };
-    env.ctx.faults.inject(Stage::Embed, StageError::permanent("bad_api_key", "second failure"));
-    handle_batch(&env.ctx, Stage::Embed, event_of(&first[0])).await;
+    env.inject("embed", vec![Fault::Fail(StageError::new(ErrorClass::EmbeddingAuth, "second failure"))]);
+    env.handle("embed", event_of(&first[0])).await;
     let r = env
         .db()
         .await
@@ -197,7 +207,7 @@ async fn a_second_copy_of_a_redriven_dead_letter_does_not_reopen_a_later_failure
         .unwrap();
     assert_eq!((r.get::<_, &str>(0), r.get::<_, &str>(1)), ("failed", "second failure"));
     assert!(r.get::<_, i32>(2) > failed_attempt.parse::<i32>().unwrap());
-    handle_batch(&env.ctx, Stage::Embed, event_of(&first[0])).await;
+    env.handle("embed", event_of(&first[0])).await;
     assert_eq!(job_state(&env, job).await, "failed", "the stale copy reopened nothing");
     let redriven: i64 =
         env.scalar("SELECT count(*) FROM job_events WHERE job_id = $1 AND kind = 'redriven'", &[&job]).await;
@@ -232,10 +242,10 @@ async fn every_invocation_refreshes_its_execution_environment_and_old_ones_are_p
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finalize_fails_a_document_whose_chunk_no_longer_matches_its_hash() {
     let env = TestEnv::new().await;
-    let event = env.message_for(Stage::Finalize, "uploads/acme/6/claims.md", sample("claims-guide.md")).await;
+    let event = env.message_for("finalize", "uploads/acme/6/claims.md", sample("claims-guide.md")).await;
     let db = env.db().await;
     db.execute("UPDATE document_chunks SET content = content || ' (edited)' WHERE ordinal = 0", &[]).await.unwrap();
-    let response = handle_batch(&env.ctx, Stage::Finalize, event).await;
+    let response = env.handle("finalize", event).await;
     assert!(response.batch_item_failures.is_empty(), "a permanent failure is settled, not retried");
     let r = db.query_one("SELECT state::text, last_error_class, last_error FROM upload_jobs", &[]).await.unwrap();
     assert_eq!((r.get::<_, &str>(0), r.get::<_, &str>(1)), ("failed", "inconsistent"));
@@ -245,11 +255,11 @@ async fn finalize_fails_a_document_whose_chunk_no_longer_matches_its_hash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finalize_fails_a_document_whose_stored_markdown_hash_differs() {
     let env = TestEnv::new().await;
-    let event = env.message_for(Stage::Finalize, "uploads/acme/8/claims.md", sample("claims-guide.md")).await;
+    let event = env.message_for("finalize", "uploads/acme/8/claims.md", sample("claims-guide.md")).await;
     let key: String = env.scalar("SELECT parsed_key FROM documents", &[]).await;
     // Someone rewrote the parsed markdown object after the fact.
     env.ctx
-        .s3
+        .s3()
         .put_object()
         .bucket(&env.bucket)
         .key(&key)
@@ -258,7 +268,7 @@ async fn finalize_fails_a_document_whose_stored_markdown_hash_differs() {
         .send()
         .await
         .unwrap();
-    handle_batch(&env.ctx, Stage::Finalize, event).await;
+    env.handle("finalize", event).await;
     let r = env.db().await.query_one("SELECT state::text, last_error FROM upload_jobs", &[]).await.unwrap();
     assert_eq!(r.get::<_, &str>(0), "failed");
     assert!(r.get::<_, &str>(1).contains("differs from the stored object's 0000"), "{}", r.get::<_, &str>(1));

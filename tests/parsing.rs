@@ -1,12 +1,12 @@
 //! The parse stage in the pipeline: the local parser's structure reaches the chunks, LlamaParse
 //! is used when it works and its failures fall back on record, and keys outside the upload
 //! layout are refused.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
-use doc_ingest::parsing::llamaparse::{LlamaParse, LlamaParseConfig};
+use doc_ingest::parsing::llamaparse::LlamaParseConfig;
 use doc_ingest::runner::RunnerOptions;
 use integration_tests::TestEnv;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 use wiremock::matchers::{method, path, query_param};
@@ -64,16 +64,15 @@ async fn fake_llamaparse(status: &str, pages: serde_json::Value) -> MockServer {
 async fn env_with_llamaparse(server: &MockServer) -> TestEnv {
     let mut config = LlamaParseConfig::new(server.uri(), "llx-test");
     config.first_poll = Duration::from_millis(20);
-    let client = Arc::new(LlamaParse::new(config).unwrap());
-    TestEnv::with_context(move |ctx| ctx.llamaparse = Some(client)).await
+    TestEnv::with_stages(move |s| s.llamaparse = Some(config)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_pdf_becomes_chunks_with_heading_paths_pages_and_whole_tables() {
     // Small chunks, so that subsections start chunks of their own.
-    let env = TestEnv::with_config(|c| {
-        c.chunking.max_tokens = 120;
-        c.chunking.overlap_tokens = 10;
+    let env = TestEnv::with_stages(|s| {
+        s.chunking.max_tokens = 120;
+        s.chunking.overlap_tokens = 10;
     })
     .await;
     let (doc, status) = ingest(&env, "uploads/acme/7b1/policy.pdf", fixture("policy.pdf")).await;
@@ -81,7 +80,7 @@ async fn a_policy_pdf_becomes_chunks_with_heading_paths_pages_and_whole_tables()
     let db = env.db().await;
     let d = db.query_one("SELECT parser, page_count, parsed_key FROM documents WHERE id = $1", &[&doc]).await.unwrap();
     assert_eq!((d.get::<_, &str>(0), d.get::<_, i32>(1)), ("local", 5));
-    let head = env.ctx.s3.head_object().bucket(&env.bucket).key(d.get::<_, &str>(2)).send().await.unwrap();
+    let head = env.s3.head_object().bucket(&env.bucket).key(d.get::<_, &str>(2)).send().await.unwrap();
     let meta = head.metadata().unwrap();
     assert_eq!(meta.get("parser").map(String::as_str), Some("local"));
     assert_eq!(meta.get("page-count").map(String::as_str), Some("5"));

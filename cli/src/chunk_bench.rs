@@ -2,7 +2,7 @@
 //! naive use of the same splitter (whole document, exact token count per call) on the same text.
 
 use doc_ingest::chunking::Chunker;
-use doc_ingest::config::ChunkingConfig;
+use doc_ingest::chunking::ChunkingConfig;
 use std::time::Instant;
 use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter};
 use uuid::Uuid;

@@ -1,32 +1,36 @@
 //! `ingestctl dlq`: dead letters joined with their jobs, and moving them back.
 
 use crate::report::{status, truncate};
-use doc_ingest::message::{S3Notification, StageMessage, attr, decode_s3_key};
+use doc_ingest::Context;
+use doc_ingest::framework::{StageMessage, attr};
 use doc_ingest::ops::dlq::{self, DlqMessage, RedriveAll};
-use doc_ingest::{Context, Stage};
+use doc_ingest::pipeline::{StageSpec, stage_names};
+use doc_ingest::stages::parse::job_of_notification;
+use doc_ingest::stages::parse::s3_event::{S3Notification, decode_s3_key};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Messages read per DLQ; SQS returns at most 10 per receive, so this bounds the calls.
 const MAX_PER_QUEUE: usize = 1000;
 
-fn stages(stage: Option<Stage>) -> Vec<Stage> {
-    stage.map_or_else(|| Stage::ALL.to_vec(), |s| vec![s])
+fn stages(stage: Option<&'static StageSpec>) -> Vec<&'static str> {
+    stage.map_or_else(stage_names, |s| vec![s.name])
+}
+
+/// The job a dead letter is about: its attribute, else its body (a stage message, or the S3
+/// notification of an upload that the redrive policy moved after crashes).
+fn job_of(m: &DlqMessage) -> Option<Uuid> {
+    m.job_id().or_else(|| job_of_notification(&m.body))
 }
 
 /// job id → (state, last error class) for the jobs the messages name.
 async fn job_states(ctx: &Context, messages: &[DlqMessage]) -> anyhow::Result<HashMap<Uuid, (String, Option<String>)>> {
-    let ids: Vec<Uuid> = messages.iter().filter_map(DlqMessage::job_id).collect();
+    let ids: Vec<Uuid> = messages.iter().filter_map(job_of).collect();
     let db = ctx.db.get().await?;
-    Ok(db
-        .query("SELECT id, state::text, last_error_class FROM upload_jobs WHERE id = ANY($1)", &[&ids])
-        .await?
-        .iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2))))
-        .collect())
+    Ok(doc_ingest::db::reports::job_states(&**db, &ids).await?)
 }
 
-pub async fn list(ctx: &Context, stage: Option<Stage>) -> anyhow::Result<()> {
+pub async fn list(ctx: &Context, stage: Option<&'static StageSpec>) -> anyhow::Result<()> {
     let messages = dlq::list(ctx, &stages(stage), MAX_PER_QUEUE).await?;
     let jobs = job_states(ctx, &messages).await?;
     println!(
@@ -34,11 +38,11 @@ pub async fn list(ctx: &Context, stage: Option<Stage>) -> anyhow::Result<()> {
         "stage", "message id", "job id", "error class", "attempts", "dead-lettered", "job state"
     );
     for m in &messages {
-        let job = m.job_id();
+        let job = job_of(m);
         let state = job.and_then(|j| jobs.get(&j)).map_or("-", |(s, _)| s.as_str());
         println!(
             "{:<9} {:<36} {:<36} {:<20} {:>8} {:<20} {:<10}",
-            m.stage.as_str(),
+            m.stage,
             m.message_id,
             job.map_or("-".into(), |j| j.to_string()),
             truncate(m.attribute(attr::ERROR_CLASS).unwrap_or("(redrive policy)"), 20),
@@ -75,19 +79,20 @@ fn describe_body(body: &str) -> String {
 }
 
 pub async fn show(ctx: &Context, message_id: &str) -> anyhow::Result<()> {
-    let messages = dlq::list(ctx, &Stage::ALL, MAX_PER_QUEUE).await?;
+    let messages = dlq::list(ctx, &stage_names(), MAX_PER_QUEUE).await?;
     let m = messages
         .iter()
         .find(|m| m.message_id == message_id)
         .ok_or_else(|| anyhow::anyhow!("no dead letter {message_id} in any DLQ"))?;
     println!("message {} in the {} DLQ", m.message_id, m.stage);
-    println!("  received        {} time(s)", m.receive_count);
+    // The DLQ's own receive count would count inspections like this one; `attempts` is what
+    // the source queue saw.
     println!("  sent            {}", m.sent_at.map_or("-".into(), |t| t.to_rfc3339()));
     println!("  body            {}", describe_body(&m.body));
     for (k, v) in &m.attributes {
         println!("  {k:<15} {}", truncate(v, 200));
     }
-    match m.job_id() {
+    match job_of(m) {
         Some(job) => {
             println!();
             status(ctx, Some(job)).await?;
@@ -97,8 +102,8 @@ pub async fn show(ctx: &Context, message_id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn redrive_job(ctx: &Context, job: Uuid, stage: Option<Stage>) -> anyhow::Result<bool> {
-    let moved = dlq::redrive_selected(ctx, &stages(stage), MAX_PER_QUEUE, |m| m.job_id() == Some(job)).await?;
+pub async fn redrive_job(ctx: &Context, job: Uuid, stage: Option<&'static StageSpec>) -> anyhow::Result<bool> {
+    let moved = dlq::redrive_selected(ctx, &stages(stage), MAX_PER_QUEUE, |m| job_of(m) == Some(job)).await?;
     for m in &moved {
         println!("moved {} back to the {} queue", m.message_id, m.stage);
     }
@@ -108,12 +113,12 @@ pub async fn redrive_job(ctx: &Context, job: Uuid, stage: Option<Stage>) -> anyh
     Ok(!moved.is_empty())
 }
 
-pub async fn redrive_all(ctx: &Context, stage: Option<Stage>) -> anyhow::Result<()> {
+pub async fn redrive_all(ctx: &Context, stage: Option<&'static StageSpec>) -> anyhow::Result<()> {
     for stage in stages(stage) {
         match dlq::redrive_all(ctx, stage, MAX_PER_QUEUE).await? {
             RedriveAll::MoveTask { task_handle } => println!("{stage}: SQS move task started ({task_handle})"),
             RedriveAll::Selective { moved, reason } => {
-                println!("{stage}: moved {moved} message(s) one by one (no move task: {})", truncate(&reason, 120))
+                println!("{stage}: moved {moved} message(s) one by one ({reason})")
             }
         }
     }

@@ -1,9 +1,11 @@
 //! `ingestctl ingest`: upload through S3 and follow each document to done or failed.
 
-use crate::report::{print_summaries, summary, truncate};
+use crate::report::{print_summaries, truncate};
 use anyhow::Context as _;
 use aws_sdk_s3::primitives::ByteStream;
 use doc_ingest::Context;
+use doc_ingest::db::reports;
+use doc_ingest::framework::Registry;
 use doc_ingest::runner::{Runner, RunnerOptions};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ pub async fn upload(ctx: &Context, path: &Path, owner: &str) -> anyhow::Result<U
     let name = path.file_name().and_then(|n| n.to_str()).context("path has no file name")?;
     let key = format!("uploads/{owner}/{}/{name}", Uuid::new_v4());
     let body = ByteStream::from_path(path).await.with_context(|| format!("reading {}", path.display()))?;
-    ctx.s3
+    ctx.s3()
         .put_object()
         .bucket(bucket)
         .key(&key)
@@ -100,14 +102,8 @@ pub async fn follow(
         let db = ctx.db.get().await?;
         let mut all_terminal = true;
         for (i, u) in uploads.iter().enumerate() {
-            let row = db
-                .query_opt(
-                    "SELECT id, status::text FROM documents WHERE bucket = $1 AND object_key = $2",
-                    &[&bucket, &u.key],
-                )
-                .await?;
-            let (id, status) = match row {
-                Some(r) => (Some(r.get::<_, Uuid>(0)), r.get::<_, String>(1)),
+            let (id, status) = match reports::document_for_key(&**db, bucket, &u.key).await? {
+                Some((id, status)) => (Some(id), status),
                 None => (None, "uploaded".to_owned()),
             };
             ids[i] = id;
@@ -126,12 +122,12 @@ pub async fn follow(
 
 pub async fn run(
     ctx: Arc<Context>,
+    registry: Option<Registry>,
     paths: &[PathBuf],
     owner: &str,
-    run_locally: bool,
     timeout_secs: u64,
 ) -> anyhow::Result<bool> {
-    let running = run_locally.then(|| Runner::new(ctx.clone(), RunnerOptions::default()).start());
+    let running = registry.map(|r| Runner::new(ctx.clone(), r, RunnerOptions::default()).start());
     let mut uploads = Vec::new();
     for p in paths {
         uploads.push(upload(&ctx, p, owner).await?);
@@ -146,7 +142,7 @@ pub async fn run(
     for (u, id) in uploads.iter().zip(ids) {
         match id {
             Some(id) => {
-                let s = summary(&**db, id).await?;
+                let s = reports::summary(&**db, id).await?;
                 ok &= s.status == "done";
                 rows.push(s);
             }

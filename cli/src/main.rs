@@ -11,9 +11,11 @@ mod stack;
 mod vector_bench;
 
 use clap::{Parser, Subcommand};
-use doc_ingest::{Context, Stage};
+use doc_ingest::Context;
+use doc_ingest::pipeline::{StageSpec, parse_stage};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "ingestctl", version, about = "Operate doc-ingest and run it locally")]
@@ -35,11 +37,15 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         visibility_timeout: u32,
     },
-    /// Poll every stage queue and run the handlers, as Lambda would, until interrupted.
+    /// Poll every stage queue and run the handlers, as Lambda would, and sweep stranded jobs as
+    /// the scheduled sweeper would, until Ctrl-C or SIGTERM (both drain the batches in flight).
     Run {
         /// Deliver every message twice (an at-least-once drill).
         #[arg(long)]
         duplicate_deliveries: bool,
+        /// Seconds between sweeps; 0 turns the sweeper off.
+        #[arg(long, default_value_t = 30)]
+        sweep_every: u64,
     },
     /// Upload files under uploads/OWNER/ and follow each document until it is done or failed.
     Ingest {
@@ -55,7 +61,7 @@ enum Command {
     },
     /// Show a document's (or job's) stage timeline, or the latest documents.
     Status { id: Option<uuid::Uuid> },
-    /// List jobs in a state (failed, a pipeline state) or stuck (no live lease, not moving).
+    /// List jobs in a state (failed, a pipeline state) or stuck (a lease that ran out, or unmoved).
     Jobs {
         #[arg(long, default_value = "failed")]
         state: String,
@@ -96,12 +102,10 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         naive_mb: f64,
     },
-    /// Vector write rate against a plain binary COPY, and the embed stage's cost per batch.
+    /// Vector write rate and the whole embed stage against a plain binary COPY, then indexing.
     BenchVectors {
         #[arg(long, default_value_t = 5000)]
         rows: usize,
-        #[arg(long, default_value_t = 5)]
-        batches: usize,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
@@ -117,7 +121,10 @@ enum Command {
 #[derive(Subcommand)]
 enum DlqCommand {
     /// Every dead letter (of one stage), with its job's state; messages stay in the DLQ.
-    List { stage: Option<Stage> },
+    List {
+        #[arg(value_parser = parse_stage)]
+        stage: Option<&'static StageSpec>,
+    },
     /// One dead letter's attributes and its job's timeline.
     Show { message_id: String },
     /// Move dead letters back to their stage queue; the job reopens at the stage it failed in.
@@ -128,13 +135,37 @@ enum DlqCommand {
         /// Every message: SQS StartMessageMoveTask where supported, else one by one.
         #[arg(long)]
         all: bool,
-        #[arg(long)]
-        stage: Option<Stage>,
+        #[arg(long, value_parser = parse_stage)]
+        stage: Option<&'static StageSpec>,
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// `ingestctl … | head` closes the pipe early: end quietly, as Unix tools do, instead of
+/// panicking in `println!` (Rust ignores SIGPIPE by default).
+#[allow(unsafe_code)]
+fn die_quietly_on_closed_pipe() {
+    // SAFETY: restoring the default disposition of one signal at start, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Ctrl-C or SIGTERM, whichever comes first.
+async fn interrupted() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    die_quietly_on_closed_pipe();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(cli())
+}
+
+async fn cli() -> anyhow::Result<()> {
     doc_ingest::logging::init("warn");
     let cli = Cli::parse();
     match cli.command {
@@ -152,53 +183,59 @@ async fn main() -> anyhow::Result<()> {
         Command::StackInit { bucket, queue_prefix, visibility_timeout } => {
             stack::init(bucket, queue_prefix, visibility_timeout).await
         }
-        Command::Run { duplicate_deliveries } => {
-            let mut ctx = Context::from_env_for(None).await?;
+        Command::Run { duplicate_deliveries, sweep_every } => {
+            let mut ctx = Context::from_env().await?;
             ctx.register_environment("runner").await;
+            let registry = doc_ingest::stages::from_env(&ctx).await?;
             let ctx = Arc::new(ctx);
-            let opts = doc_ingest::runner::RunnerOptions { duplicate_deliveries, ..Default::default() };
-            let running = doc_ingest::runner::Runner::new(ctx, opts).start();
-            eprintln!("polling the stage queues; Ctrl-C to stop");
-            tokio::signal::ctrl_c().await?;
+            let opts = doc_ingest::runner::RunnerOptions {
+                duplicate_deliveries,
+                sweep_every: (sweep_every > 0).then(|| Duration::from_secs(sweep_every)),
+                ..Default::default()
+            };
+            let running = doc_ingest::runner::Runner::new(ctx, registry, opts).start();
+            eprintln!("polling the stage queues; Ctrl-C or SIGTERM to stop");
+            interrupted().await?;
+            eprintln!("stopping: settling the batches in flight");
             running.stop().await;
             Ok(())
         }
         Command::Ingest { paths, owner, no_run, timeout_secs } => {
-            let mut ctx = Context::from_env_for(None).await?;
-            if !no_run {
+            let mut ctx = Context::from_env().await?;
+            let registry = if no_run {
+                None
+            } else {
                 ctx.register_environment("runner").await;
-            }
+                Some(doc_ingest::stages::from_env(&ctx).await?)
+            };
             let ctx = Arc::new(ctx);
-            let ok = ingest::run(ctx, &paths, &owner, !no_run, timeout_secs).await?;
+            let ok = ingest::run(ctx, registry, &paths, &owner, timeout_secs).await?;
             if !ok {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Status { id } => {
-            let ctx = Context::from_env_for(None).await?;
-            report::status(&ctx, id).await
-        }
-        Command::Jobs { state, limit } => ops::jobs(&Context::from_env_for(None).await?, &state, limit).await,
+        Command::Status { id } => report::status(&Context::from_env().await?, id).await,
+        Command::Jobs { state, limit } => ops::jobs(&Context::from_env().await?, &state, limit).await,
         Command::Dlq { command } => {
-            let ctx = Context::from_env_for(None).await?;
+            let ctx = Context::from_env().await?;
             match command {
                 DlqCommand::List { stage } => dlq::list(&ctx, stage).await,
                 DlqCommand::Show { message_id } => dlq::show(&ctx, &message_id).await,
                 DlqCommand::Redrive { all: true, stage, .. } => dlq::redrive_all(&ctx, stage).await,
-                DlqCommand::Redrive { job, stage, .. } => {
-                    let job = job.expect("clap requires --job without --all");
+                DlqCommand::Redrive { job: Some(job), stage, .. } => {
                     if !dlq::redrive_job(&ctx, job, stage).await? {
                         std::process::exit(1);
                     }
                     Ok(())
                 }
+                DlqCommand::Redrive { job: None, .. } => anyhow::bail!("--job or --all"),
             }
         }
-        Command::Sweep => ops::sweep(&Context::from_env_for(None).await?).await,
-        Command::Index => ops::index(&Context::from_env_for(None).await?).await,
+        Command::Sweep => ops::sweep(&Context::from_env().await?).await,
+        Command::Index => ops::index(&Context::from_env().await?).await,
         Command::Health => {
-            let ctx = Context::from_env_for(None).await?;
+            let ctx = Context::from_env().await?;
             if !ops::health(&ctx).await? {
                 std::process::exit(1);
             }
@@ -209,8 +246,7 @@ async fn main() -> anyhow::Result<()> {
             let bytes = std::fs::read(&path)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let kind = doc_ingest::parsing::detect(&bytes, name)?;
-            let limits = doc_ingest::config::Config::with_defaults(String::new(), Default::default()).limits;
-            let parsed = doc_ingest::parsing::parse(kind, &bytes, &limits)?;
+            let parsed = doc_ingest::parsing::parse(kind, &bytes, &doc_ingest::parsing::Limits::default())?;
             if stats {
                 eprintln!("{}", parse_bench::self_stats(parsed.page_count, started.elapsed()));
             } else {
@@ -224,13 +260,11 @@ async fn main() -> anyhow::Result<()> {
             chunk_bench::run(&mb, naive_mb);
             Ok(())
         }
-        Command::BenchVectors { rows, batches, rounds } => {
-            let ctx = Context::from_env_for(None).await?;
-            vector_bench::run(ctx, rows, batches, rounds).await
-        }
+        Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::Bench { paths, rounds } => {
-            let ctx = Arc::new(Context::from_env_for(None).await?);
-            bench::run(ctx, &paths, rounds).await
+            let ctx = Context::from_env().await?;
+            let registry = doc_ingest::stages::from_env(&ctx).await?;
+            bench::run(Arc::new(ctx), registry, &paths, rounds).await
         }
     }
 }

@@ -23,7 +23,7 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
     for q in &h.queues {
         println!(
             "{:<9} {:<6} {:>8} {:>9} {:>8} {:>12}",
-            q.stage.as_str(),
+            q.stage,
             if q.dlq { "DLQ" } else { "main" },
             q.visible,
             q.in_flight,
@@ -39,7 +39,17 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
     for (state, n, oldest) in &h.open_jobs {
         println!("  {:<17} {n:>6}  {}", state.as_str(), age(*oldest));
     }
-    println!("stuck jobs: {}", h.stuck.len());
+    println!("stranded jobs: {}", h.stuck.len());
+    for j in h.stuck.iter().take(10) {
+        println!(
+            "  {} {:<17} {:?} for {} (last lease holder {})",
+            j.job_id,
+            j.state.as_str(),
+            j.why,
+            age((chrono::Utc::now() - j.since).to_std().unwrap_or_default()),
+            j.lease_owner.as_deref().unwrap_or("-")
+        );
+    }
     println!("vectors waiting for the HNSW index: {}", h.vector_backlog);
     println!();
     println!("execution environments seen in the last {}:", age(health::LIVE_WITHIN));
@@ -47,10 +57,16 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
         println!("  none");
     }
     for e in &h.environments {
+        let place = match (&e.log_stream, &e.host, e.pid) {
+            (Some(stream), _, _) => truncate(stream, 40),
+            (None, Some(host), Some(pid)) => format!("{host} pid {pid}"),
+            _ => "-".to_owned(),
+        };
         println!(
-            "  {:<30} {:<10} {:>6} MB  {:>7} invocations  last seen {} ago",
-            truncate(&e.function_name, 30),
-            truncate(&e.function_version, 10),
+            "  {:<24} {:<40} {:<8} {:>6} MB  {:>7} invocations  last heartbeat {} ago",
+            truncate(&e.function_name, 24),
+            place,
+            truncate(&e.function_version, 8),
             e.memory_mb.map_or("-".into(), |m| m.to_string()),
             e.invocations,
             age((chrono::Utc::now() - e.last_seen_at).to_std().unwrap_or_default())
@@ -70,47 +86,47 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
 
 pub async fn jobs(ctx: &Context, state: &str, limit: i64) -> anyhow::Result<()> {
     let db = ctx.db.get().await?;
-    if state == "stuck" {
-        let stuck = sweeper::find_stuck(&**db, ctx.config.sweep.stuck_after, limit).await?;
+    if state == "stuck" || state == "stranded" {
+        let cfg = &ctx.config.sweep;
+        let stuck = sweeper::find_stuck(&**db, cfg.orphan_grace, cfg.stuck_after, limit).await?;
         println!(
-            "{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}",
-            "job id", "document id", "state", "attempt", "requeues", "since"
+            "{:<36} {:<36} {:<17} {:<9} {:>7} {:>8} {:>8}  last lease holder",
+            "job id", "document id", "state", "why", "attempt", "requeues", "for"
         );
         for s in &stuck {
             println!(
-                "{:<36} {:<36} {:<17} {:>7} {:>8} {:<25}",
+                "{:<36} {:<36} {:<17} {:<9} {:>7} {:>8} {:>8}  {}",
                 s.job_id,
                 s.document_id,
                 s.state.as_str(),
+                format!("{:?}", s.why).to_lowercase(),
                 s.attempt,
                 s.requeues,
-                s.since.format("%Y-%m-%d %H:%M:%S")
+                age((chrono::Utc::now() - s.since).to_std().unwrap_or_default()),
+                s.lease_owner.as_deref().unwrap_or("-")
             );
         }
-        println!("{} stuck job(s) (no live lease, unmoved for {})", stuck.len(), age(ctx.config.sweep.stuck_after));
+        println!(
+            "{} stranded job(s): running with a lease that ran out over {} ago, or ready and unmoved for {}",
+            stuck.len(),
+            age(cfg.orphan_grace),
+            age(cfg.stuck_after)
+        );
         return Ok(());
     }
     let state: doc_ingest::JobState = state.parse()?;
-    let rows = db
-        .query(
-            "SELECT j.id, j.stage, j.attempt, to_char(j.updated_at, 'YYYY-MM-DD HH24:MI:SS'),
-                    coalesce(j.last_error_class || ': ' || j.last_error, ''), d.object_key
-             FROM upload_jobs j JOIN documents d ON d.id = j.document_id
-             WHERE j.state = $1::text::job_state ORDER BY j.updated_at DESC LIMIT $2",
-            &[&state.as_str(), &limit],
-        )
-        .await?;
-    println!("{:<36} {:<9} {:>7} {:<20} {:<30} error", "job id", "stage", "attempt", "updated", "file");
+    let rows = doc_ingest::db::reports::jobs_in_state(&**db, state, limit).await?;
+    println!("{:<36} {:<9} {:>7} {:>5} {:<20} {:<30} error", "job id", "stage", "attempt", "tries", "updated", "file");
     for r in &rows {
-        let key: &str = r.get(5);
         println!(
-            "{:<36} {:<9} {:>7} {:<20} {:<30} {}",
-            r.get::<_, uuid::Uuid>(0),
-            r.get::<_, &str>(1),
-            r.get::<_, i32>(2),
-            r.get::<_, &str>(3),
-            truncate(key.rsplit('/').next().unwrap_or(key), 30),
-            truncate(r.get::<_, &str>(4), 100)
+            "{:<36} {:<9} {:>7} {:>5} {:<20} {:<30} {}",
+            r.id,
+            r.stage,
+            r.attempt,
+            r.tries,
+            r.updated_at.format("%Y-%m-%d %H:%M:%S"),
+            truncate(r.object_key.rsplit('/').next().unwrap_or(&r.object_key), 30),
+            truncate(r.error.as_deref().unwrap_or_default(), 100)
         );
     }
     println!("{} job(s) {}", rows.len(), state);
@@ -119,6 +135,10 @@ pub async fn jobs(ctx: &Context, state: &str, limit: i64) -> anyhow::Result<()> 
 
 pub async fn sweep(ctx: &Context) -> anyhow::Result<()> {
     let r = sweeper::sweep(ctx).await?;
+    if r.busy {
+        println!("another sweep is running; nothing done");
+        return Ok(());
+    }
     for j in &r.requeued {
         println!("re-enqueued {} ({} since {})", j.job_id, j.state, j.since.format("%H:%M:%S"));
     }

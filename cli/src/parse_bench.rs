@@ -14,6 +14,7 @@ fn cpu(r: &libc::rusage) -> f64 {
     t(r.ru_utime) + t(r.ru_stime)
 }
 
+#[allow(unsafe_code)]
 fn rusage(who: libc::c_int) -> libc::rusage {
     // SAFETY: getrusage fills the struct it is given; a zeroed rusage is a valid value.
     unsafe {

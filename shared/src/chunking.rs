@@ -1,8 +1,8 @@
 //! Markdown → token-sized chunks that remember their heading path and pages.
 
 use crate::config::env_parse;
-pub use crate::ids::sha256_hex;
 use crate::ids::ID_NAMESPACE;
+pub use crate::ids::sha256_hex;
 use crate::pages::parse_page_marker;
 use bpe_openai::Tokenizer;
 use std::ops::Range;

@@ -10,6 +10,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A document is one version of one object: by its version id where the bucket keeps versions,
+/// else by its ETag.
+pub fn document_id(bucket: &str, key: &str, version_id: Option<&str>, etag: &str) -> Uuid {
+    let identity = match version_id {
+        Some(v) if !v.is_empty() => format!("s3://{bucket}/{key}?versionId={v}"),
+        _ => format!("s3://{bucket}/{key}#{etag}"),
+    };
+    Uuid::new_v5(&ID_NAMESPACE, identity.as_bytes())
+}
+
 pub fn job_id(document_id: Uuid) -> Uuid {
     Uuid::new_v5(&ID_NAMESPACE, format!("job:{document_id}").as_bytes())
 }

@@ -7,26 +7,20 @@
 //! which a crash-looping init could not do.
 
 use crate::context::Context;
-use crate::framework::{AnyStage, handle_batch};
+use crate::framework::{AnyStage, FromEnv, handle_batch};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use lambda_runtime_api_client::body::Body;
 use std::future::Future;
 use std::time::Instant;
 
-/// Runs one stage as a Lambda function: `build` makes the stage from the context once per
-/// execution environment.
-pub async fn run_stage<S, F, Fut>(build: F) -> Result<(), Error>
-where
-    S: AnyStage + 'static,
-    F: FnOnce(&Context) -> Fut,
-    Fut: Future<Output = anyhow::Result<S>>,
-{
+/// Runs one stage as a Lambda function; the stage is built once per execution environment.
+pub async fn run_stage<S: AnyStage + FromEnv + 'static>() -> Result<(), Error> {
     crate::logging::init("info");
     let started = Instant::now();
     let init = async {
         let mut ctx = Context::from_env().await?;
-        let stage = build(&ctx).await?;
+        let stage = S::from_env(&ctx).await?;
         ctx.config.require_stage(stage.spec())?;
         ctx.register_environment(stage.spec().name).await;
         anyhow::Ok((ctx, stage))
@@ -48,7 +42,7 @@ where
 pub async fn run_function<T, H, HFut, R>(name: &str, handler: H) -> Result<(), Error>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
-    H: Fn(&Context, LambdaEvent<T>) -> HFut,
+    H: Fn(std::sync::Arc<Context>, LambdaEvent<T>) -> HFut,
     HFut: Future<Output = Result<R, Error>>,
     R: serde::Serialize,
 {
@@ -68,10 +62,13 @@ where
     };
     tracing::info!(function = name, init_ms = started.elapsed().as_millis() as u64, "ready");
     graceful_shutdown().await;
-    let (ctx, handler) = (&ctx, &handler);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<T>| async move {
-        ctx.heartbeat().await;
-        handler(ctx, event).await
+    let (ctx, handler) = (std::sync::Arc::new(ctx), &handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<T>| {
+        let ctx = ctx.clone();
+        async move {
+            ctx.heartbeat().await;
+            handler(ctx, event).await
+        }
     }))
     .await
 }

@@ -80,13 +80,10 @@ async fn create_queue(
     name: &str,
     attrs: &[(QueueAttributeName, String)],
 ) -> anyhow::Result<String> {
-    let mut req = sqs.create_queue().queue_name(name);
-    for (k, v) in attrs {
-        req = req.attributes(k.clone(), v);
-    }
-    let out = req.send().await.with_context(|| format!("creating queue {name}"))?;
+    // Created bare, then configured: CreateQueue refuses an existing queue whose attributes
+    // differ (QueueNameExists), and re-runs must converge on the current settings.
+    let out = sqs.create_queue().queue_name(name).send().await.with_context(|| format!("creating queue {name}"))?;
     let url = out.queue_url().context("CreateQueue returned no URL")?.to_owned();
-    // CreateQueue on an existing queue does not change it; make re-runs converge.
     let mut set = sqs.set_queue_attributes().queue_url(&url);
     for (k, v) in attrs {
         set = set.attributes(k.clone(), v);

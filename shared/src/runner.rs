@@ -141,7 +141,7 @@ impl Runner {
                     failures += 1;
                     // Once when it starts, then every 20 failures: an outage is one story, not
                     // twenty lines a second.
-                    if failures == 1 || failures % 20 == 0 {
+                    if failures == 1 || failures.is_multiple_of(20) {
                         warn!(stage = name, failures, error = %e, "poll failed");
                     }
                     let pause = Duration::from_millis(250u64 << failures.min(5)).min(Duration::from_secs(5));
@@ -191,27 +191,25 @@ impl Runner {
                 let retried = failed.contains(&id);
                 if self.opts.record_deliveries {
                     log.push(DeliveryRecord {
-                    stage: name,
-                    message_id: id.clone(),
-                    receive_count: m
-                        .attributes()
-                        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(1),
-                    at: received_at,
-                    retried,
-                    body: m.body().unwrap_or_default().to_owned(),
-                });
+                        stage: name,
+                        message_id: id.clone(),
+                        receive_count: m
+                            .attributes()
+                            .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(1),
+                        at: received_at,
+                        retried,
+                        body: m.body().unwrap_or_default().to_owned(),
+                    });
                 }
-                if !retried {
-                    if let Some(receipt) = m.receipt_handle() {
-                        deletes.push(
-                            DeleteMessageBatchRequestEntry::builder()
-                                .id(format!("m{}", deletes.len()))
-                                .receipt_handle(receipt)
-                                .build()?,
-                        );
-                    }
+                if !retried && let Some(receipt) = m.receipt_handle() {
+                    deletes.push(
+                        DeleteMessageBatchRequestEntry::builder()
+                            .id(format!("m{}", deletes.len()))
+                            .receipt_handle(receipt)
+                            .build()?,
+                    );
                 }
             }
         }

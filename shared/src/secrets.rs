@@ -47,7 +47,8 @@ pub async fn resolve_database(config: &mut Config, sdk: &SdkConfig) -> anyhow::R
     if !config.database_url.is_empty() {
         return Ok(());
     }
-    let arn = config.database_secret_arn.clone().context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
+    let arn =
+        config.database_secret_arn.clone().context("neither DATABASE_URL nor DOC_INGEST_DATABASE_SECRET_ARN is set")?;
     let client = aws_sdk_secretsmanager::Client::new(sdk);
     config.database_url = database_url_from_secret(&secret_string(&client, &arn).await?)?;
     Ok(())

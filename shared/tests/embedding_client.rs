@@ -1,9 +1,10 @@
 //! The OpenAI-compatible client against a local fake that follows the documented wire format
 //! and also fails the ways the real API does.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
-use doc_ingest::ErrorKind;
 use doc_ingest::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use doc_ingest::embedding::{Embedder, LexicalEmbedder};
+use doc_ingest::{ErrorClass, ErrorKind};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -120,7 +121,7 @@ async fn rate_limits_are_transient_and_carry_the_servers_wait() {
         .mount(&server)
         .await;
     let err = client(&server, Duration::from_secs(5)).embed(&texts(1)).await.unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Transient);
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "a rate limit is the provider's, not the document's");
     assert_eq!(err.class, ErrorClass::RateLimited);
     assert_eq!(err.retry_after, Some(Duration::from_secs(360)));
 }
@@ -130,12 +131,12 @@ async fn server_errors_and_timeouts_are_transient_bad_keys_permanent() {
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
     let err = client(&server, Duration::from_secs(5)).embed(&texts(1)).await.unwrap_err();
-    assert_eq!((err.kind, err.class), (ErrorKind::Transient, "embedding_unavailable"));
+    assert_eq!((err.kind(), err.class), (ErrorKind::Unavailable, ErrorClass::EmbeddingUnavailable));
 
     let slow = MockServer::start().await;
     Mock::given(method("POST")).respond_with(FakeEmbeddingsDelayed(Duration::from_secs(3))).mount(&slow).await;
     let err = client(&slow, Duration::from_millis(300)).embed(&texts(1)).await.unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Transient);
+    assert_eq!((err.kind(), err.class), (ErrorKind::Transient, ErrorClass::EmbeddingTimeout));
     assert!(err.message.contains("timed out"), "{}", err.message);
 
     let unauthorized = MockServer::start().await;
@@ -146,7 +147,7 @@ async fn server_errors_and_timeouts_are_transient_bad_keys_permanent() {
         .mount(&unauthorized)
         .await;
     let err = client(&unauthorized, Duration::from_secs(5)).embed(&texts(1)).await.unwrap_err();
-    assert_eq!((err.kind, err.class), (ErrorKind::Permanent, "embedding_auth"));
+    assert_eq!((err.kind(), err.class), (ErrorKind::Permanent, ErrorClass::EmbeddingAuth));
     assert!(err.message.contains("Incorrect API key"));
 }
 
@@ -166,7 +167,7 @@ async fn wrong_sized_or_missing_vectors_are_never_returned() {
         .mount(&server)
         .await;
     let err = client(&server, Duration::from_secs(5)).embed(&texts(2)).await.unwrap_err();
-    assert_eq!((err.kind, err.class), (ErrorKind::Permanent, "embedding_dimension_mismatch"));
+    assert_eq!((err.kind(), err.class), (ErrorKind::Permanent, ErrorClass::EmbeddingDimensionMismatch));
 
     let short = MockServer::start().await;
     Mock::given(method("POST"))

@@ -1,8 +1,9 @@
 //! The LlamaParse client against a local fake of the Parse API v2 that follows the documented
 //! request and response shapes and also fails the ways a real service does.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
-use doc_ingest::ErrorKind;
 use doc_ingest::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
+use doc_ingest::{ErrorClass, ErrorKind};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,7 +132,7 @@ async fn a_rate_limited_upload_is_transient_with_at_least_the_servers_delay() {
         .mount(&server)
         .await;
     let err = parse(&server).await.unwrap_err();
-    assert_eq!((err.kind, err.class), (ErrorKind::Transient, "rate_limited"));
+    assert_eq!((err.kind(), err.class), (ErrorKind::Unavailable, ErrorClass::RateLimited));
     assert!(err.retry_after >= Some(Duration::from_secs(7)), "{:?}", err.retry_after);
 }
 
@@ -156,14 +157,14 @@ async fn server_errors_and_slow_responses_are_transient_and_a_bad_key_is_permane
         .mount(&server)
         .await;
     let e500 = parse(&server).await.unwrap_err();
-    assert_eq!((e500.kind, e500.class), (ErrorKind::Transient, "llamaparse_unavailable"));
+    assert_eq!((e500.kind(), e500.class), (ErrorKind::Unavailable, ErrorClass::LlamaparseUnavailable));
     let started = Instant::now();
     let slow = parse(&server).await.unwrap_err();
-    assert_eq!(slow.kind, ErrorKind::Transient);
+    assert_eq!((slow.kind(), slow.class), (ErrorKind::Transient, ErrorClass::LlamaparseTimeout));
     assert!(slow.message.contains("timed out"), "{}", slow.message);
     assert!(started.elapsed() < Duration::from_secs(2), "the request timeout applied");
     let auth = parse(&server).await.unwrap_err();
-    assert_eq!((auth.kind, auth.class), (ErrorKind::Permanent, "llamaparse_auth"));
+    assert_eq!((auth.kind(), auth.class), (ErrorKind::Permanent, ErrorClass::LlamaparseAuth));
 }
 
 #[tokio::test]

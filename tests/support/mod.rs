@@ -2,13 +2,26 @@
 //! bucket and queues on the local stack. Start the stack with `scripts/stack.sh up` and source
 //! `.stack/env`, or use `scripts/test.sh`, which does both.
 
-use aws_lambda_events::sqs::SqsEvent;
+#![allow(clippy::unwrap_used)]
+
+pub mod stages;
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use doc_ingest::Context;
+use doc_ingest::chunking::ChunkingConfig;
 use doc_ingest::config::{Config, Queues};
+use doc_ingest::embedding::batching::BatchLimits;
+use doc_ingest::embedding::{Embedder, LexicalEmbedder};
+use doc_ingest::framework::{AnyStage, Registry, handle_batch};
+use doc_ingest::parsing::Limits;
+use doc_ingest::parsing::llamaparse::LlamaParseConfig;
+use doc_ingest::pipeline::PIPELINE;
 use doc_ingest::provision::{StackSpec, provision};
 use doc_ingest::runner::{Runner, RunnerOptions, RunningRunner, to_lambda_message};
-use doc_ingest::{Context, Stage};
-use std::sync::Arc;
+use doc_ingest::stages::{chunk::ChunkStage, embed::EmbedStage, finalize::FinalizeStage, parse::ParseStage};
+use stages::{Fault, Faulty};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 use tokio_postgres::types::{FromSql, ToSql};
@@ -56,25 +69,60 @@ async fn template() -> &'static str {
         .await
 }
 
+/// The stages' settings a test may change before they are built.
+pub struct StageSettings {
+    pub limits: Limits,
+    pub llamaparse: Option<LlamaParseConfig>,
+    pub chunking: ChunkingConfig,
+    pub embedder: Arc<dyn Embedder>,
+    pub batch_limits: BatchLimits,
+}
+
+impl Default for StageSettings {
+    fn default() -> Self {
+        StageSettings {
+            limits: Limits::default(),
+            llamaparse: None,
+            chunking: ChunkingConfig::default(),
+            embedder: Arc::new(LexicalEmbedder),
+            batch_limits: BatchLimits::default(),
+        }
+    }
+}
+
 pub struct TestEnv {
     pub ctx: Arc<Context>,
+    pub s3: aws_sdk_s3::Client,
     pub bucket: String,
+    registry: Mutex<Registry>,
 }
 
 impl TestEnv {
     pub async fn new() -> Self {
-        Self::with_config(|_| {}).await
+        Self::build(|_| {}, |_| {}).await
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         Self::build(adjust, |_| {}).await
     }
 
-    pub async fn with_context(adjust: impl FnOnce(&mut Context)) -> Self {
+    pub async fn with_stages(adjust: impl FnOnce(&mut StageSettings)) -> Self {
         Self::build(|_| {}, adjust).await
     }
 
-    pub async fn build(adjust: impl FnOnce(&mut Config), adjust_ctx: impl FnOnce(&mut Context)) -> Self {
+    pub async fn with_context(adjust: impl FnOnce(&mut Context)) -> Self {
+        Self::build_with(|_| {}, |_| {}, adjust).await
+    }
+
+    pub async fn build(adjust: impl FnOnce(&mut Config), adjust_stages: impl FnOnce(&mut StageSettings)) -> Self {
+        Self::build_with(adjust, adjust_stages, |_| {}).await
+    }
+
+    pub async fn build_with(
+        adjust: impl FnOnce(&mut Config),
+        adjust_stages: impl FnOnce(&mut StageSettings),
+        adjust_ctx: impl FnOnce(&mut Context),
+    ) -> Self {
         // Quiet unless RUST_LOG asks: the assertions say what failed.
         doc_ingest::logging::init("off");
         let admin_url = env("DOC_INGEST_ADMIN_DATABASE_URL");
@@ -88,7 +136,9 @@ impl TestEnv {
             .await
             .expect("clone the template database");
 
-        let (s3, sqs) = doc_ingest::aws::clients(Some(&endpoint)).await;
+        let sdk = doc_ingest::aws::sdk_config(Some(&endpoint)).await;
+        let s3 = doc_ingest::aws::s3_client(&sdk, true);
+        let sqs = doc_ingest::aws::sqs_client(&sdk);
         let bucket = format!("t-{tag}");
         let spec =
             StackSpec { bucket: bucket.clone(), queue_prefix: format!("t-{tag}"), visibility_timeout_seconds: 30 };
@@ -100,13 +150,40 @@ impl TestEnv {
         config.lease = Duration::from_secs(20);
         adjust(&mut config);
         let db = doc_ingest::db::pool(&config.database_url, config.db_pool_size + 4).unwrap();
-        let mut ctx = Context::new(config, db, s3, sqs);
+        let mut ctx = Context::new(config, db, sdk);
         adjust_ctx(&mut ctx);
-        TestEnv { ctx: Arc::new(ctx), bucket }
+
+        let mut settings = StageSettings::default();
+        adjust_stages(&mut settings);
+        let model = settings.embedder.model().to_owned();
+        let mut registry = Registry::new();
+        registry
+            .register(ParseStage::new(s3.clone(), settings.limits, settings.llamaparse).unwrap())
+            .register(ChunkStage::new(s3.clone(), settings.chunking))
+            .register(EmbedStage::new(settings.embedder, settings.batch_limits))
+            .register(FinalizeStage::new(s3.clone(), model));
+        TestEnv { ctx: Arc::new(ctx), s3, bucket, registry: Mutex::new(registry) }
+    }
+
+    /// The stage registered under `name`.
+    pub fn stage(&self, name: &str) -> Arc<dyn AnyStage> {
+        self.registry.lock().unwrap().get(name).unwrap_or_else(|| panic!("no stage {name}"))
+    }
+
+    /// Replaces the stage `name` by one that meets `faults` on its next runs, then works.
+    pub fn inject(&self, name: &str, faults: Vec<Fault>) {
+        let faulty = Faulty::new(self.stage(name), faults);
+        self.registry.lock().unwrap().register(faulty);
+    }
+
+    /// The handler of stage `name`, as its Lambda would call it.
+    pub async fn handle(&self, name: &str, event: SqsEvent) -> SqsBatchResponse {
+        handle_batch(&self.ctx, &*self.stage(name), event).await
     }
 
     pub fn start(&self, opts: RunnerOptions) -> RunningRunner {
-        Runner::new(self.ctx.clone(), opts).start()
+        let registry = self.registry.lock().unwrap().clone();
+        Runner::new(self.ctx.clone(), registry, RunnerOptions { record_deliveries: true, ..opts }).start()
     }
 
     pub async fn db(&self) -> deadpool_postgres::Object {
@@ -119,7 +196,7 @@ impl TestEnv {
     }
 
     pub async fn upload(&self, key: &str, bytes: Vec<u8>) {
-        self.ctx.s3.put_object().bucket(&self.bucket).key(key).body(bytes.into()).send().await.expect("upload");
+        self.s3.put_object().bucket(&self.bucket).key(key).body(bytes.into()).send().await.expect("upload");
     }
 
     /// Waits for the document at `key` to be done or failed; returns its id and status.
@@ -146,11 +223,11 @@ impl TestEnv {
         }
     }
 
-    pub fn queue(&self, stage: Stage) -> String {
+    pub fn queue(&self, stage: &str) -> String {
         self.ctx.config.queues.url(stage).unwrap().to_owned()
     }
 
-    pub fn dlq(&self, stage: Stage) -> String {
+    pub fn dlq(&self, stage: &str) -> String {
         self.ctx.config.queues.dlq_url(stage).unwrap().to_owned()
     }
 
@@ -177,7 +254,7 @@ impl TestEnv {
 
     /// Every stage queue and DLQ holds nothing, visible or in flight.
     pub async fn assert_all_queues_empty(&self) {
-        for stage in Stage::ALL {
+        for stage in PIPELINE.iter().map(|s| s.name) {
             assert_eq!(self.depth(&self.queue(stage)).await, (0, 0), "{stage} queue not empty");
             assert_eq!(self.depth(&self.dlq(stage)).await, (0, 0), "{stage} DLQ not empty");
         }
@@ -207,8 +284,8 @@ impl TestEnv {
     /// Uploads `bytes` at `key` and runs only the stages before `stage`, until `stage`'s message
     /// arrives; returns that message as the Lambda event source would deliver it (it stays in
     /// flight, undeleted), so a test can hand it to handlers itself.
-    pub async fn message_for(&self, stage: Stage, key: &str, bytes: Vec<u8>) -> SqsEvent {
-        let before: Vec<Stage> = Stage::ALL.into_iter().take_while(|s| *s != stage).collect();
+    pub async fn message_for(&self, stage: &str, key: &str, bytes: Vec<u8>) -> SqsEvent {
+        let before: Vec<&'static str> = PIPELINE.iter().map(|s| s.name).take_while(|s| *s != stage).collect();
         let runner = self.start(RunnerOptions { stages: before, ..Default::default() });
         self.upload(key, bytes).await;
         let mut messages = vec![];

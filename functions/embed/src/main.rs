@@ -1,17 +1,9 @@
-//! Lambda entry point for the embed stage: clients are built once per execution environment,
+//! Lambda entry point for the embed stage: the stage is built once per execution environment,
 //! every invocation goes to the shared stage framework.
 
-use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use doc_ingest::{Context, Stage, framework::handle_batch};
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use doc_ingest::stages::embed::EmbedStage;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    doc_ingest::logging::init("info");
-    let ctx = Context::from_env_for(Some(Stage::Embed)).await?;
-    let ctx = &ctx;
-    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, Error>(handle_batch(ctx, Stage::Embed, event.payload).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    doc_ingest::lambda::run_stage::<EmbedStage>().await
 }

@@ -23,8 +23,17 @@ pub async fn replace(
         )
         .await
         .db("copying chunks")?;
-    let types =
-        [Type::UUID, Type::UUID, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4, Type::TEXT_ARRAY, Type::INT4, Type::INT4];
+    let types = [
+        Type::UUID,
+        Type::UUID,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT_ARRAY,
+        Type::INT4,
+        Type::INT4,
+    ];
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
     for c in chunks {
@@ -42,10 +51,10 @@ pub async fn replace(
         writer.as_mut().write(&row).await.db("copying chunks")?;
     }
     writer.finish().await.db("copying chunks")?;
-    tx.execute("UPDATE documents SET chunk_count = $2, updated_at = now() WHERE id = $1", &[
-        &document_id,
-        &(chunks.len() as i32),
-    ])
+    tx.execute(
+        "UPDATE documents SET chunk_count = $2, updated_at = now() WHERE id = $1",
+        &[&document_id, &(chunks.len() as i32)],
+    )
     .await
     .db("recording chunk count")?;
     Ok(())

@@ -188,9 +188,17 @@ pub async fn stage_durations(db: &impl GenericClient, job_id: Uuid) -> StageResu
     Ok(row.get(0))
 }
 
-pub async fn record_durations(db: &impl GenericClient, id: Uuid, total_ms: Option<i64>, stages: &Value) -> StageResult<()> {
-    db.execute("UPDATE documents SET duration_ms = $2, stage_durations_ms = $3 WHERE id = $1", &[&id, &total_ms, stages])
-        .await
-        .db("recording durations")?;
+pub async fn record_durations(
+    db: &impl GenericClient,
+    id: Uuid,
+    total_ms: Option<i64>,
+    stages: &Value,
+) -> StageResult<()> {
+    db.execute(
+        "UPDATE documents SET duration_ms = $2, stage_durations_ms = $3 WHERE id = $1",
+        &[&id, &total_ms, stages],
+    )
+    .await
+    .db("recording durations")?;
     Ok(())
 }

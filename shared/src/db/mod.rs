@@ -1,8 +1,11 @@
 //! PostgreSQL: the pool, migrations, and the queries each part of the pipeline uses.
 
+#[cfg(feature = "local")]
+pub mod bench;
 pub mod chunks;
 pub mod documents;
 pub mod jobs;
+pub mod reports;
 mod tls;
 #[cfg(feature = "embed")]
 pub mod vectors;

@@ -48,7 +48,9 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vec
     let tx = crate::db::begin(&mut client).await.db("writing vectors")?;
     let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
     let sink = tx
-        .copy_in("COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)")
+        .copy_in(
+            "COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
+        )
         .await
         .db("writing vectors")?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
@@ -106,10 +108,10 @@ async fn switch_in(ctx: &Context, lease: &Lease, model: &str, expected: usize, t
         .await
         .db("applying vectors")?;
     // Earlier attempts' rows go too: under the lock nobody else is switching them in.
-    tx.execute("DELETE FROM chunk_embeddings WHERE document_id = $1 AND job_attempt <> $2", &[
-        &lease.document_id,
-        &lease.attempt,
-    ])
+    tx.execute(
+        "DELETE FROM chunk_embeddings WHERE document_id = $1 AND job_attempt <> $2",
+        &[&lease.document_id, &lease.attempt],
+    )
     .await
     .db("clearing superseded vectors")?;
     lease.transition(&tx).await?;

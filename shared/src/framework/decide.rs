@@ -21,11 +21,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_tries: 4,
-            outage_budget: Duration::from_secs(60 * 60),
-            lease_margin: Duration::from_secs(2),
-        }
+        RetryPolicy { max_tries: 4, outage_budget: Duration::from_secs(60 * 60), lease_margin: Duration::from_secs(2) }
     }
 }
 
@@ -125,7 +121,12 @@ pub fn settle(err: &StageError, f: &FailureContext<'_>, policy: &RetryPolicy) ->
             if f.age >= policy.outage_budget {
                 let why = StageError::new(
                     ErrorClass::OutageBudgetExhausted,
-                    format!("unavailable for {} s (budget {} s): {}", f.age.as_secs(), policy.outage_budget.as_secs(), err.detail()),
+                    format!(
+                        "unavailable for {} s (budget {} s): {}",
+                        f.age.as_secs(),
+                        policy.outage_budget.as_secs(),
+                        err.detail()
+                    ),
                 );
                 Settlement::DeadLetter(why)
             } else {

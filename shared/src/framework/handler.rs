@@ -65,9 +65,10 @@ async fn settle_record(ctx: &Context, stage: &dyn AnyStage, record: &SqsMessage)
             values.push(("QueueLag", lag.as_secs_f64() * 1000.0, Unit::Milliseconds));
         }
         let progress = Mutex::new(Progress::default());
-        let result = AssertUnwindSafe(process(ctx, stage, &delivery, &progress)).catch_unwind().await.unwrap_or_else(
-            |panic| Err(StageError::new(ErrorClass::Panic, format!("handler panicked: {}", panic_message(&*panic)))),
-        );
+        let result =
+            AssertUnwindSafe(process(ctx, stage, &delivery, &progress)).catch_unwind().await.unwrap_or_else(|panic| {
+                Err(StageError::new(ErrorClass::Panic, format!("handler panicked: {}", panic_message(&*panic))))
+            });
         let progress = progress.into_inner().unwrap_or_else(|p| p.into_inner());
         values.push(("MessageDuration", started.elapsed().as_secs_f64() * 1000.0, Unit::Milliseconds));
         let redeliver = match result {

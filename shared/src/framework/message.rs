@@ -44,9 +44,8 @@ impl StageMessage {
     }
 
     pub fn decode(body: &str) -> Result<Self, StageError> {
-        let msg: StageMessage = serde_json::from_str(body).map_err(|e| {
-            StageError::new(ErrorClass::UndecodableMessage, "not a stage message").with_source(e)
-        })?;
+        let msg: StageMessage = serde_json::from_str(body)
+            .map_err(|e| StageError::new(ErrorClass::UndecodableMessage, "not a stage message").with_source(e))?;
         if msg.v != MESSAGE_VERSION {
             return Err(StageError::new(
                 ErrorClass::UnsupportedMessageVersion,

@@ -27,4 +27,4 @@ pub use message::{MESSAGE_VERSION, StageMessage, attr};
 pub use process::Outcome;
 pub use queue::send_stage_message;
 pub use registry::Registry;
-pub use stage::{AnyStage, Stage, Work, stage_message_intake};
+pub use stage::{AnyStage, FromEnv, Stage, Work, stage_message_intake};

@@ -40,6 +40,12 @@ pub trait Stage: Send + Sync + 'static {
     fn run(&self, ctx: &Context, lease: &Lease) -> impl Future<Output = StageResult<()>> + Send;
 }
 
+/// How a function's cold start builds its stage: settings from the environment, clients from
+/// the context.
+pub trait FromEnv: Sized {
+    fn from_env(ctx: &Context) -> impl Future<Output = anyhow::Result<Self>>;
+}
+
 /// A stage as an object, so a registry can hold stages of different types.
 pub trait AnyStage: Send + Sync {
     fn spec(&self) -> &'static StageSpec;

@@ -196,7 +196,14 @@ pub async fn redrive_all(ctx: &Context, stage: &'static str, max: usize) -> Stag
     match task {
         Ok(out) => Ok(RedriveAll::MoveTask { task_handle: out.task_handle.unwrap_or_default() }),
         Err(e) => {
-            let reason = aws_sdk_sqs::error::DisplayErrorContext(&e).to_string();
+            // One line an operator can read, not the SDK's error chain.
+            use aws_sdk_sqs::error::ProvideErrorMetadata;
+            let reason = match (e.code(), crate::aws::sdk_status(&e)) {
+                (Some(code), _) => format!("StartMessageMoveTask refused: {code}"),
+                (None, Some(status)) => format!("StartMessageMoveTask answered HTTP {status} (not implemented here)"),
+                (None, None) => "StartMessageMoveTask could not be called".to_owned(),
+            };
+            tracing::debug!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "move task unavailable");
             let moved = redrive_selected(ctx, &[stage], max, |_| true).await?.len();
             Ok(RedriveAll::Selective { moved, reason })
         }

@@ -83,7 +83,9 @@ pub async fn find_stuck(
             Ok(StuckJob {
                 job_id: r.get("id"),
                 document_id: r.get("document_id"),
-                state: state.parse().map_err(|e| StageError::new(ErrorClass::UnknownState, "stuck job").with_source(e))?,
+                state: state
+                    .parse()
+                    .map_err(|e| StageError::new(ErrorClass::UnknownState, "stuck job").with_source(e))?,
                 attempt: r.get("attempt"),
                 correlation_id: r.get("correlation_id"),
                 why: if r.get("orphaned") { Stranded::Orphaned } else { Stranded::Lost },

@@ -45,7 +45,8 @@ pub struct LlamaParseConfig {
 impl LlamaParseConfig {
     /// The service's address, tier and deadlines from the environment, with the given key.
     pub fn from_env(api_key: String) -> anyhow::Result<Self> {
-        let base = env_opt("DOC_INGEST_LLAMAPARSE_BASE_URL").unwrap_or_else(|| "https://api.cloud.llamaindex.ai".into());
+        let base =
+            env_opt("DOC_INGEST_LLAMAPARSE_BASE_URL").unwrap_or_else(|| "https://api.cloud.llamaindex.ai".into());
         let mut c = LlamaParseConfig::new(base, api_key);
         if let Some(tier) = env_opt("DOC_INGEST_LLAMAPARSE_TIER") {
             c.tier = tier;

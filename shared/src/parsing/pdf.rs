@@ -5,9 +5,9 @@
 //! lines and loses headings; `pdf_oxide`'s markdown mode kept tables but found few headings and
 //! takes minutes to compile, which every Lambda build and CI run would pay.
 
+use super::Limits;
 use super::blocks::{PageText, pages_to_markdown};
 use super::{Parsed, layout, normalize, page_marker};
-use super::Limits;
 use crate::error::{ErrorClass, StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
 

@@ -13,7 +13,10 @@ pub mod finalize;
 pub mod parse;
 
 #[cfg(all(feature = "parse", feature = "chunk", feature = "embed", feature = "finalize"))]
-use crate::{context::Context, framework::Registry};
+use crate::{
+    context::Context,
+    framework::{FromEnv, Registry},
+};
 
 /// Every stage with its settings from the environment: what `ingestctl run` polls for.
 #[cfg(all(feature = "parse", feature = "chunk", feature = "embed", feature = "finalize"))]
@@ -21,9 +24,9 @@ pub async fn from_env(ctx: &Context) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     registry
         .register(parse::ParseStage::from_env(ctx).await?)
-        .register(chunk::ChunkStage::from_env(ctx)?)
+        .register(chunk::ChunkStage::from_env(ctx).await?)
         .register(embed::EmbedStage::from_env(ctx).await?)
-        .register(finalize::FinalizeStage::from_env(ctx));
+        .register(finalize::FinalizeStage::from_env(ctx).await?);
     Ok(registry)
 }
 

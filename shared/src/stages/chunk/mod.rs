@@ -7,7 +7,7 @@ use crate::chunking::{Chunker, ChunkingConfig};
 use crate::context::Context;
 use crate::db::{chunks, documents, jobs::Lease};
 use crate::error::{DbResultExt, ErrorClass, ResultExt, StageError, StageResult};
-use crate::framework::Stage;
+use crate::framework::{FromEnv, Stage};
 use crate::ids::sha256_hex;
 use crate::metrics::{self, Unit};
 use crate::pipeline::{CHUNK, StageSpec};
@@ -25,12 +25,14 @@ impl ChunkStage {
         ChunkStage { s3, config, chunker: OnceLock::new() }
     }
 
-    pub fn from_env(ctx: &Context) -> anyhow::Result<Self> {
-        Ok(Self::new(ctx.s3(), ChunkingConfig::from_env()?))
-    }
-
     fn chunker(&self) -> Arc<Chunker> {
         self.chunker.get_or_init(|| Arc::new(Chunker::new(&self.config))).clone()
+    }
+}
+
+impl FromEnv for ChunkStage {
+    async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+        Ok(Self::new(ctx.s3(), ChunkingConfig::from_env()?))
     }
 }
 
@@ -52,7 +54,8 @@ impl Stage for ChunkStage {
             .send()
             .await
             .map_err(|e| classify_sdk_error("reading the parsed markdown", e))?;
-        let bytes = object.body.collect().await.or_class(ErrorClass::S3Read, "reading the parsed markdown")?.into_bytes();
+        let bytes =
+            object.body.collect().await.or_class(ErrorClass::S3Read, "reading the parsed markdown")?.into_bytes();
         let actual_sha = sha256_hex(&bytes);
         if actual_sha != expected_sha {
             return Err(StageError::new(

@@ -7,7 +7,7 @@ use crate::embedding::batching::{self, BatchLimits};
 use crate::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
 use crate::embedding::{Embedder, LexicalEmbedder, cache, validate_vectors};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
-use crate::framework::Stage;
+use crate::framework::{FromEnv, Stage};
 use crate::metrics::{self, Unit};
 use crate::pipeline::{EMBED, StageSpec};
 use pgvector::Vector;
@@ -26,10 +26,12 @@ impl EmbedStage {
     pub fn new(embedder: Arc<dyn Embedder>, limits: BatchLimits) -> Self {
         EmbedStage { embedder, limits }
     }
+}
 
+impl FromEnv for EmbedStage {
     /// The OpenAI-compatible API when a key is configured (from a secret, in AWS), else the
     /// offline lexical embedder.
-    pub async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+    async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
         let key = crate::secrets::api_key(
             &ctx.sdk,
             &["DOC_INGEST_EMBEDDING_API_KEY", "OPENAI_API_KEY"],

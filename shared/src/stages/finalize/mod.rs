@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::db::{documents, jobs, jobs::Lease, jobs::lease_lost};
 use crate::embedding::{DIMENSIONS, configured_model};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
-use crate::framework::Stage;
+use crate::framework::{FromEnv, Stage};
 use crate::pipeline::{FINALIZE, StageSpec};
 use serde_json::json;
 
@@ -23,18 +23,21 @@ impl FinalizeStage {
         FinalizeStage { s3, model: model.into() }
     }
 
-    pub fn from_env(ctx: &Context) -> Self {
-        Self::new(ctx.s3(), configured_model())
-    }
-
     /// The SHA-256 the parse stage stored on the markdown object, read back from S3.
     async fn parsed_object_sha256(&self, doc: &documents::Document) -> StageResult<Option<String>> {
         let Some(key) = &doc.parsed_key else { return Ok(None) };
-        let head = self.s3.head_object().bucket(&doc.bucket).key(key).send().await.map_err(|e| match sdk_status(&e) {
-            Some(404) => StageError::new(ErrorClass::Inconsistent, format!("the parsed markdown {key} is missing")),
-            _ => classify_sdk_error("reading the parsed markdown's metadata", e),
-        })?;
+        let head =
+            self.s3.head_object().bucket(&doc.bucket).key(key).send().await.map_err(|e| match sdk_status(&e) {
+                Some(404) => StageError::new(ErrorClass::Inconsistent, format!("the parsed markdown {key} is missing")),
+                _ => classify_sdk_error("reading the parsed markdown's metadata", e),
+            })?;
         Ok(head.metadata().and_then(|m| m.get("sha256")).cloned())
+    }
+}
+
+impl FromEnv for FinalizeStage {
+    async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+        Ok(Self::new(ctx.s3(), configured_model()))
     }
 }
 
@@ -67,7 +70,11 @@ impl Stage for FinalizeStage {
             problems.push(format!("{} vectors for {} chunks", c.vectors, c.chunks));
         }
         if c.valid_vectors != c.vectors {
-            problems.push(format!("{} vectors are not {DIMENSIONS}-d from {}", c.vectors - c.valid_vectors, self.model));
+            problems.push(format!(
+                "{} vectors are not {DIMENSIONS}-d from {}",
+                c.vectors - c.valid_vectors,
+                self.model
+            ));
         }
         if c.bad_hashes > 0 {
             problems.push(format!("{} chunks do not match their SHA-256", c.bad_hashes));

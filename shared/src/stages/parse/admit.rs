@@ -9,9 +9,8 @@ use crate::context::Context;
 use crate::db::documents::{self, NewDocument};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::framework::{Delivery, Work, stage_message_intake};
-use crate::ids::{ID_NAMESPACE, UPLOAD_PREFIX};
+use crate::ids::UPLOAD_PREFIX;
 use crate::pipeline::PARSE;
-use uuid::Uuid;
 
 pub(super) async fn intake(stage: &ParseStage, ctx: &Context, delivery: &Delivery) -> StageResult<Vec<Work>> {
     let notification = match ParseInput::decode(&delivery.body)? {
@@ -32,6 +31,17 @@ pub(super) async fn intake(stage: &ParseStage, ctx: &Context, delivery: &Deliver
     Ok(work)
 }
 
+/// The job an S3 notification's (first) record is about, when its event carries the object's
+/// identity: for dead letters that the redrive policy moved without a `job_id` attribute.
+pub fn job_of_notification(body: &str) -> Option<uuid::Uuid> {
+    let ParseInput::S3(n) = ParseInput::decode(body).ok()? else { return None };
+    let r = n.records.first()?;
+    let key = decode_s3_key(&r.s3.object.key).ok()?;
+    let etag = r.s3.object.e_tag.as_deref()?.trim_matches('"');
+    let doc = crate::ids::document_id(&r.s3.bucket.name, &key, r.s3.object.version_id.as_deref(), etag);
+    Some(crate::ids::job_id(doc))
+}
+
 async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageResult<Work> {
     let bucket = record.s3.bucket.name.as_str();
     let key = decode_s3_key(&record.s3.object.key)?;
@@ -50,11 +60,7 @@ async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageRes
         (Some(etag), Some(size)) => (etag.trim_matches('"').to_owned(), size),
         _ => head(stage, bucket, &key).await?,
     };
-    let identity = match &record.s3.object.version_id {
-        Some(v) if !v.is_empty() => format!("s3://{bucket}/{key}?versionId={v}"),
-        _ => format!("s3://{bucket}/{key}#{etag}"),
-    };
-    let document_id = Uuid::new_v5(&ID_NAMESPACE, identity.as_bytes());
+    let document_id = crate::ids::document_id(bucket, &key, record.s3.object.version_id.as_deref(), &etag);
     let owner = parse_upload_key(&key).map(|u| u.owner.to_owned());
 
     let mut db = ctx.db.get().await.db("admitting upload")?;

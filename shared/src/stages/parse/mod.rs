@@ -2,6 +2,7 @@
 //! PDF → markdown by LlamaParse when configured or the local parser, stored in S3 with its hash.
 
 mod admit;
+pub use admit::job_of_notification;
 pub mod s3_event;
 pub mod upload_key;
 
@@ -10,7 +11,7 @@ use crate::aws::{classify_sdk_error, sdk_status};
 use crate::context::Context;
 use crate::db::{documents, jobs, jobs::Lease};
 use crate::error::{DbResultExt, ErrorClass, ResultExt, StageError, StageResult};
-use crate::framework::{Delivery, Stage, Work};
+use crate::framework::{Delivery, FromEnv, Stage, Work};
 use crate::ids::{parsed_key, sha256_hex};
 use crate::metrics::{self, Unit};
 use crate::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
@@ -34,9 +35,11 @@ impl ParseStage {
         let llamaparse = llamaparse.map(LlamaParse::new).transpose()?.map(Arc::new);
         Ok(ParseStage { s3, limits, llamaparse })
     }
+}
 
+impl FromEnv for ParseStage {
     /// Limits and LlamaParse from the environment (its key from a secret, in AWS).
-    pub async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+    async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
         let limits = Limits::from_env()?;
         let key = crate::secrets::api_key(
             &ctx.sdk,
@@ -168,14 +171,19 @@ impl ParseStage {
 
 /// Reading an uploaded object: gone is `object_missing` and a newer version `object_replaced`,
 /// whichever call (HEAD or GET) and whatever code the endpoint used for it.
-pub(crate) fn object_error<E>(what: &str, key: &str, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> StageError
+pub(crate) fn object_error<E>(
+    what: &str,
+    key: &str,
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> StageError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = e.as_service_error().and_then(|se| se.code()).unwrap_or_default();
     match sdk_status(&e) {
-        Some(404) => StageError::new(ErrorClass::ObjectMissing, format!("{key} was deleted before it was read"))
-            .with_source(e),
+        Some(404) => {
+            StageError::new(ErrorClass::ObjectMissing, format!("{key} was deleted before it was read")).with_source(e)
+        }
         _ if code == "NoSuchKey" || code == "NotFound" => {
             StageError::new(ErrorClass::ObjectMissing, format!("{key} was deleted before it was read")).with_source(e)
         }
