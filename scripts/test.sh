@@ -8,5 +8,7 @@ scripts/stack.sh drop-test-databases
 # shellcheck disable=SC1091
 . .stack/env
 cargo test --workspace "$@"
+# The committed schema snapshot matches what the migrations build.
+scripts/schema.sh --check
 # The SAM template: linters, exact values, and agreement with the local stack just used.
 scripts/check-template.sh

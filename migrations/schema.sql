@@ -1,0 +1,528 @@
+-- The schema the migrations in this folder build, dumped by scripts/schema.sh (pg_dump
+-- --schema-only) from a freshly migrated database. Do not edit: add a migration, then
+-- run scripts/schema.sh. CI fails when this file is not current.
+
+--
+-- PostgreSQL database dump
+--
+
+--
+-- Name: vector; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;
+
+--
+-- Name: EXTENSION vector; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access methods';
+
+--
+-- Name: job_state; Type: TYPE; Schema: public; Owner: -
+--
+
+CREATE TYPE public.job_state AS ENUM (
+    'upload_validated',
+    'parsing',
+    'parsed',
+    'chunking',
+    'chunked',
+    'embedding',
+    'embedded',
+    'done',
+    'failed'
+);
+
+--
+-- Name: job_events_append_only(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_events_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'job_events is append-only (% refused)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+--
+-- Name: search_chunks(public.vector, integer, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.search_chunks(query public.vector, k integer, for_owner text DEFAULT NULL::text) RETURNS TABLE(chunk_id uuid, document_id uuid, owner text, content text, heading_path text[], page_start integer, page_end integer, distance double precision)
+    LANGUAGE sql STABLE
+    SET "hnsw.iterative_scan" TO 'relaxed_order'
+    AS $$
+    WITH nearest AS (
+        (SELECT e.document_id, e.chunk_id, e.embedding <=> query AS distance
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE e.indexed AND d.status = 'done' AND (for_owner IS NULL OR d.owner = for_owner)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+        UNION ALL
+        (SELECT e.document_id, e.chunk_id, e.embedding <=> query AS distance
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE NOT e.indexed AND d.status = 'done' AND (for_owner IS NULL OR d.owner = for_owner)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+    )
+    SELECT c.id, n.document_id, d.owner, c.content, c.heading_path, c.page_start, c.page_end, n.distance
+    FROM nearest n
+    JOIN document_chunks c ON c.id = n.chunk_id
+    JOIN documents d ON d.id = n.document_id
+    ORDER BY n.distance
+    LIMIT k
+$$;
+
+--
+-- Name: upload_jobs_guard_transition(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_jobs_guard_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.state <> 'upload_validated' THEN
+            RAISE EXCEPTION 'a job starts in upload_validated, not %', NEW.state
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.state IS DISTINCT FROM OLD.state OR NEW.attempt IS DISTINCT FROM OLD.attempt THEN
+        IF NOT EXISTS (SELECT 1 FROM job_state_transitions
+                       WHERE from_state = OLD.state AND to_state = NEW.state) THEN
+            RAISE EXCEPTION 'invalid job state transition % -> % for job %', OLD.state, NEW.state, OLD.id
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    IF NEW.state IS DISTINCT FROM OLD.state THEN
+        NEW.state_changed_at := clock_timestamp();
+        NEW.finished_at := CASE WHEN NEW.state IN ('done', 'failed') THEN clock_timestamp() END;
+    END IF;
+    IF NEW.attempt < OLD.attempt THEN
+        RAISE EXCEPTION 'attempt of job % may not decrease', OLD.id USING ERRCODE = 'check_violation';
+    END IF;
+    NEW.updated_at := clock_timestamp();
+    RETURN NEW;
+END;
+$$;
+
+--
+-- Name: upload_jobs_record_transition(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.upload_jobs_record_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    prev_state job_state;
+    prev_changed timestamptz;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        prev_state := NULL;
+        prev_changed := NEW.created_at;
+    ELSE
+        IF NEW.state IS NOT DISTINCT FROM OLD.state AND NEW.attempt IS NOT DISTINCT FROM OLD.attempt THEN
+            RETURN NULL;
+        END IF;
+        prev_state := OLD.state;
+        prev_changed := OLD.state_changed_at;
+    END IF;
+
+    INSERT INTO job_events (job_id, document_id, kind, stage, from_state, to_state, attempt,
+                            duration_ms, correlation_id, error_class, error_message)
+    VALUES (NEW.id, NEW.document_id, 'transition', NEW.stage, prev_state, NEW.state, NEW.attempt,
+            (extract(epoch FROM (clock_timestamp() - prev_changed)) * 1000)::bigint,
+            NEW.correlation_id,
+            CASE WHEN NEW.state = 'failed' THEN NEW.last_error_class END,
+            CASE WHEN NEW.state = 'failed' THEN NEW.last_error END);
+
+    IF TG_OP = 'INSERT' OR NEW.state IS DISTINCT FROM OLD.state THEN
+        UPDATE documents SET status = NEW.state, updated_at = clock_timestamp()
+        WHERE id = NEW.document_id;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+--
+-- Name: chunk_embeddings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.chunk_embeddings (
+    document_id uuid NOT NULL,
+    job_attempt integer NOT NULL,
+    chunk_id uuid NOT NULL,
+    model text NOT NULL,
+    embedding public.vector(1536) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    indexed boolean DEFAULT false NOT NULL,
+    CONSTRAINT chunk_embeddings_job_attempt_check CHECK ((job_attempt > 0))
+);
+
+--
+-- Name: document_chunks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.document_chunks (
+    id uuid NOT NULL,
+    document_id uuid NOT NULL,
+    ordinal integer NOT NULL,
+    content text NOT NULL,
+    sha256 text NOT NULL,
+    token_count integer NOT NULL,
+    heading_path text[] DEFAULT '{}'::text[] NOT NULL,
+    page_start integer,
+    page_end integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT document_chunks_check CHECK ((page_end >= page_start)),
+    CONSTRAINT document_chunks_content_check CHECK ((content <> ''::text)),
+    CONSTRAINT document_chunks_ordinal_check CHECK ((ordinal >= 0)),
+    CONSTRAINT document_chunks_page_start_check CHECK ((page_start >= 1)),
+    CONSTRAINT document_chunks_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT document_chunks_token_count_check CHECK ((token_count > 0))
+);
+
+--
+-- Name: documents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.documents (
+    id uuid NOT NULL,
+    owner text NOT NULL,
+    bucket text NOT NULL,
+    object_key text NOT NULL,
+    object_etag text NOT NULL,
+    size_bytes bigint NOT NULL,
+    content_type text,
+    sha256 text,
+    status public.job_state DEFAULT 'upload_validated'::public.job_state NOT NULL,
+    parser text,
+    page_count integer,
+    parsed_key text,
+    parsed_sha256 text,
+    chunk_count integer,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    embedding_tokens bigint DEFAULT 0 NOT NULL,
+    embedding_attempt integer,
+    duration_ms bigint,
+    stage_durations_ms jsonb,
+    CONSTRAINT documents_chunk_count_check CHECK ((chunk_count >= 0)),
+    CONSTRAINT documents_duration_ms_check CHECK ((duration_ms >= 0)),
+    CONSTRAINT documents_embedding_tokens_check CHECK ((embedding_tokens >= 0)),
+    CONSTRAINT documents_page_count_check CHECK ((page_count >= 0)),
+    CONSTRAINT documents_parsed_sha256_check CHECK ((parsed_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT documents_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT documents_size_bytes_check CHECK ((size_bytes >= 0))
+);
+
+--
+-- Name: embedding_cache; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.embedding_cache (
+    model text NOT NULL,
+    dimensions integer NOT NULL,
+    content_sha256 text NOT NULL,
+    embedding public.vector(1536) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT embedding_cache_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT embedding_cache_dimensions_check CHECK ((dimensions > 0))
+);
+
+--
+-- Name: execution_environments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.execution_environments (
+    id uuid NOT NULL,
+    function_name text NOT NULL,
+    function_version text NOT NULL,
+    memory_mb integer,
+    log_stream text,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    invocations bigint DEFAULT 0 NOT NULL,
+    host text,
+    pid integer,
+    CONSTRAINT execution_environments_invocations_check CHECK ((invocations >= 0)),
+    CONSTRAINT execution_environments_memory_mb_check CHECK ((memory_mb > 0))
+);
+
+--
+-- Name: job_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_events (
+    id bigint NOT NULL,
+    job_id uuid NOT NULL,
+    document_id uuid NOT NULL,
+    kind text NOT NULL,
+    stage text NOT NULL,
+    from_state public.job_state,
+    to_state public.job_state,
+    attempt integer NOT NULL,
+    duration_ms bigint,
+    correlation_id text NOT NULL,
+    error_class text,
+    error_message text,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+);
+
+--
+-- Name: job_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: job_state_transitions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_state_transitions (
+    from_state public.job_state NOT NULL,
+    to_state public.job_state NOT NULL
+);
+
+--
+-- Name: searchable_chunks; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.searchable_chunks AS
+ SELECT c.id,
+    c.document_id,
+    d.owner,
+    c.ordinal,
+    c.content,
+    c.sha256,
+    c.token_count,
+    c.heading_path,
+    c.page_start,
+    c.page_end,
+    e.model AS embedding_model,
+    e.embedding,
+    e.indexed
+   FROM ((public.document_chunks c
+     JOIN public.documents d ON ((d.id = c.document_id)))
+     JOIN public.chunk_embeddings e ON (((e.document_id = c.document_id) AND (e.job_attempt = d.embedding_attempt) AND (e.chunk_id = c.id))))
+  WHERE (d.status = 'done'::public.job_state);
+
+--
+-- Name: upload_jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.upload_jobs (
+    id uuid NOT NULL,
+    document_id uuid NOT NULL,
+    stage text NOT NULL,
+    state public.job_state DEFAULT 'upload_validated'::public.job_state NOT NULL,
+    attempt integer DEFAULT 0 NOT NULL,
+    lease_owner text,
+    lease_expires_at timestamp with time zone,
+    correlation_id text NOT NULL,
+    last_error_class text,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    state_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    tries integer DEFAULT 0 NOT NULL,
+    CONSTRAINT upload_jobs_attempt_check CHECK ((attempt >= 0)),
+    CONSTRAINT upload_jobs_check CHECK (((state = ANY (ARRAY['done'::public.job_state, 'failed'::public.job_state])) = (finished_at IS NOT NULL))),
+    CONSTRAINT upload_jobs_stage_check CHECK ((stage = ANY (ARRAY['parse'::text, 'chunk'::text, 'embed'::text, 'finalize'::text]))),
+    CONSTRAINT upload_jobs_tries_check CHECK ((tries >= 0))
+);
+
+--
+-- Name: chunk_embeddings chunk_embeddings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.chunk_embeddings
+    ADD CONSTRAINT chunk_embeddings_pkey PRIMARY KEY (document_id, job_attempt, chunk_id);
+
+--
+-- Name: document_chunks document_chunks_document_id_ordinal_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.document_chunks
+    ADD CONSTRAINT document_chunks_document_id_ordinal_key UNIQUE (document_id, ordinal);
+
+--
+-- Name: document_chunks document_chunks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.document_chunks
+    ADD CONSTRAINT document_chunks_pkey PRIMARY KEY (id);
+
+--
+-- Name: documents documents_bucket_object_key_object_etag_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.documents
+    ADD CONSTRAINT documents_bucket_object_key_object_etag_key UNIQUE (bucket, object_key, object_etag);
+
+--
+-- Name: documents documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (id);
+
+--
+-- Name: embedding_cache embedding_cache_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.embedding_cache
+    ADD CONSTRAINT embedding_cache_pkey PRIMARY KEY (model, dimensions, content_sha256);
+
+--
+-- Name: execution_environments execution_environments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.execution_environments
+    ADD CONSTRAINT execution_environments_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_events job_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_events
+    ADD CONSTRAINT job_events_pkey PRIMARY KEY (id);
+
+--
+-- Name: job_state_transitions job_state_transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_state_transitions
+    ADD CONSTRAINT job_state_transitions_pkey PRIMARY KEY (from_state, to_state);
+
+--
+-- Name: upload_jobs upload_jobs_document_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_jobs
+    ADD CONSTRAINT upload_jobs_document_id_key UNIQUE (document_id);
+
+--
+-- Name: upload_jobs upload_jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_jobs
+    ADD CONSTRAINT upload_jobs_pkey PRIMARY KEY (id);
+
+--
+-- Name: chunk_embeddings_backlog_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chunk_embeddings_backlog_idx ON public.chunk_embeddings USING btree (document_id, job_attempt) WHERE (NOT indexed);
+
+--
+-- Name: chunk_embeddings_embedding_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chunk_embeddings_embedding_idx ON public.chunk_embeddings USING hnsw (embedding public.vector_cosine_ops) WHERE indexed;
+
+--
+-- Name: execution_environments_seen_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX execution_environments_seen_idx ON public.execution_environments USING btree (last_seen_at);
+
+--
+-- Name: job_events_job_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_events_job_idx ON public.job_events USING btree (job_id, id);
+
+--
+-- Name: upload_jobs_open_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX upload_jobs_open_idx ON public.upload_jobs USING btree (state, state_changed_at) WHERE (state <> ALL (ARRAY['done'::public.job_state, 'failed'::public.job_state]));
+
+--
+-- Name: job_events job_events_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER job_events_append_only BEFORE DELETE OR UPDATE ON public.job_events FOR EACH ROW EXECUTE FUNCTION public.job_events_append_only();
+
+--
+-- Name: upload_jobs upload_jobs_guard_transition; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER upload_jobs_guard_transition BEFORE INSERT OR UPDATE ON public.upload_jobs FOR EACH ROW EXECUTE FUNCTION public.upload_jobs_guard_transition();
+
+--
+-- Name: upload_jobs upload_jobs_record_transition; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER upload_jobs_record_transition AFTER INSERT OR UPDATE ON public.upload_jobs FOR EACH ROW EXECUTE FUNCTION public.upload_jobs_record_transition();
+
+--
+-- Name: document_chunks document_chunks_document_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.document_chunks
+    ADD CONSTRAINT document_chunks_document_id_fkey FOREIGN KEY (document_id) REFERENCES public.documents(id);
+
+--
+-- Name: job_events job_events_document_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_events
+    ADD CONSTRAINT job_events_document_id_fkey FOREIGN KEY (document_id) REFERENCES public.documents(id);
+
+--
+-- Name: job_events job_events_job_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_events
+    ADD CONSTRAINT job_events_job_id_fkey FOREIGN KEY (job_id) REFERENCES public.upload_jobs(id);
+
+--
+-- Name: upload_jobs upload_jobs_document_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.upload_jobs
+    ADD CONSTRAINT upload_jobs_document_id_fkey FOREIGN KEY (document_id) REFERENCES public.documents(id);
+
+--
+-- PostgreSQL database dump complete
+--
+
+-- The job state machine (rows of job_state_transitions), which the trigger enforces.
+INSERT INTO public.job_state_transitions VALUES ('upload_validated', 'parsing');
+INSERT INTO public.job_state_transitions VALUES ('upload_validated', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('parsing', 'parsing');
+INSERT INTO public.job_state_transitions VALUES ('parsing', 'parsed');
+INSERT INTO public.job_state_transitions VALUES ('parsing', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('parsed', 'chunking');
+INSERT INTO public.job_state_transitions VALUES ('parsed', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('chunking', 'chunking');
+INSERT INTO public.job_state_transitions VALUES ('chunking', 'chunked');
+INSERT INTO public.job_state_transitions VALUES ('chunking', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('chunked', 'embedding');
+INSERT INTO public.job_state_transitions VALUES ('chunked', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('embedding', 'embedding');
+INSERT INTO public.job_state_transitions VALUES ('embedding', 'embedded');
+INSERT INTO public.job_state_transitions VALUES ('embedding', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('embedded', 'done');
+INSERT INTO public.job_state_transitions VALUES ('embedded', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('failed', 'upload_validated');
+INSERT INTO public.job_state_transitions VALUES ('failed', 'parsed');
+INSERT INTO public.job_state_transitions VALUES ('failed', 'chunked');
+INSERT INTO public.job_state_transitions VALUES ('failed', 'embedded');
