@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod runtime_api;
 pub mod stages;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
