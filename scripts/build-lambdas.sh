@@ -12,7 +12,11 @@ rustup target add aarch64-unknown-linux-gnu >/dev/null
 # cargo-lambda finds zig on PATH.
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
-cargo lambda build --release --arm64 --bin parse --bin chunk --bin embed --bin finalize --bin sweeper "$@"
+# One function at a time: built together, cargo would unify their features and every binary would
+# link every stage. Apart, each links its own stage only (see each functions/*/Cargo.toml).
 for f in parse chunk embed finalize sweeper; do
-  file "target/lambda/$f/bootstrap" 2>/dev/null || ls -l "target/lambda/$f/bootstrap"
+  cargo lambda build --release --arm64 -p "$f" "$@"
+done
+for f in parse chunk embed finalize sweeper; do
+  printf '%-9s %s bytes\n' "$f" "$(stat -c %s "target/lambda/$f/bootstrap")"
 done

@@ -62,7 +62,7 @@ pub fn run(megabytes: &[f64], naive_megabytes: f64) {
     let text = policy_markdown((naive_megabytes * 1_048_576.0) as usize);
     let naive = MarkdownSplitter::new(
         ChunkConfig::new(512)
-            .with_sizer(ExactTokens(bpe_openai::cl100k_base()))
+            .with_sizer(ExactTokens(doc_ingest::chunking::cl100k()))
             .with_overlap(64)
             .expect("overlap < size"),
     );

@@ -32,6 +32,8 @@ impl ChunkStage {
 
 impl FromEnv for ChunkStage {
     async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
+        // The tokenizer's tables take ≈ 0.6 s to build: start now, answer the Runtime API at once.
+        crate::chunking::warm_up();
         Ok(Self::new(ctx.s3(), ChunkingConfig::from_env()?))
     }
 }

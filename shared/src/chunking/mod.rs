@@ -1,5 +1,9 @@
 //! Markdown → token-sized chunks that remember their heading path and pages.
 
+mod cl100k;
+
+pub use cl100k::{cl100k, warm_up};
+
 use crate::config::env_parse;
 use crate::ids::ID_NAMESPACE;
 pub use crate::ids::sha256_hex;
@@ -88,7 +92,7 @@ struct Heading {
 
 impl Chunker {
     pub fn new(cfg: &ChunkingConfig) -> Self {
-        let tokens = bpe_openai::cl100k_base();
+        let tokens = cl100k();
         let config = ChunkConfig::new(cfg.max_tokens)
             .with_sizer(CappedTokens { tokens, cap: cfg.max_tokens })
             .with_overlap(cfg.overlap_tokens)
