@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Parse benchmark: a generated ~25 MB, several-hundred-page policy through the local parser
-# (release build), against Debian's pdftotext in the same run.
+# Parse benchmark: a generated, text-heavy policy of several hundred pages (sections, clauses,
+# tables) through the local parser (release build), against Debian's pdftotext in the same run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-PDF=target/bench/large-policy.pdf
+PDF=${PDF:-target/bench/text-policy.pdf}
 mkdir -p target/bench
 [ -f "$PDF" ] || bash scripts/make-fixtures.sh --large "$PDF" --pages "${PAGES:-400}"
 if ! command -v pdftotext >/dev/null; then

@@ -198,12 +198,14 @@ def image_only():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--large", type=pathlib.Path, help="write a large policy here instead of the corpus")
+    ap.add_argument("--images", action="store_true", help="with --large: a noise image per section page")
     ap.add_argument("--pages", type=int, default=400)
     args = ap.parse_args()
     if args.large:
-        # Each repetition of the sections is about 4 pages; a noise image per section page makes
-        # the file about as heavy per page as a scanned letterhead.
-        pdf = policy(pages_per_section=max(1, args.pages // 4), images=True)
+        # Each repetition of the sections is about 4 pages of text and tables: the parser's own
+        # work. (--images adds a noise image per section page, which pads the file with bytes the
+        # parser only skips.)
+        pdf = policy(pages_per_section=max(1, args.pages // 4), images=args.images)
         pdf.output(str(args.large))
         print(f"wrote {args.large} ({pdf.pages_count} pages, {args.large.stat().st_size / 1e6:.1f} MB)")
         return

@@ -93,14 +93,19 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
-    /// Chunking throughput (MB/s) on generated policy markdown, against the naive splitter.
+    /// Chunking throughput (MB/s, 10^6 bytes) against the naive splitter, best of N runs each.
     BenchChunk {
-        /// Sizes to chunk, in MB.
+        /// Sizes of generated policy markdown to chunk, in MB.
         #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 10.0])]
         mb: Vec<f64>,
         /// Size for the naive comparison (it grows faster than linearly).
         #[arg(long, default_value_t = 1.0)]
         naive_mb: f64,
+        /// Chunk this markdown file instead of generated text.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
     /// Vector write rate and the whole embed stage against a plain binary COPY, then indexing.
     BenchVectors {
@@ -256,10 +261,7 @@ async fn cli() -> anyhow::Result<()> {
             Ok(())
         }
         Command::BenchParse { path, rounds } => parse_bench::run(&path, rounds),
-        Command::BenchChunk { mb, naive_mb } => {
-            chunk_bench::run(&mb, naive_mb);
-            Ok(())
-        }
+        Command::BenchChunk { mb, naive_mb, input, runs } => chunk_bench::run(&mb, naive_mb, input.as_deref(), runs),
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::Bench { paths, rounds } => {
             let ctx = Context::from_env().await?;
