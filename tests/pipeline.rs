@@ -126,8 +126,9 @@ async fn run_to_done(
         assert_eq!(status, "done", "{key}");
         docs.push(doc);
     }
-    // Let the duplicates still in the queues be delivered and settled too.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Let the duplicates still in the queues be delivered and settled too (a copy that met a
+    // live lease comes back once the lease has ended).
+    env.wait_until_queues_drain(Duration::from_secs(30)).await;
     (docs, runner.stop().await)
 }
 
@@ -140,7 +141,8 @@ async fn every_message_delivered_twice_leaves_the_same_final_state() {
     let baseline = TestEnv::new().await;
     let (base_docs, _) = run_to_done(&baseline, RunnerOptions::default(), &files).await;
 
-    let env = TestEnv::new().await;
+    // A short lease: a copy deferred behind it comes back within seconds.
+    let env = TestEnv::with_config(|c| c.lease = Duration::from_secs(3)).await;
     let opts = RunnerOptions { duplicate_deliveries: true, ..Default::default() };
     let (docs, deliveries) = run_to_done(&env, opts, &files).await;
 

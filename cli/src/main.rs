@@ -198,11 +198,12 @@ async fn cli() -> anyhow::Result<()> {
                 sweep_every: (sweep_every > 0).then(|| Duration::from_secs(sweep_every)),
                 ..Default::default()
             };
-            let running = doc_ingest::runner::Runner::new(ctx, registry, opts).start();
+            let running = doc_ingest::runner::Runner::new(ctx.clone(), registry, opts).start();
             eprintln!("polling the stage queues; Ctrl-C or SIGTERM to stop");
             interrupted().await?;
             eprintln!("stopping: settling the batches in flight");
             running.stop().await;
+            ctx.deregister().await;
             Ok(())
         }
         Command::Ingest { paths, owner, no_run, timeout_secs } => {
@@ -214,7 +215,8 @@ async fn cli() -> anyhow::Result<()> {
                 Some(doc_ingest::stages::from_env(&ctx).await?)
             };
             let ctx = Arc::new(ctx);
-            let ok = ingest::run(ctx, registry, &paths, &owner, timeout_secs).await?;
+            let ok = ingest::run(ctx.clone(), registry, &paths, &owner, timeout_secs).await?;
+            ctx.deregister().await;
             if !ok {
                 std::process::exit(1);
             }

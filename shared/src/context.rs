@@ -55,6 +55,20 @@ impl Context {
         self.identity = Some(me);
     }
 
+    /// Removes this environment from the registry on a clean shutdown; best effort, bounded.
+    pub async fn deregister(&self) {
+        let Some(me) = &self.identity else { return };
+        let gone = async {
+            let db = self.db.get().await.db("deregistering")?;
+            registry::deregister(&**db, me).await
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(2), gone).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e.detail(), "environment not deregistered; the sweeper prunes it"),
+            Err(_) => tracing::debug!("environment not deregistered in time; the sweeper prunes it"),
+        }
+    }
+
     /// Refreshes this environment's heartbeat; failures are logged, never fatal.
     pub async fn heartbeat(&self) {
         let Some(me) = &self.identity else { return };

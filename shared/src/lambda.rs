@@ -30,8 +30,9 @@ pub async fn run_stage<S: AnyStage + FromEnv + 'static>() -> Result<(), Error> {
         Err(e) => return Err(init_failed(e).await),
     };
     tracing::info!(stage = stage.spec().name, init_ms = started.elapsed().as_millis() as u64, "ready");
-    graceful_shutdown().await;
-    let (ctx, stage) = (&ctx, &stage);
+    let ctx = std::sync::Arc::new(ctx);
+    graceful_shutdown(ctx.clone()).await;
+    let (ctx, stage) = (&*ctx, &stage);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, Error>(handle_batch(ctx, stage, event.payload).await)
     }))
@@ -61,8 +62,9 @@ where
         Err(e) => return Err(init_failed(e).await),
     };
     tracing::info!(function = name, init_ms = started.elapsed().as_millis() as u64, "ready");
-    graceful_shutdown().await;
-    let (ctx, handler) = (std::sync::Arc::new(ctx), &handler);
+    let ctx = std::sync::Arc::new(ctx);
+    graceful_shutdown(ctx.clone()).await;
+    let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<T>| {
         let ctx = ctx.clone();
         async move {
@@ -73,10 +75,11 @@ where
     .await
 }
 
-async fn graceful_shutdown() {
-    lambda_runtime::spawn_graceful_shutdown_handler(|| async {
-        // Nothing is in flight between invocations; say so, for whoever reads the log.
+async fn graceful_shutdown(ctx: std::sync::Arc<Context>) {
+    lambda_runtime::spawn_graceful_shutdown_handler(move || async move {
+        // Nothing is in flight between invocations: leave the registry, say so, exit.
         tracing::info!("SIGTERM: execution environment shutting down");
+        ctx.deregister().await;
     })
     .await;
 }

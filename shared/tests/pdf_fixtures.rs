@@ -152,13 +152,31 @@ fn truncated_or_damaged_pdfs_never_panic() {
     for cut in (64..bytes.len()).step_by(bytes.len() / 23) {
         let result = std::panic::catch_unwind(|| parse(DocKind::Pdf, &bytes[..cut], &limits()));
         let outcome = result.unwrap_or_else(|_| panic!("panicked on the first {cut} bytes"));
-        if let Err(e) = outcome {
-            assert_eq!(e.kind(), doc_ingest::ErrorKind::Permanent, "{cut}: {e:?}");
-        }
+        // Cut short is damaged: never "scanned" (no_text_layer), never a fraction of the text.
+        let e = outcome.err().unwrap_or_else(|| panic!("the first {cut} of {} bytes parsed", bytes.len()));
+        assert_eq!(e.class, ErrorClass::CorruptPdf, "{cut}: {e:?}");
+        assert!(e.message.contains("truncated"), "{cut}: {}", e.message);
     }
     let mut flipped = bytes.clone();
     for i in (200..flipped.len()).step_by(97) {
         flipped[i] ^= 0x5a;
     }
     assert!(std::panic::catch_unwind(|| parse(DocKind::Pdf, &flipped, &limits())).is_ok());
+}
+
+#[test]
+fn a_file_whose_pages_lost_their_content_fails_by_name_not_partially() {
+    // Whole at the end (trailer intact) but with page content streams gone: what a damaged
+    // upload whose cross-reference table lopdf rebuilds looks like.
+    let bytes = fixture("policy.pdf");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let stream_at = text.find("stream").expect("a content stream");
+    let mut damaged = bytes.clone();
+    // Overwrite the start of the first stream's data: it no longer inflates.
+    for b in &mut damaged[stream_at + 8..stream_at + 40] {
+        *b = b'#';
+    }
+    let e = parse(DocKind::Pdf, &damaged, &limits()).unwrap_err();
+    assert_eq!(e.class, ErrorClass::CorruptPdf, "{e:?}");
+    assert!(e.message.contains("cannot be decoded") || e.message.contains("cannot be read"), "{}", e.message);
 }

@@ -253,6 +253,22 @@ impl TestEnv {
         )
     }
 
+    /// Waits until every stage queue is empty, visible and in flight (DLQs are not waited for).
+    pub async fn wait_until_queues_drain(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut busy = false;
+            for stage in PIPELINE.iter().map(|s| s.name) {
+                busy |= self.depth(&self.queue(stage)).await != (0, 0);
+            }
+            if !busy {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the stage queues did not drain within {timeout:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Every stage queue and DLQ holds nothing, visible or in flight.
     pub async fn assert_all_queues_empty(&self) {
         for stage in PIPELINE.iter().map(|s| s.name) {

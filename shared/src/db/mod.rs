@@ -13,6 +13,7 @@ pub mod vectors;
 use anyhow::Context as _;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::str::FromStr;
+use std::time::Duration;
 
 #[cfg(feature = "local")]
 mod embedded {
@@ -20,7 +21,16 @@ mod embedded {
 }
 
 pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
-    let pg = tokio_postgres::Config::from_str(database_url).context("DATABASE_URL is not a valid connection string")?;
+    let mut pg =
+        tokio_postgres::Config::from_str(database_url).context("DATABASE_URL is not a valid connection string")?;
+    // A database that is down refuses at once, but one that hangs (a failover in progress, a
+    // frozen host) would hold a connect or a query for minutes: bound both, so the handler
+    // classifies the outage and backs off instead of waiting out the function's timeout.
+    if pg.get_connect_timeout().is_none() {
+        pg.connect_timeout(Duration::from_secs(5));
+    }
+    pg.keepalives_idle(Duration::from_secs(30));
+    pg.tcp_user_timeout(Duration::from_secs(30));
     let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
     let manager = if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
         Manager::from_config(pg, tokio_postgres::NoTls, recycling)
@@ -28,7 +38,14 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<Pool> {
         // `prefer` (the default) falls back to plain text only if the server has no TLS at all.
         Manager::from_config(pg, tls::connector()?, recycling)
     };
-    Pool::builder(manager).max_size(size).build().context("building the database pool")
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(30)))
+        .create_timeout(Some(Duration::from_secs(10)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .context("building the database pool")
 }
 
 #[cfg(feature = "local")]

@@ -115,6 +115,12 @@ pub async fn live(db: &impl GenericClient, within: Duration) -> StageResult<Vec<
         .collect())
 }
 
+/// An environment that shut down cleanly leaves the registry at once, instead of a day later.
+pub async fn deregister(db: &impl GenericClient, me: &Identity) -> StageResult<()> {
+    db.execute("DELETE FROM execution_environments WHERE id = $1", &[&me.id]).await.db("deregistering")?;
+    Ok(())
+}
+
 pub async fn prune(db: &impl GenericClient, older_than: Duration) -> StageResult<u64> {
     db.execute(
         "DELETE FROM execution_environments WHERE last_seen_at < now() - $1 * interval '1 millisecond'",

@@ -282,25 +282,67 @@ fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = 
     })
 }
 
-/// Content streams larger than this (decompressed) are refused: a decompression bomb costs a
-/// page its text, not the function its memory.
+/// Content streams larger than this (decompressed) are refused: a decompression bomb fails the
+/// document as too large instead of taking the function's memory.
 const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 /// Forms may draw forms; this deep and no deeper (a cycle is a malformed file).
 const MAX_FORM_DEPTH: usize = 8;
 
-/// Every text run of the page, in content-stream order, including text drawn by form XObjects.
-/// A damaged stream yields what was read before the damage.
-pub fn page_runs(doc: &Document, page_id: ObjectId) -> Vec<Run> {
-    let resources = Resources::of_page(doc, page_id);
-    let mut runs = Vec::new();
-    if let Ok(content) = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES) {
-        interpret(doc, &content, &resources, Matrix::IDENTITY, 0, &mut runs);
-    }
-    runs
+/// Why a page's content could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageDamage {
+    /// A content stream the page names is not in the file (a truncated file, typically).
+    MissingContent,
+    /// A content stream does not decode (its compressed data is cut or corrupt), or what it
+    /// decodes to is not a content stream.
+    Undecodable,
+    /// The page's content inflates past `MAX_CONTENT_BYTES` (a decompression bomb).
+    TooLarge,
 }
 
+/// The page's content streams, decoded and joined. Unlike lopdf's own page reader, which skips a
+/// missing stream and passes an undecodable one through raw, this says what is wrong, so that a
+/// damaged file fails by name instead of parsing to a fraction of its text.
+fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage> {
+    let mut content = Vec::new();
+    for id in doc.get_page_contents(page_id) {
+        let stream = doc.get_object(id).and_then(Object::as_stream).map_err(|_| PageDamage::MissingContent)?;
+        match stream.get_plain_content_with_limit(MAX_CONTENT_BYTES.saturating_sub(content.len())) {
+            // lopdf's decoders keep what they recovered and only log a corrupt stream; nothing
+            // recovered from compressed bytes means the stream is gone. (A partial result is
+            // kept: a bad checksum after decryption is common in files readers open fine.)
+            Ok(data) if data.is_empty() && !stream.content.is_empty() && stream.dict.has(b"Filter") => {
+                return Err(PageDamage::Undecodable);
+            }
+            Ok(data) => content.extend_from_slice(&data),
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                return Err(PageDamage::TooLarge);
+            }
+            Err(_) => return Err(PageDamage::Undecodable),
+        }
+        content.push(b'\n');
+    }
+    Ok(content)
+}
+
+/// Every text run of the page, in content-stream order, including text drawn by form XObjects.
+pub fn page_runs(doc: &Document, page_id: ObjectId) -> Result<Vec<Run>, PageDamage> {
+    let resources = Resources::of_page(doc, page_id);
+    let mut runs = Vec::new();
+    let content = page_content(doc, page_id)?;
+    let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
+    interpret_ops(doc, &content, &resources, Matrix::IDENTITY, 0, &mut runs);
+    Ok(runs)
+}
+
+/// A form XObject's content: one that does not decode draws nothing.
 fn interpret(doc: &Document, content: &[u8], res: &Resources, ctm: Matrix, depth: usize, runs: &mut Vec<Run>) {
-    let Ok(content) = Content::decode(content) else { return };
+    if let Ok(content) = Content::decode(content) {
+        interpret_ops(doc, &content, res, ctm, depth, runs);
+    }
+}
+
+fn interpret_ops(doc: &Document, content: &Content, res: &Resources, ctm: Matrix, depth: usize, runs: &mut Vec<Run>) {
     let fonts = &res.fonts;
     let mut st = TextState {
         ctm,

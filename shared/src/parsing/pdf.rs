@@ -23,8 +23,31 @@ impl Pdf {
     }
 }
 
+/// A complete PDF ends with `%%EOF` (readers allow it anywhere in the last KiB, and some
+/// writers add a little after it); a file cut short in transfer or storage does not.
+fn ends_whole(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// The page count the document's page tree declares.
+fn declared_pages(doc: &Document) -> Option<i64> {
+    let catalog = doc.catalog().ok()?;
+    let pages = catalog.get_deref(b"Pages", doc).ok()?.as_dict().ok()?;
+    pages.get(b"Count").ok()?.as_i64().ok()
+}
+
 /// Validation before any work; every refusal is permanent and names its reason.
 pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
+    if !ends_whole(bytes) {
+        return Err(StageError::new(
+            ErrorClass::CorruptPdf,
+            format!(
+                "the PDF is truncated or damaged: its {} bytes end without the trailer (%%EOF); upload the whole file",
+                bytes.len()
+            ),
+        ));
+    }
     let doc = Document::load_mem(bytes).map_err(|e| {
         let text = e.to_string();
         if text.to_ascii_lowercase().contains("decrypt") || text.to_ascii_lowercase().contains("password") {
@@ -40,6 +63,15 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(StageError::new(ErrorClass::CorruptPdf, "the PDF has no pages"));
+    }
+    // A file whose cross-reference table was rebuilt from what survived can lose pages quietly.
+    if let Some(declared) = declared_pages(&doc)
+        && declared > pages.len() as i64
+    {
+        return Err(StageError::new(
+            ErrorClass::CorruptPdf,
+            format!("the PDF is damaged: its page tree declares {declared} pages and {} can be read", pages.len()),
+        ));
     }
     if pages.len() as u32 > limits.max_pages {
         return Err(StageError::new(
@@ -65,13 +97,41 @@ fn page_width(doc: &Document, page: ObjectId) -> f32 {
     595.0
 }
 
+/// Page numbers, as a short list for a message.
+fn page_list(pages: &[usize]) -> String {
+    let shown: Vec<String> = pages.iter().take(10).map(|p| p.to_string()).collect();
+    let more = if pages.len() > 10 { format!(" and {} more", pages.len() - 10) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
 /// CPU-bound: run it on a blocking thread.
 pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
-    let pages: Vec<PageText> = pdf
-        .pages
-        .iter()
-        .map(|&id| PageText { runs: layout::page_runs(&pdf.doc, id), width: page_width(&pdf.doc, id) })
-        .collect();
+    let mut pages = Vec::with_capacity(pdf.pages.len());
+    let (mut damaged, mut bombs) = (Vec::new(), Vec::new());
+    for (i, &id) in pdf.pages.iter().enumerate() {
+        match layout::page_runs(&pdf.doc, id) {
+            Ok(runs) => pages.push(PageText { runs, width: page_width(&pdf.doc, id) }),
+            Err(layout::PageDamage::TooLarge) => bombs.push(i + 1),
+            Err(_) => damaged.push(i + 1),
+        }
+    }
+    if !bombs.is_empty() {
+        return Err(StageError::new(
+            ErrorClass::TooLarge,
+            format!("page(s) {} inflate past the content limit (a decompression bomb?)", page_list(&bombs)),
+        ));
+    }
+    // Partial text would answer questions with whatever survived and nothing to say so: refuse.
+    if !damaged.is_empty() {
+        return Err(StageError::new(
+            ErrorClass::CorruptPdf,
+            format!(
+                "the PDF is damaged: the content of page(s) {} of {} is missing or cannot be decoded",
+                page_list(&damaged),
+                pdf.page_count()
+            ),
+        ));
+    }
     let text_chars: usize =
         pages.iter().flat_map(|p| &p.runs).map(|r| r.text.chars().filter(|c| !c.is_whitespace()).count()).sum();
     if text_chars == 0 {
