@@ -341,8 +341,10 @@ CREATE TABLE public.upload_jobs (
     state_changed_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
     tries integer DEFAULT 0 NOT NULL,
+    claims integer DEFAULT 0 NOT NULL,
     CONSTRAINT upload_jobs_attempt_check CHECK ((attempt >= 0)),
     CONSTRAINT upload_jobs_check CHECK (((state = ANY (ARRAY['done'::public.job_state, 'failed'::public.job_state])) = (finished_at IS NOT NULL))),
+    CONSTRAINT upload_jobs_claims_check CHECK ((claims >= 0)),
     CONSTRAINT upload_jobs_stage_check CHECK ((stage = ANY (ARRAY['parse'::text, 'chunk'::text, 'embed'::text, 'finalize'::text]))),
     CONSTRAINT upload_jobs_tries_check CHECK ((tries >= 0))
 );

@@ -132,6 +132,7 @@ impl Config {
             lease: env_secs("DOC_INGEST_LEASE_SECONDS", d.lease)?,
             retry: RetryPolicy {
                 max_tries: env_parse("DOC_INGEST_MAX_TRIES", d.retry.max_tries)?,
+                max_claims: env_parse("DOC_INGEST_MAX_CLAIMS", d.retry.max_claims)?,
                 outage_budget: env_secs("DOC_INGEST_OUTAGE_BUDGET_SECONDS", d.retry.outage_budget)?,
                 ..d.retry
             },

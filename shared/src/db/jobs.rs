@@ -17,8 +17,10 @@ pub struct Job {
     /// The stage that last claimed, completed or failed the job.
     pub stage: String,
     pub attempt: i32,
-    /// Tries charged to the document at its current stage (claims, less outage refunds).
+    /// The document's own failures at its current stage (outages are not counted).
     pub tries: i32,
+    /// Claims taken at its current stage; bounds handlers that die holding it.
+    pub claims: i32,
     /// Set while a lease is live: how long it has left.
     pub lease_remaining: Option<Duration>,
     pub correlation_id: String,
@@ -26,7 +28,7 @@ pub struct Job {
     pub last_error: Option<String>,
 }
 
-const JOB_COLUMNS: &str = "id, document_id, state::text AS state, stage, attempt, tries,
+const JOB_COLUMNS: &str = "id, document_id, state::text AS state, stage, attempt, tries, claims,
     CASE WHEN lease_expires_at > now() THEN extract(epoch FROM lease_expires_at - now())::float8 END AS lease_left,
     correlation_id, last_error_class, last_error";
 
@@ -39,6 +41,7 @@ fn job_from_row(r: &Row) -> StageResult<Job> {
         stage: r.get("stage"),
         attempt: r.get("attempt"),
         tries: r.get("tries"),
+        claims: r.get("claims"),
         lease_remaining: r.get::<_, Option<f64>>("lease_left").map(|s| Duration::from_secs_f64(s.max(0.0))),
         correlation_id: r.get("correlation_id"),
         last_error_class: r.get("last_error_class"),
@@ -62,7 +65,7 @@ pub struct Lease {
     pub document_id: Uuid,
     pub spec: &'static StageSpec,
     pub attempt: i32,
-    /// Tries charged at this stage, this one included.
+    /// The document's failures at this stage before this attempt.
     pub tries: i32,
     pub correlation_id: String,
 }
@@ -81,7 +84,8 @@ impl Lease {
         let n = tx
             .execute(
                 "UPDATE upload_jobs
-                 SET state = $3::text::job_state, stage = $5, tries = 0, lease_owner = NULL, lease_expires_at = NULL,
+                 SET state = $3::text::job_state, stage = $5, tries = 0, claims = 0, lease_owner = NULL,
+                     lease_expires_at = NULL,
                      last_error_class = NULL, last_error = NULL
                  WHERE id = $1 AND attempt = $2 AND state = $4::text::job_state",
                 &[&self.job_id, &self.attempt, &self.spec.done.as_str(), &from.as_str(), &self.spec.name],
@@ -115,14 +119,14 @@ impl Lease {
     }
 
     /// Parks the job until its message comes back after `delay`, so that only that delivery (or
-    /// the sweeper, if it never comes) picks it up again. A failure that was not the document's
-    /// fault is refunded: it does not count against the job's tries.
+    /// the sweeper, if it never comes) picks it up again. A failure of the document's own
+    /// processing is `charged` to its tries; an outage is not.
     pub async fn release_for_retry(
         &self,
         db: &impl GenericClient,
         err: &StageError,
         delay: Duration,
-        refund: bool,
+        charged: bool,
         detail: Value,
     ) -> StageResult<bool> {
         let Some(running) = self.spec.running else { return Ok(false) };
@@ -132,7 +136,7 @@ impl Lease {
             .execute(
                 "UPDATE upload_jobs
                  SET lease_expires_at = now() + $6 * interval '1 millisecond', last_error_class = $3,
-                     last_error = $4, tries = greatest(tries - $7, 0)
+                     last_error = $4, tries = tries + $7
                  WHERE id = $1 AND attempt = $2 AND state = $5::text::job_state",
                 &[
                     &self.job_id,
@@ -141,7 +145,7 @@ impl Lease {
                     &err.detail(),
                     &running.as_str(),
                     &park_ms,
-                    &i32::from(refund),
+                    &i32::from(charged),
                 ],
             )
             .await
@@ -184,7 +188,7 @@ pub async fn claim(
     let row = db
         .query_opt(
             "UPDATE upload_jobs
-             SET state = $3::text::job_state, stage = $4, attempt = attempt + 1, tries = tries + 1, lease_owner = $5,
+             SET state = $3::text::job_state, stage = $4, attempt = attempt + 1, claims = claims + 1, lease_owner = $5,
                  lease_expires_at = now() + $6 * interval '1 millisecond'
              WHERE id = $1
                AND (state = $2::text::job_state
@@ -243,7 +247,7 @@ pub async fn reopen(
     let n = tx
         .execute(
             "UPDATE upload_jobs
-             SET state = $4::text::job_state, tries = 0, last_error_class = NULL, last_error = NULL
+             SET state = $4::text::job_state, tries = 0, claims = 0, last_error_class = NULL, last_error = NULL
              WHERE id = $1 AND state = 'failed' AND stage = $2 AND attempt = $3",
             &[&job.id, &spec.name, &failed_attempt, &spec.ready.as_str()],
         )

@@ -10,9 +10,12 @@ use std::time::Duration;
 /// How hard to try, and for how long to wait out outages.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
-    /// Tries charged to a document at one stage (failures of its own processing, and handlers
-    /// that died holding it); the last one's failure is final.
+    /// A document's own transient failures at one stage; the last one is final.
     pub max_tries: u32,
+    /// Claims at one stage without completing: handlers that died holding the job (killed, out
+    /// of memory, timed out) leave no failure behind, and an outage can leave a lease
+    /// unreleased, so this bounds crash loops at twice the tries.
+    pub max_claims: u32,
     /// How long a message may wait out unavailable dependencies before its job fails.
     pub outage_budget: Duration,
     /// Added to a live lease's remaining time before a deferred delivery comes back.
@@ -21,7 +24,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_tries: 4, outage_budget: Duration::from_secs(60 * 60), lease_margin: Duration::from_secs(2) }
+        RetryPolicy {
+            max_tries: 4,
+            max_claims: 8,
+            outage_budget: Duration::from_secs(60 * 60),
+            lease_margin: Duration::from_secs(2),
+        }
     }
 }
 
@@ -70,14 +78,14 @@ pub fn decide(job: &Job, spec: &StageSpec, redrive_attempt: Option<i32>, policy:
             format!("job {} is {}, not ready for {}", job.id, job.state, spec.name),
         ));
     }
-    if spec.running.is_some() && job.tries >= policy.max_tries as i32 {
+    if spec.running.is_some() && (job.tries >= policy.max_tries as i32 || job.claims >= policy.max_claims as i32) {
         let last = match (&job.last_error_class, &job.last_error) {
             (Some(class), Some(e)) => format!("last error {class}: {e}"),
             _ => "the handlers died holding it (killed, timed out or out of memory)".to_owned(),
         };
         return Decision::GiveUp(StageError::new(
             ErrorClass::RetriesExhausted,
-            format!("{} tries at {}; {last}", job.tries, spec.name),
+            format!("{} failures in {} claims at {}; {last}", job.tries, job.claims, spec.name),
         ));
     }
     Decision::Claim
@@ -98,8 +106,8 @@ pub enum Settlement {
 pub struct FailureContext<'a> {
     pub message_id: &'a str,
     pub receive_count: u32,
-    /// Tries charged to the job at this stage, the failed one included; `None` when no lease
-    /// was taken (the receive count stands in).
+    /// The document's failures at this stage, the failed one included; `None` when no lease
+    /// recorded them (the receive count stands in).
     pub tries: Option<i32>,
     /// How long the message has existed: what the outage budget is measured against.
     pub age: Duration,
@@ -151,6 +159,7 @@ mod tests {
             stage: "chunk".into(),
             attempt: 3,
             tries: 0,
+            claims: 0,
             lease_remaining: None,
             correlation_id: "c".into(),
             last_error_class: None,
@@ -204,11 +213,11 @@ mod tests {
     }
 
     #[test]
-    fn a_job_whose_handlers_kept_dying_gives_up_after_its_tries() {
+    fn a_job_whose_handlers_kept_dying_gives_up_after_its_claims() {
         let mut j = job(JobState::Chunking);
-        j.tries = 3;
+        j.claims = 7;
         assert_eq!(decide(&j, &CHUNK, None, &policy()), Decision::Claim);
-        j.tries = 4;
+        j.claims = 8;
         match decide(&j, &CHUNK, None, &policy()) {
             Decision::GiveUp(e) => {
                 assert_eq!(e.class, ErrorClass::RetriesExhausted);

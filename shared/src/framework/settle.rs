@@ -26,7 +26,8 @@ pub(crate) async fn on_failure(
     let failure = FailureContext {
         message_id: &delivery.message_id,
         receive_count: delivery.receive_count,
-        tries: progress.lease.as_ref().filter(|l| l.spec.running.is_some()).map(|l| l.tries),
+        // This failure included, when a lease recorded the ones before it.
+        tries: progress.lease.as_ref().filter(|l| l.spec.running.is_some()).map(|l| l.tries + 1),
         age: delivery.age(now_ms),
     };
     let detail = err.detail();
@@ -58,7 +59,7 @@ pub(crate) async fn on_failure(
     }
 }
 
-/// Parks a leased job until its message returns; an outage is refunded to the document.
+/// Parks a leased job until its message returns; only the document's own failure is charged.
 async fn release(
     ctx: &Context,
     progress: &Progress,
@@ -69,8 +70,8 @@ async fn release(
     let Some(lease) = progress.lease.as_ref() else { return Ok(()) };
     let db = ctx.db.get().await.db("releasing lease")?;
     let detail = json!({ "receive_count": delivery.receive_count, "delay_s": delay.as_secs() });
-    let refund = err.kind() == ErrorKind::Unavailable;
-    lease.release_for_retry(&**db, err, delay, refund, detail).await?;
+    let charged = err.kind() == ErrorKind::Transient;
+    lease.release_for_retry(&**db, err, delay, charged, detail).await?;
     Ok(())
 }
 
