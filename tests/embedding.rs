@@ -193,15 +193,17 @@ async fn two_embed_runs_racing_on_one_document_leave_one_consistent_set() {
     assert_eq!(r.get::<_, String>(5), "embedded");
 }
 
-/// `search_chunks` for the vector of `chunk`: (chunk ids in order, distance of the first).
-async fn search_from(env: &TestEnv, chunk: Uuid, owner: Option<&str>) -> (Vec<Uuid>, f64) {
-    let rows = env
-        .db()
-        .await
+/// The HNSW path of `vector_candidates` (the indexed vectors, plus an exact scan of the backlog)
+/// for the vector of `chunk`, as `owner`: (chunk ids in order, distance of the first).
+async fn search_from(env: &TestEnv, chunk: Uuid, owner: &str) -> (Vec<Uuid>, f64) {
+    let mut db = env.db().await;
+    let tx = doc_ingest::db::begin(&mut db).await.unwrap();
+    tx.execute("SELECT set_config('doc_ingest.owner', $1, true)", &[&owner]).await.unwrap();
+    let rows = tx
         .query(
-            "SELECT s.chunk_id, s.distance FROM chunk_embeddings e, search_chunks(e.embedding, 3, $2) s
+            "SELECT s.chunk_id, s.distance FROM chunk_embeddings e, vector_candidates(e.embedding, 3, e.model, NULL, 'hnsw') s
              WHERE e.chunk_id = $1",
-            &[&chunk, &owner],
+            &[&chunk],
         )
         .await
         .unwrap();
@@ -222,10 +224,10 @@ async fn vectors_are_searchable_before_and_after_the_deferred_index_takes_them()
     let chunks: i64 = env.scalar("SELECT count(*) FROM document_chunks", &[]).await;
     assert_eq!(backlog(&env).await, chunks, "the embed stage leaves every vector to the indexer");
 
-    let (found, distance) = search_from(&env, chunk, Some("acme")).await;
+    let (found, distance) = search_from(&env, chunk, "acme").await;
     assert_eq!(found[0], chunk, "exact search over the backlog finds the chunk itself");
     assert!(distance.abs() < 1e-6, "{distance}");
-    let (others, _) = search_from(&env, chunk, Some("other")).await;
+    let (others, _) = search_from(&env, chunk, "other").await;
     assert!(!others.contains(&chunk), "the owner filter applies");
 
     let db = env.db().await;
@@ -234,7 +236,7 @@ async fn vectors_are_searchable_before_and_after_the_deferred_index_takes_them()
     assert_eq!(backlog(&env).await, 0);
     let flagged: i64 = env.scalar("SELECT count(*) FROM chunk_embeddings WHERE indexed", &[]).await;
     assert_eq!(flagged, chunks);
-    let (found, distance) = search_from(&env, chunk, Some("acme")).await;
+    let (found, distance) = search_from(&env, chunk, "acme").await;
     assert_eq!(found[0], chunk, "the indexed path finds it too");
     assert!(distance.abs() < 1e-6, "{distance}");
     assert_eq!(found.len(), 3);

@@ -6,6 +6,7 @@ mod dlq;
 mod ingest;
 mod ops;
 mod parse_bench;
+mod read;
 mod report;
 mod stack;
 mod vector_bench;
@@ -72,6 +73,38 @@ enum Command {
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
+    },
+    /// Hybrid search (vectors + full text, fused) over one owner's documents, as the reader role.
+    Search {
+        query: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Only this document's chunks.
+        #[arg(long)]
+        document: Option<uuid::Uuid>,
+        /// auto, exact or hnsw (the vector side's candidates).
+        #[arg(long, default_value = "auto", value_parser = parse_strategy)]
+        strategy: doc_ingest::search::Strategy,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A presigned POST for one upload under uploads/OWNER/ (or, with --upload, use it).
+    UploadUrl {
+        #[arg(long)]
+        owner: String,
+        file: PathBuf,
+        /// Seconds the URL is valid (at most 900).
+        #[arg(long, default_value_t = 900)]
+        expires: u64,
+        #[arg(long)]
+        upload: bool,
+    },
+    /// Right to erasure: every object, row and vector of an owner, with an audit record.
+    Purge {
+        #[arg(long)]
+        owner: String,
     },
     /// Re-enqueue stuck jobs, fail those past the limit, prune old execution environments,
     /// and index part of the vector backlog.
@@ -143,6 +176,16 @@ enum DlqCommand {
         #[arg(long, value_parser = parse_stage)]
         stage: Option<&'static StageSpec>,
     },
+}
+
+fn parse_strategy(s: &str) -> Result<doc_ingest::search::Strategy, String> {
+    use doc_ingest::search::Strategy;
+    match s {
+        "auto" => Ok(Strategy::Auto),
+        "exact" => Ok(Strategy::Exact),
+        "hnsw" => Ok(Strategy::Hnsw),
+        other => Err(format!("unknown strategy {other:?} (auto, exact, hnsw)")),
+    }
 }
 
 /// `ingestctl … | head` closes the pipe early: end quietly, as Unix tools do, instead of
@@ -239,6 +282,13 @@ async fn cli() -> anyhow::Result<()> {
                 DlqCommand::Redrive { job: None, .. } => anyhow::bail!("--job or --all"),
             }
         }
+        Command::Search { query, owner, k, document, strategy, json } => {
+            read::search(&Context::from_env().await?, &query, &owner, k, document, strategy, json).await
+        }
+        Command::UploadUrl { owner, file, expires, upload } => {
+            read::upload_url(&Context::from_env().await?, &owner, &file, expires, upload).await
+        }
+        Command::Purge { owner } => read::purge(&Context::from_env().await?, &owner).await,
         Command::Sweep => ops::sweep(&Context::from_env().await?).await,
         Command::Index => ops::index(&Context::from_env().await?).await,
         Command::Health => {

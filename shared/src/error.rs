@@ -92,6 +92,10 @@ error_classes! {
         Inconsistent = "inconsistent",
         InputTooLong = "input_too_long",
         InvalidKey = "invalid_key",
+        /// A search or upload request that cannot be served as asked.
+        InvalidQuery = "invalid_query",
+        /// The query's embedding model is not the one the index was built with.
+        ModelMismatch = "model_mismatch",
         InvalidUtf8 = "invalid_utf8",
         LlamaparseAuth = "llamaparse_auth",
         LlamaparseRequest = "llamaparse_request",
@@ -116,6 +120,10 @@ error_classes! {
     }
     Poison {
         DocumentMismatch = "document_mismatch",
+        /// The document's object was deleted from the bucket; its late messages do nothing.
+        DocumentDeleted = "document_deleted",
+        /// An object version older than a deletion, or one S3 no longer has.
+        ObjectGone = "object_gone",
         EmptyNotification = "empty_notification",
         /// A message for a job that already failed (and is not that failure's redriven letter).
         JobFailed = "job_failed",
@@ -137,7 +145,10 @@ impl ErrorClass {
     /// Races between copies of one message end in these; they are expected under at-least-once
     /// delivery and logged quietly, not as poison.
     pub fn is_duplicate_race(self) -> bool {
-        matches!(self, ErrorClass::LeaseLost | ErrorClass::JobFailed | ErrorClass::StaleStage)
+        matches!(
+            self,
+            ErrorClass::LeaseLost | ErrorClass::JobFailed | ErrorClass::StaleStage | ErrorClass::DocumentDeleted
+        )
     }
 }
 

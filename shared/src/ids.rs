@@ -11,11 +11,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A document is one version of one object: by its version id where the bucket keeps versions,
-/// else by its ETag.
-pub fn document_id(bucket: &str, key: &str, version_id: Option<&str>, etag: &str) -> Uuid {
+/// else by its ETag and the event's place in the key's order (`sequence`), so that the same
+/// bytes written again, after a deletion say, are a new version, while a repeated notification
+/// of one write (same sequencer) finds the same document.
+pub fn document_id(bucket: &str, key: &str, version_id: Option<&str>, etag: &str, sequence: &str) -> Uuid {
     let identity = match version_id {
         Some(v) if !v.is_empty() => format!("s3://{bucket}/{key}?versionId={v}"),
-        _ => format!("s3://{bucket}/{key}#{etag}"),
+        _ if sequence.is_empty() => format!("s3://{bucket}/{key}#{etag}"),
+        _ => format!("s3://{bucket}/{key}#{etag}@{sequence}"),
     };
     Uuid::new_v5(&ID_NAMESPACE, identity.as_bytes())
 }

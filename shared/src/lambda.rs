@@ -109,3 +109,27 @@ async fn report_init_error(err: &anyhow::Error) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The search API: a reader pool instead of the pipeline's context, the same init-error report
+/// and shutdown handling.
+#[cfg(feature = "search-api")]
+pub async fn run_search_api() -> Result<(), Error> {
+    use crate::search_api::SearchApi;
+    use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+    crate::logging::init("info");
+    let started = Instant::now();
+    let api = match SearchApi::from_env().await {
+        Ok(api) => api,
+        Err(e) => return Err(init_failed(e).await),
+    };
+    tracing::info!(function = "search", init_ms = started.elapsed().as_millis() as u64, "ready");
+    lambda_runtime::spawn_graceful_shutdown_handler(|| async {
+        tracing::info!("SIGTERM: execution environment shutting down");
+    })
+    .await;
+    let api = &api;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+        Ok::<ApiGatewayV2httpResponse, Error>(api.handle(event.payload).await)
+    }))
+    .await
+}

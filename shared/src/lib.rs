@@ -32,8 +32,15 @@ pub mod pipeline;
 pub mod provision;
 #[cfg(feature = "local")]
 pub mod runner;
+#[cfg(feature = "search")]
+pub mod search;
+#[cfg(feature = "search-api")]
+pub mod search_api;
 pub mod secrets;
 pub mod stages;
+pub mod upload_key;
+#[cfg(feature = "search")]
+pub mod uploads;
 
 pub use context::Context;
 pub use error::{ErrorClass, ErrorKind, StageError, StageResult};

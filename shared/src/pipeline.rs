@@ -20,10 +20,14 @@ pub enum JobState {
     Embedded,
     Done,
     Failed,
+    /// A newer version of the same object reached `done`.
+    Superseded,
+    /// The object was deleted from the bucket.
+    Deleted,
 }
 
 impl JobState {
-    pub const ALL: [JobState; 9] = [
+    pub const ALL: [JobState; 11] = [
         JobState::UploadValidated,
         JobState::Parsing,
         JobState::Parsed,
@@ -33,6 +37,8 @@ impl JobState {
         JobState::Embedded,
         JobState::Done,
         JobState::Failed,
+        JobState::Superseded,
+        JobState::Deleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,14 +52,16 @@ impl JobState {
             JobState::Embedded => "embedded",
             JobState::Done => "done",
             JobState::Failed => "failed",
+            JobState::Superseded => "superseded",
+            JobState::Deleted => "deleted",
         }
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed)
+        matches!(self, JobState::Done | JobState::Failed | JobState::Superseded | JobState::Deleted)
     }
 
-    /// Position along the happy path; `Failed` has none.
+    /// Position along the happy path; `Failed`, `Superseded` and `Deleted` have none.
     pub fn progress(self) -> Option<usize> {
         JobState::ALL[..8].iter().position(|s| *s == self)
     }

@@ -140,6 +140,7 @@ async fn notify_parse_queue(s3: &aws_sdk_s3::Client, bucket: &str, parse_arn: &s
         .id("parse-uploads")
         .queue_arn(parse_arn)
         .events(Event::from("s3:ObjectCreated:*"))
+        .events(Event::from("s3:ObjectRemoved:*"))
         .filter(filter)
         .build()
         .context("building the queue notification")?;

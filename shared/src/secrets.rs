@@ -54,6 +54,12 @@ pub async fn resolve_database(config: &mut Config, sdk: &SdkConfig) -> anyhow::R
     Ok(())
 }
 
+/// A connection URL from the RDS-format secret `arn` (the search API's reader role).
+pub async fn database_url_from_arn(sdk: &SdkConfig, arn: &str) -> anyhow::Result<String> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    database_url_from_secret(&secret_string(&client, arn).await?)
+}
+
 /// A paid API's key: from the first of `env_names` that is set, else from the secret named by
 /// `secret_env` (in AWS). `None` when neither is configured: the offline default applies.
 pub async fn api_key(sdk: &SdkConfig, env_names: &[&str], secret_env: &str) -> anyhow::Result<Option<String>> {

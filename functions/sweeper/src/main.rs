@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             "skipped": r.skipped,
             "busy": r.busy,
             "pruned_environments": r.pruned_environments,
+            "orphans_removed": r.orphans_removed,
             "indexed_vectors": r.indexed_vectors,
             "vector_backlog": r.vector_backlog,
         }))

@@ -9,6 +9,7 @@ use uuid::Uuid;
 pub async fn replace(
     tx: &tokio_postgres::Transaction<'_>,
     document_id: Uuid,
+    owner: &str,
     chunks: &[crate::chunking::Chunk],
 ) -> StageResult<()> {
     use futures::pin_mut;
@@ -18,7 +19,8 @@ pub async fn replace(
     tx.execute("DELETE FROM document_chunks WHERE document_id = $1", &[&document_id]).await.db("replacing chunks")?;
     let sink = tx
         .copy_in(
-            "COPY document_chunks (id, document_id, ordinal, content, sha256, token_count, heading_path, page_start, page_end)
+            "COPY document_chunks (id, document_id, owner, ordinal, content, sha256, token_count, heading_path, page_start,
+                                   page_end)
              FROM STDIN (FORMAT binary)",
         )
         .await
@@ -26,6 +28,7 @@ pub async fn replace(
     let types = [
         Type::UUID,
         Type::UUID,
+        Type::TEXT,
         Type::INT4,
         Type::TEXT,
         Type::TEXT,
@@ -37,9 +40,10 @@ pub async fn replace(
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
     for c in chunks {
-        let row: [&(dyn ToSql + Sync); 9] = [
+        let row: [&(dyn ToSql + Sync); 10] = [
             &c.id,
             &document_id,
+            &owner,
             &c.ordinal,
             &c.content,
             &c.sha256,

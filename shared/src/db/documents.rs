@@ -14,6 +14,7 @@ pub struct Document {
     pub bucket: String,
     pub object_key: String,
     pub object_etag: String,
+    pub version_id: Option<String>,
     pub size_bytes: i64,
     pub parsed_key: Option<String>,
     pub parsed_sha256: Option<String>,
@@ -28,6 +29,7 @@ fn document_from_row(r: &Row) -> Document {
         bucket: r.get("bucket"),
         object_key: r.get("object_key"),
         object_etag: r.get("object_etag"),
+        version_id: r.get("version_id"),
         size_bytes: r.get("size_bytes"),
         parsed_key: r.get("parsed_key"),
         parsed_sha256: r.get("parsed_sha256"),
@@ -39,7 +41,7 @@ fn document_from_row(r: &Row) -> Document {
 pub async fn load(db: &impl GenericClient, id: Uuid) -> StageResult<Document> {
     let row = db
         .query_opt(
-            "SELECT id, owner, bucket, object_key, object_etag, size_bytes, parsed_key, parsed_sha256, page_count,
+            "SELECT id, owner, bucket, object_key, object_etag, version_id, size_bytes, parsed_key, parsed_sha256, page_count,
                     chunk_count
              FROM documents WHERE id = $1",
             &[&id],
@@ -57,6 +59,9 @@ pub struct NewDocument<'a> {
     pub bucket: &'a str,
     pub object_key: &'a str,
     pub object_etag: &'a str,
+    pub version_id: Option<&'a str>,
+    /// Orders the versions of the key (`lifecycle::sequence_key`).
+    pub sequence: &'a str,
     pub size_bytes: i64,
     /// The stage the job starts at.
     pub first_stage: &'a str,
@@ -67,9 +72,18 @@ pub async fn admit(db: &mut tokio_postgres::Client, doc: &NewDocument<'_>) -> St
     let job_id = crate::ids::job_id(doc.id);
     let tx = db.transaction().await.db("admitting upload")?;
     tx.execute(
-        "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
-        &[&doc.id, &doc.owner, &doc.bucket, &doc.object_key, &doc.object_etag, &doc.size_bytes],
+        "INSERT INTO documents (id, owner, bucket, object_key, object_etag, version_id, sequence, size_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+        &[
+            &doc.id,
+            &doc.owner,
+            &doc.bucket,
+            &doc.object_key,
+            &doc.object_etag,
+            &doc.version_id,
+            &doc.sequence,
+            &doc.size_bytes,
+        ],
     )
     .await
     .db("inserting document")?;
@@ -94,14 +108,50 @@ pub struct Parse<'a> {
     pub page_count: i32,
     pub parsed_key: &'a str,
     pub parsed_sha256: &'a str,
+    /// Set when the markdown was copied from a document with the same bytes.
+    pub parsed_from: Option<Uuid>,
+}
+
+/// Deleted versions of a key whose parsed markdown may still be in S3.
+pub async fn deleted_with_markdown(db: &impl GenericClient, bucket: &str, key: &str) -> StageResult<Vec<Uuid>> {
+    let rows = db
+        .query(
+            "SELECT id FROM documents WHERE bucket = $1 AND object_key = $2 AND status = 'deleted'
+               AND (parsed_key IS NOT NULL OR sha256 IS NULL)",
+            &[&bucket, &key],
+        )
+        .await
+        .db("finding deleted markdown")?;
+    Ok(rows.iter().map(|r| r.get("id")).collect())
+}
+
+/// A done document of the same owner with the same bytes, whose parsed markdown can be reused.
+pub async fn parsed_twin(
+    db: &impl GenericClient,
+    owner: &str,
+    sha256: &str,
+    not: Uuid,
+) -> StageResult<Option<Document>> {
+    let row = db
+        .query_opt(
+            "SELECT id, owner, bucket, object_key, object_etag, version_id, size_bytes, parsed_key, parsed_sha256, page_count,
+                    chunk_count
+             FROM documents
+             WHERE owner = $1 AND sha256 = $2 AND status = 'done' AND parsed_key IS NOT NULL AND id <> $3
+             ORDER BY created_at DESC LIMIT 1",
+            &[&owner, &sha256, &not],
+        )
+        .await
+        .db("looking for the same bytes")?;
+    Ok(row.as_ref().map(document_from_row))
 }
 
 pub async fn record_parse(db: &impl GenericClient, id: Uuid, p: &Parse<'_>) -> StageResult<()> {
     db.execute(
         "UPDATE documents SET content_type = $2, sha256 = $3, parser = $4, page_count = $5,
-                parsed_key = $6, parsed_sha256 = $7, updated_at = now()
+                parsed_key = $6, parsed_sha256 = $7, parsed_from = $8, updated_at = now()
          WHERE id = $1",
-        &[&id, &p.content_type, &p.sha256, &p.parser, &p.page_count, &p.parsed_key, &p.parsed_sha256],
+        &[&id, &p.content_type, &p.sha256, &p.parser, &p.page_count, &p.parsed_key, &p.parsed_sha256, &p.parsed_from],
     )
     .await
     .db("recording parse")?;

@@ -13,6 +13,8 @@ use uuid::Uuid;
 pub struct Job {
     pub id: Uuid,
     pub document_id: Uuid,
+    /// The document's owner (from its key), carried onto every row the job writes.
+    pub owner: String,
     pub state: JobState,
     /// The stage that last claimed, completed or failed the job.
     pub stage: String,
@@ -28,7 +30,8 @@ pub struct Job {
     pub last_error: Option<String>,
 }
 
-const JOB_COLUMNS: &str = "id, document_id, state::text AS state, stage, attempt, tries, claims,
+const JOB_COLUMNS: &str = "id, document_id, (SELECT owner FROM documents d WHERE d.id = document_id) AS owner,
+    state::text AS state, stage, attempt, tries, claims,
     CASE WHEN lease_expires_at > now() THEN extract(epoch FROM lease_expires_at - now())::float8 END AS lease_left,
     correlation_id, last_error_class, last_error";
 
@@ -37,6 +40,7 @@ fn job_from_row(r: &Row) -> StageResult<Job> {
     Ok(Job {
         id: r.get("id"),
         document_id: r.get("document_id"),
+        owner: r.get::<_, Option<String>>("owner").unwrap_or_default(),
         state: state.parse().map_err(|e| StageError::new(ErrorClass::UnknownState, "reading a job").with_source(e))?,
         stage: r.get("stage"),
         attempt: r.get("attempt"),
@@ -63,6 +67,7 @@ pub async fn load(db: &impl GenericClient, id: Uuid) -> StageResult<Option<Job>>
 pub struct Lease {
     pub job_id: Uuid,
     pub document_id: Uuid,
+    pub owner: String,
     pub spec: &'static StageSpec,
     pub attempt: i32,
     /// The document's failures at this stage before this attempt.
@@ -73,7 +78,15 @@ pub struct Lease {
 impl Lease {
     /// A handle on an attempt someone already holds, for settling it (release, completion).
     pub fn fenced(job_id: Uuid, spec: &'static StageSpec, attempt: i32) -> Self {
-        Lease { job_id, document_id: Uuid::nil(), spec, attempt, tries: 0, correlation_id: String::new() }
+        Lease {
+            job_id,
+            document_id: Uuid::nil(),
+            owner: String::new(),
+            spec,
+            attempt,
+            tries: 0,
+            correlation_id: String::new(),
+        }
     }
 
     /// Moves the job to the stage's done state inside the caller's transaction, which also holds
@@ -179,6 +192,7 @@ pub async fn claim(
         return Ok((job.state == spec.ready).then(|| Lease {
             job_id: job.id,
             document_id: job.document_id,
+            owner: job.owner.clone(),
             spec,
             attempt: job.attempt,
             tries: job.tries,
@@ -201,6 +215,7 @@ pub async fn claim(
     Ok(row.map(|r| Lease {
         job_id: job.id,
         document_id: job.document_id,
+        owner: job.owner.clone(),
         spec,
         attempt: r.get(0),
         tries: r.get(1),
@@ -272,10 +287,10 @@ pub async fn record_event(
     detail: Value,
 ) -> StageResult<()> {
     db.execute(
-        "INSERT INTO job_events (job_id, document_id, kind, stage, attempt, correlation_id,
+        "INSERT INTO job_events (job_id, document_id, owner, kind, stage, attempt, correlation_id,
                                  error_class, error_message, detail)
-         SELECT id, document_id, $2, $3, $4, correlation_id, $5, $6, $7
-         FROM upload_jobs WHERE id = $1",
+         SELECT j.id, j.document_id, d.owner, $2, $3, $4, j.correlation_id, $5, $6, $7
+         FROM upload_jobs j JOIN documents d ON d.id = j.document_id WHERE j.id = $1",
         &[&job_id, &kind, &stage, &attempt, &err.map(|e| e.class.as_str()), &err.map(|e| e.detail()), &detail],
     )
     .await

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod chunks;
 pub mod documents;
 pub mod jobs;
+pub mod lifecycle;
 pub mod reports;
 mod tls;
 #[cfg(feature = "embed")]

@@ -49,14 +49,15 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vec
     let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
     let sink = tx
         .copy_in(
-            "COPY chunk_embeddings (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
+            "COPY chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
         )
         .await
         .db("writing vectors")?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
+    let writer =
+        BinaryCopyInWriter::new(sink, &[Type::UUID, Type::TEXT, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(writer);
     for (id, v) in ids.iter().zip(vectors) {
-        let row: [&(dyn ToSql + Sync); 5] = [&lease.document_id, &lease.attempt, id, &model, v];
+        let row: [&(dyn ToSql + Sync); 6] = [&lease.document_id, &lease.owner, &lease.attempt, id, &model, v];
         writer.as_mut().write(&row).await.db("writing vectors")?;
     }
     writer.finish().await.db("writing vectors")?;

@@ -44,6 +44,23 @@ pub trait Embedder: Send + Sync {
     fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>>;
 }
 
+/// The embedder this deployment uses: the OpenAI-compatible API when a key is configured (from
+/// a secret, in AWS), else the offline lexical embedder. The embed stage and the search side
+/// build theirs here, so a query is always embedded like the documents were.
+#[cfg(feature = "embed")]
+pub async fn from_env(sdk: &aws_config::SdkConfig) -> anyhow::Result<std::sync::Arc<dyn Embedder>> {
+    let key = crate::secrets::api_key(
+        sdk,
+        &["DOC_INGEST_EMBEDDING_API_KEY", "OPENAI_API_KEY"],
+        "DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN",
+    )
+    .await?;
+    Ok(match key {
+        Some(key) => std::sync::Arc::new(openai::OpenAiEmbedder::new(openai::OpenAiConfig::from_env(key)?)?),
+        None => std::sync::Arc::new(LexicalEmbedder),
+    })
+}
+
 /// Nothing reaches the database unless there is exactly one finite, non-zero vector of the
 /// configured dimension per input.
 pub fn validate_vectors(inputs: usize, vectors: &[Vec<f32>]) -> StageResult<()> {

@@ -53,6 +53,17 @@ pub enum Decision {
 }
 
 pub fn decide(job: &Job, spec: &StageSpec, redrive_attempt: Option<i32>, policy: &RetryPolicy) -> Decision {
+    match job.state {
+        JobState::Deleted => {
+            return Decision::Skip(StageError::new(
+                ErrorClass::DocumentDeleted,
+                format!("document {} was deleted from the bucket", job.document_id),
+            ));
+        }
+        // Only a done job is superseded: every stage is behind it.
+        JobState::Superseded => return Decision::AlreadyDone,
+        _ => {}
+    }
     if job.state == JobState::Failed {
         return match redrive_attempt {
             Some(a) if a == job.attempt && job.stage == spec.name => Decision::Reopen { failed_attempt: a },
@@ -155,6 +166,7 @@ mod tests {
         Job {
             id: Uuid::nil(),
             document_id: Uuid::nil(),
+            owner: "acme".into(),
             state,
             stage: "chunk".into(),
             attempt: 3,
@@ -190,6 +202,15 @@ mod tests {
         assert_eq!(decide(&job(JobState::Chunked), &CHUNK, None, &policy()), Decision::ResendNext);
         assert_eq!(decide(&job(JobState::Embedding), &CHUNK, None, &policy()), Decision::AlreadyDone);
         assert_eq!(decide(&job(JobState::Done), &CHUNK, None, &policy()), Decision::AlreadyDone);
+    }
+
+    #[test]
+    fn late_messages_of_deleted_or_superseded_documents_do_nothing() {
+        match decide(&job(JobState::Deleted), &CHUNK, None, &policy()) {
+            Decision::Skip(e) => assert_eq!(e.class, ErrorClass::DocumentDeleted),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(&job(JobState::Superseded), &CHUNK, Some(3), &policy()), Decision::AlreadyDone);
     }
 
     #[test]

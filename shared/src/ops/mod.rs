@@ -2,6 +2,8 @@
 //! health, and the registry of execution environments. Used by the sweeper function and by `ingestctl`.
 
 pub mod dlq;
+#[cfg(feature = "s3")]
+pub mod erasure;
 pub mod health;
 pub mod indexer;
 pub mod registry;

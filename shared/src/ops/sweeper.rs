@@ -106,6 +106,8 @@ pub struct SweepReport {
     /// Another sweep was running; this one did nothing.
     pub busy: bool,
     pub pruned_environments: u64,
+    /// Vectors and parsed markdown left by documents deleted or superseded mid-stage.
+    pub orphans_removed: u64,
     /// Vectors moved into the HNSW index by this run, and those still waiting after it.
     pub indexed_vectors: u64,
     pub vector_backlog: i64,
@@ -178,7 +180,38 @@ async fn sweep_locked(ctx: &Context, db: &impl GenericClient) -> StageResult<Swe
         }
     }
     report.pruned_environments = super::registry::prune(db, cfg.environment_retention).await?;
+    report.orphans_removed = remove_orphans(ctx, db).await?;
     report.indexed_vectors = super::indexer::index_backlog(db, cfg.index_budget).await?;
     report.vector_backlog = super::indexer::backlog(db).await?;
     Ok(report)
+}
+
+/// What a deletion or a supersession could not remove because a stage was still writing: the
+/// vectors of a late embed attempt, and parsed markdown in S3.
+async fn remove_orphans(ctx: &Context, db: &impl GenericClient) -> StageResult<u64> {
+    let vectors = crate::db::lifecycle::drop_orphaned_vectors(db).await?;
+    Ok(vectors + remove_orphaned_markdown(ctx, db).await?)
+}
+
+#[cfg(feature = "s3")]
+async fn remove_orphaned_markdown(ctx: &Context, db: &impl GenericClient) -> StageResult<u64> {
+    use crate::db::lifecycle;
+    let s3 = ctx.s3();
+    let mut done = Vec::new();
+    for (id, bucket) in lifecycle::orphaned_markdown(db, 200).await? {
+        match s3.delete_object().bucket(&bucket).key(crate::ids::parsed_key(id)).send().await {
+            Ok(_) => done.push(id),
+            Err(e) => {
+                let e = crate::aws::classify_sdk_error("removing orphaned markdown", e);
+                warn!(error = %e.detail(), "orphaned markdown stays until the next sweep");
+            }
+        }
+    }
+    lifecycle::markdown_removed(db, &done).await?;
+    Ok(done.len() as u64)
+}
+
+#[cfg(not(feature = "s3"))]
+async fn remove_orphaned_markdown(_: &Context, _: &impl GenericClient) -> StageResult<u64> {
+    Ok(0)
 }

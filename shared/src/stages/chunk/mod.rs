@@ -76,7 +76,7 @@ impl Stage for ChunkStage {
 
         let mut client = ctx.db.get().await.db("storing chunks")?;
         let tx = crate::db::begin(&mut client).await.db("storing chunks")?;
-        chunks::replace(&tx, doc.id, &chunks).await?;
+        chunks::replace(&tx, doc.id, &doc.owner, &chunks).await?;
         lease.complete(tx).await?;
         let tokens: i32 = chunks.iter().map(|c| c.token_count).sum();
         metrics::emit(

@@ -4,8 +4,7 @@
 use crate::context::Context;
 use crate::db::{chunks, jobs::Lease, vectors};
 use crate::embedding::batching::{self, BatchLimits};
-use crate::embedding::openai::{OpenAiConfig, OpenAiEmbedder};
-use crate::embedding::{Embedder, LexicalEmbedder, cache, validate_vectors};
+use crate::embedding::{Embedder, cache, validate_vectors};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::framework::{FromEnv, Stage};
 use crate::metrics::{self, Unit};
@@ -32,17 +31,7 @@ impl FromEnv for EmbedStage {
     /// The OpenAI-compatible API when a key is configured (from a secret, in AWS), else the
     /// offline lexical embedder.
     async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
-        let key = crate::secrets::api_key(
-            &ctx.sdk,
-            &["DOC_INGEST_EMBEDDING_API_KEY", "OPENAI_API_KEY"],
-            "DOC_INGEST_EMBEDDING_API_KEY_SECRET_ARN",
-        )
-        .await?;
-        let embedder: Arc<dyn Embedder> = match key {
-            Some(key) => Arc::new(OpenAiEmbedder::new(OpenAiConfig::from_env(key)?)?),
-            None => Arc::new(LexicalEmbedder),
-        };
-        Ok(Self::new(embedder, BatchLimits::from_env()?))
+        Ok(Self::new(crate::embedding::from_env(&ctx.sdk).await?, BatchLimits::from_env()?))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::aws::{classify_sdk_error, sdk_status};
 use crate::context::Context;
-use crate::db::{documents, jobs, jobs::Lease, jobs::lease_lost};
+use crate::db::{documents, jobs, jobs::Lease, jobs::lease_lost, lifecycle};
 use crate::embedding::{DIMENSIONS, configured_model};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::framework::{FromEnv, Stage};
@@ -51,6 +51,8 @@ impl Stage for FinalizeStage {
         let stored_sha256 = self.parsed_object_sha256(&doc).await?;
         let mut client = ctx.db.get().await.db("finalizing")?;
         let tx = crate::db::begin(&mut client).await.db("finalizing")?;
+        // Versions of one key become current one at a time, and not while a deletion runs.
+        lifecycle::lock_key(&tx, &doc.bucket, &doc.object_key).await?;
         tx.query_opt(
             "SELECT 1 FROM upload_jobs WHERE id = $1 AND attempt = $2 AND state = $3::text::job_state FOR UPDATE",
             &[&lease.job_id, &lease.attempt, &FINALIZE.ready.as_str()],
@@ -95,8 +97,25 @@ impl Stage for FinalizeStage {
         documents::record_durations(&tx, lease.document_id, total_ms, &timings).await?;
         let detail = json!({ "chunks": c.chunks, "pages": c.pages, "total_ms": total_ms, "stage_ms": timings });
         lease.transition(&tx).await?;
-        // Same transaction: "done" never exists without its completion event.
+        // Same transaction: "done" never exists without its completion event, and the versions
+        // it replaces leave search at the moment it enters.
         jobs::record_event(&tx, lease.job_id, "document_completed", FINALIZE.name, lease.attempt, None, detail).await?;
-        tx.commit().await.db("committing finalize")
+        let settled = lifecycle::settle_versions(&tx, lease.document_id, FINALIZE.name).await?;
+        tx.commit().await.db("committing finalize")?;
+        if settled.already_outdated {
+            tracing::info!("a newer version of this object is already current; this one is superseded");
+        }
+        // Best effort: the sweeper removes what is left (`lifecycle::orphaned_markdown`).
+        let mut outdated = settled.superseded;
+        if settled.already_outdated {
+            outdated.push(lease.document_id);
+        }
+        for id in &outdated {
+            let removed = self.s3.delete_object().bucket(&doc.bucket).key(crate::ids::parsed_key(*id)).send().await;
+            if removed.is_ok() {
+                lifecycle::markdown_removed(&**client, &[*id]).await?;
+            }
+        }
+        Ok(())
     }
 }

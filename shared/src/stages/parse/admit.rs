@@ -1,16 +1,26 @@
-//! The parse stage's intake: an S3 notification record becomes a document and its job,
-//! idempotently (the same object version always maps to the same ids, so a duplicate
-//! notification finds the existing job), and is refused here when its key or size is wrong.
+//! The parse stage's intake, S3's notifications for `uploads/`:
+//! - `ObjectCreated`: the record becomes a document and its job, idempotently (the same object
+//!   version always maps to the same ids, so a duplicate notification finds the existing job),
+//!   refused here when its key or size is wrong, and ignored when a deletion of the key came
+//!   after it (S3 does not deliver events in order; the sequencer does order them).
+//! - `ObjectRemoved` (`Delete`, `DeleteMarkerCreated`): every older version of the key is
+//!   deleted, with its chunks, vectors and parsed markdown.
+//!
+//! Why the parse queue carries deletions too: one consumer then sees both kinds of event for a
+//! key and orders them by sequencer under the key's lock; a second queue and function would add
+//! a DLQ to watch and a race between two consumers to reason about, for work that takes
+//! milliseconds.
 
 use super::ParseStage;
 use super::s3_event::{ParseInput, S3Record, decode_s3_key};
-use super::upload_key::parse_upload_key;
 use crate::context::Context;
 use crate::db::documents::{self, NewDocument};
+use crate::db::lifecycle::{self, sequence_key};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::framework::{Delivery, Work, stage_message_intake};
 use crate::ids::UPLOAD_PREFIX;
 use crate::pipeline::PARSE;
+use crate::upload_key::parse_upload_key;
 
 pub(super) async fn intake(stage: &ParseStage, ctx: &Context, delivery: &Delivery) -> StageResult<Vec<Work>> {
     let notification = match ParseInput::decode(&delivery.body)? {
@@ -26,9 +36,45 @@ pub(super) async fn intake(stage: &ParseStage, ctx: &Context, delivery: &Deliver
     }
     let mut work = Vec::with_capacity(notification.records.len());
     for record in &notification.records {
-        work.push(admit(stage, ctx, record).await?);
+        let event = record.event_name.as_deref().unwrap_or("ObjectCreated:Put");
+        if event.starts_with("ObjectRemoved") {
+            remove(stage, ctx, record).await?;
+        } else {
+            work.extend(admit(stage, ctx, record).await?);
+        }
     }
     Ok(work)
+}
+
+/// Deletes the key's older versions; their parsed markdown goes after the commit, so that a
+/// failure half way leaves rows that say what to remove, retried with the message.
+async fn remove(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageResult<()> {
+    let bucket = record.s3.bucket.name.as_str();
+    let key = decode_s3_key(&record.s3.object.key)?;
+    if !key.starts_with(UPLOAD_PREFIX) {
+        return Err(StageError::new(
+            ErrorClass::OutsideUploads,
+            format!("deletion of {key:?}, outside {UPLOAD_PREFIX}"),
+        ));
+    }
+    let sequence = sequence_key(record.s3.object.sequencer.as_deref(), record.event_time.as_deref());
+    // A plain Delete names the version it removed only in a versioned bucket; a delete marker's
+    // version id is the marker's own, and hides every version.
+    let version = match record.event_name.as_deref() {
+        Some("ObjectRemoved:Delete") => record.s3.object.version_id.as_deref().filter(|v| !v.is_empty()),
+        _ => None,
+    };
+    let mut db = ctx.db.get().await.db("deleting a document")?;
+    let tx = crate::db::begin(&mut db).await.db("deleting a document")?;
+    let deleted = lifecycle::delete_key(&tx, bucket, &key, &sequence, version).await?;
+    tx.commit().await.db("deleting a document")?;
+    let gone = documents::deleted_with_markdown(&**db, bucket, &key).await?;
+    for id in &gone {
+        stage.remove_markdown(bucket, *id).await?;
+    }
+    lifecycle::markdown_removed(&**db, &gone).await?;
+    tracing::info!(deleted = deleted.len(), markdown_removed = gone.len(), "object deleted from the bucket");
+    Ok(())
 }
 
 /// The job an S3 notification's (first) record is about, when its event carries the object's
@@ -38,11 +84,12 @@ pub fn job_of_notification(body: &str) -> Option<uuid::Uuid> {
     let r = n.records.first()?;
     let key = decode_s3_key(&r.s3.object.key).ok()?;
     let etag = r.s3.object.e_tag.as_deref()?.trim_matches('"');
-    let doc = crate::ids::document_id(&r.s3.bucket.name, &key, r.s3.object.version_id.as_deref(), etag);
+    let sequence = sequence_key(r.s3.object.sequencer.as_deref(), r.event_time.as_deref());
+    let doc = crate::ids::document_id(&r.s3.bucket.name, &key, r.s3.object.version_id.as_deref(), etag, &sequence);
     Some(crate::ids::job_id(doc))
 }
 
-async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageResult<Work> {
+async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageResult<Option<Work>> {
     let bucket = record.s3.bucket.name.as_str();
     let key = decode_s3_key(&record.s3.object.key)?;
     if !key.starts_with(UPLOAD_PREFIX) {
@@ -60,16 +107,24 @@ async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageRes
         (Some(etag), Some(size)) => (etag.trim_matches('"').to_owned(), size),
         _ => head(stage, bucket, &key).await?,
     };
-    let document_id = crate::ids::document_id(bucket, &key, record.s3.object.version_id.as_deref(), &etag);
+    let version_id = record.s3.object.version_id.as_deref().filter(|v| !v.is_empty());
+    let sequence = sequence_key(record.s3.object.sequencer.as_deref(), record.event_time.as_deref());
+    let document_id = crate::ids::document_id(bucket, &key, version_id, &etag, &sequence);
     let owner = parse_upload_key(&key).map(|u| u.owner.to_owned());
 
     let mut db = ctx.db.get().await.db("admitting upload")?;
+    if lifecycle::deleted_after(&**db, bucket, &key, &sequence).await? {
+        tracing::info!(key = %key, "a deletion of this key came after this upload; not ingested");
+        return Ok(None);
+    }
     let doc = NewDocument {
         id: document_id,
         owner: owner.as_deref().unwrap_or(""),
         bucket,
         object_key: &key,
         object_etag: &etag,
+        version_id,
+        sequence: &sequence,
         size_bytes: size,
         first_stage: PARSE.name,
     };
@@ -83,7 +138,7 @@ async fn admit(stage: &ParseStage, ctx: &Context, record: &S3Record) -> StageRes
         }
         Ok(_) => None,
     };
-    Ok(Work { job, refusal })
+    Ok(Some(Work { job, refusal }))
 }
 
 async fn head(stage: &ParseStage, bucket: &str, key: &str) -> StageResult<(String, i64)> {

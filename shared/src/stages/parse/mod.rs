@@ -4,7 +4,6 @@
 mod admit;
 pub use admit::job_of_notification;
 pub mod s3_event;
-pub mod upload_key;
 
 use super::blocking;
 use crate::aws::{classify_sdk_error, sdk_status};
@@ -17,6 +16,7 @@ use crate::metrics::{self, Unit};
 use crate::parsing::llamaparse::{LlamaOutcome, LlamaParse, LlamaParseConfig};
 use crate::parsing::{self, DocKind, Limits, Parsed, detect};
 use crate::pipeline::{PARSE, StageSpec};
+use crate::upload_key;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
@@ -63,11 +63,14 @@ impl Stage for ParseStage {
 
     async fn run(&self, ctx: &Context, lease: &Lease) -> StageResult<()> {
         let doc = documents::load(&**ctx.db.get().await.db("loading document")?, lease.document_id).await?;
+        // The version the notification named: by its id in a versioned bucket (an older version
+        // stays readable), else by its ETag (a newer write fails the read as `object_replaced`).
         let object = self
             .s3
             .get_object()
             .bucket(&doc.bucket)
             .key(&doc.object_key)
+            .set_version_id(doc.version_id.clone())
             .if_match(format!("\"{}\"", doc.object_etag))
             .send()
             .await
@@ -80,6 +83,17 @@ impl Stage for ParseStage {
 
         let filename = upload_key::sanitize_filename(upload_key::parse_upload_key(&doc.object_key)?.filename);
         let raw_sha256 = sha256_hex(&bytes);
+        // The same bytes, already parsed for this owner: no parse, and no LlamaParse call.
+        if let Some(twin) = documents::parsed_twin(
+            &**ctx.db.get().await.db("looking for the same bytes")?,
+            &doc.owner,
+            &raw_sha256,
+            doc.id,
+        )
+        .await?
+        {
+            return self.reuse(ctx, lease, &doc, &twin, &raw_sha256).await;
+        }
         let kind = detect(&bytes, &filename)?;
         if !self.limits.allowed_types.contains(&kind) {
             return Err(StageError::new(
@@ -125,9 +139,10 @@ impl Stage for ParseStage {
             page_count: parsed.page_count as i32,
             parsed_key: &key,
             parsed_sha256: &markdown_sha256,
+            parsed_from: None,
         };
         documents::record_parse(&tx, doc.id, &recorded).await?;
-        lease.complete(tx).await?;
+        self.complete_or_clean_up(ctx, lease, &doc, tx).await?;
         if fallback.is_some() {
             metrics::emit(&[("Stage", PARSE.name)], &[("ParserFallbacks", 1.0, Unit::Count)]);
         }
@@ -136,6 +151,83 @@ impl Stage for ParseStage {
 }
 
 impl ParseStage {
+    /// The markdown of a done document with the same bytes (same owner), copied: the chunk and
+    /// embed stages then find every chunk's vector in the embedding cache, so the re-upload
+    /// costs no parse call and no embedding tokens.
+    async fn reuse(
+        &self,
+        ctx: &Context,
+        lease: &Lease,
+        doc: &documents::Document,
+        twin: &documents::Document,
+        raw_sha256: &str,
+    ) -> StageResult<()> {
+        let (Some(from_key), Some(parsed_sha256)) = (&twin.parsed_key, &twin.parsed_sha256) else {
+            return Err(StageError::new(ErrorClass::NotParsed, "the twin document has no markdown"));
+        };
+        let key = parsed_key(doc.id);
+        self.s3
+            .copy_object()
+            .bucket(&doc.bucket)
+            .key(&key)
+            .copy_source(format!("{}/{}", twin.bucket, from_key))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy)
+            .send()
+            .await
+            .map_err(|e| classify_sdk_error("copying the parsed markdown", e))?;
+        let mut client = ctx.db.get().await.db("recording parse")?;
+        let tx = crate::db::begin(&mut client).await.db("recording parse")?;
+        let detail = json!({ "from_document": twin.id, "sha256": raw_sha256 });
+        jobs::record_event(&tx, lease.job_id, "parse_reused", PARSE.name, lease.attempt, None, detail).await?;
+        let content_type = if twin.page_count.unwrap_or(1) > 0 { "application/pdf" } else { "text/plain" };
+        let recorded = documents::Parse {
+            content_type,
+            sha256: raw_sha256,
+            parser: "reused",
+            page_count: twin.page_count.unwrap_or(1),
+            parsed_key: &key,
+            parsed_sha256,
+            parsed_from: Some(twin.id),
+        };
+        documents::record_parse(&tx, doc.id, &recorded).await?;
+        self.complete_or_clean_up(ctx, lease, doc, tx).await?;
+        tracing::info!(from = %twin.id, "same bytes as a parsed document; markdown reused");
+        Ok(())
+    }
+
+    /// Commits the parse; if the document was deleted meanwhile, the markdown just written to S3
+    /// belongs to nobody and goes too.
+    async fn complete_or_clean_up(
+        &self,
+        ctx: &Context,
+        lease: &Lease,
+        doc: &documents::Document,
+        tx: tokio_postgres::Transaction<'_>,
+    ) -> StageResult<()> {
+        let result = lease.complete(tx).await;
+        if let Err(e) = &result
+            && e.class == ErrorClass::LeaseLost
+        {
+            let job = jobs::load(&**ctx.db.get().await.db("checking the job")?, lease.job_id).await?;
+            if job.is_some_and(|j| j.state == crate::pipeline::JobState::Deleted) {
+                self.remove_markdown(&doc.bucket, doc.id).await?;
+            }
+        }
+        result
+    }
+
+    /// Removes a document's parsed markdown (gone already is fine).
+    pub(crate) async fn remove_markdown(&self, bucket: &str, document_id: uuid::Uuid) -> StageResult<()> {
+        self.s3
+            .delete_object()
+            .bucket(bucket)
+            .key(parsed_key(document_id))
+            .send()
+            .await
+            .map_err(|e| classify_sdk_error("removing the parsed markdown", e))?;
+        Ok(())
+    }
+
     /// Validation first (locked, damaged, too long), then LlamaParse when configured, else or on
     /// its failure the local parser. Returns the reason when LlamaParse was tried and not used.
     async fn parse_pdf(&self, bytes: Bytes, filename: &str) -> StageResult<(Parsed, Option<String>)> {
