@@ -290,3 +290,92 @@ async fn the_sweeper_runs_on_the_scheduler_event_and_reports_a_database_outage_a
         other => panic!("expected an invocation error, got {other:?}"),
     }
 }
+
+/// The search API's request as API Gateway hands it over after the JWT authorizer.
+fn api_event(method: &str, path: &str, owner: Option<&str>, body: Value) -> Value {
+    let mut e = fixture("apigw-http-jwt-event.json");
+    e["routeKey"] = json!(format!("{method} {path}"));
+    e["rawPath"] = json!(path);
+    e["requestContext"]["routeKey"] = json!(format!("{method} {path}"));
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["requestContext"]["http"]["path"] = json!(path);
+    match owner {
+        Some(o) => e["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant"] = json!(o),
+        None => {
+            e["requestContext"]["authorizer"]["jwt"]["claims"].as_object_mut().unwrap().remove("custom:tenant");
+        }
+    }
+    e["body"] = json!(body.to_string());
+    e
+}
+
+fn api_body(answer: &Answer) -> (i64, Value) {
+    let Answer::Response(r) = answer else { panic!("{answer:?}") };
+    (r["statusCode"].as_i64().unwrap(), serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_api_answers_for_the_token_owner_only_and_signs_uploads_under_its_prefix() {
+    let env = TestEnv::new().await;
+    let runner = env.start(doc_ingest::runner::RunnerOptions::default());
+    env.upload("uploads/acme/1/policy.pdf", sample("home-insurance-policy.pdf")).await;
+    env.upload("uploads/rival/1/policy.pdf", sample("home-insurance-policy.pdf")).await;
+    env.wait_terminal("uploads/acme/1/policy.pdf", Duration::from_secs(60)).await;
+    env.wait_terminal("uploads/rival/1/policy.pdf", Duration::from_secs(60)).await;
+    runner.stop().await;
+
+    let reader_url =
+        env.ctx.config.database_url.replacen("postgres@", &format!("{}@", integration_tests::READER_LOGIN), 1);
+    let bucket = env.bucket.clone();
+    let f = Function::start(&env, "search", move |vars| {
+        vars.retain(|(k, _)| k != "DATABASE_URL");
+        vars.push(("DOC_INGEST_READER_DATABASE_URL".into(), reader_url));
+        vars.push(("DOC_INGEST_BUCKET".into(), bucket));
+    })
+    .await;
+
+    // The body cannot widen the owner: the claim decides.
+    let ask = json!({ "query": "escape of water", "k": 5, "owner": "rival" });
+    let (status, body) = api_body(&f.api.invoke(api_event("POST", "/search", Some("acme"), ask), ANSWER_WITHIN).await);
+    assert_eq!(status, 200, "{body}; log:\n{}", f.logs());
+    let hits = body["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    for h in hits {
+        assert!(h["object_key"].as_str().unwrap().starts_with("uploads/acme/"), "{h}");
+        assert!(h["fused_score"].is_number() && h["page_start"].is_number(), "{h}");
+    }
+    let (status, _) =
+        api_body(&f.api.invoke(api_event("POST", "/search", None, json!({ "query": "water" })), ANSWER_WITHIN).await);
+    assert_eq!(status, 400, "no owner claim, no answer");
+
+    // An upload URL: a POST policy fixed to a fresh key under the owner's prefix.
+    let (status, post) = api_body(
+        &f.api
+            .invoke(api_event("POST", "/uploads", Some("acme"), json!({ "filename": "new policy.pdf" })), ANSWER_WITHIN)
+            .await,
+    );
+    assert_eq!(status, 200, "{post}");
+    let key = post["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("uploads/acme/") && key.ends_with("/new policy.pdf"), "{key}");
+    let policy_b64 = post["fields"]["policy"].as_str().unwrap();
+    let policy: Value = serde_json::from_slice(&aws_smithy_types::base64::decode(policy_b64).unwrap()).unwrap();
+    let conditions = policy["conditions"].as_array().unwrap();
+    assert!(conditions.contains(&json!({ "key": key })), "the key is pinned exactly: {policy}");
+    assert!(conditions.contains(&json!(["content-length-range", 1, 52428800])), "{policy}");
+    assert!(conditions.contains(&json!({ "Content-Type": "application/pdf" })), "{policy}");
+    let expires = chrono::DateTime::parse_from_rfc3339(policy["expiration"].as_str().unwrap()).unwrap();
+    let lives = expires.signed_duration_since(chrono::Utc::now()).num_seconds();
+    assert!((0..=900).contains(&lives), "expires within 15 minutes: {lives} s");
+
+    // And the upload itself, through moto (which does not enforce the policy: checked above).
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in post["fields"].as_object().unwrap() {
+        form = form.text(k.clone(), v.as_str().unwrap().to_owned());
+    }
+    form = form
+        .part("file", reqwest::multipart::Part::bytes(sample("home-insurance-policy.pdf")).file_name("new policy.pdf"));
+    let resp = reqwest::Client::new().post(post["url"].as_str().unwrap()).multipart(form).send().await.unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let head = env.s3.head_object().bucket(&env.bucket).key(&key).send().await.unwrap();
+    assert_eq!(head.content_type(), Some("application/pdf"));
+}

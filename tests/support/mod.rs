@@ -45,6 +45,9 @@ async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The login the search side uses (a member of `doc_ingest_reader`).
+pub const READER_LOGIN: &str = "doc_ingest_search";
+
 /// The migrated template, built once per migration set (across test processes, under a lock).
 async fn template() -> &'static str {
     static TEMPLATE: OnceCell<String> = OnceCell::const_new();
@@ -64,6 +67,16 @@ async fn template() -> &'static str {
                 doc_ingest::db::migrate(&database_url(&admin_url, &building)).await.expect("migrate template");
                 admin.execute(&format!("ALTER DATABASE {building} RENAME TO {name}"), &[]).await.unwrap();
             }
+            // The read side's login (cluster-wide, as on the stack): the reader role, nothing more.
+            admin
+                .batch_execute(&format!(
+                    "DO $$ BEGIN
+                       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READER_LOGIN}') THEN
+                         CREATE ROLE {READER_LOGIN} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE doc_ingest_reader;
+                       END IF; END $$"
+                ))
+                .await
+                .unwrap();
             admin.execute("SELECT pg_advisory_unlock(7262001)", &[]).await.unwrap();
             name
         })
@@ -95,6 +108,8 @@ pub struct TestEnv {
     pub ctx: Arc<Context>,
     pub s3: aws_sdk_s3::Client,
     pub bucket: String,
+    /// The embedder the stages use (and search embeds queries with).
+    pub embedder: Arc<dyn Embedder>,
     registry: Mutex<Registry>,
 }
 
@@ -157,13 +172,14 @@ impl TestEnv {
         let mut settings = StageSettings::default();
         adjust_stages(&mut settings);
         let model = settings.embedder.model().to_owned();
+        let embedder = settings.embedder.clone();
         let mut registry = Registry::new();
         registry
             .register(ParseStage::new(s3.clone(), settings.limits, settings.llamaparse).unwrap())
             .register(ChunkStage::new(s3.clone(), settings.chunking))
             .register(EmbedStage::new(settings.embedder, settings.batch_limits))
             .register(FinalizeStage::new(s3.clone(), model));
-        TestEnv { ctx: Arc::new(ctx), s3, bucket, registry: Mutex::new(registry) }
+        TestEnv { ctx: Arc::new(ctx), s3, bucket, embedder, registry: Mutex::new(registry) }
     }
 
     /// The stage registered under `name`.
@@ -185,6 +201,86 @@ impl TestEnv {
     pub fn start(&self, opts: RunnerOptions) -> RunningRunner {
         let registry = self.registry.lock().unwrap().clone();
         Runner::new(self.ctx.clone(), registry, RunnerOptions { record_deliveries: true, ..opts }).start()
+    }
+
+    /// A connection as the read side's role: row-level security applies to it.
+    pub async fn reader(&self) -> tokio_postgres::Client {
+        let url = self.ctx.config.database_url.replacen("postgres@", &format!("{READER_LOGIN}@"), 1);
+        connect(&url).await
+    }
+
+    /// Hybrid search as `owner`, through the reader role, with the stages' embedder.
+    pub async fn search(&self, owner: &str, text: &str, k: usize) -> Vec<doc_ingest::search::Hit> {
+        let q = doc_ingest::search::Query {
+            text: text.to_owned(),
+            k,
+            document: None,
+            strategy: doc_ingest::search::Strategy::Auto,
+        };
+        let mut reader = self.reader().await;
+        doc_ingest::search::search(&mut reader, &*self.embedder, owner, &q).await.expect("search")
+    }
+
+    /// Turns bucket versioning on: every write is a version with its own id.
+    pub async fn enable_versioning(&self) {
+        use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+        self.s3
+            .put_bucket_versioning()
+            .bucket(&self.bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build(),
+            )
+            .send()
+            .await
+            .expect("enable versioning");
+    }
+
+    /// Writes an object and swallows S3's own notification of it, so that a test can deliver
+    /// notifications itself, in the order it wants and with the sequencers S3 would give (moto
+    /// gives none). Returns the ETag and the version id.
+    pub async fn upload_quietly(&self, key: &str, bytes: Vec<u8>) -> (String, Option<String>) {
+        let size = bytes.len();
+        let out = self.s3.put_object().bucket(&self.bucket).key(key).body(bytes.into()).send().await.expect("upload");
+        let etag = out.e_tag().unwrap_or_default().trim_matches('"').to_owned();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        'wait: loop {
+            for m in self.receive(&self.queue("parse")).await {
+                let body = m.body().unwrap_or_default();
+                let url = self.queue("parse");
+                let receipt = m.receipt_handle().unwrap_or_default().to_owned();
+                if body.contains(&etag) || body.contains("s3:TestEvent") {
+                    self.ctx.sqs.delete_message().queue_url(&url).receipt_handle(receipt).send().await.unwrap();
+                    if body.contains(&etag) {
+                        break 'wait;
+                    }
+                } else {
+                    self.ctx
+                        .sqs
+                        .change_message_visibility()
+                        .queue_url(&url)
+                        .receipt_handle(receipt)
+                        .visibility_timeout(0)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            assert!(Instant::now() < deadline, "S3's notification of {key} ({size} bytes) never came");
+        }
+        (etag, out.version_id().map(str::to_owned))
+    }
+
+    /// Sends an S3 event notification for `key` to the parse queue, as S3 shapes it.
+    pub async fn notify(&self, event: &str, key: &str, etag: &str, version: Option<&str>, sequencer: &str) {
+        let encoded: String = key.split('/').map(|s| s.replace(' ', "+")).collect::<Vec<_>>().join("/");
+        let body = serde_json::json!({ "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-12-01T00:00:00.000Z", "eventName": event,
+            "s3": { "s3SchemaVersion": "1.0", "configurationId": "parse-uploads",
+                    "bucket": { "name": self.bucket, "arn": format!("arn:aws:s3:::{}", self.bucket) },
+                    "object": { "key": encoded, "size": 100, "eTag": etag, "versionId": version, "sequencer": sequencer } }
+        }]});
+        self.send(&self.queue("parse"), &body.to_string()).await;
     }
 
     pub async fn db(&self) -> deadpool_postgres::Object {

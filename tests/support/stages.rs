@@ -12,6 +12,8 @@ pub enum Fault {
     Panic(&'static str),
     /// Never returns: a handler that hangs or is killed mid-stage, holding its claim.
     Hang,
+    /// Holds the claim this long, then does the real work: a slow stage.
+    Delay(std::time::Duration),
 }
 
 /// The wrapped stage, with `faults` taken one per run before it delegates.
@@ -44,6 +46,10 @@ impl Stage for Faulty {
             Some(Fault::Fail(e)) => Err(e),
             Some(Fault::Panic(message)) => panic!("{message}"),
             Some(Fault::Hang) => std::future::pending().await,
+            Some(Fault::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                self.inner.run(ctx, lease).await
+            }
         }
     }
 }
