@@ -89,12 +89,33 @@ def main(path):
 
     bucket = res["UploadBucket"]["Properties"]
     qcs = bucket["NotificationConfiguration"]["QueueConfigurations"]
-    check(len(qcs) == 1, "one queue notification")
+    check(len(qcs) == 2, "two queue notifications (created, removed)")
+    check(sorted(q["Event"] for q in qcs) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+          "creations and deletions under uploads/ notify the parse queue")
     notif = qcs[0]
-    check(notif["Event"] == "s3:ObjectCreated:*", "notification on s3:ObjectCreated:*")
     rules = notif["Filter"]["S3Key"]["Rules"]
     prefix = [r["Value"] for r in rules if r["Name"].lower() == "prefix"]
     check(prefix == ["uploads/"], "notification prefix is uploads/")
+    check(all(q["Queue"] == {"Fn::GetAtt": ["ParseQueue", "Arn"]} for q in qcs), "both go to the parse queue")
+
+    # The read side: a JWT authorizer in front, the reader's secret only, uploads only.
+    search = res["SearchFunction"]
+    sp = search["Properties"]
+    check(search.get("Metadata", {}).get("BuildProperties", {}).get("Binary") == "search", "SearchFunction builds the search binary")
+    check(os.path.isfile(os.path.join(os.path.dirname(path) or ".", "functions", "search", "Cargo.toml")), "functions/search exists")
+    api = res["SearchApi"]["Properties"]["Auth"]
+    jwt = api["Authorizers"][api["DefaultAuthorizer"]]
+    check("JwtConfiguration" in jwt and jwt.get("IdentitySource") == "$request.header.Authorization", "the search API's default authorizer validates JWTs")
+    routes = sorted((e["Properties"]["Method"], e["Properties"]["Path"]) for e in sp["Events"].values())
+    check(routes == [("GET", "/search"), ("POST", "/search"), ("POST", "/uploads")], f"search routes {routes}")
+    check(sp["Environment"]["Variables"].get("DOC_INGEST_DATABASE_SECRET_ARN") == "", "the search function has no writer secret")
+    check("DOC_INGEST_READER_DATABASE_SECRET_ARN" in sp["Environment"]["Variables"], "the search function reads as the reader")
+    statements = sp["Policies"][0]["Statement"]
+    secrets = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+    check(all({"Ref": "DatabaseSecretArn"} not in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]) for s in secrets),
+          "the search function may not read the pipeline's secret")
+    s3_actions = sorted(a for s in statements for a in s["Action"] if a.startswith("s3:"))
+    check(s3_actions == ["s3:PutObject"], f"the search function only signs uploads: {s3_actions}")
     check(res["UploadBucket"].get("DependsOn") == "ParseQueuePolicy", "the bucket waits for the queue policy")
 
     # The local stack, as `ingestctl stack-init` built it.
@@ -118,7 +139,7 @@ def main(path):
     if local:
         parse_arn = sqs.get_queue_attributes(QueueUrl=os.environ["DOC_INGEST_PARSE_QUEUE_URL"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         check(local[0]["QueueArn"] == parse_arn, "local notification goes to the parse queue")
-        check(local[0]["Events"] == [notif["Event"]], "local notification events match the template")
+        check(sorted(local[0]["Events"]) == sorted(q["Event"] for q in qcs), "local notification events match the template")
         local_rules = local[0].get("Filter", {}).get("Key", {}).get("FilterRules", [])
         check([r["Value"] for r in local_rules if r["Name"].lower() == "prefix"] == prefix, "local notification prefix matches the template")
 
