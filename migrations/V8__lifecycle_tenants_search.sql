@@ -219,15 +219,61 @@ WHERE d.status = 'done';
 GRANT SELECT ON searchable_chunks TO doc_ingest_reader;
 
 -- The k chunks of the caller's owner (`doc_ingest.owner`, set for the transaction) nearest to
--- `query` among done documents of `model`, cosine distance. `strategy`: 'exact' scans the
--- owner's vectors; 'hnsw' walks the partial HNSW index (iterative scan, so the owner filter
--- cannot starve it) plus an exact scan of the not-yet-indexed backlog; 'auto' is exact for an
--- owner with up to 20,000 vectors (a few milliseconds, perfect recall) and HNSW above.
+-- `query` among done documents of `model_name`, by cosine distance.
+--
+-- Exact: the owner's vectors through the owner index, sorted. Perfect recall; a few ms for
+-- thousands of vectors.
+CREATE FUNCTION vector_candidates_exact(query vector, k integer, model_name text, only_document uuid)
+RETURNS TABLE (chunk_id uuid, document_id uuid, distance double precision)
+LANGUAGE sql STABLE
+AS $$
+    SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
+    FROM chunk_embeddings e
+    JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+    WHERE e.owner = current_setting('doc_ingest.owner', true) AND e.model = model_name AND d.status = 'done'
+      AND (only_document IS NULL OR e.document_id = only_document)
+    ORDER BY e.embedding <=> query
+    LIMIT k
+$$;
+
+-- HNSW: the partial index walked in distance order with pgvector's iterative scan, filtered by
+-- owner as it goes (so a small owner cannot starve the result), plus an exact scan of the
+-- vectors not yet indexed. Sorting is priced out, or the planner would rather sort the owner's
+-- rows from the owner index (which `exact` does on purpose): this path exists for owners too
+-- large to sort.
+CREATE FUNCTION vector_candidates_hnsw(query vector, k integer, model_name text, only_document uuid)
+RETURNS TABLE (chunk_id uuid, document_id uuid, distance double precision)
+LANGUAGE sql STABLE
+SET hnsw.iterative_scan = 'relaxed_order'
+SET enable_sort = off
+AS $$
+    SELECT n.chunk_id, n.document_id, n.distance FROM (
+        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision AS distance
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
+           AND e.model = model_name AND d.status = 'done'
+           AND (only_document IS NULL OR e.document_id = only_document)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+        UNION ALL
+        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
+         FROM chunk_embeddings e
+         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+         WHERE NOT e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
+           AND e.model = model_name AND d.status = 'done'
+           AND (only_document IS NULL OR e.document_id = only_document)
+         ORDER BY e.embedding <=> query
+         LIMIT k)
+    ) n ORDER BY n.distance LIMIT k
+$$;
+
+-- 'auto' is exact for an owner with up to 20,000 vectors (or one document) and HNSW above. No
+-- owner set, no rows.
 CREATE FUNCTION vector_candidates(query vector, k integer, model_name text, only_document uuid DEFAULT NULL,
                                   strategy text DEFAULT 'auto')
 RETURNS TABLE (chunk_id uuid, document_id uuid, distance double precision)
 LANGUAGE plpgsql STABLE
-SET hnsw.iterative_scan = 'relaxed_order'
 AS $$
 DECLARE
     me text := current_setting('doc_ingest.owner', true);
@@ -241,34 +287,10 @@ BEGIN
         strategy := CASE WHEN owned <= 20000 OR only_document IS NOT NULL THEN 'exact' ELSE 'hnsw' END;
     END IF;
     IF strategy = 'exact' THEN
-        RETURN QUERY
-        SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
-        FROM chunk_embeddings e
-        JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-        WHERE e.owner = me AND e.model = model_name AND d.status = 'done'
-          AND (only_document IS NULL OR e.document_id = only_document)
-        ORDER BY e.embedding <=> query
-        LIMIT k;
-        RETURN;
+        RETURN QUERY SELECT * FROM vector_candidates_exact(query, k, model_name, only_document);
+    ELSE
+        RETURN QUERY SELECT * FROM vector_candidates_hnsw(query, k, model_name, only_document);
     END IF;
-    RETURN QUERY
-    SELECT n.chunk_id, n.document_id, n.distance FROM (
-        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision AS distance
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
-           AND (only_document IS NULL OR e.document_id = only_document)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-        UNION ALL
-        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE NOT e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
-           AND (only_document IS NULL OR e.document_id = only_document)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-    ) n ORDER BY n.distance LIMIT k;
 END;
 $$;
 
@@ -319,4 +341,6 @@ AS $$
 $$;
 
 GRANT EXECUTE ON FUNCTION vector_candidates(vector, integer, text, uuid, text) TO doc_ingest_reader;
+GRANT EXECUTE ON FUNCTION vector_candidates_exact(vector, integer, text, uuid) TO doc_ingest_reader;
+GRANT EXECUTE ON FUNCTION vector_candidates_hnsw(vector, integer, text, uuid) TO doc_ingest_reader;
 GRANT EXECUTE ON FUNCTION hybrid_search(vector, text, integer, text, uuid, text) TO doc_ingest_reader;

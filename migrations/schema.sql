@@ -177,7 +177,6 @@ $$;
 
 CREATE FUNCTION public.vector_candidates(query public.vector, k integer, model_name text, only_document uuid DEFAULT NULL::uuid, strategy text DEFAULT 'auto'::text) RETURNS TABLE(chunk_id uuid, document_id uuid, distance double precision)
     LANGUAGE plpgsql STABLE
-    SET "hnsw.iterative_scan" TO 'relaxed_order'
     AS $$
 DECLARE
     me text := current_setting('doc_ingest.owner', true);
@@ -191,22 +190,44 @@ BEGIN
         strategy := CASE WHEN owned <= 20000 OR only_document IS NOT NULL THEN 'exact' ELSE 'hnsw' END;
     END IF;
     IF strategy = 'exact' THEN
-        RETURN QUERY
-        SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
-        FROM chunk_embeddings e
-        JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-        WHERE e.owner = me AND e.model = model_name AND d.status = 'done'
-          AND (only_document IS NULL OR e.document_id = only_document)
-        ORDER BY e.embedding <=> query
-        LIMIT k;
-        RETURN;
+        RETURN QUERY SELECT * FROM vector_candidates_exact(query, k, model_name, only_document);
+    ELSE
+        RETURN QUERY SELECT * FROM vector_candidates_hnsw(query, k, model_name, only_document);
     END IF;
-    RETURN QUERY
+END;
+$$;
+
+--
+-- Name: vector_candidates_exact(public.vector, integer, text, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.vector_candidates_exact(query public.vector, k integer, model_name text, only_document uuid) RETURNS TABLE(chunk_id uuid, document_id uuid, distance double precision)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
+    FROM chunk_embeddings e
+    JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+    WHERE e.owner = current_setting('doc_ingest.owner', true) AND e.model = model_name AND d.status = 'done'
+      AND (only_document IS NULL OR e.document_id = only_document)
+    ORDER BY e.embedding <=> query
+    LIMIT k
+$$;
+
+--
+-- Name: vector_candidates_hnsw(public.vector, integer, text, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.vector_candidates_hnsw(query public.vector, k integer, model_name text, only_document uuid) RETURNS TABLE(chunk_id uuid, document_id uuid, distance double precision)
+    LANGUAGE sql STABLE
+    SET "hnsw.iterative_scan" TO 'relaxed_order'
+    SET enable_sort TO 'off'
+    AS $$
     SELECT n.chunk_id, n.document_id, n.distance FROM (
         (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision AS distance
          FROM chunk_embeddings e
          JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
+         WHERE e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
+           AND e.model = model_name AND d.status = 'done'
            AND (only_document IS NULL OR e.document_id = only_document)
          ORDER BY e.embedding <=> query
          LIMIT k)
@@ -214,12 +235,12 @@ BEGIN
         (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
          FROM chunk_embeddings e
          JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE NOT e.indexed AND e.owner = me AND e.model = model_name AND d.status = 'done'
+         WHERE NOT e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
+           AND e.model = model_name AND d.status = 'done'
            AND (only_document IS NULL OR e.document_id = only_document)
          ORDER BY e.embedding <=> query
          LIMIT k)
-    ) n ORDER BY n.distance LIMIT k;
-END;
+    ) n ORDER BY n.distance LIMIT k
 $$;
 
 --

@@ -8,6 +8,7 @@ mod ops;
 mod parse_bench;
 mod read;
 mod report;
+mod search_bench;
 mod stack;
 mod vector_bench;
 
@@ -146,6 +147,15 @@ enum Command {
         rows: usize,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+    },
+    /// Vector search latency (HNSW vs exact, within one owner) and HNSW recall@10, synthetic data.
+    BenchSearch {
+        #[arg(long, default_value_t = 100_000)]
+        chunks: usize,
+        #[arg(long, default_value_t = 100)]
+        owners: usize,
+        #[arg(long, default_value_t = 300)]
+        queries: usize,
     },
     /// End-to-end time per document and the framework's own overhead per message.
     Bench {
@@ -315,6 +325,7 @@ async fn cli() -> anyhow::Result<()> {
         Command::BenchParse { path, rounds } => parse_bench::run(&path, rounds),
         Command::BenchChunk { mb, naive_mb, input, runs } => chunk_bench::run(&mb, naive_mb, input.as_deref(), runs),
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
+        Command::BenchSearch { chunks, owners, queries } => search_bench::run(chunks, owners, queries).await,
         Command::Bench { paths, rounds } => {
             let ctx = Context::from_env().await?;
             let registry = doc_ingest::stages::from_env(&ctx).await?;
