@@ -73,6 +73,7 @@ async fn a_policy_pdf_becomes_chunks_with_heading_paths_pages_and_whole_tables()
     let env = TestEnv::with_stages(|s| {
         s.chunking.max_tokens = 120;
         s.chunking.overlap_tokens = 10;
+        s.chunking.min_tokens = 24;
     })
     .await;
     let (doc, status) = ingest(&env, "uploads/acme/7b1/policy.pdf", fixture("policy.pdf")).await;

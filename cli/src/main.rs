@@ -129,17 +129,20 @@ enum Command {
     },
     /// Chunking throughput (MB/s, 10^6 bytes) against the naive splitter, best of N runs each.
     BenchChunk {
-        /// Sizes of generated policy markdown to chunk, in MB.
-        #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 10.0])]
+        /// Sizes of generated policy markdown to chunk, in MB (when no --input is given).
+        #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 4.0, 10.0])]
         mb: Vec<f64>,
-        /// Size for the naive comparison (it grows faster than linearly).
-        #[arg(long, default_value_t = 1.0)]
-        naive_mb: f64,
-        /// Chunk this markdown file instead of generated text.
+        /// Chunk these markdown files instead of generated text (repeatable).
         #[arg(long)]
-        input: Option<PathBuf>,
+        input: Vec<PathBuf>,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Python with the peers installed (scripts/bench-chunk.sh passes it); ours only without.
+        #[arg(long)]
+        peers_python: Option<PathBuf>,
+        /// Peers skip texts larger than this (semantic-text-splitter is slow on big inputs).
+        #[arg(long, default_value_t = 1e9)]
+        peers_max_mb: f64,
     },
     /// Vector write rate and the whole embed stage against a plain binary COPY, then indexing.
     BenchVectors {
@@ -323,7 +326,15 @@ async fn cli() -> anyhow::Result<()> {
             Ok(())
         }
         Command::BenchParse { path, rounds } => parse_bench::run(&path, rounds),
-        Command::BenchChunk { mb, naive_mb, input, runs } => chunk_bench::run(&mb, naive_mb, input.as_deref(), runs),
+        Command::BenchChunk { mb, input, runs, peers_python, peers_max_mb } => {
+            chunk_bench::run(&chunk_bench::Options {
+                megabytes: &mb,
+                inputs: &input,
+                runs,
+                peers_python: peers_python.as_deref(),
+                peers_max_mb,
+            })
+        }
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::BenchSearch { chunks, owners, queries } => search_bench::run(chunks, owners, queries).await,
         Command::Bench { paths, rounds } => {

@@ -41,7 +41,8 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
     let admin = connect(admin_url).await?;
     let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&DB]).await?.is_some();
     if exists {
-        let n: i64 = connect(url).await?.query_one("SELECT count(*) FROM chunk_embeddings WHERE indexed", &[]).await?.get(0);
+        let n: i64 =
+            connect(url).await?.query_one("SELECT count(*) FROM chunk_embeddings WHERE indexed", &[]).await?.get(0);
         if n as usize == chunks {
             println!("reusing {DB} ({n} indexed vectors)");
             return Ok(());
@@ -75,7 +76,10 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
     let sink = tx
         .copy_in("COPY document_chunks (id, document_id, owner, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)")
         .await?;
-    let w = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4]);
+    let w = BinaryCopyInWriter::new(
+        sink,
+        &[Type::UUID, Type::UUID, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4],
+    );
     pin_mut!(w);
     for (i, (id, doc, owner, ord)) in rows.iter().enumerate() {
         let text = format!("topic {} clause {i} of {owner}", i as u64 % TOPICS);
@@ -123,12 +127,14 @@ async fn candidates(
 }
 
 pub async fn run(chunks: usize, owners: usize, queries: usize) -> anyhow::Result<()> {
-    let admin_url = std::env::var("DOC_INGEST_ADMIN_DATABASE_URL").context("DOC_INGEST_ADMIN_DATABASE_URL is not set")?;
+    let admin_url =
+        std::env::var("DOC_INGEST_ADMIN_DATABASE_URL").context("DOC_INGEST_ADMIN_DATABASE_URL is not set")?;
     let url = format!("{}/{DB}", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b));
     prepare(&admin_url, &url, chunks, owners).await?;
     // The reader's login, as the search API connects (scripts/stack.sh makes it).
     let reader_url = url.replacen("postgres@", "doc_ingest_search@", 1);
-    let mut reader = connect(&reader_url).await.context("connecting as doc_ingest_search (scripts/stack.sh up makes it)")?;
+    let mut reader =
+        connect(&reader_url).await.context("connecting as doc_ingest_search (scripts/stack.sh up makes it)")?;
     let (mut exact_t, mut hnsw_t, mut recall) = (vec![], vec![], vec![]);
     for i in 0..queries {
         let owner = format!("owner-{:03}", i % owners);
@@ -155,8 +161,16 @@ pub async fn run(chunks: usize, owners: usize, queries: usize) -> anyhow::Result
         "{chunks} chunks ({DIMENSIONS}-d, clustered), {owners} owners ({:.1} % each), {queries} queries, k = 10, as doc_ingest_reader:",
         100.0 / owners as f64
     );
-    println!("  exact (owner's vectors)   p50 {:>7.2} ms  p95 {:>7.2} ms", ms(percentile(&mut exact_t, 50.0)), ms(percentile(&mut exact_t, 95.0)));
-    println!("  HNSW (iterative scan)     p50 {:>7.2} ms  p95 {:>7.2} ms", ms(percentile(&mut hnsw_t, 50.0)), ms(percentile(&mut hnsw_t, 95.0)));
+    println!(
+        "  exact (owner's vectors)   p50 {:>7.2} ms  p95 {:>7.2} ms",
+        ms(percentile(&mut exact_t, 50.0)),
+        ms(percentile(&mut exact_t, 95.0))
+    );
+    println!(
+        "  HNSW (iterative scan)     p50 {:>7.2} ms  p95 {:>7.2} ms",
+        ms(percentile(&mut hnsw_t, 50.0)),
+        ms(percentile(&mut hnsw_t, 95.0))
+    );
     println!("  recall@10 of HNSW against exact, owner filter applied: {mean_recall:.3}");
     Ok(())
 }

@@ -1,27 +1,34 @@
 //! Markdown → token-sized chunks that remember their heading path and pages.
+//!
+//! One pass splits the text into atoms (headings, sentences, table rows, code lines), one
+//! tokenisation pass counts every atom's cl100k tokens, and a greedy packer builds the chunks from
+//! those counts: linear in the text, with each chunk's stored count taken exactly at the end.
 
 mod cl100k;
+mod markdown;
+mod pack;
 
 pub use cl100k::{cl100k, warm_up};
 
 use crate::config::env_parse;
 use crate::ids::ID_NAMESPACE;
 pub use crate::ids::sha256_hex;
-use crate::pages::parse_page_marker;
 use bpe_openai::Tokenizer;
-use std::ops::Range;
-use text_splitter::{ChunkConfig, ChunkSizer, MarkdownSplitter};
+use markdown::{Atom, Heading};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct ChunkingConfig {
     pub max_tokens: usize,
     pub overlap_tokens: usize,
+    /// No chunk is smaller, except a document's last or a section that has no neighbour to
+    /// borrow from within the size.
+    pub min_tokens: usize,
 }
 
 impl Default for ChunkingConfig {
     fn default() -> Self {
-        ChunkingConfig { max_tokens: 512, overlap_tokens: 64 }
+        ChunkingConfig { max_tokens: 512, overlap_tokens: 64, min_tokens: 64 }
     }
 }
 
@@ -31,14 +38,27 @@ impl ChunkingConfig {
         let c = ChunkingConfig {
             max_tokens: env_parse("DOC_INGEST_CHUNK_MAX_TOKENS", d.max_tokens)?,
             overlap_tokens: env_parse("DOC_INGEST_CHUNK_OVERLAP_TOKENS", d.overlap_tokens)?,
+            min_tokens: env_parse("DOC_INGEST_CHUNK_MIN_TOKENS", d.min_tokens)?,
         };
-        anyhow::ensure!(
-            c.overlap_tokens < c.max_tokens,
-            "chunk overlap ({}) must be below the chunk size ({})",
-            c.overlap_tokens,
-            c.max_tokens
-        );
+        c.validate()?;
         Ok(c)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.max_tokens >= 16, "the chunk size ({}) must be at least 16 tokens", self.max_tokens);
+        anyhow::ensure!(
+            self.overlap_tokens <= self.max_tokens / 2,
+            "chunk overlap ({}) must be at most half the chunk size ({})",
+            self.overlap_tokens,
+            self.max_tokens
+        );
+        anyhow::ensure!(
+            self.min_tokens <= self.max_tokens / 2,
+            "the chunk floor ({}) must be at most half the chunk size ({})",
+            self.min_tokens,
+            self.max_tokens
+        );
+        Ok(())
     }
 }
 
@@ -55,28 +75,8 @@ pub struct Chunk {
 }
 
 pub struct Chunker {
-    splitter: MarkdownSplitter<CappedTokens>,
+    cfg: ChunkingConfig,
     tokens: &'static Tokenizer,
-    block_bytes: usize,
-}
-
-/// The splitter only asks "does this fit?", so counting stops one token past the capacity:
-/// the cost of a call is bounded by the chunk size, not by the candidate's length. Counts are
-/// cl100k (the tokenizer of OpenAI's embedding models), exact up to the cap.
-struct CappedTokens {
-    tokens: &'static Tokenizer,
-    cap: usize,
-}
-
-impl ChunkSizer for CappedTokens {
-    fn size(&self, chunk: &str) -> usize {
-        // cl100k tokens are at least one byte long.
-        if chunk.len() <= self.cap {
-            return self.tokens.count(chunk);
-        }
-        let normalized = self.tokens.normalize(chunk);
-        self.tokens.count_till_limit(&normalized, self.cap + 1).unwrap_or(self.cap + 1)
-    }
 }
 
 /// The chunk's identity: same document, position and content → same id, on any run.
@@ -84,22 +84,9 @@ pub fn chunk_id(document_id: Uuid, ordinal: i32, sha256: &str) -> Uuid {
     Uuid::new_v5(&ID_NAMESPACE, format!("chunk:{document_id}:{ordinal}:{sha256}").as_bytes())
 }
 
-struct Heading {
-    offset: usize,
-    level: usize,
-    title: String,
-}
-
 impl Chunker {
     pub fn new(cfg: &ChunkingConfig) -> Self {
-        let tokens = cl100k();
-        let config = ChunkConfig::new(cfg.max_tokens)
-            .with_sizer(CappedTokens { tokens, cap: cfg.max_tokens })
-            .with_overlap(cfg.overlap_tokens)
-            .expect("overlap below size is checked by ChunkingConfig::from_env");
-        // ≈ 32 chunks' worth of text per splitter call (cl100k averages ≈ 4 bytes a token).
-        let block_bytes = (cfg.max_tokens * 4 * 32).max(16 * 1024);
-        Chunker { splitter: MarkdownSplitter::new(config), tokens, block_bytes }
+        Chunker { cfg: cfg.clone(), tokens: cl100k() }
     }
 
     pub fn count_tokens(&self, text: &str) -> usize {
@@ -107,156 +94,148 @@ impl Chunker {
     }
 
     pub fn chunk(&self, document_id: Uuid, markdown: &str) -> Vec<Chunk> {
-        let (text, pages) = strip_page_markers(markdown);
-        let headings = find_headings(&text);
-        let blocks = blocks(&text, &headings, self.block_bytes);
-        let page_at = |pos: usize| -> Option<i32> {
-            if pages.is_empty() {
-                return None;
-            }
-            let i = pages.partition_point(|(off, _)| *off <= pos);
-            Some(if i == 0 { pages[0].1 } else { pages[i - 1].1 } as i32)
-        };
+        let (text, pages) = markdown::strip_page_markers(markdown);
+        let mut atoms = markdown::atoms(&text);
+        self.count(&text, &mut atoms);
+        // Room for the overlap and for the few tokens a cut can add at either end.
+        let limit = (self.cfg.max_tokens - self.cfg.overlap_tokens).saturating_sub(8).max(self.cfg.max_tokens / 2);
+        let atoms = self.split_long(&text, atoms, limit as u32);
+        let spans = pack::Packer { cfg: &self.cfg, tok: self.tokens, text: &text, atoms: &atoms }.pack();
 
-        let mut chunks = Vec::new();
-        let mut stack: Vec<(usize, String)> = Vec::new();
-        let mut next_heading = 0;
-        // The splitter's cost grows faster than linearly with its input; feeding it blocks of
-        // whole sections keeps a 600-page policy linear.
-        let pieces = blocks
-            .into_iter()
-            .flat_map(|b| self.splitter.chunk_indices(&text[b.clone()]).map(move |(off, p)| (b.start + off, p)));
-        for (offset, piece) in pieces {
-            // Chunk starts only move forward, so the heading stack can be advanced incrementally.
-            while next_heading < headings.len() && headings[next_heading].offset <= offset {
-                let h = &headings[next_heading];
-                while stack.last().is_some_and(|(level, _)| *level >= h.level) {
-                    stack.pop();
+        let page_at = |pos: usize| -> Option<i32> {
+            let i = pages.partition_point(|(off, _)| *off <= pos);
+            pages.get(i.saturating_sub(1)).map(|(_, page)| *page as i32)
+        };
+        let mut chunks = Vec::with_capacity(spans.len());
+        let mut stack: Vec<&Heading> = Vec::new();
+        let mut next = 0;
+        for span in spans {
+            // Chunk starts only move forward, so the heading stack advances with them.
+            while let Some(a) = atoms.get(next).filter(|a| a.range.start <= span.range.start) {
+                if let Some(h) = &a.heading {
+                    while stack.last().is_some_and(|top| top.level >= h.level) {
+                        stack.pop();
+                    }
+                    stack.push(h);
                 }
-                stack.push((h.level, h.title.clone()));
-                next_heading += 1;
+                next += 1;
             }
-            let content = piece.trim();
-            if content.is_empty() {
-                continue;
-            }
+            let content = text[span.range.clone()].to_owned();
             let ordinal = chunks.len() as i32;
             let sha256 = sha256_hex(content.as_bytes());
             chunks.push(Chunk {
                 id: chunk_id(document_id, ordinal, &sha256),
                 ordinal,
-                token_count: self.count_tokens(content).max(1) as i32,
-                content: content.to_owned(),
+                token_count: span.tokens.max(1) as i32,
+                content,
                 sha256,
-                heading_path: stack.iter().map(|(_, t)| t.clone()).collect(),
-                page_start: page_at(offset),
-                page_end: page_at(offset + piece.len().saturating_sub(1)),
+                heading_path: stack.iter().map(|h| h.title.clone()).collect(),
+                page_start: page_at(span.range.start),
+                page_end: page_at(span.range.end.saturating_sub(1)),
             });
         }
         chunks
     }
-}
 
-/// Consecutive ranges of about `budget` bytes that end at a heading where possible, else at a
-/// blank line, else at a line end.
-fn blocks(text: &str, headings: &[Heading], budget: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut h = 0;
-    while text.len() - start > budget {
-        let limit = start + budget;
-        let mut cut = None;
-        while h < headings.len() && headings[h].offset <= limit {
-            if headings[h].offset > start {
-                cut = Some(headings[h].offset);
+    /// The one tokenisation pass: each pre-tokeniser piece's tokens go to the atom it starts in.
+    fn count(&self, text: &str, atoms: &mut [Atom]) {
+        let mut offset = 0;
+        let mut a = 0;
+        for piece in self.tokens.split(text) {
+            while atoms[a].range.end <= offset {
+                a += 1;
             }
-            h += 1;
-        }
-        let window = &text[start..floor_char_boundary(text, limit)];
-        let cut = cut
-            .filter(|c| c - start >= budget / 4)
-            .or_else(|| window.rfind("\n\n").map(|i| start + i + 2).filter(|c| *c > start))
-            .or_else(|| window.rfind('\n').map(|i| start + i + 1).filter(|c| *c > start))
-            .unwrap_or_else(|| floor_char_boundary(text, limit));
-        // Always make progress, even with a budget smaller than one character.
-        let cut = if cut > start { cut } else { ceil_char_boundary(text, start + 1) };
-        out.push(start..cut);
-        start = cut;
-    }
-    if start < text.len() {
-        out.push(start..text.len());
-    }
-    out
-}
-
-fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
-    while i < text.len() && !text.is_char_boundary(i) {
-        i += 1;
-    }
-    i.min(text.len())
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// Removes the parse stage's page markers; returns the text and where each page starts in it.
-fn strip_page_markers(markdown: &str) -> (String, Vec<(usize, u32)>) {
-    let mut text = String::with_capacity(markdown.len());
-    let mut pages = Vec::new();
-    for line in markdown.split_inclusive('\n') {
-        match parse_page_marker(line) {
-            Some(page) => pages.push((text.len(), page)),
-            None => text.push_str(line),
+            atoms[a].tokens += self.tokens.bpe.count(piece.as_bytes()) as u32;
+            offset += piece.len();
         }
     }
-    (text, pages)
-}
 
-/// ATX headings outside fenced code blocks, with their byte offsets.
-fn find_headings(text: &str) -> Vec<Heading> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    let mut fence: Option<&str> = None;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        if indent <= 3 {
-            for marker in ["```", "~~~"] {
-                if trimmed.starts_with(marker) {
-                    fence = match fence {
-                        Some(open) if open == marker => None,
-                        None => Some(marker),
-                        other => other,
-                    };
+    /// Cuts atoms longer than `limit` tokens (a run-on sentence, a giant table row) at word starts.
+    fn split_long(&self, text: &str, atoms: Vec<Atom>, limit: u32) -> Vec<Atom> {
+        if atoms.iter().all(|a| a.tokens <= limit) {
+            return atoms;
+        }
+        let mut out = Vec::with_capacity(atoms.len() + 16);
+        for atom in atoms {
+            if atom.tokens <= limit {
+                out.push(atom);
+                continue;
+            }
+            let mut part = Atom { range: atom.range.start..atom.range.start, heading: atom.heading, tokens: 0 };
+            let mut at = atom.range.start;
+            for piece in self.tokens.split(&text[atom.range.clone()]) {
+                // Most pieces start with their word's space, so a cut before one is between words.
+                let count = self.tokens.bpe.count(piece.as_bytes()) as u32;
+                if part.tokens + count > limit && part.tokens > 0 {
+                    part.range.end = at;
+                    out.push(std::mem::replace(&mut part, Atom { range: at..at, heading: None, tokens: 0 }));
                 }
-            }
-            if fence.is_none() {
-                let level = trimmed.bytes().take_while(|b| *b == b'#').count();
-                let rest = &trimmed[level..];
-                if (1..=6).contains(&level) && (rest.starts_with(' ') || rest.trim().is_empty()) {
-                    let title = rest.trim().trim_end_matches('#').trim();
-                    if !title.is_empty() {
-                        out.push(Heading { offset, level, title: title.to_owned() });
+                if count > limit {
+                    // One piece over the limit (a run of letters with no space): cut it by bytes;
+                    // a cl100k token is at least one byte long.
+                    for window in byte_windows(piece, limit as usize) {
+                        let tokens = self.tokens.bpe.count(window.as_bytes()) as u32;
+                        out.push(Atom { range: at..at + window.len(), heading: part.heading.take(), tokens });
+                        at += window.len();
                     }
+                    part = Atom { range: at..at, heading: None, tokens: 0 };
+                    continue;
                 }
+                part.tokens += count;
+                at += piece.len();
+            }
+            part.range.end = atom.range.end;
+            if !part.range.is_empty() {
+                out.push(part);
             }
         }
-        offset += line.len();
+        out
     }
-    out
+}
+
+/// Consecutive slices of at most `size` bytes, cut at character boundaries.
+fn byte_windows(s: &str, size: usize) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = size.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn chunker(max: usize, overlap: usize) -> Chunker {
-        Chunker::new(&ChunkingConfig { max_tokens: max, overlap_tokens: overlap })
+    fn chunker(max: usize, overlap: usize, min: usize) -> Chunker {
+        Chunker::new(&ChunkingConfig { max_tokens: max, overlap_tokens: overlap, min_tokens: min })
+    }
+
+    /// A policy-like document: numbered sections of varied sentences, some of them empty.
+    fn policy(sections: usize) -> String {
+        let mut md = String::new();
+        for s in 0..sections {
+            md.push_str(&format!("<!-- page {} -->\n\n# {s}. Part {s}\n\n", s + 1));
+            if s % 4 == 3 {
+                continue; // a heading whose body is its subsection
+            }
+            md.push_str(&format!("## {s}.1 Cover\n\n"));
+            for k in 0..(3 + s * 7 % 40) {
+                md.push_str(&format!("Clause {s}.{k} pays up to GBP {} for loss number {k}. ", 100 + 37 * k));
+                if k % 9 == 8 {
+                    md.push_str("\n\n");
+                }
+            }
+            md.push_str("\n\n");
+        }
+        md
     }
 
     #[test]
@@ -264,7 +243,7 @@ mod tests {
         let md = "<!-- page 1 -->\n\n# Policy\n\nIntro words here.\n\n<!-- page 2 -->\n\n## 4.2 Water damage\n\n\
                   Burst pipes are covered. ```not a fence``` still text.\n\n<!-- page 3 -->\n\n## 4.3 Fire\n\nFire is covered.\n";
         let doc = Uuid::nil();
-        let chunks = chunker(12, 0).chunk(doc, md);
+        let chunks = chunker(16, 0, 0).chunk(doc, md);
         assert!(chunks.len() >= 3, "{chunks:#?}");
         assert!(chunks.iter().all(|c| !c.content.contains("<!-- page")));
         let water = chunks.iter().find(|c| c.content.contains("Burst pipes")).unwrap();
@@ -276,58 +255,91 @@ mod tests {
         for (i, c) in chunks.iter().enumerate() {
             assert_eq!(c.ordinal, i as i32);
             assert_eq!(c.sha256, sha256_hex(c.content.as_bytes()));
-            assert!(c.token_count <= 12, "{c:?}");
+            assert!(c.token_count <= 16, "{c:?}");
         }
-        assert_eq!(chunker(12, 0).chunk(doc, md), chunks, "chunking is deterministic");
+        assert_eq!(chunker(16, 0, 0).chunk(doc, md), chunks, "chunking is deterministic");
     }
 
     #[test]
-    fn blocks_cover_the_text_and_prefer_headings() {
-        let mut text = String::new();
-        for s in 0..50 {
-            text.push_str(&format!("## Section {s}\n\n"));
-            text.push_str(&"Cover applies to the home and its contents. ".repeat(20));
-            text.push_str("\n\n");
-        }
-        text.push_str(&"é".repeat(5000));
-        let headings = find_headings(&text);
-        let bs = blocks(&text, &headings, 4096);
-        assert!(bs.len() > 5);
-        assert_eq!(bs.first().unwrap().start, 0);
-        assert_eq!(bs.last().unwrap().end, text.len());
-        for w in bs.windows(2) {
-            assert_eq!(w[0].end, w[1].start, "blocks are contiguous");
-        }
-        let at_heading = bs.iter().skip(1).filter(|b| text[(*b).clone()].starts_with("## ")).count();
-        assert!(at_heading >= bs.len() / 2, "most blocks start at a heading");
-        assert!(bs.iter().all(|b| b.len() <= 4096));
-    }
-
-    #[test]
-    fn token_counts_match_tiktoken_and_stay_within_the_cap() {
-        let c = chunker(64, 8);
-        let text = "Accidental damage cover pays for sudden, unexpected and visible damage. ".repeat(40);
-        let chunks = c.chunk(Uuid::nil(), &text);
+    fn token_counts_are_exact_and_within_the_cap() {
+        let text = policy(30);
         let reference = tiktoken_rs::cl100k_base_singleton();
-        for ch in &chunks {
-            assert_eq!(ch.token_count as usize, reference.encode_ordinary(&ch.content).len());
-            assert!(ch.token_count <= 64);
+        for (max, overlap) in [(64, 16), (128, 32), (512, 64)] {
+            let chunks = chunker(max, overlap, 16).chunk(Uuid::nil(), &text);
+            assert!(chunks.len() > 5);
+            for ch in &chunks {
+                assert_eq!(ch.token_count as usize, reference.encode_ordinary(&ch.content).len());
+                assert!(ch.token_count as usize <= max, "{} > {max}", ch.token_count);
+            }
         }
-        assert!(chunks.len() > 5);
     }
 
     #[test]
-    fn headings_in_code_fences_are_not_headings() {
-        let hs = find_headings("# A\n```\n# not\n```\n## B\n");
-        let titles: Vec<_> = hs.iter().map(|h| h.title.as_str()).collect();
-        assert_eq!(titles, ["A", "B"]);
+    fn every_later_chunk_of_a_section_opens_with_its_predecessors_last_sentences() {
+        let (max, overlap) = (128, 32);
+        let chunks = chunker(max, overlap, 32).chunk(Uuid::nil(), &policy(30));
+        let mut continued = 0;
+        for w in chunks.windows(2) {
+            let (prev, next) = (&w[0], &w[1]);
+            if prev.heading_path != next.heading_path || next.content.starts_with('#') {
+                continue;
+            }
+            continued += 1;
+            // The longest suffix of the predecessor that the next chunk starts with.
+            let shared = (1..=prev.content.len())
+                .filter(|&k| prev.content.is_char_boundary(prev.content.len() - k))
+                .filter(|&k| next.content.starts_with(&prev.content[prev.content.len() - k..]))
+                .max()
+                .unwrap_or(0);
+            let carried = &prev.content[prev.content.len() - shared..];
+            assert!(shared > 0, "no overlap between\n{}\n---\n{}", prev.content, next.content);
+            assert!(carried.starts_with("Clause"), "the overlap starts on a sentence: {carried:?}");
+            assert!(tiktoken_rs::cl100k_base_singleton().encode_ordinary(carried).len() <= overlap + 1);
+        }
+        assert!(continued >= 5, "the test document has sections longer than a chunk");
+    }
+
+    #[test]
+    fn a_heading_never_stands_alone_and_small_chunks_only_end_the_document() {
+        let floor = 48;
+        let chunks = chunker(160, 32, floor).chunk(Uuid::nil(), &policy(40));
+        for (i, c) in chunks.iter().enumerate() {
+            let lines: Vec<_> = c.content.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert!(!lines.iter().all(|l| l.starts_with('#')), "a chunk of headings only: {c:?}");
+            if i + 1 < chunks.len() {
+                assert!(!lines.last().unwrap().starts_with('#'), "a chunk ends with a heading: {c:?}");
+                assert!(c.token_count as usize >= floor, "chunk {i} has {} tokens: {c:?}", c.token_count);
+            }
+        }
+        let bare = chunks.iter().find(|c| c.content.starts_with("# 3. Part 3")).unwrap();
+        assert!(bare.content.contains("Clause 4."), "an empty section's heading opens the next one's text");
+    }
+
+    #[test]
+    fn run_on_text_is_cut_between_words_within_the_cap() {
+        let words = "endorsement ".repeat(3000);
+        let letters = "x".repeat(20_000);
+        let text = format!("# Schedule\n\n{words}\n\n{letters}\n");
+        let chunks = chunker(256, 32, 16).chunk(Uuid::nil(), &text);
+        assert!(chunks.len() > 10);
+        assert!(chunks.iter().all(|c| c.token_count <= 256));
+        let joined: usize = chunks.iter().map(|c| c.content.matches("endorsement").count()).sum();
+        assert!(joined >= 3000, "no word is lost");
+        assert!(chunks.iter().all(|c| !c.content.contains("endorsemen ")), "no word is cut");
     }
 
     #[test]
     fn text_without_markers_has_no_pages() {
-        let chunks = chunker(64, 8).chunk(Uuid::nil(), "plain text only\n");
+        let chunks = chunker(64, 8, 8).chunk(Uuid::nil(), "plain text only\n");
         assert_eq!(chunks.len(), 1);
         assert_eq!(chunks[0].page_start, None);
         assert!(chunks[0].heading_path.is_empty());
+    }
+
+    #[test]
+    fn configs_that_cannot_pack_are_refused() {
+        let bad = ChunkingConfig { max_tokens: 100, overlap_tokens: 60, min_tokens: 10 };
+        assert!(bad.validate().is_err());
+        assert!(ChunkingConfig::default().validate().is_ok());
     }
 }

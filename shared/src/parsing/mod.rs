@@ -68,7 +68,23 @@ pub fn parse(kind: DocKind, bytes: &[u8], limits: &Limits) -> StageResult<Parsed
             if markdown.trim().is_empty() {
                 return Err(StageError::new(ErrorClass::EmptyDocument, "the upload contains no text"));
             }
-            Ok(Parsed { markdown, page_count: 1, parser: "passthrough" })
+            // An upload that carries the parser's page markers (a re-ingested export) keeps its pages.
+            let page_count = markdown.lines().filter_map(parse_page_marker).max().unwrap_or(1);
+            Ok(Parsed { markdown, page_count, parser: "passthrough" })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_with_page_markers_keeps_its_page_count() {
+        let md: String = (1..=1169).map(|p| format!("{}\n\nClause {p} applies.\n\n", page_marker(p))).collect();
+        let parsed = parse(DocKind::Markdown, md.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(parsed.page_count, 1169);
+        let plain = parse(DocKind::Text, b"no markers here", &Limits::default()).unwrap();
+        assert_eq!(plain.page_count, 1);
     }
 }

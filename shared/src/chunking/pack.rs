@@ -1,0 +1,171 @@
+//! Packs atoms into chunks: greedy within a section, each later chunk of a section opening with up
+//! to `overlap` tokens of its predecessor (whole sentences where they fit), a heading always
+//! opening its body's chunk, and no chunk under the floor where a neighbour can lend it text.
+
+use super::ChunkingConfig;
+use super::markdown::Atom;
+use bpe_openai::Tokenizer;
+use std::ops::Range;
+
+/// One chunk: its trimmed byte range in the text and its exact token count.
+#[derive(Debug)]
+pub(super) struct Span {
+    pub range: Range<usize>,
+    pub tokens: usize,
+}
+
+pub(super) struct Packer<'a> {
+    pub cfg: &'a ChunkingConfig,
+    pub tok: &'a Tokenizer,
+    pub text: &'a str,
+    pub atoms: &'a [Atom],
+}
+
+impl Packer<'_> {
+    pub fn pack(&self) -> Vec<Span> {
+        let atoms = self.atoms;
+        let n = atoms.len();
+        let (max, floor) = (self.cfg.max_tokens as u32, self.cfg.min_tokens as u32);
+        let rest = section_rests(atoms);
+        let mut spans: Vec<Span> = Vec::new();
+        let mut i = 0;
+        let mut overlap: Option<(usize, u32)> = None;
+        while i < n {
+            let (mut start, ov) = overlap.take().unwrap_or((atoms[i].range.start, 0));
+            let (mut j, mut tokens) = self.fill(i, ov);
+            if j == i {
+                // The overlap leaves no room for the next atom: this chunk goes without it.
+                start = atoms[i].range.start;
+                (j, tokens) = self.fill(i, 0);
+                j = j.max(i + 1);
+            }
+            // A heading opens the chunk of its body, never closes another.
+            while j - i > 1 && j < n && atoms[j - 1].heading.is_some() {
+                j -= 1;
+                tokens -= atoms[j].tokens;
+            }
+            // Lend the section's short tail some of this chunk, so it does not fall under the floor.
+            if j < n && atoms[j].heading.is_none() {
+                let mut tail = rest[j];
+                while tail < floor
+                    && j - i > 1
+                    && atoms[j - 1].heading.is_none()
+                    && tokens - atoms[j - 1].tokens >= max / 2
+                {
+                    j -= 1;
+                    tokens -= atoms[j].tokens;
+                    tail += atoms[j].tokens;
+                }
+            }
+            // The estimate sums pieces of the whole text; the stored count is exact, and binding.
+            let span = loop {
+                let range = trimmed(self.text, start..atoms[j - 1].range.end);
+                let exact = self.tok.count(&self.text[range.clone()]);
+                if exact <= max as usize || (j - i == 1 && start == atoms[i].range.start) {
+                    break Span { range, tokens: exact };
+                }
+                if j - i > 1 {
+                    j -= 1;
+                } else {
+                    start = atoms[i].range.start;
+                }
+            };
+            let headings_only = atoms[i..j].iter().all(|a| a.heading.is_some());
+            if headings_only && j == n {
+                // Headings with no body end the document: they close the previous chunk if it has room.
+                if let Some(prev) = spans.last_mut() {
+                    let merged = prev.range.start..span.range.end;
+                    let tokens = self.tok.count(&self.text[merged.clone()]);
+                    if tokens <= max as usize {
+                        *prev = Span { range: merged, tokens };
+                        break;
+                    }
+                }
+            }
+            if !span.range.is_empty() {
+                spans.push(span);
+            }
+            if j < n && atoms[j].heading.is_none() && self.cfg.overlap_tokens > 0 {
+                overlap = self.overlap(i, j);
+            }
+            i = j;
+        }
+        spans
+    }
+
+    /// Adds atoms from `i` while they fit; a new section ends the chunk once it reaches the floor.
+    fn fill(&self, i: usize, mut tokens: u32) -> (usize, u32) {
+        let (max, floor) = (self.cfg.max_tokens as u32, self.cfg.min_tokens as u32);
+        let mut j = i;
+        while let Some(a) = self.atoms.get(j) {
+            if (j > i && a.heading.is_some() && tokens >= floor) || tokens + a.tokens > max {
+                break;
+            }
+            tokens += a.tokens;
+            j += 1;
+        }
+        (j, tokens)
+    }
+
+    /// Where the chunk after atoms `i..j` starts, and the tokens it carries over: the longest run
+    /// of whole trailing atoms within the overlap, else the trailing words of the last atom.
+    fn overlap(&self, i: usize, j: usize) -> Option<(usize, u32)> {
+        let limit = self.cfg.overlap_tokens as u32;
+        let mut k = j;
+        let mut tokens = 0;
+        while k > i && self.atoms[k - 1].heading.is_none() && tokens + self.atoms[k - 1].tokens <= limit {
+            k -= 1;
+            tokens += self.atoms[k].tokens;
+        }
+        if k < j {
+            return Some((self.atoms[k].range.start, tokens));
+        }
+        let last = &self.atoms[j - 1];
+        if last.heading.is_some() {
+            return None;
+        }
+        self.trailing_words(last.range.clone(), limit)
+    }
+
+    /// The latest word start in `range` after which at most `limit` tokens follow.
+    fn trailing_words(&self, range: Range<usize>, limit: u32) -> Option<(usize, u32)> {
+        let mut pieces: Vec<(usize, u32)> = Vec::new();
+        let mut at = range.start;
+        for piece in self.tok.split(&self.text[range]) {
+            pieces.push((at, self.tok.bpe.count(piece.as_bytes()) as u32));
+            at += piece.len();
+        }
+        let mut tokens = 0;
+        let mut best = None;
+        for &(at, count) in pieces.iter().rev() {
+            tokens += count;
+            if tokens > limit {
+                break;
+            }
+            if self.text.as_bytes()[at].is_ascii_whitespace() {
+                best = Some((at, tokens));
+            }
+        }
+        best
+    }
+}
+
+/// For each atom, the tokens from it to the end of its section.
+fn section_rests(atoms: &[Atom]) -> Vec<u32> {
+    let mut rest = vec![0; atoms.len()];
+    for k in (0..atoms.len()).rev() {
+        let after = match atoms.get(k + 1) {
+            Some(next) if next.heading.is_none() => rest[k + 1],
+            _ => 0,
+        };
+        rest[k] = atoms[k].tokens + after;
+    }
+    rest
+}
+
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let s = &text[range.clone()];
+    let start = range.start + (s.len() - s.trim_start().len());
+    let end = range.start + s.trim_end().len();
+    start..end.max(start)
+}
