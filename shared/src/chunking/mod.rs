@@ -5,6 +5,7 @@
 //! those counts: linear in the text, with each chunk's stored count taken exactly at the end.
 
 mod cl100k;
+mod counter;
 mod markdown;
 mod pack;
 
@@ -14,6 +15,7 @@ use crate::config::env_parse;
 use crate::ids::ID_NAMESPACE;
 pub use crate::ids::sha256_hex;
 use bpe_openai::Tokenizer;
+use counter::Counter;
 use markdown::{Atom, Heading};
 use uuid::Uuid;
 
@@ -96,11 +98,12 @@ impl Chunker {
     pub fn chunk(&self, document_id: Uuid, markdown: &str) -> Vec<Chunk> {
         let (text, pages) = markdown::strip_page_markers(markdown);
         let mut atoms = markdown::atoms(&text);
-        self.count(&text, &mut atoms);
+        let mut counter = Counter::new(self.tokens);
+        count(&mut counter, &text, &mut atoms);
         // Room for the overlap and for the few tokens a cut can add at either end.
         let limit = (self.cfg.max_tokens - self.cfg.overlap_tokens).saturating_sub(8).max(self.cfg.max_tokens / 2);
-        let atoms = self.split_long(&text, atoms, limit as u32);
-        let spans = pack::Packer { cfg: &self.cfg, tok: self.tokens, text: &text, atoms: &atoms }.pack();
+        let atoms = split_long(&mut counter, &text, atoms, limit as u32);
+        let spans = pack::Packer { cfg: &self.cfg, counter, text: &text, atoms: &atoms }.pack();
 
         let page_at = |pos: usize| -> Option<i32> {
             let i = pages.partition_point(|(off, _)| *off <= pos);
@@ -136,61 +139,59 @@ impl Chunker {
         }
         chunks
     }
+}
 
-    /// The one tokenisation pass: each pre-tokeniser piece's tokens go to the atom it starts in.
-    fn count(&self, text: &str, atoms: &mut [Atom]) {
-        let mut offset = 0;
-        let mut a = 0;
-        for piece in self.tokens.split(text) {
-            while atoms[a].range.end <= offset {
-                a += 1;
-            }
-            atoms[a].tokens += self.tokens.bpe.count(piece.as_bytes()) as u32;
-            offset += piece.len();
+/// The one tokenisation pass: each pre-tokeniser piece's tokens go to the atom it starts in.
+fn count<'t>(counter: &mut Counter<'t>, text: &'t str, atoms: &mut [Atom]) {
+    let mut a = 0;
+    for (offset, _, tokens) in counter.pieces(text) {
+        while atoms[a].range.end <= offset {
+            a += 1;
         }
+        atoms[a].tokens += tokens;
     }
+}
 
-    /// Cuts atoms longer than `limit` tokens (a run-on sentence, a giant table row) at word starts.
-    fn split_long(&self, text: &str, atoms: Vec<Atom>, limit: u32) -> Vec<Atom> {
-        if atoms.iter().all(|a| a.tokens <= limit) {
-            return atoms;
+/// Cuts atoms longer than `limit` tokens (a run-on sentence, a giant table row) at word starts.
+fn split_long<'t>(counter: &mut Counter<'t>, text: &'t str, atoms: Vec<Atom>, limit: u32) -> Vec<Atom> {
+    if atoms.iter().all(|a| a.tokens <= limit) {
+        return atoms;
+    }
+    let mut out = Vec::with_capacity(atoms.len() + 16);
+    for atom in atoms {
+        if atom.tokens <= limit {
+            out.push(atom);
+            continue;
         }
-        let mut out = Vec::with_capacity(atoms.len() + 16);
-        for atom in atoms {
-            if atom.tokens <= limit {
-                out.push(atom);
+        let mut part = Atom { range: atom.range.start..atom.range.start, heading: atom.heading, tokens: 0 };
+        let mut at = atom.range.start;
+        let pieces: Vec<(&str, u32)> = counter.pieces(&text[atom.range.clone()]).map(|(_, p, n)| (p, n)).collect();
+        for (piece, count) in pieces {
+            // Most pieces start with their word's space, so a cut before one is between words.
+            if part.tokens + count > limit && part.tokens > 0 {
+                part.range.end = at;
+                out.push(std::mem::replace(&mut part, Atom { range: at..at, heading: None, tokens: 0 }));
+            }
+            if count > limit {
+                // One piece over the limit (a run of letters with no space): cut it by bytes;
+                // a cl100k token is at least one byte long.
+                for window in byte_windows(piece, limit as usize) {
+                    let tokens = counter.piece(window);
+                    out.push(Atom { range: at..at + window.len(), heading: part.heading.take(), tokens });
+                    at += window.len();
+                }
+                part = Atom { range: at..at, heading: None, tokens: 0 };
                 continue;
             }
-            let mut part = Atom { range: atom.range.start..atom.range.start, heading: atom.heading, tokens: 0 };
-            let mut at = atom.range.start;
-            for piece in self.tokens.split(&text[atom.range.clone()]) {
-                // Most pieces start with their word's space, so a cut before one is between words.
-                let count = self.tokens.bpe.count(piece.as_bytes()) as u32;
-                if part.tokens + count > limit && part.tokens > 0 {
-                    part.range.end = at;
-                    out.push(std::mem::replace(&mut part, Atom { range: at..at, heading: None, tokens: 0 }));
-                }
-                if count > limit {
-                    // One piece over the limit (a run of letters with no space): cut it by bytes;
-                    // a cl100k token is at least one byte long.
-                    for window in byte_windows(piece, limit as usize) {
-                        let tokens = self.tokens.bpe.count(window.as_bytes()) as u32;
-                        out.push(Atom { range: at..at + window.len(), heading: part.heading.take(), tokens });
-                        at += window.len();
-                    }
-                    part = Atom { range: at..at, heading: None, tokens: 0 };
-                    continue;
-                }
-                part.tokens += count;
-                at += piece.len();
-            }
-            part.range.end = atom.range.end;
-            if !part.range.is_empty() {
-                out.push(part);
-            }
+            part.tokens += count;
+            at += piece.len();
         }
-        out
+        part.range.end = atom.range.end;
+        if !part.range.is_empty() {
+            out.push(part);
+        }
     }
+    out
 }
 
 /// Consecutive slices of at most `size` bytes, cut at character boundaries.

@@ -3,9 +3,13 @@
 //! opening its body's chunk, and no chunk under the floor where a neighbour can lend it text.
 
 use super::ChunkingConfig;
+use super::counter::Counter;
 use super::markdown::Atom;
-use bpe_openai::Tokenizer;
 use std::ops::Range;
+
+/// Estimates include the whitespace after an atom (a blank line is a token), which the stored,
+/// trimmed chunk does not: the floor is checked with this much to spare.
+const TRAILING_SPACE: u32 = 2;
 
 /// One chunk: its trimmed byte range in the text and its exact token count.
 #[derive(Debug)]
@@ -16,13 +20,13 @@ pub(super) struct Span {
 
 pub(super) struct Packer<'a> {
     pub cfg: &'a ChunkingConfig,
-    pub tok: &'a Tokenizer,
+    pub counter: Counter<'a>,
     pub text: &'a str,
     pub atoms: &'a [Atom],
 }
 
-impl Packer<'_> {
-    pub fn pack(&self) -> Vec<Span> {
+impl<'a> Packer<'a> {
+    pub fn pack(mut self) -> Vec<Span> {
         let atoms = self.atoms;
         let n = atoms.len();
         let (max, floor) = (self.cfg.max_tokens as u32, self.cfg.min_tokens as u32);
@@ -60,7 +64,7 @@ impl Packer<'_> {
             // The estimate sums pieces of the whole text; the stored count is exact, and binding.
             let span = loop {
                 let range = trimmed(self.text, start..atoms[j - 1].range.end);
-                let exact = self.tok.count(&self.text[range.clone()]);
+                let exact = self.counter.count(&self.text[range.clone()]);
                 if exact <= max as usize || (j - i == 1 && start == atoms[i].range.start) {
                     break Span { range, tokens: exact };
                 }
@@ -75,7 +79,7 @@ impl Packer<'_> {
                 // Headings with no body end the document: they close the previous chunk if it has room.
                 if let Some(prev) = spans.last_mut() {
                     let merged = prev.range.start..span.range.end;
-                    let tokens = self.tok.count(&self.text[merged.clone()]);
+                    let tokens = self.counter.count(&self.text[merged.clone()]);
                     if tokens <= max as usize {
                         *prev = Span { range: merged, tokens };
                         break;
@@ -98,7 +102,9 @@ impl Packer<'_> {
         let (max, floor) = (self.cfg.max_tokens as u32, self.cfg.min_tokens as u32);
         let mut j = i;
         while let Some(a) = self.atoms.get(j) {
-            if (j > i && a.heading.is_some() && tokens >= floor) || tokens + a.tokens > max {
+            // A run of headings stays with the body that follows it.
+            let new_section = j > i && a.heading.is_some() && self.atoms[j - 1].heading.is_none();
+            if (new_section && tokens >= floor + TRAILING_SPACE) || tokens + a.tokens > max {
                 break;
             }
             tokens += a.tokens;
@@ -109,7 +115,7 @@ impl Packer<'_> {
 
     /// Where the chunk after atoms `i..j` starts, and the tokens it carries over: the longest run
     /// of whole trailing atoms within the overlap, else the trailing words of the last atom.
-    fn overlap(&self, i: usize, j: usize) -> Option<(usize, u32)> {
+    fn overlap(&mut self, i: usize, j: usize) -> Option<(usize, u32)> {
         let limit = self.cfg.overlap_tokens as u32;
         let mut k = j;
         let mut tokens = 0;
@@ -128,13 +134,11 @@ impl Packer<'_> {
     }
 
     /// The latest word start in `range` after which at most `limit` tokens follow.
-    fn trailing_words(&self, range: Range<usize>, limit: u32) -> Option<(usize, u32)> {
-        let mut pieces: Vec<(usize, u32)> = Vec::new();
-        let mut at = range.start;
-        for piece in self.tok.split(&self.text[range]) {
-            pieces.push((at, self.tok.bpe.count(piece.as_bytes()) as u32));
-            at += piece.len();
-        }
+    fn trailing_words(&mut self, range: Range<usize>, limit: u32) -> Option<(usize, u32)> {
+        let start = range.start;
+        let text: &'a str = self.text;
+        let pieces: Vec<(usize, u32)> =
+            self.counter.pieces(&text[range]).map(|(at, _, count)| (start + at, count)).collect();
         let mut tokens = 0;
         let mut best = None;
         for &(at, count) in pieces.iter().rev() {
