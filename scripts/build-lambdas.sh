@@ -14,9 +14,10 @@ export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
 # One function at a time: built together, cargo would unify their features and every binary would
 # link every stage. Apart, each links its own stage only (see each functions/*/Cargo.toml).
-for f in parse chunk embed finalize sweeper; do
+FUNCTIONS=(parse chunk embed finalize sweeper search)
+for f in "${FUNCTIONS[@]}"; do
   cargo lambda build --release --arm64 -p "$f" "$@"
 done
-for f in parse chunk embed finalize sweeper; do
-  printf '%-9s %s bytes\n' "$f" "$(stat -c %s "target/lambda/$f/bootstrap")"
+for f in "${FUNCTIONS[@]}"; do
+  printf '%-9s %s bytes\n' "$f" "$(stat -c %s "${CARGO_TARGET_DIR:-target}/lambda/$f/bootstrap")"
 done

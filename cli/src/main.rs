@@ -127,7 +127,7 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
-    /// Chunking throughput (MB/s, 10^6 bytes) against the naive splitter, best of N runs each.
+    /// Chunking throughput (MB/s, 10^6 bytes) and quality, best of N runs; peers via scripts/bench-chunk.sh.
     BenchChunk {
         /// Sizes of generated policy markdown to chunk, in MB (when no --input is given).
         #[arg(long, value_delimiter = ',', default_values_t = vec![1.0, 4.0, 10.0])]

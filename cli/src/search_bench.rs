@@ -3,7 +3,7 @@
 //! on synthetic data: `--chunks` vectors across `--owners` owners (1 % each by default), in a
 //! database of its own (`doc_ingest_bench_search`, kept between runs of the same size).
 //!
-//! Vectors are clustered (topics plus noise, normalised), as embeddings of real text are;
+//! Vectors lie near a 16-d surface in 1536-d (see `embedding`), as embeddings of real text do;
 //! uniformly random vectors in 1536 dimensions have no neighbours to speak of, and any index
 //! looks bad on them.
 
@@ -18,16 +18,40 @@ use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
 const DB: &str = "doc_ingest_bench_search";
-const TOPICS: u64 = 400;
-const MODEL: &str = "bench-clustered";
+/// The data's intrinsic dimension: embeddings of real text lie near a low-dimensional surface.
+const LATENT: usize = 16;
+const MODEL: &str = "bench-latent16";
 
-fn clustered(seed: u64) -> Vec<f32> {
-    let topic = dense_vector(seed % TOPICS + 1);
+/// A unit vector from a point of a 16-d latent space (a fixed random map into 1536-d, plus a
+/// little noise). Each owner's points centre on their own region, overlapping others', as a
+/// tenant's documents share a domain. Clustered data with full-dimensional noise would leave
+/// every vector nearly equidistant from the query, and recall would measure ties, not the index.
+fn embedding(owner: usize, seed: u64, basis: &[Vec<f32>]) -> Vec<f32> {
+    let centre = gaussians(owner as u64 + 7_777);
+    let z = gaussians(seed);
     let noise = dense_vector(seed.wrapping_mul(2_654_435_761) + 1_000_003);
-    let mut v: Vec<f32> = topic.iter().zip(&noise).map(|(t, n)| t + 0.6 * n).collect();
+    let mut v: Vec<f32> = noise.iter().map(|n| 0.05 * n).collect();
+    for (j, b) in basis.iter().enumerate() {
+        let w = 0.8 * centre[j] + z[j];
+        v.iter_mut().zip(b).for_each(|(a, x)| *a += w * x);
+    }
     let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt();
     v.iter_mut().for_each(|a| *a /= norm);
     v
+}
+
+fn basis() -> Vec<Vec<f32>> {
+    (0..LATENT as u64).map(|j| dense_vector(900_000 + j)).collect()
+}
+
+/// `LATENT` roughly normal values (sums of uniforms), deterministic in `seed`.
+fn gaussians(seed: u64) -> [f32; LATENT] {
+    let u = dense_vector(seed + 5_000_000);
+    let mut out = [0.0; LATENT];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = u[j * 12..j * 12 + 12].iter().sum::<f32>() * 6.0;
+    }
+    out
 }
 
 async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
@@ -41,8 +65,11 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
     let admin = connect(admin_url).await?;
     let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&DB]).await?.is_some();
     if exists {
-        let n: i64 =
-            connect(url).await?.query_one("SELECT count(*) FROM chunk_embeddings WHERE indexed", &[]).await?.get(0);
+        let n: i64 = connect(url)
+            .await?
+            .query_one("SELECT count(*) FROM chunk_embeddings WHERE indexed AND model = $1", &[&MODEL])
+            .await?
+            .get(0);
         if n as usize == chunks {
             println!("reusing {DB} ({n} indexed vectors)");
             return Ok(());
@@ -82,7 +109,7 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
     );
     pin_mut!(w);
     for (i, (id, doc, owner, ord)) in rows.iter().enumerate() {
-        let text = format!("topic {} clause {i} of {owner}", i as u64 % TOPICS);
+        let text = format!("clause {i} of {owner}");
         let sha = doc_ingest::ids::sha256_hex(text.as_bytes());
         let row: [&(dyn ToSql + Sync); 7] = [id, doc, owner, ord, &text, &sha, &10i32];
         w.as_mut().write(&row).await?;
@@ -94,8 +121,9 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
         .await?;
     let w = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::TEXT, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(w);
+    let basis = basis();
     for (i, (id, doc, owner, _)) in rows.iter().enumerate() {
-        let v = Vector::from(clustered(i as u64));
+        let v = Vector::from(embedding(i / per_owner, i as u64, &basis));
         let row: [&(dyn ToSql + Sync); 6] = [doc, owner, &1i32, id, &MODEL, &v];
         w.as_mut().write(&row).await?;
     }
@@ -136,9 +164,10 @@ pub async fn run(chunks: usize, owners: usize, queries: usize) -> anyhow::Result
     let mut reader =
         connect(&reader_url).await.context("connecting as doc_ingest_search (scripts/stack.sh up makes it)")?;
     let (mut exact_t, mut hnsw_t, mut recall) = (vec![], vec![], vec![]);
+    let basis = basis();
     for i in 0..queries {
         let owner = format!("owner-{:03}", i % owners);
-        let q = Vector::from(clustered(1_000_000 + i as u64));
+        let q = Vector::from(embedding(i % owners, 1_000_000 + i as u64, &basis));
         let tx = reader.transaction().await?;
         tx.execute("SELECT set_config('doc_ingest.owner', $1, true)", &[&owner]).await?;
         // Alternate which goes first, so that neither always finds the cache warm.
@@ -158,7 +187,7 @@ pub async fn run(chunks: usize, owners: usize, queries: usize) -> anyhow::Result
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mean_recall = recall.iter().sum::<f64>() / recall.len() as f64;
     println!(
-        "{chunks} chunks ({DIMENSIONS}-d, clustered), {owners} owners ({:.1} % each), {queries} queries, k = 10, as doc_ingest_reader:",
+        "{chunks} chunks ({DIMENSIONS}-d, {LATENT}-d latent), {owners} owners ({:.1} % each), {queries} queries, k = 10, as doc_ingest_reader:",
         100.0 / owners as f64
     );
     println!(

@@ -94,13 +94,14 @@ async fn plain_copy(
     let started = Instant::now();
     let sink = client
         .copy_in(
-            "COPY bench_plain_copy (document_id, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
+            "COPY bench_plain_copy (document_id, owner, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
         )
         .await?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::UUID, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
+    let writer =
+        BinaryCopyInWriter::new(sink, &[Type::UUID, Type::TEXT, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(writer);
     for (id, v) in ids.iter().zip(vectors) {
-        let row: [&(dyn ToSql + Sync); 5] = [&doc, &1i32, id, &"bench", v];
+        let row: [&(dyn ToSql + Sync); 6] = [&doc, &"bench", &1i32, id, &"bench", v];
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await?;

@@ -40,18 +40,21 @@ pub async fn scratch_embed_job(
     }
     let sink = tx
         .copy_in(
-            "COPY document_chunks (id, document_id, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)",
+            "COPY document_chunks (id, document_id, owner, ordinal, content, sha256, token_count) FROM STDIN (FORMAT binary)",
         )
         .await
         .db("scratch chunks")?;
-    let writer =
-        BinaryCopyInWriter::new(sink, &[Type::UUID, Type::UUID, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4]);
+    let writer = BinaryCopyInWriter::new(
+        sink,
+        &[Type::UUID, Type::UUID, Type::TEXT, Type::INT4, Type::TEXT, Type::TEXT, Type::INT4],
+    );
     pin_mut!(writer);
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let id = Uuid::new_v4();
         let content = format!("{tag} chunk {i}");
-        let row: [&(dyn ToSql + Sync); 6] = [&id, &doc, &(i as i32), &content, &sha256_hex(content.as_bytes()), &4i32];
+        let sha = sha256_hex(content.as_bytes());
+        let row: [&(dyn ToSql + Sync); 7] = [&id, &doc, &"bench", &(i as i32), &content, &sha, &4i32];
         writer.as_mut().write(&row).await.db("scratch chunks")?;
         ids.push(id);
     }
