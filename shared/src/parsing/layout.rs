@@ -3,8 +3,9 @@
 //! with its position, size and weight, which is what heading and table detection need and what
 //! `lopdf::Document::extract_text` throws away.
 
+use super::decode::TextDecoder;
 use lopdf::content::Content;
-use lopdf::{Dictionary, Document, Encoding, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap};
 
 /// One string shown on the page, in user-space points (y grows upwards).
@@ -20,7 +21,7 @@ pub struct Run {
 }
 
 struct Font<'a> {
-    encoding: Option<Encoding<'a>>,
+    decoder: TextDecoder<'a>,
     bold: bool,
     /// Glyph widths in thousandths of an em, from `FirstChar`; empty for fonts without them.
     widths: Vec<f32>,
@@ -171,7 +172,7 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
     Font {
         cid_widths: descendant.map(|d| cid_widths(d, doc)).unwrap_or_default(),
         cid_default: descendant.and_then(|d| d.get(b"DW").and_then(Object::as_float).ok()).unwrap_or(1000.0),
-        encoding: font.get_font_encoding(doc).ok(),
+        decoder: TextDecoder::of(font, doc),
         bold,
         standard: Standard::of(base, bold),
         widths,
@@ -454,9 +455,7 @@ fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], r
     for item in items {
         match item {
             Object::String(bytes, _) => {
-                if let Some(enc) = &font.encoding {
-                    let _ = enc.write_to_string(bytes, &mut text);
-                }
+                font.decoder.decode(bytes, &mut text);
                 let glyphs = if font.two_byte { bytes.len() / 2 } else { bytes.len() };
                 // Word spacing applies to the single-byte code 32 only.
                 let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };

@@ -1,7 +1,10 @@
 //! Uploaded bytes → normalised markdown with a page marker before every page.
 
 mod blocks;
+mod cmap;
+mod decode;
 mod detect;
+mod glyphs;
 mod layout;
 pub mod llamaparse;
 mod normalize;

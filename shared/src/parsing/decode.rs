@@ -1,0 +1,106 @@
+//! A font's character codes to Unicode text.
+//!
+//! The order follows what readers do (ISO 32000-1, 9.10.2): the font's `/ToUnicode` CMap first,
+//! then for simple fonts the encoding (base encoding plus `/Differences`, glyph names through the
+//! Adobe Glyph List) or a symbol font's built-in one. lopdf prefers `/Encoding` to `/ToUnicode`,
+//! which drops every ligature whose code only the CMap names ("nancial" for "financial"), and
+//! refuses a whole font over one glyph name it does not know.
+
+use super::cmap::ToUnicode;
+use super::glyphs::{SymbolFont, base_encoding, glyph_text};
+use lopdf::{Dictionary, Document, Encoding, Object};
+
+/// A CMap or encoding stream larger than this is ignored (a decompression bomb).
+const MAX_CMAP_BYTES: usize = 4 * 1024 * 1024;
+
+pub struct TextDecoder<'a> {
+    to_unicode: Option<ToUnicode>,
+    /// A simple font's code → text (empty where unknown).
+    simple: Option<Vec<String>>,
+    /// A composite font without a usable CMap (predefined CJK encodings): lopdf's decoding.
+    fallback: Option<Encoding<'a>>,
+    two_byte: bool,
+}
+
+/// A simple font's table: its symbol font's own encoding, or a base encoding, then the
+/// differences. Unknown names leave their code empty instead of failing the font.
+fn simple_table(font: &Dictionary, doc: &Document) -> Vec<String> {
+    let symbol = font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of);
+    let encoding = font.get(b"Encoding").ok().and_then(|e| doc.dereference(e).ok()).map(|(_, e)| e);
+    let named_base = match encoding {
+        Some(Object::Name(n)) => Some(n.as_slice()),
+        Some(Object::Dictionary(d)) => d.get(b"BaseEncoding").and_then(Object::as_name).ok(),
+        _ => None,
+    };
+    let mut table: Vec<String> = match symbol {
+        // A symbol font draws its own glyphs whatever base encoding a writer named.
+        Some(s) => (0..=255u8).map(|c| s.char(c).map(String::from).unwrap_or_default()).collect(),
+        None => base_encoding(named_base.unwrap_or(b"StandardEncoding")).to_vec(),
+    };
+    table.resize(256, String::new());
+    if let Some(Object::Dictionary(d)) = encoding
+        && let Ok(diffs) = d.get_deref(b"Differences", doc).and_then(Object::as_array)
+    {
+        let mut code: Option<usize> = None;
+        for item in diffs {
+            match item {
+                Object::Integer(n) => code = usize::try_from(*n).ok().filter(|n| *n < 256),
+                Object::Name(name) => {
+                    if let Some(c) = code {
+                        let text = glyph_text(name);
+                        // A symbol font's differences often name its glyphs a1…a191; keep the
+                        // built-in meaning then.
+                        if !text.is_empty() || symbol.is_none() {
+                            table[c] = text;
+                        }
+                        code = (c < 255).then_some(c + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    table
+}
+
+fn to_unicode(font: &Dictionary, doc: &Document) -> Option<ToUnicode> {
+    let stream = font.get_deref(b"ToUnicode", doc).and_then(Object::as_stream).ok()?;
+    let data = stream.get_plain_content_with_limit(MAX_CMAP_BYTES).ok()?;
+    Some(ToUnicode::parse(&data)).filter(|c| !c.is_empty())
+}
+
+impl<'a> TextDecoder<'a> {
+    pub fn of(font: &'a Dictionary, doc: &'a Document) -> TextDecoder<'a> {
+        let two_byte = font.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Type0");
+        let to_unicode = to_unicode(font, doc);
+        TextDecoder {
+            simple: (!two_byte).then(|| simple_table(font, doc)),
+            fallback: (two_byte && to_unicode.is_none()).then(|| font.get_font_encoding(doc).ok()).flatten(),
+            to_unicode,
+            two_byte,
+        }
+    }
+
+    pub fn decode(&self, bytes: &[u8], out: &mut String) {
+        if let Some(enc) = &self.fallback {
+            let _ = enc.write_to_string(bytes, out);
+            return;
+        }
+        let default_len = if self.two_byte { 2 } else { 1 };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // A simple font's codes are single bytes whatever its CMap's codespace claims.
+            let len = match &self.to_unicode {
+                Some(c) if self.two_byte => c.code_len(rest, default_len).min(rest.len()),
+                _ => default_len.min(rest.len()),
+            };
+            let (code, tail) = rest.split_at(len);
+            rest = tail;
+            if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
+                out.push_str(text);
+            } else if let (Some(table), [byte]) = (&self.simple, code) {
+                out.push_str(&table[usize::from(*byte)]);
+            }
+        }
+    }
+}
