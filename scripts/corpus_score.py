@@ -12,6 +12,7 @@ Per file and overall:
 Usage: corpus_score.py INGESTCTL FILE.pdf...
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -92,28 +93,34 @@ def heading_scores(truth, got):
     return p, r, f1
 
 
-def ours(ingestctl, path):
+def ours(ingestctl, path, tags="use"):
+    env = {**os.environ, "DOC_INGEST_PDF_TAGS": tags}
     started = time.perf_counter()
-    out = subprocess.run([ingestctl, "parse", str(path)], capture_output=True, text=True)
+    out = subprocess.run([ingestctl, "parse", str(path)], capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     if out.returncode:
-        return None, wall, None, out.stderr.strip().splitlines()[-1]
-    stats = subprocess.run([ingestctl, "parse", "--stats", str(path)], capture_output=True, text=True)
+        return None, wall, None, out.stderr.strip().splitlines()[-1], None
+    parser = out.stderr.strip().splitlines()[-1].rsplit(" ", 1)[-1]
+    stats = subprocess.run([ingestctl, "parse", "--stats", str(path)], capture_output=True, text=True, env=env)
     rss = json.loads(stats.stderr.strip().splitlines()[-1])["peak_rss_mb"]
-    return out.stdout, wall, rss, None
+    return out.stdout, wall, rss, None, parser
 
 
 def main():
     ingestctl, files = sys.argv[1], [Path(f) for f in sys.argv[2:]]
-    rows, totals = [], {"ours": [], "pymupdf4llm": []}
-    f1s = {"ours": [], "pymupdf4llm": []}
-    print(f"{'file':40} {'pages':>5} {'tags':>4}  {'recall ours':>11} {'pymupdf':>7}  {'lig ours':>8} "
-          f"{'F1 ours':>7} {'pymupdf':>7}  {'ours s':>6} {'pym s':>6}  {'RSS MB':>6} {'budget':>6}")
+    who_all = ("ours", "ours, tags ignored", "pymupdf4llm")
+    rows, totals = [], {w: [] for w in who_all}
+    f1s = {w: [] for w in who_all}
+    print("recall: distinct words of pdftotext found; F1: headings against the structure tree (tagged files "
+          "with heading elements); path: the parser ours used")
+    print(f"{'file':36} {'pages':>5} {'tags':>4} {'path':>12}  {'recall':>6} {'no-tag':>6} {'pymupdf':>7}  "
+          f"{'lig':>5}  {'F1':>4} {'no-tag':>6} {'pymupdf':>7}  {'ours s':>6} {'pym s':>6}  {'RSS MB':>6} {'budget':>6}")
     for path in files:
         ref = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
         truth_words = words(ref)
         lig_truth = {w for w in truth_words if LIGATURE.search(w)}
-        md, wall, rss, err = ours(ingestctl, path)
+        md, wall, rss, err, parser = ours(ingestctl, path)
+        md_plain = ours(ingestctl, path, "ignore")[0]
         started = time.perf_counter()
         try:
             peer = pymupdf4llm.to_markdown(str(path), show_progress=False)
@@ -125,28 +132,33 @@ def main():
         tags = tag_headings(path)
         r_ours = recall(truth_words, words(md or ""))
         r_peer = recall(truth_words, words(peer))
+        r_plain = recall(truth_words, words(md_plain or ""))
+        totals["ours, tags ignored"].append(r_plain)
         lig = recall(lig_truth, words(md or ""))
         totals["ours"].append(r_ours)
         totals["pymupdf4llm"].append(r_peer)
-        f_ours = f_peer = None
+        f_ours = f_peer = f_plain = None
         if tags:  # a tagged file without heading elements scores no headings
             f_ours = heading_scores(tags, headings_of_markdown(md or ""))
+            f_plain = heading_scores(tags, headings_of_markdown(md_plain or ""))
             f_peer = heading_scores(tags, headings_of_markdown(peer))
             f1s["ours"].append(f_ours)
+            f1s["ours, tags ignored"].append(f_plain)
             f1s["pymupdf4llm"].append(f_peer)
         budget = 4 * path.stat().st_size / 1e6 + 30
         fmt = lambda s: "-" if s is None else f"{s[2]:.2f}"
-        print(f"{path.name[:40]:40} {pages:5} {'no' if tags is None else 'yes':>4}  {r_ours:11.3f} {r_peer:7.3f}  "
-              f"{lig:8.3f} {fmt(f_ours):>7} {fmt(f_peer):>7}  {wall:6.2f} {peer_wall:6.2f}  "
+        print(f"{path.name[:36]:36} {pages:5} {'no' if tags is None else 'yes':>4} {parser or '-':>12}  "
+              f"{r_ours:6.3f} {r_plain:6.3f} {r_peer:7.3f}  {lig:5.3f}  {fmt(f_ours):>4} {fmt(f_plain):>6} "
+              f"{fmt(f_peer):>7}  {wall:6.2f} {peer_wall:6.2f}  "
               f"{rss if rss is not None else float('nan'):6.1f} {budget:6.1f}" + (f"  FAILED {err}" if err else ""))
         rows.append(path.name)
     n = len(rows)
     print()
-    for who in ("ours", "pymupdf4llm"):
+    for who in who_all:
         rs = totals[who]
         fs = f1s[who]
         mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
-        print(f"{who:12} word recall: mean {mean(rs):.3f}, min {min(rs):.3f}, files ≥ 0.99: "
+        print(f"{who:18} word recall: mean {mean(rs):.3f}, min {min(rs):.3f}, files ≥ 0.99: "
               f"{sum(r >= 0.99 for r in rs)}/{n};  headings on {len(fs)} tagged files: "
               f"P {mean([f[0] for f in fs]):.2f} R {mean([f[1] for f in fs]):.2f} F1 {mean([f[2] for f in fs]):.2f}")
 

@@ -316,7 +316,7 @@ async fn cli() -> anyhow::Result<()> {
             let bytes = std::fs::read(&path)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let kind = doc_ingest::parsing::detect(&bytes, name)?;
-            let parsed = doc_ingest::parsing::parse(kind, &bytes, &doc_ingest::parsing::Limits::default())?;
+            let parsed = doc_ingest::parsing::parse(kind, &bytes, &doc_ingest::parsing::Limits::from_env()?)?;
             if stats {
                 eprintln!("{}", parse_bench::self_stats(parsed.page_count, started.elapsed()));
             } else {

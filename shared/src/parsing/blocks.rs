@@ -403,7 +403,16 @@ mod tests {
     use super::*;
 
     fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
-        Run { x, y, end_x: x + text.chars().count() as f32 * size * 0.5, size, bold, text: text.into() }
+        Run {
+            x,
+            y,
+            end_x: x + text.chars().count() as f32 * size * 0.5,
+            size,
+            bold,
+            text: text.into(),
+            mcid: None,
+            artifact: false,
+        }
     }
 
     fn md(runs: Vec<Run>) -> String {

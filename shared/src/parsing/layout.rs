@@ -18,6 +18,10 @@ pub struct Run {
     pub size: f32,
     pub bold: bool,
     pub text: String,
+    /// The marked-content id the run was drawn under, which the structure tree refers to.
+    pub mcid: Option<i64>,
+    /// Drawn inside an `/Artifact` sequence: page furniture by the writer's own account.
+    pub artifact: bool,
 }
 
 struct Font<'a> {
@@ -232,6 +236,19 @@ fn nums(ops: &[Object]) -> Vec<f32> {
 struct Resources<'a> {
     fonts: BTreeMap<Vec<u8>, Font<'a>>,
     forms: BTreeMap<Vec<u8>, &'a lopdf::Stream>,
+    /// `/Properties` entries that carry an MCID (`/Tag /P1 BDC`).
+    mcids: BTreeMap<Vec<u8>, i64>,
+}
+
+fn mcids_in(res: &Dictionary, doc: &Document) -> BTreeMap<Vec<u8>, i64> {
+    let Ok(props) = res.get_deref(b"Properties", doc).and_then(Object::as_dict) else { return BTreeMap::new() };
+    props
+        .iter()
+        .filter_map(|(name, p)| {
+            let mcid = doc.dereference(p).ok()?.1.as_dict().ok()?.get(b"MCID").and_then(Object::as_i64).ok()?;
+            Some((name.clone(), mcid))
+        })
+        .collect()
 }
 
 impl<'a> Resources<'a> {
@@ -244,13 +261,16 @@ impl<'a> Resources<'a> {
             .collect();
         let (inline, ids) = doc.get_page_resources(page_id).unwrap_or_default();
         let dicts = inline.into_iter().chain(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
-        let mut forms = BTreeMap::new();
+        let (mut forms, mut mcids) = (BTreeMap::new(), BTreeMap::new());
         for res in dicts {
             for (name, form) in forms_in(res, doc) {
                 forms.entry(name).or_insert(form);
             }
+            for (name, mcid) in mcids_in(res, doc) {
+                mcids.entry(name).or_insert(mcid);
+            }
         }
-        Resources { fonts, forms }
+        Resources { fonts, forms, mcids }
     }
 
     fn of_dict(res: &'a Dictionary, doc: &'a Document) -> Self {
@@ -265,7 +285,7 @@ impl<'a> Resources<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        Resources { fonts, forms: forms_in(res, doc).collect() }
+        Resources { fonts, forms: forms_in(res, doc).collect(), mcids: mcids_in(res, doc) }
     }
 }
 
@@ -332,18 +352,45 @@ pub fn page_runs(doc: &Document, page_id: ObjectId) -> Result<Vec<Run>, PageDama
     let mut runs = Vec::new();
     let content = page_content(doc, page_id)?;
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
-    interpret_ops(doc, &content, &resources, Matrix::IDENTITY, 0, &mut runs);
+    interpret_ops(doc, &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut runs);
     Ok(runs)
 }
 
 /// A form XObject's content: one that does not decode draws nothing.
-fn interpret(doc: &Document, content: &[u8], res: &Resources, ctm: Matrix, depth: usize, runs: &mut Vec<Run>) {
+fn interpret(
+    doc: &Document,
+    content: &[u8],
+    res: &Resources,
+    ctm: Matrix,
+    depth: usize,
+    marked: Marked,
+    runs: &mut Vec<Run>,
+) {
     if let Ok(content) = Content::decode(content) {
-        interpret_ops(doc, &content, res, ctm, depth, runs);
+        interpret_ops(doc, &content, res, ctm, depth, marked, runs);
     }
 }
 
-fn interpret_ops(doc: &Document, content: &Content, res: &Resources, ctm: Matrix, depth: usize, runs: &mut Vec<Run>) {
+/// The innermost marked-content id and whether an artifact encloses the current operator.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marked {
+    mcid: Option<i64>,
+    artifact: bool,
+}
+
+/// Marked-content sequences open and close in pairs; a hostile file gets no deeper than this.
+const MAX_MARKED_DEPTH: usize = 256;
+
+fn interpret_ops(
+    doc: &Document,
+    content: &Content,
+    res: &Resources,
+    ctm: Matrix,
+    depth: usize,
+    outer: Marked,
+    runs: &mut Vec<Run>,
+) {
+    let mut marked = vec![outer];
     let fonts = &res.fonts;
     let mut st = TextState {
         ctm,
@@ -381,8 +428,23 @@ fn interpret_ops(doc: &Document, content: &Content, res: &Resources, ctm: Matrix
                     own.as_ref().unwrap_or(res),
                     matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm),
                     depth + 1,
+                    marked.last().copied().unwrap_or(outer),
                     runs,
                 );
+            }
+            "BMC" | "BDC" if marked.len() < MAX_MARKED_DEPTH => {
+                let mut m = marked.last().copied().unwrap_or(outer);
+                m.artifact |= o.first().and_then(|t| t.as_name().ok()) == Some(b"Artifact".as_slice());
+                let own = match o.get(1) {
+                    Some(Object::Dictionary(d)) => d.get(b"MCID").and_then(Object::as_i64).ok(),
+                    Some(Object::Name(n)) => res.mcids.get(n).copied(),
+                    _ => None,
+                };
+                m.mcid = own.or(m.mcid);
+                marked.push(m);
+            }
+            "EMC" if marked.len() > 1 => {
+                marked.pop();
             }
             "cm" => {
                 if let Some(m) = Matrix::from_operands(o) {
@@ -417,15 +479,15 @@ fn interpret_ops(doc: &Document, content: &Content, res: &Resources, ctm: Matrix
                 }
             }
             "T*" => next_line(&mut st),
-            "Tj" => show(&mut st, fonts, o, runs),
+            "Tj" => show(&mut st, fonts, o, at(&marked), runs),
             "TJ" => {
                 if let Some(Object::Array(items)) = o.first() {
-                    show(&mut st, fonts, items, runs);
+                    show(&mut st, fonts, items, at(&marked), runs);
                 }
             }
             "'" => {
                 next_line(&mut st);
-                show(&mut st, fonts, o, runs);
+                show(&mut st, fonts, o, at(&marked), runs);
             }
             "\"" => {
                 if let [aw, ac, ..] = nums(o)[..] {
@@ -433,11 +495,15 @@ fn interpret_ops(doc: &Document, content: &Content, res: &Resources, ctm: Matrix
                     st.char_space = ac;
                 }
                 next_line(&mut st);
-                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], runs);
+                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), runs);
             }
             _ => {}
         }
     }
+}
+
+fn at(marked: &[Marked]) -> Marked {
+    marked.last().copied().unwrap_or_default()
 }
 
 fn next_line(st: &mut TextState) {
@@ -446,7 +512,7 @@ fn next_line(st: &mut TextState) {
 }
 
 /// Shows strings (and TJ's spacing numbers), appending one run per call.
-fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], runs: &mut Vec<Run>) {
+fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
     let Some(font) = st.font.as_ref().and_then(|f| fonts.get(f)) else { return };
     let start = st.tm.then(st.ctm);
     let scale = (start.0[2].powi(2) + start.0[3].powi(2)).sqrt();
@@ -486,5 +552,7 @@ fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], r
         size: (st.size * scale).abs(),
         bold: font.bold,
         text,
+        mcid: marked.mcid,
+        artifact: marked.artifact,
     });
 }

@@ -9,6 +9,7 @@ mod layout;
 pub mod llamaparse;
 mod normalize;
 mod pdf;
+mod tagged;
 
 pub use detect::{DocKind, detect};
 pub use normalize::normalize;
@@ -26,6 +27,9 @@ pub struct Limits {
     pub max_pages: u32,
     /// Types accepted, decided by content (`DOC_INGEST_ALLOWED_TYPES=pdf,markdown,text`).
     pub allowed_types: Vec<DocKind>,
+    /// Follow a tagged PDF's structure tree when it is usable (`DOC_INGEST_PDF_TAGS=ignore` to
+    /// use the layout heuristics only, e.g. to score them against the tags).
+    pub use_tags: bool,
 }
 
 impl Default for Limits {
@@ -34,6 +38,7 @@ impl Default for Limits {
             max_upload_bytes: 50 * 1024 * 1024,
             max_pages: 2000,
             allowed_types: vec![DocKind::Pdf, DocKind::Markdown, DocKind::Text],
+            use_tags: true,
         }
     }
 }
@@ -47,6 +52,11 @@ impl Limits {
             allowed_types: match env_opt("DOC_INGEST_ALLOWED_TYPES") {
                 Some(list) => list.split(',').map(|t| t.trim().parse()).collect::<Result<_, _>>()?,
                 None => d.allowed_types,
+            },
+            use_tags: match env_opt("DOC_INGEST_PDF_TAGS").as_deref() {
+                None | Some("use") => true,
+                Some("ignore") => false,
+                Some(other) => anyhow::bail!("DOC_INGEST_PDF_TAGS is 'use' or 'ignore', not '{other}'"),
             },
         };
         anyhow::ensure!(!limits.allowed_types.is_empty(), "DOC_INGEST_ALLOWED_TYPES allows nothing");

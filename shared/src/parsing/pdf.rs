@@ -7,7 +7,7 @@
 
 use super::Limits;
 use super::blocks::{PageText, pages_to_markdown};
-use super::{Parsed, layout, normalize, page_marker};
+use super::{Parsed, layout, normalize, page_marker, tagged};
 use crate::error::{ErrorClass, StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
 
@@ -15,6 +15,7 @@ use lopdf::{Document, Object, ObjectId};
 pub struct Pdf {
     doc: Document,
     pages: Vec<ObjectId>,
+    use_tags: bool,
 }
 
 impl Pdf {
@@ -79,7 +80,7 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
             format!("the PDF has {} pages; the limit is {}", pages.len(), limits.max_pages),
         ));
     }
-    Ok(Pdf { doc, pages })
+    Ok(Pdf { doc, pages, use_tags: limits.use_tags })
 }
 
 fn page_width(doc: &Document, page: ObjectId) -> f32 {
@@ -140,13 +141,27 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
             format!("none of the {} pages has extractable text (scanned or image-only)", pdf.page_count()),
         ));
     }
+    let tagged = if pdf.use_tags { tagged::pages_markdown(&pdf.doc, &pdf.pages, &pages) } else { None };
+    let parser = match &tagged {
+        None => "local",
+        Some(t) if t.iter().all(Option::is_some) => "local-tagged",
+        // Pages the tree does not cover keep the layout heuristics.
+        Some(_) => "local-partly-tagged",
+    };
+    let layout = if parser == "local-tagged" { Vec::new() } else { pages_to_markdown(pages) };
+    let per_page: Vec<String> = match tagged {
+        Some(t) => {
+            t.into_iter().enumerate().map(|(i, md)| md.or_else(|| layout.get(i).cloned()).unwrap_or_default()).collect()
+        }
+        None => layout,
+    };
     let mut markdown = String::new();
-    for (i, page) in pages_to_markdown(pages).into_iter().enumerate() {
+    for (i, page) in per_page.into_iter().enumerate() {
         markdown.push_str(&page_marker(i as u32 + 1));
         markdown.push_str("\n\n");
         markdown.push_str(&page);
     }
-    Ok(Parsed { markdown: normalize(&markdown), page_count: pdf.page_count(), parser: "local" })
+    Ok(Parsed { markdown: normalize(&markdown), page_count: pdf.page_count(), parser })
 }
 
 pub fn pdf_to_markdown(bytes: &[u8], limits: &Limits) -> StageResult<Parsed> {

@@ -1,0 +1,380 @@
+//! Tagged PDFs: the document's own logical structure (ISO 32000-1, 14.7–14.8) instead of layout
+//! guesses. Word, InDesign and Acrobat write a structure tree whose elements (H1–H6, P, L/LI,
+//! Table/TR/TH/TD, …) point at marked content on the pages by MCID, in reading order; running
+//! heads and footers are marked as artifacts. When the tree accounts for nearly all of the
+//! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
+//! broken or partial one) the caller keeps the layout heuristics.
+
+use super::blocks::PageText;
+use super::layout::Run;
+use lopdf::{Dictionary, Document, Object, ObjectId};
+use std::collections::{HashMap, HashSet};
+
+/// Share of the pages' non-artifact text the tree must reach to be trusted.
+const MIN_COVERAGE: f64 = 0.9;
+/// Guards against hostile trees: nesting, element count.
+const MAX_DEPTH: usize = 64;
+const MAX_ELEMENTS: usize = 200_000;
+
+#[derive(Debug)]
+enum Block {
+    Heading(usize, String),
+    Paragraph(String),
+    Item(String),
+    Table(Vec<Vec<String>>),
+}
+
+/// Where one element's text lives: (page index, MCID) in tree order.
+type Marks = Vec<(usize, i64)>;
+
+struct Walk<'a> {
+    doc: &'a Document,
+    role_map: Option<&'a Dictionary>,
+    page_index: HashMap<ObjectId, usize>,
+    pages: &'a [PageText],
+    by_mark: HashMap<(usize, i64), Vec<usize>>,
+    used: HashSet<(usize, i64)>,
+    visited: HashSet<ObjectId>,
+    elements: usize,
+    /// (page index, block) in reading order.
+    blocks: Vec<(usize, Block)>,
+    damaged: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// The standard role: custom types go through the RoleMap (a chain, cycles cut).
+    fn role(&self, elem: &Dictionary) -> Vec<u8> {
+        let mut role = elem.get(b"S").and_then(Object::as_name).map(<[u8]>::to_vec).unwrap_or_default();
+        for _ in 0..8 {
+            match self.role_map.and_then(|m| m.get(&role).and_then(Object::as_name).ok()) {
+                Some(next) if next != role.as_slice() => role = next.to_vec(),
+                _ => break,
+            }
+        }
+        role
+    }
+
+    fn page_of(&self, dict: &Dictionary, inherited: Option<usize>) -> Option<usize> {
+        dict.get(b"Pg")
+            .and_then(Object::as_reference)
+            .ok()
+            .and_then(|id| self.page_index.get(&id).copied())
+            .or(inherited)
+    }
+
+    /// The element's kids as dictionaries (struct elements or marked-content references) and
+    /// bare MCIDs, with the page each applies to.
+    fn kids(&mut self, elem: &'a Dictionary, page: Option<usize>) -> Vec<Kid<'a>> {
+        let Ok(k) = elem.get(b"K") else { return Vec::new() };
+        let items: Vec<&Object> = match k {
+            Object::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Object::Integer(mcid) => out.extend(page.map(|p| Kid::Mark(p, *mcid))),
+                Object::Reference(id) => {
+                    if !self.visited.insert(*id) {
+                        self.damaged = true;
+                        continue;
+                    }
+                    if let Ok(d) = self.doc.get_dictionary(*id) {
+                        out.push(Kid::Dict(d));
+                    }
+                }
+                Object::Dictionary(d) => out.push(Kid::Dict(d)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Every mark under an element, in order.
+    fn marks(&mut self, elem: &'a Dictionary, page: Option<usize>, depth: usize, out: &mut Marks) {
+        if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS {
+            self.damaged = true;
+            return;
+        }
+        self.elements += 1;
+        let page = self.page_of(elem, page);
+        for kid in self.kids(elem, page) {
+            match kid {
+                Kid::Mark(p, m) => out.push((p, m)),
+                Kid::Dict(d) if d.get(b"Type").and_then(Object::as_name).ok() == Some(b"MCR".as_slice()) => {
+                    let p = self.page_of(d, page);
+                    if let (Some(p), Ok(m)) = (p, d.get(b"MCID").and_then(Object::as_i64)) {
+                        out.push((p, m));
+                    }
+                }
+                Kid::Dict(d) if d.has(b"S") => self.marks(d, page, depth + 1, out),
+                Kid::Dict(_) => {}
+            }
+        }
+    }
+
+    fn text(&mut self, marks: &Marks) -> String {
+        let mut out = String::new();
+        let mut prev: Option<&Run> = None;
+        for key in marks {
+            self.used.insert(*key);
+            let Some(indices) = self.by_mark.get(key) else { continue };
+            for &i in indices {
+                let run = &self.pages[key.0].runs[i];
+                if let Some(p) = prev {
+                    let new_line = (p.y - run.y).abs() > 0.4 * p.size.max(run.size);
+                    let gap = run.x - p.end_x > 0.15 * run.size;
+                    if (new_line || gap) && !out.ends_with(' ') && !run.text.starts_with(' ') {
+                        out.push(' ');
+                    }
+                }
+                out.push_str(&run.text);
+                prev = Some(run);
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn leaf_text(&mut self, elem: &'a Dictionary, page: Option<usize>, depth: usize) -> (Option<usize>, String) {
+        let mut marks = Marks::new();
+        self.marks(elem, page, depth, &mut marks);
+        let first_page = marks.first().map(|m| m.0);
+        (first_page, self.text(&marks))
+    }
+
+    fn push(&mut self, page: Option<usize>, block: Block) {
+        let page = page.or_else(|| self.blocks.last().map(|b| b.0)).unwrap_or(0);
+        self.blocks.push((page, block));
+    }
+
+    fn element(&mut self, elem: &'a Dictionary, page: Option<usize>, depth: usize, sections: usize) {
+        if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS {
+            self.damaged = true;
+            return;
+        }
+        self.elements += 1;
+        let page = self.page_of(elem, page);
+        let role = self.role(elem);
+        match role.as_slice() {
+            b"Artifact" => {}
+            [b'H', b'1'..=b'6'] | [b'H'] | b"Title" => {
+                let level = match role.as_slice() {
+                    [b'H', d] => usize::from(d - b'0'),
+                    b"Title" => 1,
+                    _ => (sections + 1).min(6),
+                };
+                let (p, text) = self.leaf_text(elem, page, depth);
+                if !text.is_empty() {
+                    self.push(p, Block::Heading(level, text));
+                }
+            }
+            b"L" => {
+                for kid in self.kids(elem, page) {
+                    if let Kid::Dict(d) = kid
+                        && d.has(b"S")
+                    {
+                        if self.role(d) == b"L" {
+                            self.element(d, page, depth + 1, sections);
+                            continue;
+                        }
+                        let (p, text) = self.leaf_text(d, page, depth + 1);
+                        if !text.is_empty() {
+                            self.push(p, Block::Item(text));
+                        }
+                    }
+                }
+            }
+            b"Table" => {
+                let mut rows = Vec::new();
+                let mut first_page = None;
+                self.rows(elem, page, depth + 1, &mut rows, &mut first_page);
+                if rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) {
+                    self.push(first_page.or(page), Block::Table(rows));
+                }
+            }
+            b"P" | b"Caption" | b"Note" | b"Quote" | b"Code" | b"Formula" | b"TOCI" | b"LI" | b"Lbl" | b"LBody"
+            | b"Span" | b"Link" | b"Reference" | b"BibEntry" | b"Figure" => {
+                let (p, text) = self.leaf_text(elem, page, depth);
+                if !text.is_empty() {
+                    self.push(p, Block::Paragraph(text));
+                }
+            }
+            _ => {
+                // Grouping elements (Document, Part, Sect, Div, Art, …) and unknown types: their
+                // kids carry the content; text marked directly on them is a paragraph.
+                let section = usize::from(role.as_slice() == b"Sect");
+                let mut loose = Marks::new();
+                for kid in self.kids(elem, page) {
+                    match kid {
+                        Kid::Mark(p, m) => loose.push((p, m)),
+                        Kid::Dict(d) if d.has(b"S") => {
+                            self.flush(&mut loose);
+                            self.element(d, page, depth + 1, sections + section);
+                        }
+                        Kid::Dict(d) => {
+                            if let (Some(p), Ok(m)) = (self.page_of(d, page), d.get(b"MCID").and_then(Object::as_i64)) {
+                                loose.push((p, m));
+                            }
+                        }
+                    }
+                }
+                self.flush(&mut loose);
+            }
+        }
+    }
+
+    fn flush(&mut self, loose: &mut Marks) {
+        if loose.is_empty() {
+            return;
+        }
+        let page = loose.first().map(|m| m.0);
+        let text = self.text(loose);
+        loose.clear();
+        if !text.is_empty() {
+            self.push(page, Block::Paragraph(text));
+        }
+    }
+
+    fn rows(
+        &mut self,
+        elem: &'a Dictionary,
+        page: Option<usize>,
+        depth: usize,
+        rows: &mut Vec<Vec<String>>,
+        first_page: &mut Option<usize>,
+    ) {
+        if depth > MAX_DEPTH {
+            self.damaged = true;
+            return;
+        }
+        let page = self.page_of(elem, page);
+        for kid in self.kids(elem, page) {
+            let Kid::Dict(d) = kid else { continue };
+            if !d.has(b"S") {
+                continue;
+            }
+            if self.role(d) == b"TR" {
+                let mut cells = Vec::new();
+                for cell in self.kids(d, self.page_of(d, page)) {
+                    if let Kid::Dict(c) = cell
+                        && c.has(b"S")
+                    {
+                        let (p, text) = self.leaf_text(c, page, depth + 2);
+                        *first_page = first_page.or(p);
+                        cells.push(text);
+                    }
+                }
+                rows.push(cells);
+            } else {
+                // THead, TBody, TFoot.
+                self.rows(d, page, depth + 1, rows, first_page);
+            }
+        }
+    }
+}
+
+enum Kid<'a> {
+    Mark(usize, i64),
+    Dict(&'a Dictionary),
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+fn render(block: &Block, out: &mut String) {
+    match block {
+        Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(*level))),
+        Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
+        Block::Item(text) => {
+            let text = text.trim_start_matches(['•', '-', '–', '▪', '●', '◦', '*', ' ']);
+            out.push_str(&format!("- {text}\n"));
+        }
+        Block::Table(rows) => {
+            let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+            for (i, row) in rows.iter().enumerate() {
+                let cells: Vec<String> = (0..width).map(|c| cell(row.get(c).map_or("", String::as_str))).collect();
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                if i == 0 {
+                    out.push_str(&format!("|{}\n", "---|".repeat(width)));
+                }
+            }
+            out.push('\n');
+        }
+    }
+}
+
+/// Markdown per page from the structure tree: `None` when the file has no usable tree, else for
+/// each page its markdown where the tree accounts for its text, `None` for a page it does not
+/// cover (a file tagged in part: pages re-saved by a tool that drops marked content).
+pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> Option<Vec<Option<String>>> {
+    let root = doc.catalog().ok()?.get_deref(b"StructTreeRoot", doc).ok()?.as_dict().ok()?;
+    let mut by_mark: HashMap<(usize, i64), Vec<usize>> = HashMap::new();
+    // Per page: non-artifact characters, and those under each mark.
+    let mut page_total = vec![0usize; text.len()];
+    let mut mark_chars = HashMap::<(usize, i64), usize>::new();
+    for (p, page) in text.iter().enumerate() {
+        for (i, r) in page.runs.iter().enumerate() {
+            if r.artifact {
+                continue;
+            }
+            let chars = r.text.chars().filter(|c| !c.is_whitespace()).count();
+            page_total[p] += chars;
+            if let Some(m) = r.mcid {
+                by_mark.entry((p, m)).or_default().push(i);
+                *mark_chars.entry((p, m)).or_default() += chars;
+            }
+        }
+    }
+    let mut walk = Walk {
+        doc,
+        role_map: root.get_deref(b"RoleMap", doc).and_then(Object::as_dict).ok(),
+        page_index: pages.iter().enumerate().map(|(i, id)| (*id, i)).collect(),
+        pages: text,
+        by_mark,
+        used: HashSet::new(),
+        visited: HashSet::new(),
+        elements: 0,
+        blocks: Vec::new(),
+        damaged: false,
+    };
+    for kid in walk.kids(root, None) {
+        if let Kid::Dict(d) = kid {
+            walk.element(d, None, 0, 0);
+        }
+    }
+    let mut covered = vec![0usize; text.len()];
+    for key in &walk.used {
+        if let Some(c) = mark_chars.get(key) {
+            covered[key.0] += c;
+        }
+    }
+    let tagged: Vec<bool> = (0..text.len())
+        .map(|p| page_total[p] == 0 || covered[p] as f64 >= MIN_COVERAGE * page_total[p] as f64)
+        .collect();
+    let pages_with_text = page_total.iter().filter(|t| **t > 0).count();
+    let tagged_with_text = (0..text.len()).filter(|p| page_total[*p] > 0 && tagged[*p]).count();
+    tracing::debug!(
+        tagged_with_text,
+        pages_with_text,
+        damaged = walk.damaged,
+        elements = walk.elements,
+        "structure tree"
+    );
+    if walk.damaged || tagged_with_text == 0 {
+        return None;
+    }
+    let mut out: Vec<Option<String>> = tagged.iter().map(|t| t.then(String::new)).collect();
+    let mut in_list = false;
+    for (page, block) in &walk.blocks {
+        let Some(Some(page_out)) = out.get_mut(*page) else { continue };
+        let item = matches!(block, Block::Item(_));
+        // A list ends with a blank line, or the next paragraph would continue its last item.
+        if in_list && !item && !page_out.is_empty() {
+            page_out.push('\n');
+        }
+        in_list = item;
+        render(block, page_out);
+    }
+    Some(out)
+}

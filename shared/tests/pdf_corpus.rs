@@ -1,0 +1,122 @@
+//! The local parser on real PDFs (corpus/pdf, see its README) and on crafted structure trees:
+//! tags followed when usable, the layout heuristics otherwise, text decoded through broken CMaps.
+#![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
+
+use doc_ingest::parsing::{DocKind, Limits, Parsed, parse};
+use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+
+fn corpus(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/pdf").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn parse_with(bytes: &[u8], use_tags: bool) -> Parsed {
+    parse(DocKind::Pdf, bytes, &Limits { use_tags, ..Limits::default() }).unwrap()
+}
+
+#[test]
+fn a_tagged_word_export_gives_its_headings_lists_and_table_from_the_tags() {
+    let parsed = parse_with(&corpus("word365_structure.pdf"), true);
+    assert_eq!(parsed.parser, "local-tagged");
+    let md = &parsed.markdown;
+    for line in ["# Titre", "- Liste 2", "| Ligne 1 | Alouette | Farfadet |"] {
+        assert!(md.lines().any(|l| l == line), "missing {line:?} in\n{md}");
+    }
+    // The paragraph after a list is not swallowed by its last item.
+    assert!(md.contains("- Liste 3\n\nLorem ipsum dolor sit amet"), "{md}");
+    assert_eq!(parse_with(&corpus("word365_structure.pdf"), false).parser, "local");
+}
+
+#[test]
+fn heading_levels_come_from_the_tags_and_artifacts_stay_out() {
+    let md = parse_with(&corpus("pdf_structure.pdf"), true).markdown;
+    for line in ["# Titre 1", "## Titre 2", "### Tableau", "| Chose 1 | Truc 1 |"] {
+        assert!(md.lines().any(|l| l == line), "missing {line:?} in\n{md}");
+    }
+    // The transcript's line numbers and running head are marked as artifacts.
+    let transcript = parse_with(&corpus("scotus-transcript-p1.pdf"), true);
+    assert_eq!(transcript.parser, "local-tagged");
+    assert!(transcript.markdown.contains("IN THE SUPREME COURT OF THE UNITED STATES"));
+    assert!(!transcript.markdown.contains("Official - Subject to Final Review"));
+}
+
+#[test]
+fn a_partly_tagged_file_uses_the_tags_where_they_cover_the_page() {
+    let parsed = parse_with(&corpus("chelsea_pdta.pdf"), true);
+    assert_eq!(parsed.parser, "local-partly-tagged");
+    // Page 1 is tagged: its title is one paragraph, as the tree has it (the layout splits it
+    // into two headings).
+    let title = "Plan directeur de transport actif de la municipalité de Chelsea";
+    assert!(parsed.markdown.lines().any(|l| l == title), "{}", &parsed.markdown[..400]);
+    // Untagged pages still have their text.
+    assert!(parsed.markdown.contains("Après ces consultations"));
+}
+
+#[test]
+fn fonts_whose_cmaps_lopdf_rejects_still_decode_and_ligatures_become_letters() {
+    let md = parse_with(&corpus("issue-598-example.pdf"), true).markdown;
+    assert!(md.contains("What is Earth Science?"), "{md}");
+    assert!(md.contains("the scientific method"), "{md}");
+    assert!(!md.contains('\u{FB01}'));
+}
+
+/// One page of text under MCID 0, with a structure tree built by `tree`.
+fn tagged_pdf(tree: impl FnOnce(&mut Document, lopdf::ObjectId) -> Object) -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        b"/P <</MCID 0>> BDC BT /F1 12 Tf 72 700 Td (Tagged text under a structure tree) Tj ET EMC".to_vec(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let k = tree(&mut doc, page);
+    let root = doc.add_object(dictionary! { "Type" => "StructTreeRoot", "K" => k });
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "StructTreeRoot" => root });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_cyclic_or_very_deep_structure_tree_falls_back_to_the_layout_in_bounded_time() {
+    let cyclic = tagged_pdf(|doc, page| {
+        let id = doc.new_object_id();
+        let elem = dictionary! { "S" => "Sect", "Pg" => page, "K" => vec![Object::Integer(0), Object::Reference(id)] };
+        doc.objects.insert(id, Object::Dictionary(elem));
+        Object::Reference(id)
+    });
+    let deep = tagged_pdf(|doc, page| {
+        let mut kid = Object::Integer(0);
+        for _ in 0..10_000 {
+            let elem: Dictionary = dictionary! { "S" => "Div", "Pg" => page, "K" => kid };
+            kid = Object::Reference(doc.add_object(elem));
+        }
+        kid
+    });
+    let sound = tagged_pdf(|doc, page| {
+        let p = doc.add_object(dictionary! { "S" => "H1", "Pg" => page, "K" => 0 });
+        Object::Reference(p)
+    });
+    let started = std::time::Instant::now();
+    for (bytes, parser) in [(cyclic, "local"), (deep, "local")] {
+        let parsed = parse_with(&bytes, true);
+        assert_eq!(parsed.parser, parser);
+        assert!(parsed.markdown.contains("Tagged text under a structure tree"));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let parsed = parse_with(&sound, true);
+    assert_eq!(parsed.parser, "local-tagged");
+    assert!(parsed.markdown.lines().any(|l| l == "# Tagged text under a structure tree"), "{}", parsed.markdown);
+}
