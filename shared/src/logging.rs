@@ -10,8 +10,9 @@ pub fn init(default_level: &str) {
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| default_level.into())
         .to_lowercase();
-    // The SDKs are chatty at info; their warnings still come through.
-    let filter = EnvFilter::try_new(format!("{level},aws_config=warn,aws_smithy_runtime=warn,hyper=warn"))
+    // The SDKs are chatty at info; their warnings still come through. lopdf warns about every
+    // font encoding it cannot read, which our own decoder (parsing/decode.rs) then reads.
+    let filter = EnvFilter::try_new(format!("{level},aws_config=warn,aws_smithy_runtime=warn,hyper=warn,lopdf=error"))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let json = ["AWS_LAMBDA_LOG_FORMAT", "DOC_INGEST_LOG_FORMAT"]
         .iter()

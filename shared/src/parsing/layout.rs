@@ -6,7 +6,9 @@
 use super::decode::TextDecoder;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// One string shown on the page, in user-space points (y grows upwards).
 #[derive(Clone, Debug)]
@@ -156,6 +158,23 @@ fn cid_widths(descendant: &Dictionary, doc: &Document) -> HashMap<u32, f32> {
     out
 }
 
+/// Fonts are shared by pages: each is loaded once per document (its CMap parsed once), keyed
+/// by its dictionary's address, which is stable while the document is borrowed.
+#[derive(Default)]
+pub struct FontCache<'a>(RefCell<HashMap<usize, Rc<Font<'a>>>>);
+
+impl<'a> FontCache<'a> {
+    fn font(&self, font: &'a Dictionary, doc: &'a Document) -> Rc<Font<'a>> {
+        let key = std::ptr::from_ref(font) as usize;
+        if let Some(f) = self.0.borrow().get(&key) {
+            return Rc::clone(f);
+        }
+        let loaded = Rc::new(load_font(font, doc));
+        self.0.borrow_mut().insert(key, Rc::clone(&loaded));
+        loaded
+    }
+}
+
 fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
     let widths = font
         .get_deref(b"Widths", doc)
@@ -234,7 +253,7 @@ fn nums(ops: &[Object]) -> Vec<f32> {
 
 /// Fonts and form XObjects a content stream may name.
 struct Resources<'a> {
-    fonts: BTreeMap<Vec<u8>, Font<'a>>,
+    fonts: BTreeMap<Vec<u8>, Rc<Font<'a>>>,
     forms: BTreeMap<Vec<u8>, &'a lopdf::Stream>,
     /// `/Properties` entries that carry an MCID (`/Tag /P1 BDC`).
     mcids: BTreeMap<Vec<u8>, i64>,
@@ -252,12 +271,12 @@ fn mcids_in(res: &Dictionary, doc: &Document) -> BTreeMap<Vec<u8>, i64> {
 }
 
 impl<'a> Resources<'a> {
-    fn of_page(doc: &'a Document, page_id: ObjectId) -> Self {
+    fn of_page(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Self {
         let fonts = doc
             .get_page_fonts(page_id)
             .unwrap_or_default()
             .into_iter()
-            .map(|(name, dict)| (name, load_font(dict, doc)))
+            .map(|(name, dict)| (name, cache.font(dict, doc)))
             .collect();
         let (inline, ids) = doc.get_page_resources(page_id).unwrap_or_default();
         let dicts = inline.into_iter().chain(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
@@ -273,14 +292,14 @@ impl<'a> Resources<'a> {
         Resources { fonts, forms, mcids }
     }
 
-    fn of_dict(res: &'a Dictionary, doc: &'a Document) -> Self {
+    fn of_dict(res: &'a Dictionary, doc: &'a Document, cache: &FontCache<'a>) -> Self {
         let fonts = res
             .get_deref(b"Font", doc)
             .and_then(Object::as_dict)
             .map(|d| {
                 d.iter()
                     .filter_map(|(name, f)| {
-                        Some((name.clone(), load_font(doc.dereference(f).ok()?.1.as_dict().ok()?, doc)))
+                        Some((name.clone(), cache.font(doc.dereference(f).ok()?.1.as_dict().ok()?, doc)))
                     })
                     .collect()
             })
@@ -347,27 +366,27 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
 }
 
 /// Every text run of the page, in content-stream order, including text drawn by form XObjects.
-pub fn page_runs(doc: &Document, page_id: ObjectId) -> Result<Vec<Run>, PageDamage> {
-    let resources = Resources::of_page(doc, page_id);
+pub fn page_runs<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Vec<Run>, PageDamage> {
+    let resources = Resources::of_page(doc, page_id, cache);
     let mut runs = Vec::new();
     let content = page_content(doc, page_id)?;
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
-    interpret_ops(doc, &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut runs);
+    interpret_ops((doc, cache), &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut runs);
     Ok(runs)
 }
 
 /// A form XObject's content: one that does not decode draws nothing.
-fn interpret(
-    doc: &Document,
+fn interpret<'a>(
+    (doc, cache): (&'a Document, &FontCache<'a>),
     content: &[u8],
-    res: &Resources,
+    res: &Resources<'a>,
     ctm: Matrix,
     depth: usize,
     marked: Marked,
     runs: &mut Vec<Run>,
 ) {
     if let Ok(content) = Content::decode(content) {
-        interpret_ops(doc, &content, res, ctm, depth, marked, runs);
+        interpret_ops((doc, cache), &content, res, ctm, depth, marked, runs);
     }
 }
 
@@ -381,10 +400,10 @@ struct Marked {
 /// Marked-content sequences open and close in pairs; a hostile file gets no deeper than this.
 const MAX_MARKED_DEPTH: usize = 256;
 
-fn interpret_ops(
-    doc: &Document,
+fn interpret_ops<'a>(
+    (doc, cache): (&'a Document, &FontCache<'a>),
     content: &Content,
-    res: &Resources,
+    res: &Resources<'a>,
     ctm: Matrix,
     depth: usize,
     outer: Marked,
@@ -421,9 +440,9 @@ fn interpret_ops(
                     .get_deref(b"Resources", doc)
                     .and_then(Object::as_dict)
                     .ok()
-                    .map(|d| Resources::of_dict(d, doc));
+                    .map(|d| Resources::of_dict(d, doc, cache));
                 interpret(
-                    doc,
+                    (doc, cache),
                     &body,
                     own.as_ref().unwrap_or(res),
                     matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm),
@@ -512,7 +531,13 @@ fn next_line(st: &mut TextState) {
 }
 
 /// Shows strings (and TJ's spacing numbers), appending one run per call.
-fn show(st: &mut TextState, fonts: &BTreeMap<Vec<u8>, Font>, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
+fn show(
+    st: &mut TextState,
+    fonts: &BTreeMap<Vec<u8>, Rc<Font>>,
+    items: &[Object],
+    marked: Marked,
+    runs: &mut Vec<Run>,
+) {
     let Some(font) = st.font.as_ref().and_then(|f| fonts.get(f)) else { return };
     let start = st.tm.then(st.ctm);
     let scale = (start.0[2].powi(2) + start.0[3].powi(2)).sqrt();
