@@ -133,6 +133,10 @@ impl ToUnicode {
         cmap
     }
 
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
