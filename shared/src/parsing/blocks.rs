@@ -209,11 +209,30 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
     (full_rows >= 2 || rows.len() >= 3).then_some((rows, i))
 }
 
+/// `4.`, `4.2`, `4.2.1 ` at the start of a line.
+fn starts_numbered(text: &str) -> bool {
+    text.split_whitespace().next().is_some_and(|first| {
+        let t = first.trim_end_matches('.');
+        !t.is_empty() && t.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
 fn heading_level(line: &Line, body: f32) -> Option<usize> {
     let text = line.text();
     let chars = text.chars().count();
     let larger = line.size >= body * 1.15;
-    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || !text.chars().any(char::is_alphabetic) {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let visible = text.chars().filter(|c| !c.is_whitespace()).count();
+    // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings.
+    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || letters < 3 || letters * 2 < visible {
+        return None;
+    }
+    // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size.
+    if !larger
+        && let Some((label, value)) = text.split_once(':')
+        && !value.trim().is_empty()
+        && label.split_whitespace().count() <= 4
+    {
         return None;
     }
     // Sentences are not headings, however they are set; nor are table-of-contents entries.
@@ -273,7 +292,23 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
         i += 1;
         if let Some(level) = heading_level(line, body) {
             flush(&mut para, &mut out);
-            out.push(Block::Heading(level, line.text()));
+            let mut text = line.text();
+            // A heading that wraps: the next line is set the same way, at the heading's own
+            // leading, and does not start a numbered section of its own.
+            let mut last = line;
+            while let Some(next) = lines.get(i)
+                && heading_level(next, body) == Some(level)
+                && (next.size - last.size).abs() < 0.5
+                && next.bold == last.bold
+                && last.y - next.y <= 1.45 * last.size
+                && !starts_numbered(&next.text())
+            {
+                text.push(' ');
+                text.push_str(&next.text());
+                last = next;
+                i += 1;
+            }
+            out.push(Block::Heading(level, text));
             continue;
         }
         let text = line.text();
@@ -430,6 +465,24 @@ mod tests {
         assert_eq!(
             out,
             "## 4 Water damage\n\nWe pay for sudden escape of water from fixed installations.\n\n### 4.2 Exclusions\n\nGradual leaks are not covered.\n\n"
+        );
+    }
+
+    #[test]
+    fn a_wrapped_heading_is_one_heading_and_form_labels_and_dates_are_not_headings() {
+        let out = md(vec![
+            run(50.0, 800.0, "SECTION 1. RENEWAL", 14.0, true),
+            run(50.0, 784.0, "PROVISIONS", 14.0, true),
+            run(50.0, 760.0, "The policy renews each year on the date shown in the schedule.", 10.0, false),
+            run(50.0, 740.0, "Valuation: Actual Cash Value", 10.0, true),
+            run(50.0, 720.0, "To 10-20-2022", 10.0, true),
+            run(50.0, 690.0, "Exclusions", 14.0, true),
+            run(50.0, 660.0, "Wear and tear", 14.0, true),
+        ]);
+        assert_eq!(
+            out,
+            "## SECTION 1. RENEWAL PROVISIONS\n\nThe policy renews each year on the date shown in the schedule.\n\n\
+             Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n## Exclusions\n\n## Wear and tear\n\n"
         );
     }
 
