@@ -77,61 +77,90 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
         .collect()
 }
 
-/// A two-column page is read column by column: full-width lines above the columns, the left
-/// column, the right column, then full-width lines below. Prose only: table columns are short.
-fn reading_order(lines: Vec<Line>, width: f32) -> Vec<Line> {
-    let Some(gutter) = find_gutter(&lines, width) else { return lines };
-    // Lines are split at the gutter first: a line may hold both columns' text at one baseline.
-    let mut left = Vec::new();
-    let mut right = Vec::new();
+/// A page set in two or three columns is read column by column: full-width lines above the
+/// columns, each column left to right, then full-width lines below. Prose only: table columns
+/// are short, and a table read across stays a table.
+fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
+    let lines = lines_of(runs.clone());
+    let gutters = find_gutters(&lines, &runs, width);
+    if gutters.is_empty() {
+        return lines;
+    }
+    // Runs, not merged cells, are split at the gutters: a narrow gutter is narrower than the
+    // gap that separates table cells, so one baseline's cells can run across it.
+    let mut columns: Vec<Vec<Run>> = vec![Vec::new(); gutters.len() + 1];
     let mut full = Vec::new();
-    for line in lines {
-        let (l, r): (Vec<Cell>, Vec<Cell>) = line.cells.iter().cloned().partition(|c| c.end_x <= gutter);
-        if r.iter().any(|c| c.x < gutter) {
-            full.push(line);
-            continue;
-        }
-        if !l.is_empty() {
-            left.push(Line { cells: l, ..line.clone() });
-        }
-        if !r.is_empty() {
-            right.push(Line { cells: r, ..line });
+    for run in runs {
+        if gutters.iter().any(|g| run.x < *g && run.end_x > *g) {
+            full.push(run);
+        } else {
+            let col = gutters.iter().filter(|g| run.end_x > **g).count();
+            columns[col].push(run);
         }
     }
-    let top = left.first().map_or(f32::MIN, |l| l.y).max(right.first().map_or(f32::MIN, |l| l.y));
-    let (above, below): (Vec<Line>, Vec<Line>) = full.into_iter().partition(|l| l.y > top);
-    above.into_iter().chain(left).chain(right).chain(below).collect()
+    let columns: Vec<Vec<Line>> = columns.into_iter().map(lines_of).collect();
+    let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
+    let (above, below): (Vec<Line>, Vec<Line>) = lines_of(full).into_iter().partition(|l| l.y > top);
+    above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
 }
 
-/// An x position in the middle of the page that almost no text crosses and that has long prose
-/// lines on both sides.
-fn find_gutter(lines: &[Line], width: f32) -> Option<f32> {
+/// x positions between 15 % and 85 % of the page that almost no text crosses and that have
+/// prose on both sides: one gutter for two columns, two for three.
+fn find_gutters(lines: &[Line], runs: &[Run], width: f32) -> Vec<f32> {
     if lines.len() < 6 || width <= 0.0 {
-        return None;
+        return Vec::new();
     }
     let cells: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
+    // A title or a footer may span the columns.
+    let allowed = 1 + lines.len() / 10;
     let step = 4.0;
-    let mut best: Option<(f32, usize)> = None;
-    let mut x = width * 0.3;
-    while x <= width * 0.7 {
-        let crossing = cells.iter().filter(|c| c.x < x && c.end_x > x).count();
-        if best.is_none_or(|(_, n)| crossing < n) {
-            best = Some((x, crossing));
+    // Stretches of x that few runs cross; in each, the middle of its least-crossed positions.
+    let mut stretches: Vec<Vec<(f32, usize)>> = Vec::new();
+    let mut x = width * 0.15;
+    while x <= width * 0.85 {
+        let crossing = runs.iter().filter(|r| r.x < x && r.end_x > x && !r.text.trim().is_empty()).count();
+        if crossing <= allowed {
+            match stretches.last_mut() {
+                Some(s) if s.last().is_some_and(|(end, _)| x - end <= step * 1.5) => s.push((x, crossing)),
+                _ => stretches.push(vec![(x, crossing)]),
+            }
         }
         x += step;
     }
-    let (gutter, crossing) = best?;
-    // A title or a footer may span both columns.
-    if crossing > 1 + lines.len() / 10 {
-        return None;
-    }
-    let side = |left: bool| -> Vec<&&Cell> {
-        cells.iter().filter(|c| if left { c.end_x <= gutter } else { c.x >= gutter }).collect()
+    let cells_beside =
+        |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
+    let mut gutters: Vec<f32> = stretches
+        .iter()
+        .filter_map(|s| {
+            let least = s.iter().map(|(_, n)| *n).min()?;
+            let at: Vec<f32> = s.iter().filter(|(_, n)| *n == least).map(|(x, _)| *x).collect();
+            Some((at[0] + at[at.len() - 1]) / 2.0)
+        })
+        // A margin is not a gutter: text on both sides.
+        .filter(|g| {
+            let (left, right) = cells_beside(*g);
+            left >= 4 && right >= 4
+        })
+        .collect();
+    // Every column between the gutters must hold prose.
+    let prose_chars = |from: f32, to: f32| -> Option<usize> {
+        let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
+        let chars = side.iter().map(|c| c.text.chars().count()).sum::<usize>();
+        (side.len() >= 4 && chars as f32 / side.len() as f32 >= 25.0).then_some(chars)
     };
-    let (l, r) = (side(true), side(false));
-    let avg = |s: &[&&Cell]| s.iter().map(|c| c.text.chars().count()).sum::<usize>() as f32 / s.len().max(1) as f32;
-    let prose = l.len() >= 4 && r.len() >= 4 && avg(&l) >= 30.0 && avg(&r) >= 30.0;
-    prose.then_some(gutter)
+    while !gutters.is_empty() {
+        let mut bounds = vec![f32::MIN];
+        bounds.extend(&gutters);
+        bounds.push(f32::MAX);
+        let columns: Vec<Option<usize>> = bounds.windows(2).map(|w| prose_chars(w[0], w[1])).collect();
+        if gutters.len() <= 2 && columns.iter().all(Option::is_some) {
+            return gutters;
+        }
+        // Merge the poorest column into a neighbour by dropping a gutter beside it.
+        let poorest = (0..columns.len()).min_by_key(|i| columns[*i].unwrap_or(0)).unwrap_or(0);
+        gutters.remove(poorest.min(gutters.len() - 1));
+    }
+    gutters
 }
 
 enum Block {
@@ -411,7 +440,7 @@ fn body_size(pages: &[PageText]) -> f32 {
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
     let body = body_size(&pages);
-    let per_page: Vec<Vec<Line>> = pages.into_iter().map(|p| reading_order(lines_of(p.runs), p.width)).collect();
+    let per_page: Vec<Vec<Line>> = pages.into_iter().map(|p| reading_order(p.runs, p.width)).collect();
     let running = running_lines(&per_page);
     per_page
         .into_iter()
@@ -525,6 +554,24 @@ mod tests {
         let left = out.find("left column sentence number 5").unwrap();
         let right = out.find("right column sentence number 0").unwrap();
         assert!(left < right, "{out}");
+    }
+
+    #[test]
+    fn three_narrow_columns_are_prose_read_in_order_not_a_table() {
+        // Federal Register style: columns closer than a table's cell gap.
+        let mut runs = Vec::new();
+        for i in 0..8 {
+            let y = 780.0 - i as f32 * 10.0;
+            for (col, x) in [(0, 40.0), (1, 220.0), (2, 400.0)] {
+                let text = format!("column {col} line {i} of running prose text");
+                runs.push(Run { end_x: x + 170.0, ..run(x, y, &text, 8.0, false) });
+            }
+        }
+        let out = md(runs);
+        assert!(!out.contains('|'), "{out}");
+        let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+        assert!(pos("column 0 line 7") < pos("column 1 line 0"), "{out}");
+        assert!(pos("column 1 line 7") < pos("column 2 line 0"), "{out}");
     }
 
     #[test]
