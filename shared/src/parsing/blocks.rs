@@ -238,6 +238,25 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
     (full_rows >= 2 || rows.len() >= 3).then_some((rows, i))
 }
 
+/// "Section 2", "PART IV", "Article 3", "Schedule A": a label that names a part of the document.
+fn names_a_part(label: &str) -> bool {
+    const PARTS: [&str; 10] = [
+        "section",
+        "part",
+        "article",
+        "chapter",
+        "schedule",
+        "appendix",
+        "annex",
+        "exhibit",
+        "endorsement",
+        "coverage",
+    ];
+    let mut words = label.split_whitespace();
+    let first = words.next().unwrap_or_default().to_lowercase();
+    PARTS.contains(&first.as_str()) && words.next().is_some()
+}
+
 /// `4.`, `4.2`, `4.2.1 ` at the start of a line.
 fn starts_numbered(text: &str) -> bool {
     text.split_whitespace().next().is_some_and(|first| {
@@ -256,11 +275,13 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || letters < 3 || letters * 2 < visible {
         return None;
     }
-    // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size.
+    // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size;
+    // "SECTION II: LIABILITY" and "Part 3: Claims" stay headings.
     if !larger
         && let Some((label, value)) = text.split_once(':')
         && !value.trim().is_empty()
         && label.split_whitespace().count() <= 4
+        && !names_a_part(label)
     {
         return None;
     }
@@ -505,13 +526,14 @@ mod tests {
             run(50.0, 760.0, "The policy renews each year on the date shown in the schedule.", 10.0, false),
             run(50.0, 740.0, "Valuation: Actual Cash Value", 10.0, true),
             run(50.0, 720.0, "To 10-20-2022", 10.0, true),
+            run(50.0, 705.0, "SECTION II: LIABILITY", 10.0, true),
             run(50.0, 690.0, "Exclusions", 14.0, true),
             run(50.0, 660.0, "Wear and tear", 14.0, true),
         ]);
         assert_eq!(
             out,
             "## SECTION 1. RENEWAL PROVISIONS\n\nThe policy renews each year on the date shown in the schedule.\n\n\
-             Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n## Exclusions\n\n## Wear and tear\n\n"
+             Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n### SECTION II: LIABILITY\n\n## Exclusions\n\n## Wear and tear\n\n"
         );
     }
 
