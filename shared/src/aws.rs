@@ -11,11 +11,23 @@ pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
         .connect_timeout(Duration::from_secs(5))
         .operation_attempt_timeout(Duration::from_secs(60))
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).http_client(https);
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// reqwest (the embedding and LlamaParse clients) takes rustls' process-wide provider: ring, as
+/// everywhere else. Idempotent.
+#[cfg(feature = "http")]
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 pub fn sqs_client(shared: &SdkConfig) -> aws_sdk_sqs::Client {

@@ -18,7 +18,7 @@ pub fn connector() -> anyhow::Result<MakeRustlsConnect> {
     }
     // An explicit provider: the AWS SDK brings its own rustls setup, so there may be no single
     // process default.
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .context("TLS protocol versions")?
         .with_root_certificates(roots)
