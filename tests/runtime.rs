@@ -197,12 +197,13 @@ async fn the_four_functions_take_an_upload_to_done_under_the_runtime_api() {
 async fn a_delivery_that_meets_a_live_lease_is_returned_in_batch_item_failures() {
     let env = TestEnv::new().await;
     let event = env.message_for("chunk", "uploads/acme/rt2/glossary.md", sample("glossary.md")).await;
+    // Started first: building and starting the binary must not use up the other holder's lease.
+    let f = Function::start(&env, "chunk", |_| {}).await;
     // Another delivery holds the job.
     let job_id: uuid::Uuid = env.scalar("SELECT id FROM upload_jobs", &[]).await;
     let job = jobs::load(&**env.db().await, job_id).await.unwrap().unwrap();
     jobs::claim(&**env.db().await, &job, &CHUNK, "elsewhere", Duration::from_secs(60)).await.unwrap().unwrap();
 
-    let f = Function::start(&env, "chunk", |_| {}).await;
     let m = next_message_from_event(&env, &event).await;
     let answer = f.api.invoke(sqs_event("chunk", &m), ANSWER_WITHIN).await;
     assert_eq!(
@@ -374,7 +375,14 @@ async fn the_search_api_answers_for_the_token_owner_only_and_signs_uploads_under
     }
     form = form
         .part("file", reqwest::multipart::Part::bytes(sample("home-insurance-policy.pdf")).file_name("new policy.pdf"));
-    let resp = reqwest::Client::new().post(post["url"].as_str().unwrap()).multipart(form).send().await.unwrap();
+    let resp = doc_ingest::http::client_builder()
+        .build()
+        .unwrap()
+        .post(post["url"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert!(resp.status().is_success(), "{}", resp.status());
     let head = env.s3.head_object().bucket(&env.bucket).key(&key).send().await.unwrap();
     assert_eq!(head.content_type(), Some("application/pdf"));

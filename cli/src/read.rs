@@ -84,7 +84,7 @@ pub async fn upload_url(ctx: &Context, owner: &str, file: &Path, expires: u64, u
     }
     let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
     form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()));
-    let response = reqwest::Client::new().post(&post.url).multipart(form).send().await?;
+    let response = doc_ingest::http::client_builder().build()?.post(&post.url).multipart(form).send().await?;
     anyhow::ensure!(response.status().is_success(), "the upload was refused: {}", response.status());
     println!("uploaded {} as {}", file.display(), post.key);
     Ok(())

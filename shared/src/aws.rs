@@ -23,13 +23,6 @@ pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
     loader.load().await
 }
 
-/// reqwest (the embedding and LlamaParse clients) takes rustls' process-wide provider: ring, as
-/// everywhere else. Idempotent.
-#[cfg(feature = "http")]
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 pub fn sqs_client(shared: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(shared)
 }

@@ -3,6 +3,15 @@
 //! `x-ratelimit-reset-{requests,tokens}` durations such as `1s`, `6m0s`, `20ms`.
 
 use crate::error::{ApiClasses, StageError};
+
+/// Every reqwest client starts here: reqwest is built without a crypto provider of its own
+/// (its default is aws-lc, several MB per function), so rustls' process-wide provider is set to
+/// ring first; `reqwest::Client::new()` without it would panic on first use.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    // Err only means a provider is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 

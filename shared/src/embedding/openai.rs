@@ -89,9 +89,8 @@ impl OpenAiEmbedder {
             "embedding dimensions must be {DIMENSIONS} (the schema's vector size), not {}",
             config.dimensions
         );
-        crate::aws::install_tls_provider();
         let http =
-            reqwest::Client::builder().timeout(config.timeout).connect_timeout(Duration::from_secs(10)).build()?;
+            crate::http::client_builder().timeout(config.timeout).connect_timeout(Duration::from_secs(10)).build()?;
         let url = format!("{}/embeddings", config.base_url.trim_end_matches('/'));
         Ok(OpenAiEmbedder { http, config, url })
     }

@@ -126,8 +126,7 @@ struct MarkdownPage {
 
 impl LlamaParse {
     pub fn new(config: LlamaParseConfig) -> anyhow::Result<Self> {
-        crate::aws::install_tls_provider();
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .timeout(config.request_timeout)
             .connect_timeout(Duration::from_secs(10))
             .build()?;
