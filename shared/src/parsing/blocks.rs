@@ -24,6 +24,8 @@ struct Line {
     y: f32,
     size: f32,
     bold: bool,
+    /// The bold words a line starts with when the rest is not bold ("B. Changes We may ...").
+    bold_lead: Option<String>,
     cells: Vec<Cell>,
 }
 
@@ -71,7 +73,12 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
                 c.text = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
             }
             cells.retain(|c| !c.text.is_empty());
-            Line { y: g[0].y, size, bold, cells }
+            let lead: Vec<&str> =
+                g.iter().take_while(|r| r.bold || r.text.trim().is_empty()).map(|r| r.text.as_str()).collect();
+            let bold_lead = (!bold && !lead.is_empty())
+                .then(|| lead.concat().split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|t| !t.is_empty());
+            Line { y: g[0].y, size, bold, bold_lead, cells }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
@@ -306,6 +313,22 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     })
 }
 
+/// A bold run-in heading opens its block ("B. Changes", "Duty to defend."), where the
+/// paragraph before has ended; a bold defined term that wraps to the start of a line does not.
+fn run_in_heading(line: &Line, before: &str) -> bool {
+    let Some(lead) = &line.bold_lead else { return false };
+    let words = lead.split_whitespace().count();
+    let ended = before.trim_end().ends_with(['.', ':', ';', '!', '?']);
+    let enumerated = lead.split_whitespace().next().is_some_and(|w| {
+        let inner = w.trim_start_matches('(').trim_end_matches(['.', ')']);
+        w.len() > inner.len()
+            && !inner.is_empty()
+            && inner.len() <= 4
+            && (inner.chars().all(|c| c.is_ascii_digit() || c == '.') || inner.chars().all(|c| c.is_ascii_alphabetic()))
+    });
+    ended && (1..=12).contains(&words) && (enumerated || lead.ends_with(['.', ':']))
+}
+
 /// Bullets, `(a)`, `a)`, `iv.`, `3.`, and clause numbers such as `4.2`: each starts a new block.
 fn is_list_item(text: &str) -> bool {
     let t = text.trim_start();
@@ -362,8 +385,9 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
             continue;
         }
         let text = line.text();
-        let continues =
-            para.as_ref().is_some_and(|(_, y, size)| y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text));
+        let continues = para.as_ref().is_some_and(|(p, y, size)| {
+            y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text) && !run_in_heading(line, p)
+        });
         if !continues {
             flush(&mut para, &mut out);
             let text = match text.strip_prefix('•').or_else(|| text.strip_prefix('▪')) {
@@ -534,6 +558,23 @@ mod tests {
             out,
             "## SECTION 1. RENEWAL PROVISIONS\n\nThe policy renews each year on the date shown in the schedule.\n\n\
              Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n### SECTION II: LIABILITY\n\n## Exclusions\n\n## Wear and tear\n\n"
+        );
+    }
+
+    #[test]
+    fn a_bold_run_in_heading_starts_its_block_and_a_bold_term_does_not() {
+        let out = md(vec![
+            run(50.0, 800.0, "We will pay for loss caused by fire.", 10.0, false),
+            run(50.0, 788.0, "B. Changes", 10.0, true),
+            run(110.0, 788.0, "This policy may be changed only by endorsement.", 10.0, false),
+            run(50.0, 776.0, "Notice must reach us before the", 10.0, false),
+            run(50.0, 764.0, "insured", 10.0, true),
+            run(95.0, 764.0, "moves away.", 10.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "We will pay for loss caused by fire.\n\nB. Changes This policy may be changed only by endorsement. \
+             Notice must reach us before the insured moves away.\n\n"
         );
     }
 
