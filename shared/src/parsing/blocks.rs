@@ -264,9 +264,9 @@ fn names_a_part(label: &str) -> bool {
     PARTS.contains(&first.as_str()) && words.next().is_some()
 }
 
-/// `4.`, `4.2`, `4.2.1 ` at the start of a line.
-fn starts_numbered(text: &str) -> bool {
-    text.split_whitespace().next().is_some_and(|first| {
+/// The section number a line starts with: `4.`, `4.2`, `4.2.1`.
+fn section_number(text: &str) -> Option<&str> {
+    text.split_whitespace().next().filter(|first| {
         let t = first.trim_end_matches('.');
         !t.is_empty() && t.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
     })
@@ -297,11 +297,7 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     if text.ends_with(['.', ',', ';']) || leaders {
         return None;
     }
-    let numbered = text.split_whitespace().next().filter(|first| {
-        let t = first.trim_end_matches('.');
-        !t.is_empty() && t.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
-    });
-    if let Some(n) = numbered {
+    if let Some(n) = section_number(&text) {
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
     Some(if line.size >= body * 1.6 {
@@ -374,7 +370,7 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
                 && (next.size - last.size).abs() < 0.5
                 && next.bold == last.bold
                 && last.y - next.y <= 1.45 * last.size
-                && !starts_numbered(&next.text())
+                && section_number(&next.text()).is_none()
             {
                 text.push(' ');
                 text.push_str(&next.text());

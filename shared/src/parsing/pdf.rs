@@ -152,7 +152,8 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let layout = if parser == "local-tagged" { Vec::new() } else { pages_to_markdown(pages) };
     let per_page: Vec<String> = match tagged {
         Some(t) => {
-            t.into_iter().enumerate().map(|(i, md)| md.or_else(|| layout.get(i).cloned()).unwrap_or_default()).collect()
+            let layout = layout.into_iter().map(Some).chain(std::iter::repeat(None));
+            t.into_iter().zip(layout).map(|(md, fallback)| md.or(fallback).unwrap_or_default()).collect()
         }
         None => layout,
     };

@@ -62,6 +62,12 @@ impl<'a> Walk<'a> {
             .or(inherited)
     }
 
+    /// A marked-content reference (`/MCR`: an MCID, on its own `/Pg` or the element's); an
+    /// object reference (`/OBJR`, an annotation or form field) carries no text.
+    fn content_ref(&self, dict: &Dictionary, page: Option<usize>) -> Option<(usize, i64)> {
+        Some((self.page_of(dict, page)?, dict.get(b"MCID").and_then(Object::as_i64).ok()?))
+    }
+
     /// The element's kids as dictionaries (struct elements or marked-content references) and
     /// bare MCIDs, with the page each applies to.
     fn kids(&mut self, elem: &'a Dictionary, page: Option<usize>) -> Vec<Kid<'a>> {
@@ -101,14 +107,8 @@ impl<'a> Walk<'a> {
         for kid in self.kids(elem, page) {
             match kid {
                 Kid::Mark(p, m) => out.push((p, m)),
-                Kid::Dict(d) if d.get(b"Type").and_then(Object::as_name).ok() == Some(b"MCR".as_slice()) => {
-                    let p = self.page_of(d, page);
-                    if let (Some(p), Ok(m)) = (p, d.get(b"MCID").and_then(Object::as_i64)) {
-                        out.push((p, m));
-                    }
-                }
                 Kid::Dict(d) if d.has(b"S") => self.marks(d, page, depth + 1, out),
-                Kid::Dict(_) => {}
+                Kid::Dict(d) => out.extend(self.content_ref(d, page)),
             }
         }
     }
@@ -211,11 +211,7 @@ impl<'a> Walk<'a> {
                             self.flush(&mut loose);
                             self.element(d, page, depth + 1, sections + section);
                         }
-                        Kid::Dict(d) => {
-                            if let (Some(p), Ok(m)) = (self.page_of(d, page), d.get(b"MCID").and_then(Object::as_i64)) {
-                                loose.push((p, m));
-                            }
-                        }
+                        Kid::Dict(d) => loose.extend(self.content_ref(d, page)),
                     }
                 }
                 self.flush(&mut loose);
