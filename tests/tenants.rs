@@ -4,7 +4,7 @@
 //! sees nothing, and it can write nothing. The search API takes the owner from the token.
 #![allow(clippy::unwrap_used)] // tests: an unwrap that fails is a failed assertion
 
-use doc_ingest::embedding::{DIMENSIONS, Embedder, LexicalEmbedder};
+use doc_ingest::embedding::{Embedder, LEXICAL_DIMENSIONS, LexicalEmbedder};
 use doc_ingest::runner::RunnerOptions;
 use doc_ingest::search::{Query, Strategy};
 use integration_tests::{TestEnv, sample};
@@ -17,6 +17,7 @@ use uuid::Uuid;
 async fn synthetic(env: &TestEnv, owner: &str, n: usize, seed: u64) -> Vec<Uuid> {
     let mut db = env.db().await;
     let tx = doc_ingest::db::begin(&mut db).await.unwrap();
+    doc_ingest::embedding::spaces::register(&tx, LexicalEmbedder.model(), LEXICAL_DIMENSIONS, "active").await.unwrap();
     let doc = Uuid::new_v4();
     tx.execute(
         "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes, status, embedding_attempt, chunk_count)
@@ -166,13 +167,16 @@ async fn hybrid_hits_carry_a_citation_and_both_scores_and_a_foreign_model_is_ref
         fn model(&self) -> &str {
             "another-model"
         }
+        fn dimensions(&self) -> usize {
+            LEXICAL_DIMENSIONS
+        }
         fn embed<'a>(
             &'a self,
             inputs: &'a [String],
         ) -> futures::future::BoxFuture<'a, doc_ingest::StageResult<doc_ingest::embedding::EmbedOutput>> {
             Box::pin(async move {
                 Ok(doc_ingest::embedding::EmbedOutput {
-                    vectors: vec![vec![0.5; DIMENSIONS]; inputs.len()],
+                    vectors: vec![vec![0.5; LEXICAL_DIMENSIONS]; inputs.len()],
                     usage_tokens: 0,
                 })
             })

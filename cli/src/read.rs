@@ -1,5 +1,6 @@
 //! `ingestctl search`, `upload-url` and `purge`: the read side and the lifecycle, from a shell.
 
+use doc_ingest::embedding::spaces::Embedders;
 use crate::report::truncate;
 use anyhow::Context as _;
 use doc_ingest::Context;
@@ -28,8 +29,9 @@ pub async fn search(
     strategy: Strategy,
     json: bool,
 ) -> anyhow::Result<()> {
-    let embedder = doc_ingest::embedding::from_env(&ctx.sdk).await?;
+    let embedders = Embedders::from_env(doc_ingest::embedding::from_env(&ctx.sdk).await?, ctx.sdk.clone());
     let mut client = reader().await?;
+    let embedder = search::active_embedder(&client, &embedders).await?;
     let q = Query { text: text.to_owned(), k, document, strategy };
     let hits = search::search(&mut client, &*embedder, owner, &q).await?;
     if json {

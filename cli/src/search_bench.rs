@@ -9,7 +9,6 @@
 
 use crate::vector_bench::dense_vector;
 use anyhow::Context as _;
-use doc_ingest::embedding::DIMENSIONS;
 use futures::pin_mut;
 use pgvector::Vector;
 use std::time::{Duration, Instant};
@@ -21,6 +20,8 @@ const DB: &str = "doc_ingest_bench_search";
 /// The data's intrinsic dimension: embeddings of real text lie near a low-dimensional surface.
 const LATENT: usize = 16;
 const MODEL: &str = "bench-latent16";
+/// The size of OpenAI's text-embedding-3-small, the production default.
+const DIMENSIONS: usize = 1536;
 
 /// A unit vector from a point of a 16-d latent space (a fixed random map into 1536-d, plus a
 /// little noise). Each owner's points centre on their own region, overlapping others', as a
@@ -29,7 +30,7 @@ const MODEL: &str = "bench-latent16";
 fn embedding(owner: usize, seed: u64, basis: &[Vec<f32>]) -> Vec<f32> {
     let centre = gaussians(owner as u64 + 7_777);
     let z = gaussians(seed);
-    let noise = dense_vector(seed.wrapping_mul(2_654_435_761) + 1_000_003);
+    let noise = dense_vector(seed.wrapping_mul(2_654_435_761) + 1_000_003, DIMENSIONS);
     let mut v: Vec<f32> = noise.iter().map(|n| 0.05 * n).collect();
     for (j, b) in basis.iter().enumerate() {
         let w = 0.8 * centre[j] + z[j];
@@ -41,12 +42,12 @@ fn embedding(owner: usize, seed: u64, basis: &[Vec<f32>]) -> Vec<f32> {
 }
 
 fn basis() -> Vec<Vec<f32>> {
-    (0..LATENT as u64).map(|j| dense_vector(900_000 + j)).collect()
+    (0..LATENT as u64).map(|j| dense_vector(900_000 + j, DIMENSIONS)).collect()
 }
 
 /// `LATENT` roughly normal values (sums of uniforms), deterministic in `seed`.
 fn gaussians(seed: u64) -> [f32; LATENT] {
-    let u = dense_vector(seed + 5_000_000);
+    let u = dense_vector(seed + 5_000_000, DIMENSIONS);
     let mut out = [0.0; LATENT];
     for (j, o) in out.iter_mut().enumerate() {
         *o = u[j * 12..j * 12 + 12].iter().sum::<f32>() * 6.0;
@@ -78,6 +79,7 @@ async fn prepare(admin_url: &str, url: &str, chunks: usize, owners: usize) -> an
     }
     admin.execute(&format!("CREATE DATABASE {DB}"), &[]).await?;
     doc_ingest::db::migrate(url).await?;
+    doc_ingest::embedding::spaces::register(&connect(url).await?, MODEL, DIMENSIONS, "active").await?;
     let mut db = connect(url).await?;
     let started = Instant::now();
     let tx = db.transaction().await?;

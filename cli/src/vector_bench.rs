@@ -13,7 +13,8 @@ use anyhow::Context as _;
 use doc_ingest::db::jobs::{self, Lease};
 use doc_ingest::db::vectors::{self, Tally};
 use doc_ingest::embedding::batching::BatchLimits;
-use doc_ingest::embedding::{DIMENSIONS, EmbedOutput, Embedder};
+use doc_ingest::embedding::spaces::{self, Space};
+use doc_ingest::embedding::{EmbedOutput, Embedder};
 use doc_ingest::framework::Stage;
 use doc_ingest::ids::sha256_hex;
 use doc_ingest::pipeline::EMBED;
@@ -30,9 +31,9 @@ use uuid::Uuid;
 
 /// A dense unit vector from a seed (xorshift64*): what a real embedding model's output looks like
 /// to the index, at no model cost.
-pub fn dense_vector(seed: u64) -> Vec<f32> {
+pub fn dense_vector(seed: u64, dimensions: usize) -> Vec<f32> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut v: Vec<f32> = (0..DIMENSIONS)
+    let mut v: Vec<f32> = (0..dimensions)
         .map(|_| {
             x ^= x >> 12;
             x ^= x << 25;
@@ -46,19 +47,23 @@ pub fn dense_vector(seed: u64) -> Vec<f32> {
     v
 }
 
-/// Answers at once with a dense vector per text, so only the stage's own work is timed.
-struct InstantEmbedder;
+/// Answers at once with a dense vector per text, so only the stage's own work is timed. It
+/// stands in for the active model (its name and size), as the embed stage writes that space.
+struct InstantEmbedder(Space);
 
 impl Embedder for InstantEmbedder {
     fn model(&self) -> &str {
-        "bench-instant"
+        &self.0.model
+    }
+    fn dimensions(&self) -> usize {
+        self.0.dimensions
     }
     fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>> {
         let vectors = inputs
             .iter()
             .map(|t| {
                 let h = sha256_hex(t.as_bytes());
-                dense_vector(u64::from_str_radix(&h[..16], 16).unwrap_or(1))
+                dense_vector(u64::from_str_radix(&h[..16], 16).unwrap_or(1), self.0.dimensions)
             })
             .collect();
         Box::pin(async move { Ok(EmbedOutput { vectors, usage_tokens: 0 }) })
@@ -117,14 +122,18 @@ fn median(mut d: Vec<Duration>) -> Duration {
 
 pub async fn run(ctx: Context, rows: usize, rounds: usize) -> anyhow::Result<()> {
     anyhow::ensure!(rounds >= 1, "--rounds must be at least 1");
-    let stage = EmbedStage::new(Arc::new(InstantEmbedder), BatchLimits::default());
+    let fallback = doc_ingest::embedding::LexicalEmbedder;
+    let space = spaces::active_or_register(&**ctx.db.get().await?, &fallback).await?;
+    let dims = space.dimensions;
+    let model = space.model.clone();
+    let stage = EmbedStage::new(Arc::new(InstantEmbedder(space)), BatchLimits::default());
     // The backlog others left is indexed first, so that the indexing figure below is ours alone.
     doc_ingest::ops::indexer::index_backlog(&**ctx.db.get().await?, Duration::from_secs(3600)).await?;
     let (mut bare, mut plain, mut write, mut whole) = (vec![], vec![], vec![], vec![]);
     let run_tag = Uuid::new_v4().simple().to_string();
     for round in 0..rounds {
         let vectors: Vec<Vector> =
-            (0..rows).map(|i| Vector::from(dense_vector((round * rows + i) as u64 + 1))).collect();
+            (0..rows).map(|i| Vector::from(dense_vector((round * rows + i) as u64 + 1, dims))).collect();
         let (lease, ids) = scratch_document(&ctx, rows, &format!("{run_tag}-write-{round}")).await?;
         let (stage_lease, _) = scratch_document(&ctx, rows, &format!("{run_tag}-stage-{round}")).await?;
         // Each round takes the four in a different order, so that no one always goes first.
@@ -134,7 +143,8 @@ pub async fn run(ctx: Context, rows: usize, rounds: usize) -> anyhow::Result<()>
                 1 => plain.push(plain_copy(&ctx, lease.document_id, &ids, &vectors, true).await?),
                 2 => {
                     let started = Instant::now();
-                    vectors::write(&ctx, &lease, "bench-instant", &ids, &vectors, &Tally::default())
+                    let sets = [vectors::SpaceVectors { model: model.clone(), vectors: vectors.clone() }];
+                    vectors::write(&ctx, &lease, &ids, &sets, &Tally::default())
                         .await
                         .context("write path")?;
                     write.push(started.elapsed());
@@ -149,7 +159,7 @@ pub async fn run(ctx: Context, rows: usize, rounds: usize) -> anyhow::Result<()>
     }
     let rate = |d: Vec<Duration>| rows as f64 / median(d).as_secs_f64();
     let (bare, plain, write, whole) = (rate(bare), rate(plain), rate(write), rate(whole));
-    println!("vector writes, {rows} dense {DIMENSIONS}-d vectors, median of {rounds} rounds, same server:");
+    println!("vector writes, {rows} dense {dims}-d vectors, median of {rounds} rounds, same server:");
     println!("  plain binary COPY, no indexes                       {bare:>8.0} rows/s  1.00");
     println!("  plain binary COPY, same table definition            {plain:>8.0} rows/s  {:.2}", plain / bare);
     println!("  final write (copy + switch in)                      {write:>8.0} rows/s  {:.2}", write / bare);

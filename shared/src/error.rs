@@ -75,6 +75,10 @@ error_classes! {
         EmbeddingBatchTooLarge = "embedding_batch_too_large",
         EmbeddingCountMismatch = "embedding_count_mismatch",
         EmbeddingInvalid = "embedding_invalid",
+        /// The in-process model failed on a batch.
+        EmbeddingFailed = "embedding_failed",
+        /// The active embedding model changed while this document was being embedded.
+        ModelSwitched = "model_switched",
         JobVanished = "job_vanished",
         LlamaparseTimeout = "llamaparse_timeout",
         LlamaparseBadResponse = "llamaparse_bad_response",

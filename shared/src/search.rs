@@ -103,6 +103,18 @@ pub async fn as_owner<T>(
     Ok(out)
 }
 
+/// The embedder of the space searches serve now (the active model), for callers that hold
+/// several (`Embedders`): a model switch changes it without a redeploy.
+pub async fn active_embedder(
+    client: &tokio_postgres::Client,
+    embedders: &crate::embedding::spaces::Embedders,
+) -> StageResult<std::sync::Arc<dyn Embedder>> {
+    match crate::embedding::spaces::active(client).await? {
+        Some(a) => embedders.get(&a.model).await,
+        None => Ok(embedders.default().clone()),
+    }
+}
+
 pub async fn search(
     client: &mut tokio_postgres::Client,
     embedder: &dyn Embedder,
@@ -112,23 +124,21 @@ pub async fn search(
     check(q)?;
     check_owner(owner)?;
     let out = embedder.embed(std::slice::from_ref(&q.text)).await?;
-    validate_vectors(1, &out.vectors)?;
+    validate_vectors(1, embedder.dimensions(), &out.vectors)?;
     let vector = Vector::from(out.vectors.into_iter().next().unwrap_or_default());
     let model = embedder.model().to_owned();
     as_owner(client, owner, async |tx| {
-        // The owner's vectors must come from the model that embedded the query.
-        let models: Vec<String> = tx
-            .query("SELECT DISTINCT model FROM chunk_embeddings LIMIT 3", &[])
-            .await
-            .db("reading the index's models")?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        if !models.is_empty() && !models.contains(&model) {
-            return Err(StageError::new(
-                ErrorClass::ModelMismatch,
-                format!("the index holds vectors of {}; the query was embedded with {model}", models.join(", ")),
-            ));
+        // Searches serve the active space only, and only with a query of its model.
+        let active = crate::embedding::spaces::active(tx).await?;
+        match active {
+            Some(a) if a.model == model => {}
+            Some(a) => {
+                return Err(StageError::new(
+                    ErrorClass::ModelMismatch,
+                    format!("searches serve the vectors of {}; the query was embedded with {model}", a.model),
+                ));
+            }
+            None => return Ok(Vec::new()),
         }
         let rows = tx
             .query(

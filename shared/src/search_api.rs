@@ -7,7 +7,7 @@
 //! - `POST /uploads` `{"filename"}`: a presigned POST under `uploads/{owner}/{fresh id}/`.
 
 use crate::config::{env_opt, env_parse};
-use crate::embedding::Embedder;
+use crate::embedding::spaces::Embedders;
 use crate::error::{DbResultExt, ErrorClass, ErrorKind, StageError, StageResult};
 use crate::search::{self, Query, Strategy};
 use crate::uploads::{UploadRequest, content_type_for, presigned_post};
@@ -15,14 +15,14 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
 pub struct SearchApi {
     pub sdk: aws_config::SdkConfig,
     pub reader: deadpool_postgres::Pool,
-    pub embedder: Arc<dyn Embedder>,
+    /// The configured model's embedder, and the active model's after a switch.
+    pub embedders: Embedders,
     pub owner_claim: String,
     pub bucket: String,
     pub max_upload_bytes: u64,
@@ -46,7 +46,7 @@ impl SearchApi {
         };
         Ok(SearchApi {
             reader: crate::db::pool(&url, env_parse("DOC_INGEST_DB_POOL_SIZE", 2)?)?,
-            embedder: crate::embedding::from_env(&sdk).await?,
+            embedders: Embedders::from_env(crate::embedding::from_env(&sdk).await?, sdk.clone()),
             owner_claim: env_opt("DOC_INGEST_OWNER_CLAIM").unwrap_or_else(|| "custom:tenant".into()),
             bucket: env_opt("DOC_INGEST_BUCKET").ok_or_else(|| anyhow::anyhow!("DOC_INGEST_BUCKET is not set"))?,
             // The parse stage's limit (`Limits`): larger uploads would be refused at admission.
@@ -128,8 +128,9 @@ impl SearchApi {
     async fn search(&self, owner: &str, text: String, k: Option<usize>, document: Option<Uuid>) -> StageResult<Value> {
         let mut client = self.reader.get().await.db("connecting as the reader")?;
         let q = Query { text, k: k.unwrap_or(10), document, strategy: Strategy::Auto };
-        let hits = search::search(&mut client, &*self.embedder, owner, &q).await?;
-        Ok(json!({ "owner": owner, "model": self.embedder.model(), "hits": hits }))
+        let embedder = search::active_embedder(&client, &self.embedders).await?;
+        let hits = search::search(&mut client, &*embedder, owner, &q).await?;
+        Ok(json!({ "owner": owner, "model": embedder.model(), "hits": hits }))
     }
 }
 

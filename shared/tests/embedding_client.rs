@@ -179,7 +179,7 @@ async fn wrong_sized_or_missing_vectors_are_never_returned() {
 }
 
 #[test]
-fn only_the_schemas_dimension_is_accepted() {
+fn dimensions_beyond_what_hnsw_indexes_are_refused() {
     let err = OpenAiEmbedder::new(OpenAiConfig {
         base_url: "http://127.0.0.1:9".into(),
         api_key: "k".into(),
@@ -189,5 +189,5 @@ fn only_the_schemas_dimension_is_accepted() {
     })
     .err()
     .unwrap();
-    assert!(err.to_string().contains("1536"));
+    assert!(err.to_string().contains("2000"), "{err}");
 }

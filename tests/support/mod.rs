@@ -13,6 +13,7 @@ use doc_ingest::Context;
 use doc_ingest::chunking::ChunkingConfig;
 use doc_ingest::config::{Config, Queues};
 use doc_ingest::embedding::batching::BatchLimits;
+use doc_ingest::embedding::spaces::Embedders;
 use doc_ingest::embedding::{Embedder, LexicalEmbedder};
 use doc_ingest::framework::{AnyStage, Registry, handle_batch};
 use doc_ingest::parsing::Limits;
@@ -89,6 +90,8 @@ pub struct StageSettings {
     pub llamaparse: Option<LlamaParseConfig>,
     pub chunking: ChunkingConfig,
     pub embedder: Arc<dyn Embedder>,
+    /// Models the embed stage may be asked to write besides `embedder`'s (a model switch).
+    pub other_embedders: Vec<Arc<dyn Embedder>>,
     pub batch_limits: BatchLimits,
 }
 
@@ -99,6 +102,7 @@ impl Default for StageSettings {
             llamaparse: None,
             chunking: ChunkingConfig::default(),
             embedder: Arc::new(LexicalEmbedder),
+            other_embedders: Vec::new(),
             batch_limits: BatchLimits::default(),
         }
     }
@@ -171,14 +175,16 @@ impl TestEnv {
 
         let mut settings = StageSettings::default();
         adjust_stages(&mut settings);
-        let model = settings.embedder.model().to_owned();
         let embedder = settings.embedder.clone();
         let mut registry = Registry::new();
         registry
             .register(ParseStage::new(s3.clone(), settings.limits, settings.llamaparse).unwrap())
             .register(ChunkStage::new(s3.clone(), settings.chunking))
-            .register(EmbedStage::new(settings.embedder, settings.batch_limits))
-            .register(FinalizeStage::new(s3.clone(), model));
+            .register(EmbedStage::with_embedders(
+                Embedders::fixed(settings.embedder, settings.other_embedders),
+                settings.batch_limits,
+            ))
+            .register(FinalizeStage::new(s3.clone()));
         TestEnv { ctx: Arc::new(ctx), s3, bucket, embedder, registry: Mutex::new(registry) }
     }
 

@@ -178,12 +178,12 @@ pub async fn consistency(db: &impl GenericClient, id: Uuid, dimensions: i32, mod
             "SELECT d.chunk_count, d.page_count, d.parsed_sha256,
                     count(c.id) AS chunks,
                     count(e.chunk_id) AS vectors,
-                    count(*) FILTER (WHERE vector_dims(e.embedding) = $2 AND e.model = $3) AS valid_vectors,
+                    count(*) FILTER (WHERE vector_dims(e.embedding) = $2) AS valid_vectors,
                     count(*) FILTER (WHERE c.sha256 <> encode(sha256(convert_to(c.content, 'UTF8')), 'hex')) AS bad_hashes
              FROM documents d
              LEFT JOIN document_chunks c ON c.document_id = d.id
              LEFT JOIN chunk_embeddings e ON e.document_id = d.id AND e.job_attempt = d.embedding_attempt
-                                         AND e.chunk_id = c.id
+                                         AND e.model = $3 AND e.chunk_id = c.id
              WHERE d.id = $1
              GROUP BY d.id",
             &[&id, &dimensions, &model],

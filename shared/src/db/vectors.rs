@@ -22,17 +22,16 @@ pub struct Tally {
     pub usage_tokens: u64,
 }
 
+/// One space's vectors for the document's chunks, in chunk order.
+pub struct SpaceVectors {
+    pub model: String,
+    pub vectors: Vec<Vector>,
+}
+
 /// Copy, then switch in; an attempt that fails on the way drops its rows.
-pub async fn write(
-    ctx: &Context,
-    lease: &Lease,
-    model: &str,
-    ids: &[Uuid],
-    vectors: &[Vector],
-    tally: &Tally,
-) -> StageResult<()> {
-    let written = match copy_attempt(ctx, lease, ids, vectors, model).await {
-        Ok(()) => switch_in(ctx, lease, model, ids.len(), tally).await,
+pub async fn write(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceVectors], tally: &Tally) -> StageResult<()> {
+    let written = match copy_attempt(ctx, lease, ids, sets).await {
+        Ok(()) => switch_in(ctx, lease, sets, ids.len(), tally).await,
         Err(e) => Err(e),
     };
     if written.is_err() {
@@ -43,7 +42,7 @@ pub async fn write(
 
 /// Bulk-writes this attempt's vectors with binary COPY, outside any lock; readers cannot see
 /// them until [`switch_in`] points the document at this attempt.
-async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vector], model: &str) -> StageResult<()> {
+async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceVectors]) -> StageResult<()> {
     let mut client = ctx.db.get().await.db("writing vectors")?;
     let tx = crate::db::begin(&mut client).await.db("writing vectors")?;
     let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
@@ -56,9 +55,11 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vec
     let writer =
         BinaryCopyInWriter::new(sink, &[Type::UUID, Type::TEXT, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
     pin_mut!(writer);
-    for (id, v) in ids.iter().zip(vectors) {
-        let row: [&(dyn ToSql + Sync); 6] = [&lease.document_id, &lease.owner, &lease.attempt, id, &model, v];
-        writer.as_mut().write(&row).await.db("writing vectors")?;
+    for set in sets {
+        for (id, v) in ids.iter().zip(&set.vectors) {
+            let row: [&(dyn ToSql + Sync); 6] = [&lease.document_id, &lease.owner, &lease.attempt, id, &set.model, v];
+            writer.as_mut().write(&row).await.db("writing vectors")?;
+        }
     }
     writer.finish().await.db("writing vectors")?;
     tx.commit().await.db("writing vectors")
@@ -66,7 +67,7 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], vectors: &[Vec
 
 /// Makes this attempt's vectors the document's, in one transaction under the document's advisory
 /// lock, so two embed runs on one document serialise and exactly one consistent set remains.
-async fn switch_in(ctx: &Context, lease: &Lease, model: &str, expected: usize, tally: &Tally) -> StageResult<()> {
+async fn switch_in(ctx: &Context, lease: &Lease, sets: &[SpaceVectors], expected: usize, tally: &Tally) -> StageResult<()> {
     let mut client = ctx.db.get().await.db("applying vectors")?;
     let tx = crate::db::begin(&mut client).await.db("applying vectors")?;
     tx.execute(
@@ -86,6 +87,20 @@ async fn switch_in(ctx: &Context, lease: &Lease, model: &str, expected: usize, t
     if fenced.is_none() {
         return Err(lease_lost(lease));
     }
+    // A model switch that committed since this attempt read the registry made another space
+    // the one searches serve: a document done without vectors there would not be found.
+    // (The switch holds this row's lock while it checks that every document is covered.)
+    let active: Option<String> = tx
+        .query_opt("SELECT name FROM embedding_models WHERE state = 'active' FOR SHARE", &[])
+        .await
+        .db("reading the active model")?
+        .map(|r| r.get(0));
+    if let Some(active) = active.filter(|a| !sets.iter().any(|s| &s.model == a)) {
+        return Err(StageError::new(
+            ErrorClass::ModelSwitched,
+            format!("the active model is now {active}; this attempt embedded for another"),
+        ));
+    }
     // Two index-only counts rather than a join: right after the COPY the planner has no
     // statistics for the new rows, and a join plan picked blind took seconds (measured).
     // The attempt's rows were written for exactly the chunk ids read at its start; the primary
@@ -99,10 +114,13 @@ async fn switch_in(ctx: &Context, lease: &Lease, model: &str, expected: usize, t
         .await
         .db("checking vectors")?;
     let (vectors, chunks): (i64, i64) = (row.get(0), row.get(1));
-    if vectors as usize != expected || chunks as usize != expected {
+    if vectors as usize != expected * sets.len() || chunks as usize != expected {
         return Err(StageError::new(
             ErrorClass::ChunksChanged,
-            format!("{vectors} vectors of this attempt and {chunks} chunks; expected {expected} of each"),
+            format!(
+                "{vectors} vectors of this attempt in {} spaces and {chunks} chunks; expected {expected} of each",
+                sets.len()
+            ),
         ));
     }
     tx.execute("UPDATE documents SET embedding_attempt = $2 WHERE id = $1", &[&lease.document_id, &lease.attempt])
@@ -122,7 +140,7 @@ async fn switch_in(ctx: &Context, lease: &Lease, model: &str, expected: usize, t
         "embedded_inputs": tally.embedded,
         "requests": tally.requests,
         "usage_tokens": tally.usage_tokens,
-        "model": model,
+        "models": sets.iter().map(|s| s.model.as_str()).collect::<Vec<_>>(),
     });
     jobs::record_event(&tx, lease.job_id, "vectors_applied", lease.spec.name, lease.attempt, None, detail).await?;
     tx.commit().await.db("committing vectors")

@@ -1,6 +1,5 @@
-//! The embedding cache: vectors by (model, dimensions, SHA-256 of the text).
+//! The embedding cache: vectors by (model, dimensions, SHA-256 of the exact text the model read).
 
-use super::DIMENSIONS;
 use crate::context::Context;
 use crate::error::{DbResultExt, StageResult};
 use futures::pin_mut;
@@ -10,13 +9,13 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
-pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
+pub async fn lookup(ctx: &Context, model: &str, dimensions: usize, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
     let client = ctx.db.get().await.db("reading the embedding cache")?;
     let rows = client
         .query(
             "SELECT content_sha256, embedding FROM embedding_cache
              WHERE model = $1 AND dimensions = $2 AND content_sha256 = ANY($3)",
-            &[&model, &(DIMENSIONS as i32), &shas],
+            &[&model, &(dimensions as i32), &shas],
         )
         .await
         .db("reading the embedding cache")?;
@@ -27,6 +26,7 @@ pub async fn lookup(ctx: &Context, model: &str, shas: Vec<String>) -> StageResul
 pub async fn store(
     ctx: &Context,
     model: &str,
+    dimensions: usize,
     document_id: Uuid,
     shas: &[String],
     vectors: &[Vector],
@@ -35,7 +35,7 @@ pub async fn store(
     let mut client = ctx.db.get().await.db("writing the embedding cache")?;
     let tx = crate::db::begin(&mut client).await.db("writing the embedding cache")?;
     tx.batch_execute(
-        "CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector(1536)) ON COMMIT DROP",
+        "CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector) ON COMMIT DROP",
     )
     .await
     .db("writing the embedding cache")?;
@@ -56,7 +56,7 @@ pub async fn store(
         "INSERT INTO embedding_cache (model, dimensions, content_sha256, embedding)
          SELECT $1, $2, content_sha256, embedding FROM embedding_cache_in
          ON CONFLICT DO NOTHING",
-        &[&model, &(DIMENSIONS as i32)],
+        &[&model, &(dimensions as i32)],
     )
     .await
     .db("writing the embedding cache")?;

@@ -1,4 +1,4 @@
-use super::{DIMENSIONS, EmbedOutput, Embedder};
+use super::{EmbedOutput, Embedder};
 use crate::error::StageResult;
 use futures::future::BoxFuture;
 
@@ -10,15 +10,16 @@ use futures::future::BoxFuture;
 pub struct LexicalEmbedder;
 
 pub const LEXICAL_MODEL: &str = "doc-ingest-lexical-v1";
+pub const LEXICAL_DIMENSIONS: usize = 1536;
 
 impl LexicalEmbedder {
     pub fn embed_one(text: &str) -> Vec<f32> {
-        let mut v = vec![0f32; DIMENSIONS];
+        let mut v = vec![0f32; LEXICAL_DIMENSIONS];
         let words: Vec<String> =
             text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
         let mut add = |feature: &[u8], weight: f32| {
             let h = fnv1a(feature);
-            let idx = (h % DIMENSIONS as u64) as usize;
+            let idx = (h % LEXICAL_DIMENSIONS as u64) as usize;
             let sign = if h >> 63 == 0 { 1.0 } else { -1.0 };
             v[idx] += sign * weight;
         };
@@ -45,6 +46,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 impl Embedder for LexicalEmbedder {
+    fn dimensions(&self) -> usize {
+        LEXICAL_DIMENSIONS
+    }
+
     fn model(&self) -> &str {
         LEXICAL_MODEL
     }
@@ -67,7 +72,7 @@ mod tests {
     #[test]
     fn lexical_vectors_are_deterministic_unit_vectors() {
         let a = LexicalEmbedder::embed_one("Water damage from burst pipes");
-        assert_eq!(a.len(), DIMENSIONS);
+        assert_eq!(a.len(), LEXICAL_DIMENSIONS);
         assert!((cosine(&a, &a) - 1.0).abs() < 1e-5);
         assert_eq!(a, LexicalEmbedder::embed_one("Water damage from burst pipes"));
         let near = LexicalEmbedder::embed_one("burst pipes water damage claim");

@@ -6,7 +6,7 @@
 //! back as 429 with `retry-after` / `retry-after-ms` and `x-ratelimit-reset-{requests,tokens}`
 //! (durations such as `1s`, `6m0s`, `20ms`).
 
-use super::{DIMENSIONS, EmbedOutput, Embedder, validate_vectors};
+use super::{EmbedOutput, Embedder, MAX_INDEXED_DIMENSIONS, validate_vectors};
 use crate::config::{env_opt, env_parse};
 use crate::error::{ApiClasses, ErrorClass, ResultExt, StageError, StageResult, status_class};
 use crate::http::{retry_after, transport_error};
@@ -35,14 +35,24 @@ const OPENAI: ApiClasses = ApiClasses {
 
 pub const DEFAULT_MODEL: &str = "text-embedding-3-small";
 
+/// The vector size asked of a model unless `DOC_INGEST_EMBEDDING_DIMENSIONS` says otherwise:
+/// OpenAI's native sizes, with text-embedding-3-large shortened to what pgvector's HNSW indexes.
+pub fn default_dimensions(model: &str) -> usize {
+    match model {
+        "text-embedding-3-large" => MAX_INDEXED_DIMENSIONS,
+        _ => 1536,
+    }
+}
+
 impl OpenAiConfig {
     /// Endpoint, model and timeout from the environment, with the given key.
     pub fn from_env(api_key: String) -> anyhow::Result<Self> {
+        let model = env_opt("DOC_INGEST_EMBEDDING_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into());
         Ok(OpenAiConfig {
             base_url: env_opt("DOC_INGEST_EMBEDDING_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".into()),
             api_key,
-            model: env_opt("DOC_INGEST_EMBEDDING_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
-            dimensions: env_parse("DOC_INGEST_EMBEDDING_DIMENSIONS", DIMENSIONS)?,
+            model: model.clone(),
+            dimensions: env_parse("DOC_INGEST_EMBEDDING_DIMENSIONS", default_dimensions(&model))?,
             timeout: Duration::from_secs(env_parse("DOC_INGEST_EMBEDDING_TIMEOUT_SECONDS", 60)?),
         })
     }
@@ -85,8 +95,8 @@ struct Usage {
 impl OpenAiEmbedder {
     pub fn new(config: OpenAiConfig) -> anyhow::Result<Self> {
         anyhow::ensure!(
-            config.dimensions == DIMENSIONS,
-            "embedding dimensions must be {DIMENSIONS} (the schema's vector size), not {}",
+            (1..=MAX_INDEXED_DIMENSIONS).contains(&config.dimensions),
+            "embedding dimensions must be 1..={MAX_INDEXED_DIMENSIONS} (what pgvector's HNSW indexes), not {}",
             config.dimensions
         );
         let http =
@@ -130,7 +140,7 @@ impl OpenAiEmbedder {
         if status.is_success() {
             let parsed: Response =
                 response.json().await.or_class(ErrorClass::EmbeddingBadResponse, "undecodable embeddings response")?;
-            return into_output(inputs.len(), parsed);
+            return into_output(inputs.len(), self.config.dimensions, parsed);
         }
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
@@ -143,13 +153,17 @@ impl Embedder for OpenAiEmbedder {
         &self.config.model
     }
 
+    fn dimensions(&self) -> usize {
+        self.config.dimensions
+    }
+
     fn embed<'a>(&'a self, inputs: &'a [String]) -> BoxFuture<'a, StageResult<EmbedOutput>> {
         Box::pin(self.embed_split(inputs))
     }
 }
 
 /// Orders by `index` (the API does not promise order), then checks count and values.
-fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> {
+fn into_output(inputs: usize, dimensions: usize, mut parsed: Response) -> StageResult<EmbedOutput> {
     parsed.data.sort_by_key(|d| d.index);
     let indices_ok = parsed.data.iter().enumerate().all(|(i, d)| d.index == i);
     if !indices_ok || parsed.data.len() != inputs {
@@ -163,7 +177,7 @@ fn into_output(inputs: usize, mut parsed: Response) -> StageResult<EmbedOutput> 
         ));
     }
     let vectors: Vec<Vec<f32>> = parsed.data.into_iter().map(|d| d.embedding).collect();
-    validate_vectors(inputs, &vectors)?;
+    validate_vectors(inputs, dimensions, &vectors)?;
     let usage_tokens = parsed.usage.map_or(0, |u| u.total_tokens.max(u.prompt_tokens));
     Ok(EmbedOutput { vectors, usage_tokens })
 }

@@ -14,7 +14,7 @@ pub const BATCH: i64 = 500;
 pub async fn index_batch(db: &impl GenericClient, batch: i64) -> StageResult<u64> {
     db.execute(
         "WITH next AS (
-             SELECT e.document_id, e.job_attempt, e.chunk_id
+             SELECT e.document_id, e.job_attempt, e.model, e.chunk_id
              FROM chunk_embeddings e
              JOIN documents d ON d.id = e.document_id AND d.embedding_attempt = e.job_attempt
              WHERE NOT e.indexed
@@ -24,7 +24,8 @@ pub async fn index_batch(db: &impl GenericClient, batch: i64) -> StageResult<u64
          )
          UPDATE chunk_embeddings e SET indexed = true
          FROM next
-         WHERE e.document_id = next.document_id AND e.job_attempt = next.job_attempt AND e.chunk_id = next.chunk_id",
+         WHERE e.document_id = next.document_id AND e.job_attempt = next.job_attempt AND e.model = next.model
+           AND e.chunk_id = next.chunk_id",
         &[&batch],
     )
     .await

@@ -6,7 +6,7 @@
 use crate::aws::{classify_sdk_error, sdk_status};
 use crate::context::Context;
 use crate::db::{documents, jobs, jobs::Lease, jobs::lease_lost, lifecycle};
-use crate::embedding::{DIMENSIONS, configured_model};
+use crate::embedding::spaces;
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::framework::{FromEnv, Stage};
 use crate::pipeline::{FINALIZE, StageSpec};
@@ -14,13 +14,11 @@ use serde_json::json;
 
 pub struct FinalizeStage {
     s3: aws_sdk_s3::Client,
-    /// The model every vector must come from: the embed stage's, from the same settings.
-    model: String,
 }
 
 impl FinalizeStage {
-    pub fn new(s3: aws_sdk_s3::Client, model: impl Into<String>) -> Self {
-        FinalizeStage { s3, model: model.into() }
+    pub fn new(s3: aws_sdk_s3::Client) -> Self {
+        FinalizeStage { s3 }
     }
 
     /// The SHA-256 the parse stage stored on the markdown object, read back from S3.
@@ -37,7 +35,7 @@ impl FinalizeStage {
 
 impl FromEnv for FinalizeStage {
     async fn from_env(ctx: &Context) -> anyhow::Result<Self> {
-        Ok(Self::new(ctx.s3(), configured_model()))
+        Ok(Self::new(ctx.s3()))
     }
 }
 
@@ -60,7 +58,18 @@ impl Stage for FinalizeStage {
         .await
         .db("locking job")?
         .ok_or_else(|| lease_lost(lease))?;
-        let c = documents::consistency(&tx, lease.document_id, DIMENSIONS as i32, &self.model).await?;
+        // The vectors must be in the space searches serve; a switch waits for this row lock.
+        let space = tx
+            .query_opt("SELECT name FROM embedding_models WHERE state = 'active' FOR SHARE", &[])
+            .await
+            .db("reading the active model")?
+            .map(|r| r.get::<_, String>(0));
+        let space = match space {
+            Some(m) => spaces::get(&tx, &m).await?,
+            None => None,
+        }
+        .ok_or_else(|| StageError::new(ErrorClass::Inconsistent, "no embedding model is active"))?;
+        let c = documents::consistency(&tx, lease.document_id, space.dimensions as i32, &space.model).await?;
 
         let mut problems = Vec::new();
         match c.recorded_chunks.map(i64::from) {
@@ -69,13 +78,14 @@ impl Stage for FinalizeStage {
             None => problems.push("no chunk count was recorded".to_owned()),
         }
         if c.vectors != c.chunks {
-            problems.push(format!("{} vectors for {} chunks", c.vectors, c.chunks));
+            problems.push(format!("{} vectors of {} for {} chunks", c.vectors, space.model, c.chunks));
         }
         if c.valid_vectors != c.vectors {
             problems.push(format!(
-                "{} vectors are not {DIMENSIONS}-d from {}",
+                "{} vectors are not {}-d from {}",
                 c.vectors - c.valid_vectors,
-                self.model
+                space.dimensions,
+                space.model
             ));
         }
         if c.bad_hashes > 0 {

@@ -1,0 +1,149 @@
+//! The model registry (`embedding_models`): one vector space per model. Exactly one space is
+//! active (search serves it); during a model switch one is building (the embed stage writes
+//! it beside the active one, and a re-embed pass fills it for documents already done).
+
+use super::{Embedder, provider_of};
+use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_postgres::GenericClient;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Space {
+    pub model: String,
+    pub provider: String,
+    pub dimensions: usize,
+    pub state: String,
+}
+
+fn space(r: &tokio_postgres::Row) -> Space {
+    Space {
+        model: r.get("name"),
+        provider: r.get("provider"),
+        dimensions: r.get::<_, i32>("dimensions") as usize,
+        state: r.get("state"),
+    }
+}
+
+const COLUMNS: &str = "name, provider, dimensions, state";
+
+pub async fn list(db: &impl GenericClient) -> StageResult<Vec<Space>> {
+    let rows = db
+        .query(&format!("SELECT {COLUMNS} FROM embedding_models ORDER BY created_at, name"), &[])
+        .await
+        .db("reading the model registry")?;
+    Ok(rows.iter().map(space).collect())
+}
+
+pub async fn get(db: &impl GenericClient, model: &str) -> StageResult<Option<Space>> {
+    let row = db
+        .query_opt(&format!("SELECT {COLUMNS} FROM embedding_models WHERE name = $1"), &[&model])
+        .await
+        .db("reading the model registry")?;
+    Ok(row.as_ref().map(space))
+}
+
+pub async fn active(db: &impl GenericClient) -> StageResult<Option<Space>> {
+    let row = db
+        .query_opt(&format!("SELECT {COLUMNS} FROM embedding_models WHERE state = 'active'"), &[])
+        .await
+        .db("reading the model registry")?;
+    Ok(row.as_ref().map(space))
+}
+
+/// The spaces the embed stage writes: the active one first, then the one being built.
+pub async fn targets(db: &impl GenericClient) -> StageResult<Vec<Space>> {
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM embedding_models WHERE state IN ('active', 'building')
+                 ORDER BY state = 'active' DESC"
+            ),
+            &[],
+        )
+        .await
+        .db("reading the model registry")?;
+    Ok(rows.iter().map(space).collect())
+}
+
+/// Registers a model's space (and its HNSW index) in `state` unless it is registered; the
+/// first model registered while none is active becomes active, and a second model never
+/// displaces the active one here (that is a switch). A model registered with another
+/// size is refused: its vectors would not be comparable.
+pub async fn register(db: &impl GenericClient, model: &str, dimensions: usize, state: &str) -> StageResult<Space> {
+    db.execute(
+        "INSERT INTO embedding_models (name, provider, dimensions, state, activated_at)
+         SELECT $1, $2, $3, s, CASE WHEN s = 'active' THEN now() END
+         FROM (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM embedding_models WHERE state = 'active') THEN 'active'
+                           WHEN $4 = 'active' THEN 'retired' ELSE $4 END AS s) x
+         ON CONFLICT DO NOTHING",
+        &[&model, &provider_of(model), &(dimensions as i32), &state],
+    )
+    .await
+    .db("registering the model")?;
+    let s = get(db, model).await?.ok_or_else(|| {
+        StageError::new(ErrorClass::DatabaseError, format!("model {model} was not registered (a concurrent registration?)"))
+    })?;
+    if s.dimensions != dimensions {
+        return Err(StageError::new(
+            ErrorClass::EmbeddingDimensionMismatch,
+            format!("model {model} is registered with {}-d vectors; this embedder returns {dimensions}-d", s.dimensions),
+        ));
+    }
+    db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the model's space")?;
+    Ok(s)
+}
+
+/// The active space, registering `fallback`'s model as active if the registry has none (a new
+/// deployment's first embed or search).
+pub async fn active_or_register(db: &impl GenericClient, fallback: &dyn Embedder) -> StageResult<Space> {
+    if let Some(s) = active(db).await? {
+        return Ok(s);
+    }
+    register(db, fallback.model(), fallback.dimensions(), "active").await?;
+    active(db).await?.ok_or_else(|| StageError::new(ErrorClass::DatabaseError, "no active embedding model"))
+}
+
+/// Embedders by model, built on first use: the embed stage may write two spaces during a
+/// switch, and the search side serves whichever space is active.
+pub struct Embedders {
+    default: Arc<dyn Embedder>,
+    known: Mutex<HashMap<String, Arc<dyn Embedder>>>,
+    sdk: Option<aws_config::SdkConfig>,
+}
+
+impl Embedders {
+    /// Only these embedders; any other model is a configuration error.
+    pub fn fixed(default: Arc<dyn Embedder>, others: Vec<Arc<dyn Embedder>>) -> Self {
+        let known = std::iter::once(default.clone()).chain(others).map(|e| (e.model().to_owned(), e)).collect();
+        Embedders { default, known: Mutex::new(known), sdk: None }
+    }
+
+    /// The configured embedder, and any other model built from the environment when needed.
+    pub fn from_env(default: Arc<dyn Embedder>, sdk: aws_config::SdkConfig) -> Self {
+        let mut e = Self::fixed(default, Vec::new());
+        e.sdk = Some(sdk);
+        e
+    }
+
+    /// The model a deployment starts with.
+    pub fn default(&self) -> &Arc<dyn Embedder> {
+        &self.default
+    }
+
+    pub async fn get(&self, model: &str) -> StageResult<Arc<dyn Embedder>> {
+        let mut known = self.known.lock().await;
+        if let Some(e) = known.get(model) {
+            return Ok(e.clone());
+        }
+        let Some(sdk) = &self.sdk else {
+            return Err(StageError::new(ErrorClass::Misconfigured, format!("no embedder for model {model}")));
+        };
+        let e = super::for_model(sdk, model).await.map_err(|e| {
+            StageError::new(ErrorClass::Misconfigured, format!("cannot build the embedder of model {model}: {e:#}"))
+        })?;
+        known.insert(model.to_owned(), e.clone());
+        Ok(e)
+    }
+}
