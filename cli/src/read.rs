@@ -1,9 +1,9 @@
 //! `ingestctl search`, `upload-url` and `purge`: the read side and the lifecycle, from a shell.
 
-use doc_ingest::embedding::spaces::Embedders;
 use crate::report::truncate;
 use anyhow::Context as _;
 use doc_ingest::Context;
+use doc_ingest::embedding::spaces::Embedders;
 use doc_ingest::search::{self, Query, Strategy};
 use doc_ingest::uploads::{UploadRequest, content_type_for, presigned_post};
 use std::path::Path;

@@ -144,9 +144,7 @@ pub async fn run(ctx: Context, rows: usize, rounds: usize) -> anyhow::Result<()>
                 2 => {
                     let started = Instant::now();
                     let sets = [vectors::SpaceVectors { model: model.clone(), vectors: vectors.clone() }];
-                    vectors::write(&ctx, &lease, &ids, &sets, &Tally::default())
-                        .await
-                        .context("write path")?;
+                    vectors::write(&ctx, &lease, &ids, &sets, &Tally::default()).await.context("write path")?;
                     write.push(started.elapsed());
                 }
                 _ => {

@@ -1,6 +1,10 @@
-//! cl100k counts with a memo of short pre-tokeniser pieces: prose repeats its words, and a word's
-//! byte-pair count is the expensive part of counting (≈ half the time on policy text).
+//! Token counts with a memo of short pre-tokeniser pieces: prose repeats its words, and a word's
+//! count is the expensive part of counting (≈ half the time on policy text). Pieces are always
+//! cl100k's pre-tokeniser pieces (they are where a chunk may be cut); what a piece costs is
+//! counted in the profile's tokenizer: cl100k for OpenAI's models, the local model's word pieces
+//! for it (a word piece never spans cl100k pieces: BERT's pre-tokeniser splits at least as finely).
 
+use super::Measure;
 use bpe_openai::Tokenizer;
 use rustc_hash::FxHashMap;
 
@@ -9,20 +13,29 @@ const MEMO_MAX_BYTES: usize = 24;
 
 pub(super) struct Counter<'t> {
     tok: &'static Tokenizer,
+    measure: &'t Measure,
     memo: FxHashMap<&'t str, u32>,
 }
 
 impl<'t> Counter<'t> {
-    pub fn new(tok: &'static Tokenizer) -> Self {
-        Counter { tok, memo: FxHashMap::default() }
+    pub fn new(tok: &'static Tokenizer, measure: &'t Measure) -> Self {
+        Counter { tok, measure, memo: FxHashMap::default() }
+    }
+
+    fn measure(tok: &Tokenizer, measure: &Measure, piece: &str) -> u32 {
+        match measure {
+            Measure::Cl100k => tok.bpe.count(piece.as_bytes()) as u32,
+            #[cfg(feature = "local-model")]
+            Measure::WordPiece(wp) => wp.encode_fast(piece, false).map_or(0, |e| e.len() as u32),
+        }
     }
 
     pub fn piece(&mut self, piece: &'t str) -> u32 {
         if piece.len() > MEMO_MAX_BYTES {
-            return self.tok.bpe.count(piece.as_bytes()) as u32;
+            return Self::measure(self.tok, self.measure, piece);
         }
-        let tok = self.tok;
-        *self.memo.entry(piece).or_insert_with(|| tok.bpe.count(piece.as_bytes()) as u32)
+        let (tok, measure) = (self.tok, self.measure);
+        *self.memo.entry(piece).or_insert_with(|| Self::measure(tok, measure, piece))
     }
 
     /// Pre-tokeniser pieces of `text` with their byte offsets (relative to `text`) and counts.
@@ -36,7 +49,7 @@ impl<'t> Counter<'t> {
         })
     }
 
-    /// Exactly `Tokenizer::count` (cl100k does not normalise), through the memo.
+    /// Exactly `Tokenizer::count` for cl100k (it does not normalise), through the memo.
     pub fn count(&mut self, text: &'t str) -> usize {
         self.pieces(text).map(|(_, _, n)| n as usize).sum()
     }

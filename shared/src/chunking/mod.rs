@@ -76,9 +76,47 @@ pub struct Chunk {
     pub page_end: Option<i32>,
 }
 
+/// What chunk sizes are counted in.
+#[derive(Clone)]
+pub enum Measure {
+    /// OpenAI's tokenizer (text-embedding-3-*, and the lexical model, which has no window).
+    Cl100k,
+    /// A local model's own word pieces (all-MiniLM-L6-v2 reads 256 of them).
+    #[cfg(feature = "local-model")]
+    WordPiece(std::sync::Arc<tokenizers::Tokenizer>),
+}
+
+/// How a model's chunks are cut: the tokenizer sizes are counted in, the size, overlap and floor.
+#[derive(Clone)]
+pub struct ChunkProfile {
+    /// Recorded with each chunking, e.g. `cl100k` or `all-MiniLM-L6-v2`.
+    pub tokenizer: String,
+    pub config: ChunkingConfig,
+    pub measure: Measure,
+}
+
+impl ChunkProfile {
+    pub fn cl100k(config: ChunkingConfig) -> Self {
+        ChunkProfile { tokenizer: "cl100k".into(), config, measure: Measure::Cl100k }
+    }
+
+    /// all-MiniLM-L6-v2 reads 256 word pieces, [CLS] and [SEP] included, and the embed stage puts
+    /// the heading path in front of the text: 200 pieces of text leave room for a heading line
+    /// and for the few pieces a cut adds, so the model sees every chunk whole.
+    #[cfg(feature = "local-model")]
+    pub fn minilm(tokenizer: std::sync::Arc<tokenizers::Tokenizer>) -> Self {
+        ChunkProfile {
+            tokenizer: crate::embedding::local::MINILM_MODEL.into(),
+            config: ChunkingConfig { max_tokens: 200, overlap_tokens: 32, min_tokens: 40 },
+            measure: Measure::WordPiece(tokenizer),
+        }
+    }
+}
+
 pub struct Chunker {
     cfg: ChunkingConfig,
     tokens: &'static Tokenizer,
+    measure: Measure,
 }
 
 /// The chunk's identity: same document, position and content → same id, on any run.
@@ -88,17 +126,21 @@ pub fn chunk_id(document_id: Uuid, ordinal: i32, sha256: &str) -> Uuid {
 
 impl Chunker {
     pub fn new(cfg: &ChunkingConfig) -> Self {
-        Chunker { cfg: cfg.clone(), tokens: cl100k() }
+        Chunker { cfg: cfg.clone(), tokens: cl100k(), measure: Measure::Cl100k }
+    }
+
+    pub fn with_profile(profile: &ChunkProfile) -> Self {
+        Chunker { cfg: profile.config.clone(), tokens: cl100k(), measure: profile.measure.clone() }
     }
 
     pub fn count_tokens(&self, text: &str) -> usize {
-        self.tokens.count(text)
+        Counter::new(self.tokens, &self.measure).count(text)
     }
 
     pub fn chunk(&self, document_id: Uuid, markdown: &str) -> Vec<Chunk> {
         let (text, pages) = markdown::strip_page_markers(markdown);
         let mut atoms = markdown::atoms(&text);
-        let mut counter = Counter::new(self.tokens);
+        let mut counter = Counter::new(self.tokens, &self.measure);
         count(&mut counter, &text, &mut atoms);
         // Room for the overlap and for the few tokens a cut can add at either end.
         let limit = (self.cfg.max_tokens - self.cfg.overlap_tokens).saturating_sub(8).max(self.cfg.max_tokens / 2);

@@ -29,7 +29,13 @@ pub struct SpaceVectors {
 }
 
 /// Copy, then switch in; an attempt that fails on the way drops its rows.
-pub async fn write(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceVectors], tally: &Tally) -> StageResult<()> {
+pub async fn write(
+    ctx: &Context,
+    lease: &Lease,
+    ids: &[Uuid],
+    sets: &[SpaceVectors],
+    tally: &Tally,
+) -> StageResult<()> {
     let written = match copy_attempt(ctx, lease, ids, sets).await {
         Ok(()) => switch_in(ctx, lease, sets, ids.len(), tally).await,
         Err(e) => Err(e),
@@ -67,7 +73,13 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceV
 
 /// Makes this attempt's vectors the document's, in one transaction under the document's advisory
 /// lock, so two embed runs on one document serialise and exactly one consistent set remains.
-async fn switch_in(ctx: &Context, lease: &Lease, sets: &[SpaceVectors], expected: usize, tally: &Tally) -> StageResult<()> {
+async fn switch_in(
+    ctx: &Context,
+    lease: &Lease,
+    sets: &[SpaceVectors],
+    expected: usize,
+    tally: &Tally,
+) -> StageResult<()> {
     let mut client = ctx.db.get().await.db("applying vectors")?;
     let tx = crate::db::begin(&mut client).await.db("applying vectors")?;
     tx.execute(

@@ -9,7 +9,12 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
-pub async fn lookup(ctx: &Context, model: &str, dimensions: usize, shas: Vec<String>) -> StageResult<HashMap<String, Vector>> {
+pub async fn lookup(
+    ctx: &Context,
+    model: &str,
+    dimensions: usize,
+    shas: Vec<String>,
+) -> StageResult<HashMap<String, Vector>> {
     let client = ctx.db.get().await.db("reading the embedding cache")?;
     let rows = client
         .query(
@@ -34,11 +39,9 @@ pub async fn store(
 ) -> StageResult<()> {
     let mut client = ctx.db.get().await.db("writing the embedding cache")?;
     let tx = crate::db::begin(&mut client).await.db("writing the embedding cache")?;
-    tx.batch_execute(
-        "CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector) ON COMMIT DROP",
-    )
-    .await
-    .db("writing the embedding cache")?;
+    tx.batch_execute("CREATE TEMP TABLE embedding_cache_in (content_sha256 text, embedding vector) ON COMMIT DROP")
+        .await
+        .db("writing the embedding cache")?;
     let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
     let sink = tx
         .copy_in("COPY embedding_cache_in (content_sha256, embedding) FROM STDIN (FORMAT binary)")

@@ -58,7 +58,9 @@ fn plain_line(line: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             // Emphasis and code marks; a `*` or `_` between word characters stays (a5*b, snake_case).
-            '*' | '_' if !(out.ends_with(|p: char| p.is_alphanumeric()) && chars.peek().is_some_and(|n| n.is_alphanumeric())) => {}
+            '*' | '_'
+                if !(out.ends_with(|p: char| p.is_alphanumeric())
+                    && chars.peek().is_some_and(|n| n.is_alphanumeric())) => {}
             '`' => {}
             '|' if table => out.push(';'),
             '\\' if chars.peek().is_some_and(|n| n.is_ascii_punctuation()) => {
@@ -80,7 +82,10 @@ mod tests {
     fn headings_lead_and_markdown_goes() {
         let content = "<!-- page 3 -->\n**Flood.** Water from _outside_ the home.\n\n| Item | Limit |\n|---|---:|\n| Jewellery | USD 2,000 |\n\n---\n";
         let text = embedding_text(&["Section II".into(), "Exclusions".into()], content);
-        assert_eq!(text, "Section II > Exclusions\nFlood. Water from outside the home.\nItem ; Limit\nJewellery ; USD 2,000");
+        assert_eq!(
+            text,
+            "Section II > Exclusions\nFlood. Water from outside the home.\nItem ; Limit\nJewellery ; USD 2,000"
+        );
     }
 
     #[test]

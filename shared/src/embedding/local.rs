@@ -52,9 +52,9 @@ struct Inner {
 
 /// The model directory from the environment, or an error that says how to install it.
 pub fn model_dir_from_env() -> anyhow::Result<PathBuf> {
-    let dir = crate::config::env_opt(MODEL_DIR_ENV)
-        .map(PathBuf::from)
-        .ok_or_else(|| anyhow::anyhow!("{MODEL_DIR_ENV} is not set: the local model {MINILM_MODEL} is not installed; {INSTALL_HINT}"))?;
+    let dir = crate::config::env_opt(MODEL_DIR_ENV).map(PathBuf::from).ok_or_else(|| {
+        anyhow::anyhow!("{MODEL_DIR_ENV} is not set: the local model {MINILM_MODEL} is not installed; {INSTALL_HINT}")
+    })?;
     anyhow::ensure!(
         dir.join("model.safetensors").is_file(),
         "{} has no model.safetensors: the local model {MINILM_MODEL} is not installed there; {INSTALL_HINT}",
@@ -69,8 +69,11 @@ impl LocalEmbedder {
     }
 
     pub fn load(dir: &Path, name: &str) -> anyhow::Result<Self> {
-        let read = |f: &str| std::fs::read(dir.join(f)).with_context(|| format!("reading {}; {INSTALL_HINT}", dir.join(f).display()));
-        let config: Config = serde_json::from_slice(&read("config.json")?).context("reading the model's config.json")?;
+        let read = |f: &str| {
+            std::fs::read(dir.join(f)).with_context(|| format!("reading {}; {INSTALL_HINT}", dir.join(f).display()))
+        };
+        let config: Config =
+            serde_json::from_slice(&read("config.json")?).context("reading the model's config.json")?;
         let tokenizer = load_tokenizer(dir)?;
         let id = |t: &str| tokenizer.token_to_id(t).with_context(|| format!("the tokenizer has no {t} token"));
         let (cls, sep, pad) = (id("[CLS]")?, id("[SEP]")?, id("[PAD]")?);

@@ -9,7 +9,6 @@ mod lexical;
 pub mod local;
 #[cfg(feature = "embed")]
 pub mod openai;
-#[cfg(feature = "embed")]
 pub mod spaces;
 
 pub use lexical::{LEXICAL_DIMENSIONS, LEXICAL_MODEL, LexicalEmbedder};

@@ -4,9 +4,6 @@
 
 use super::{Embedder, provider_of};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
-use std::collections::HashMap;
-use std::sync::Arc;
-use tokio::sync::Mutex;
 use tokio_postgres::GenericClient;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,12 +80,18 @@ pub async fn register(db: &impl GenericClient, model: &str, dimensions: usize, s
     .await
     .db("registering the model")?;
     let s = get(db, model).await?.ok_or_else(|| {
-        StageError::new(ErrorClass::DatabaseError, format!("model {model} was not registered (a concurrent registration?)"))
+        StageError::new(
+            ErrorClass::DatabaseError,
+            format!("model {model} was not registered (a concurrent registration?)"),
+        )
     })?;
     if s.dimensions != dimensions {
         return Err(StageError::new(
             ErrorClass::EmbeddingDimensionMismatch,
-            format!("model {model} is registered with {}-d vectors; this embedder returns {dimensions}-d", s.dimensions),
+            format!(
+                "model {model} is registered with {}-d vectors; this embedder returns {dimensions}-d",
+                s.dimensions
+            ),
         ));
     }
     db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the model's space")?;
@@ -105,45 +108,57 @@ pub async fn active_or_register(db: &impl GenericClient, fallback: &dyn Embedder
     active(db).await?.ok_or_else(|| StageError::new(ErrorClass::DatabaseError, "no active embedding model"))
 }
 
-/// Embedders by model, built on first use: the embed stage may write two spaces during a
-/// switch, and the search side serves whichever space is active.
-pub struct Embedders {
-    default: Arc<dyn Embedder>,
-    known: Mutex<HashMap<String, Arc<dyn Embedder>>>,
-    sdk: Option<aws_config::SdkConfig>,
-}
+#[cfg(feature = "embed")]
+pub use embedders::Embedders;
 
-impl Embedders {
-    /// Only these embedders; any other model is a configuration error.
-    pub fn fixed(default: Arc<dyn Embedder>, others: Vec<Arc<dyn Embedder>>) -> Self {
-        let known = std::iter::once(default.clone()).chain(others).map(|e| (e.model().to_owned(), e)).collect();
-        Embedders { default, known: Mutex::new(known), sdk: None }
+#[cfg(feature = "embed")]
+mod embedders {
+    use super::*;
+    use crate::embedding::Embedder;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use tokio::sync::Mutex;
+
+    /// Embedders by model, built on first use: the embed stage may write two spaces during a
+    /// switch, and the search side serves whichever space is active.
+    pub struct Embedders {
+        default: Arc<dyn Embedder>,
+        known: Mutex<HashMap<String, Arc<dyn Embedder>>>,
+        sdk: Option<aws_config::SdkConfig>,
     }
 
-    /// The configured embedder, and any other model built from the environment when needed.
-    pub fn from_env(default: Arc<dyn Embedder>, sdk: aws_config::SdkConfig) -> Self {
-        let mut e = Self::fixed(default, Vec::new());
-        e.sdk = Some(sdk);
-        e
-    }
-
-    /// The model a deployment starts with.
-    pub fn default(&self) -> &Arc<dyn Embedder> {
-        &self.default
-    }
-
-    pub async fn get(&self, model: &str) -> StageResult<Arc<dyn Embedder>> {
-        let mut known = self.known.lock().await;
-        if let Some(e) = known.get(model) {
-            return Ok(e.clone());
+    impl Embedders {
+        /// Only these embedders; any other model is a configuration error.
+        pub fn fixed(default: Arc<dyn Embedder>, others: Vec<Arc<dyn Embedder>>) -> Self {
+            let known = std::iter::once(default.clone()).chain(others).map(|e| (e.model().to_owned(), e)).collect();
+            Embedders { default, known: Mutex::new(known), sdk: None }
         }
-        let Some(sdk) = &self.sdk else {
-            return Err(StageError::new(ErrorClass::Misconfigured, format!("no embedder for model {model}")));
-        };
-        let e = super::for_model(sdk, model).await.map_err(|e| {
-            StageError::new(ErrorClass::Misconfigured, format!("cannot build the embedder of model {model}: {e:#}"))
-        })?;
-        known.insert(model.to_owned(), e.clone());
-        Ok(e)
+
+        /// The configured embedder, and any other model built from the environment when needed.
+        pub fn from_env(default: Arc<dyn Embedder>, sdk: aws_config::SdkConfig) -> Self {
+            let mut e = Self::fixed(default, Vec::new());
+            e.sdk = Some(sdk);
+            e
+        }
+
+        /// The model a deployment starts with.
+        pub fn default(&self) -> &Arc<dyn Embedder> {
+            &self.default
+        }
+
+        pub async fn get(&self, model: &str) -> StageResult<Arc<dyn Embedder>> {
+            let mut known = self.known.lock().await;
+            if let Some(e) = known.get(model) {
+                return Ok(e.clone());
+            }
+            let Some(sdk) = &self.sdk else {
+                return Err(StageError::new(ErrorClass::Misconfigured, format!("no embedder for model {model}")));
+            };
+            let e = crate::embedding::for_model(sdk, model).await.map_err(|e| {
+                StageError::new(ErrorClass::Misconfigured, format!("cannot build the embedder of model {model}: {e:#}"))
+            })?;
+            known.insert(model.to_owned(), e.clone());
+            Ok(e)
+        }
     }
 }

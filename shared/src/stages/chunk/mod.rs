@@ -1,9 +1,11 @@
 //! Chunk: the parsed markdown (checked against its hash) → token-sized chunks with heading path
-//! and pages, replacing the document's chunks in one transaction.
+//! and pages, replacing the document's chunks in one transaction. Chunks are sized for the model
+//! that will embed them (the active model's chunk profile): cl100k tokens for OpenAI's models,
+//! the local model's own word pieces for it.
 
 use super::blocking;
 use crate::aws::classify_sdk_error;
-use crate::chunking::{Chunker, ChunkingConfig};
+use crate::chunking::{ChunkProfile, Chunker, ChunkingConfig};
 use crate::context::Context;
 use crate::db::{chunks, documents, jobs::Lease};
 use crate::error::{DbResultExt, ErrorClass, ResultExt, StageError, StageResult};
@@ -11,22 +13,47 @@ use crate::framework::{FromEnv, Stage};
 use crate::ids::sha256_hex;
 use crate::metrics::{self, Unit};
 use crate::pipeline::{CHUNK, StageSpec};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub struct ChunkStage {
     s3: aws_sdk_s3::Client,
+    /// The cl100k profile's sizes (`DOC_INGEST_CHUNK_*`).
     config: ChunkingConfig,
-    /// Built on first use: the tokenizer's tables take a moment.
-    chunker: OnceLock<Arc<Chunker>>,
+    /// One chunker per model, built on first use: a tokenizer's tables take a moment.
+    chunkers: Mutex<HashMap<String, (Arc<ChunkProfile>, Arc<Chunker>)>>,
 }
 
 impl ChunkStage {
     pub fn new(s3: aws_sdk_s3::Client, config: ChunkingConfig) -> Self {
-        ChunkStage { s3, config, chunker: OnceLock::new() }
+        ChunkStage { s3, config, chunkers: Mutex::new(HashMap::new()) }
     }
 
-    fn chunker(&self) -> Arc<Chunker> {
-        self.chunker.get_or_init(|| Arc::new(Chunker::new(&self.config))).clone()
+    /// The chunk profile of `model`: its own tokenizer and window for the local model, cl100k
+    /// and the configured sizes for every other.
+    fn profile(&self, model: &str) -> StageResult<ChunkProfile> {
+        match crate::embedding::provider_of(model) {
+            #[cfg(feature = "local-model")]
+            "local" => {
+                let dir = crate::embedding::local::model_dir_from_env()
+                    .map_err(|e| StageError::new(ErrorClass::Misconfigured, format!("{e:#}")))?;
+                let tok = crate::embedding::local::load_tokenizer(&dir)
+                    .map_err(|e| StageError::new(ErrorClass::Misconfigured, format!("{e:#}")))?;
+                Ok(ChunkProfile::minilm(Arc::new(tok)))
+            }
+            _ => Ok(ChunkProfile::cl100k(self.config.clone())),
+        }
+    }
+
+    fn chunker(&self, model: &str) -> StageResult<(Arc<ChunkProfile>, Arc<Chunker>)> {
+        let mut chunkers = self.chunkers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = chunkers.get(model) {
+            return Ok(c.clone());
+        }
+        let profile = self.profile(model)?;
+        let built = (Arc::new(profile.clone()), Arc::new(Chunker::with_profile(&profile)));
+        chunkers.insert(model.to_owned(), built.clone());
+        Ok(built)
     }
 }
 
@@ -44,7 +71,15 @@ impl Stage for ChunkStage {
     }
 
     async fn run(&self, ctx: &Context, lease: &Lease) -> StageResult<()> {
-        let doc = documents::load(&**ctx.db.get().await.db("loading document")?, lease.document_id).await?;
+        let client = ctx.db.get().await.db("loading document")?;
+        let doc = documents::load(&**client, lease.document_id).await?;
+        // The model that will embed these chunks: the active one, or the one a new deployment
+        // starts with.
+        let model = match crate::embedding::spaces::active(&**client).await? {
+            Some(space) => space.model,
+            None => crate::embedding::configured_model(),
+        };
+        drop(client);
         let (Some(key), Some(expected_sha)) = (doc.parsed_key.clone(), doc.parsed_sha256.clone()) else {
             return Err(StageError::new(ErrorClass::NotParsed, "the document has no parsed markdown on record"));
         };
@@ -67,7 +102,7 @@ impl Stage for ChunkStage {
         }
         let markdown = String::from_utf8(bytes.to_vec()).or_class(ErrorClass::InvalidUtf8, &key)?;
 
-        let chunker = self.chunker();
+        let (profile, chunker) = self.chunker(&model)?;
         let document_id = doc.id;
         let chunks = blocking("chunker", move || Ok(chunker.chunk(document_id, &markdown))).await?;
         if chunks.is_empty() {
@@ -79,6 +114,7 @@ impl Stage for ChunkStage {
         chunks::replace(&tx, doc.id, &doc.owner, &chunks).await?;
         lease.complete(tx).await?;
         let tokens: i32 = chunks.iter().map(|c| c.token_count).sum();
+        tracing::info!(chunks = chunks.len(), tokens, tokenizer = %profile.tokenizer, max_tokens = profile.config.max_tokens, "chunked");
         metrics::emit(
             &[("Stage", CHUNK.name)],
             &[("Chunks", chunks.len() as f64, Unit::Count), ("ChunkTokens", f64::from(tokens), Unit::Count)],

@@ -63,7 +63,12 @@ pub enum Reembedded {
     Skipped(&'static str),
 }
 
-pub async fn run(ctx: &Context, embedders: &Embedders, limits: &BatchLimits, msg: &ReembedMessage) -> StageResult<Reembedded> {
+pub async fn run(
+    ctx: &Context,
+    embedders: &Embedders,
+    limits: &BatchLimits,
+    msg: &ReembedMessage,
+) -> StageResult<Reembedded> {
     let client = ctx.db.get().await.db("loading the document")?;
     let Some(space) = spaces::get(&**client, &msg.model).await? else {
         return Ok(Reembedded::Skipped("model not registered"));
