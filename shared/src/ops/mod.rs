@@ -6,5 +6,7 @@ pub mod dlq;
 pub mod erasure;
 pub mod health;
 pub mod indexer;
+#[cfg(feature = "embed")]
+pub mod model_switch;
 pub mod registry;
 pub mod sweeper;
