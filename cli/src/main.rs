@@ -3,6 +3,7 @@
 mod bench;
 mod chunk_bench;
 mod dlq;
+mod embeddings;
 mod ingest;
 mod ops;
 mod parse_bench;
@@ -112,6 +113,11 @@ enum Command {
     Sweep,
     /// Move the whole vector backlog into the HNSW index now.
     Index,
+    /// The embedding model registry: list spaces, switch the model in place, drop old spaces.
+    Embeddings {
+        #[command(subcommand)]
+        command: EmbeddingsCommand,
+    },
     /// Database, queues and DLQs, stuck jobs, execution environments; exit 1 when unhealthy.
     Health,
     /// Parse a local file as the parse stage would (offline parser) and print its markdown.
@@ -166,6 +172,37 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum EmbeddingsCommand {
+    /// Every model's space: provider, dimensions, state, vectors.
+    List,
+    /// Estimate, then (with --yes) re-embed every document into MODEL's space through the embed
+    /// queue while the active space keeps serving, and switch atomically when it is whole. An
+    /// interrupted switch resumes when run again.
+    Switch {
+        #[arg(long)]
+        model: String,
+        /// Start (or resume); without it only the estimate is printed.
+        #[arg(long)]
+        yes: bool,
+        /// Dollars per million tokens for the estimate (default: the model's list price).
+        #[arg(long)]
+        price_per_mtok: Option<f64>,
+        /// Leave the work to the deployed functions instead of running the handlers here.
+        #[arg(long)]
+        no_run: bool,
+        #[arg(long, default_value_t = 3600)]
+        timeout_secs: u64,
+    },
+    /// Abandon a switch under way (its space is retired, the active one unchanged).
+    Cancel,
+    /// Drop a retired space: its vectors and index (the embedding cache is kept).
+    Drop {
+        #[arg(long)]
+        model: String,
     },
 }
 
@@ -304,6 +341,33 @@ async fn cli() -> anyhow::Result<()> {
         Command::Purge { owner } => read::purge(&Context::from_env().await?, &owner).await,
         Command::Sweep => ops::sweep(&Context::from_env().await?).await,
         Command::Index => ops::index(&Context::from_env().await?).await,
+        Command::Embeddings { command } => match command {
+            EmbeddingsCommand::List => embeddings::list(&Context::from_env().await?).await,
+            EmbeddingsCommand::Cancel => embeddings::cancel(&Context::from_env().await?).await,
+            EmbeddingsCommand::Drop { model } => embeddings::drop_space(&Context::from_env().await?, &model).await,
+            EmbeddingsCommand::Switch { model, yes, price_per_mtok, no_run, timeout_secs } => {
+                let mut ctx = Context::from_env().await?;
+                let registry = if no_run || !yes {
+                    None
+                } else {
+                    ctx.register_environment("runner").await;
+                    Some(doc_ingest::stages::from_env(&ctx).await?)
+                };
+                let ctx = Arc::new(ctx);
+                let opts = embeddings::SwitchOptions {
+                    model,
+                    yes,
+                    price_per_mtok,
+                    timeout: Duration::from_secs(timeout_secs),
+                };
+                let ok = embeddings::switch(ctx.clone(), registry, opts).await?;
+                ctx.deregister().await;
+                if !ok {
+                    std::process::exit(1);
+                }
+                Ok(())
+            }
+        },
         Command::Health => {
             let ctx = Context::from_env().await?;
             if !ops::health(&ctx).await? {

@@ -51,6 +51,11 @@ pub async fn health(ctx: &Context) -> anyhow::Result<bool> {
         );
     }
     println!("vectors waiting for the HNSW index: {}", h.vector_backlog);
+    println!("active embedding model: {}", h.active_model.as_deref().unwrap_or("none yet"));
+    if let Some((model, covered, total)) = &h.model_switch {
+        let pct = if *total > 0 { 100.0 * *covered as f64 / *total as f64 } else { 100.0 };
+        println!("model switch to {model}: {covered}/{total} documents re-embedded ({pct:.0} %)");
+    }
     println!();
     println!("execution environments seen in the last {}:", age(health::LIVE_WITHIN));
     if h.environments.is_empty() {
@@ -154,6 +159,9 @@ pub async fn sweep(ctx: &Context) -> anyhow::Result<()> {
         r.indexed_vectors,
         r.vector_backlog
     );
+    for m in &r.dropped_spaces {
+        println!("dropped the retired embedding space of {m}");
+    }
     Ok(())
 }
 

@@ -66,6 +66,9 @@ pub struct SweepConfig {
     pub environment_retention: Duration,
     /// Time each sweep spends moving the vector backlog into the HNSW index.
     pub index_budget: Duration,
+    /// A retired embedding space (the model before a switch) is kept this long, to switch back
+    /// at no cost, then dropped by the sweeper.
+    pub retired_space_grace: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +146,9 @@ impl Config {
                 max_requeues: env_parse("DOC_INGEST_SWEEP_MAX_REQUEUES", d.sweep.max_requeues)?,
                 environment_retention: d.sweep.environment_retention,
                 index_budget: env_secs("DOC_INGEST_INDEX_BUDGET_SECONDS", d.sweep.index_budget)?,
+                retired_space_grace: Duration::from_secs(
+                    3600 * env_parse("DOC_INGEST_RETIRED_SPACE_HOURS", d.sweep.retired_space_grace.as_secs() / 3600)?,
+                ),
             },
             ..d
         };
@@ -169,6 +175,7 @@ impl Config {
                 max_requeues: 3,
                 environment_retention: Duration::from_secs(24 * 3600),
                 index_budget: Duration::from_secs(60),
+                retired_space_grace: Duration::from_secs(24 * 3600),
             },
         }
     }

@@ -4,7 +4,9 @@
 
 use super::{Embedder, provider_of};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
+use std::time::Duration;
 use tokio_postgres::GenericClient;
+use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Space {
@@ -106,6 +108,63 @@ pub async fn active_or_register(db: &impl GenericClient, fallback: &dyn Embedder
     }
     register(db, fallback.model(), fallback.dimensions(), "active").await?;
     active(db).await?.ok_or_else(|| StageError::new(ErrorClass::DatabaseError, "no active embedding model"))
+}
+
+/// Documents that must have vectors in a space before it can serve: done ones, and those whose
+/// vectors are written and await finalize. Covered means one vector per chunk, for the
+/// document's current attempt.
+pub const MISSING: &str = "
+    SELECT d.id, d.status::text = 'done' AS done
+    FROM documents d
+    WHERE d.status IN ('done', 'embedded') AND d.embedding_attempt IS NOT NULL
+      AND (SELECT count(*) FROM chunk_embeddings e
+           WHERE e.document_id = d.id AND e.job_attempt = d.embedding_attempt AND e.model = $1)
+          <> coalesce(d.chunk_count, -1)";
+
+/// Documents still missing vectors in `model`'s space, and which of them are done (those are
+/// the ones a re-embed message can fill; the others' embed or finalize is still running).
+pub async fn missing(db: &impl GenericClient, model: &str) -> StageResult<Vec<(Uuid, bool)>> {
+    let rows = db.query(MISSING, &[&model]).await.db("finding uncovered documents")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// (covered, total) documents for the progress bar.
+pub async fn progress(db: &impl GenericClient, model: &str) -> StageResult<(i64, i64)> {
+    let total: i64 = db
+        .query_one(
+            "SELECT count(*) FROM documents WHERE status IN ('done', 'embedded') AND embedding_attempt IS NOT NULL",
+            &[],
+        )
+        .await
+        .db("counting documents")?
+        .get(0);
+    let missing = missing(db, model).await?.len() as i64;
+    Ok((total - missing, total))
+}
+
+/// Drops a retired space: its index and vectors (its embedding cache stays).
+pub async fn drop_space(db: &impl GenericClient, model: &str) -> StageResult<i64> {
+    let row = db.query_one("SELECT embedding_space_drop($1)", &[&model]).await.db("dropping the space")?;
+    Ok(row.get(0))
+}
+
+/// Drops retired spaces older than `grace` (the sweeper runs this); returns the models dropped.
+pub async fn drop_expired(db: &impl GenericClient, grace: Duration) -> StageResult<Vec<String>> {
+    let rows = db
+        .query(
+            "SELECT name FROM embedding_models
+             WHERE state = 'retired' AND retired_at < now() - make_interval(secs => $1)",
+            &[&(grace.as_secs_f64())],
+        )
+        .await
+        .db("finding expired spaces")?;
+    let mut dropped = Vec::new();
+    for r in rows {
+        let name: String = r.get(0);
+        drop_space(db, &name).await?;
+        dropped.push(name);
+    }
+    Ok(dropped)
 }
 
 #[cfg(feature = "embed")]

@@ -32,6 +32,10 @@ pub struct Health {
     pub environments: Vec<Environment>,
     /// Current vectors not yet in the HNSW index (searched exactly until they are).
     pub vector_backlog: i64,
+    /// The active embedding model.
+    pub active_model: Option<String>,
+    /// A model switch under way: the model being built, documents covered, documents in all.
+    pub model_switch: Option<(String, i64, i64)>,
 }
 
 /// Environments seen within this window count as live.
@@ -76,6 +80,12 @@ pub async fn check(ctx: &Context) -> Health {
         health.stuck = find_stuck(&**db, ctx.config.sweep.orphan_grace, ctx.config.sweep.stuck_after, 1000).await?;
         health.environments = registry::live(&**db, LIVE_WITHIN).await?;
         health.vector_backlog = super::indexer::backlog(&**db).await?;
+        let spaces = crate::embedding::spaces::targets(&**db).await?;
+        health.active_model = spaces.iter().find(|s| s.state == "active").map(|s| s.model.clone());
+        if let Some(b) = spaces.iter().find(|s| s.state == "building") {
+            let (covered, total) = crate::embedding::spaces::progress(&**db, &b.model).await?;
+            health.model_switch = Some((b.model.clone(), covered, total));
+        }
         let rows = db
             .query(
                 "SELECT state::text, count(*), extract(epoch FROM now() - min(state_changed_at))::float8

@@ -8,22 +8,11 @@
 
 use crate::context::Context;
 use crate::embedding::spaces::{self, Space};
+pub use crate::embedding::spaces::{drop_expired, drop_space, missing, progress};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
 use crate::stages::embed::ReembedMessage;
-use std::time::Duration;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
-
-/// Documents that must have vectors in a space before it can serve: done ones, and those whose
-/// vectors are written and await finalize. Covered means one vector per chunk, for the
-/// document's current attempt.
-const MISSING: &str = "
-    SELECT d.id, d.status::text = 'done' AS done
-    FROM documents d
-    WHERE d.status IN ('done', 'embedded') AND d.embedding_attempt IS NOT NULL
-      AND (SELECT count(*) FROM chunk_embeddings e
-           WHERE e.document_id = d.id AND e.job_attempt = d.embedding_attempt AND e.model = $1)
-          <> coalesce(d.chunk_count, -1)";
 
 /// What re-embedding everything into a model would cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,9 +43,10 @@ pub async fn estimate(db: &impl GenericClient, model: &str, price_per_mtok: f64)
     let row = db
         .query_one(
             &format!(
-                "WITH m AS ({MISSING})
+                "WITH m AS ({})
                  SELECT count(DISTINCT m.id), count(c.id), coalesce(sum(c.token_count), 0)::bigint
-                 FROM m LEFT JOIN document_chunks c ON c.document_id = m.id"
+                 FROM m LEFT JOIN document_chunks c ON c.document_id = m.id",
+                spaces::MISSING
             ),
             &[&model],
         )
@@ -98,27 +88,6 @@ pub async fn begin(db: &impl GenericClient, model: &str, dimensions: usize) -> S
     .db("starting the switch")?;
     db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the space")?;
     spaces::get(db, model).await?.ok_or_else(|| StageError::new(ErrorClass::DatabaseError, "the new space vanished"))
-}
-
-/// Documents still missing vectors in `model`'s space, and which of them are done (those are
-/// the ones a re-embed message can fill; the others' embed or finalize is still running).
-pub async fn missing(db: &impl GenericClient, model: &str) -> StageResult<Vec<(Uuid, bool)>> {
-    let rows = db.query(MISSING, &[&model]).await.db("finding uncovered documents")?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-}
-
-/// (covered, total) documents for the progress bar.
-pub async fn progress(db: &impl GenericClient, model: &str) -> StageResult<(i64, i64)> {
-    let total: i64 = db
-        .query_one(
-            "SELECT count(*) FROM documents WHERE status IN ('done', 'embedded') AND embedding_attempt IS NOT NULL",
-            &[],
-        )
-        .await
-        .db("counting documents")?
-        .get(0);
-    let missing = missing(db, model).await?.len() as i64;
-    Ok((total - missing, total))
 }
 
 /// One re-embed message per document on the embed queue.
@@ -168,7 +137,7 @@ pub async fn try_complete(client: &mut deadpool_postgres::Object, model: &str) -
     if !states.iter().any(|(m, s)| m == model && s == "building") {
         return Err(StageError::new(ErrorClass::InvalidQuery, format!("no switch to {model} is under way")));
     }
-    let left = missing(&tx, model).await?.len();
+    let left = spaces::missing(&tx, model).await?.len();
     if left > 0 {
         return Ok(left);
     }
@@ -192,29 +161,4 @@ pub async fn cancel(db: &impl GenericClient) -> StageResult<Option<String>> {
         .await
         .db("cancelling the switch")?;
     Ok(row.map(|r| r.get(0)))
-}
-
-/// Drops a retired space: its index and vectors (its embedding cache stays).
-pub async fn drop_space(db: &impl GenericClient, model: &str) -> StageResult<i64> {
-    let row = db.query_one("SELECT embedding_space_drop($1)", &[&model]).await.db("dropping the space")?;
-    Ok(row.get(0))
-}
-
-/// Drops retired spaces older than `grace` (the sweeper runs this); returns the models dropped.
-pub async fn drop_expired(db: &impl GenericClient, grace: Duration) -> StageResult<Vec<String>> {
-    let rows = db
-        .query(
-            "SELECT name FROM embedding_models
-             WHERE state = 'retired' AND retired_at < now() - make_interval(secs => $1)",
-            &[&(grace.as_secs_f64())],
-        )
-        .await
-        .db("finding expired spaces")?;
-    let mut dropped = Vec::new();
-    for r in rows {
-        let name: String = r.get(0);
-        drop_space(db, &name).await?;
-        dropped.push(name);
-    }
-    Ok(dropped)
 }

@@ -111,6 +111,8 @@ pub struct SweepReport {
     /// Vectors moved into the HNSW index by this run, and those still waiting after it.
     pub indexed_vectors: u64,
     pub vector_backlog: i64,
+    /// Retired embedding spaces dropped after their grace period.
+    pub dropped_spaces: Vec<String>,
 }
 
 /// Jobs per sweep; a backlog larger than this is taken over the next runs.
@@ -183,6 +185,10 @@ async fn sweep_locked(ctx: &Context, db: &impl GenericClient) -> StageResult<Swe
     report.orphans_removed = remove_orphans(ctx, db).await?;
     report.indexed_vectors = super::indexer::index_backlog(db, cfg.index_budget).await?;
     report.vector_backlog = super::indexer::backlog(db).await?;
+    report.dropped_spaces = crate::embedding::spaces::drop_expired(db, cfg.retired_space_grace).await?;
+    for model in &report.dropped_spaces {
+        info!(model, "retired embedding space dropped");
+    }
     Ok(report)
 }
 
