@@ -4,6 +4,7 @@ mod bench;
 mod chunk_bench;
 mod dlq;
 mod embeddings;
+mod eval;
 mod ingest;
 mod ops;
 mod parse_bench;
@@ -165,6 +166,22 @@ enum Command {
         owners: usize,
         #[arg(long, default_value_t = 300)]
         queries: usize,
+    },
+    /// Retrieval quality on a question set: ingest its documents under a fresh owner, search each
+    /// question (vector side alone, and hybrid), report recall@1/5/10 and MRR at page and phrase level.
+    Eval {
+        #[arg(long, default_value = "corpus/eval/questions.jsonl")]
+        questions: PathBuf,
+        /// The directory the questions' file paths are relative to.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Leave processing to running Lambdas or `ingestctl run`.
+        #[arg(long)]
+        no_run: bool,
+        #[arg(long, default_value_t = 900)]
+        timeout_secs: u64,
     },
     /// End-to-end time per document and the framework's own overhead per message.
     Bench {
@@ -401,6 +418,20 @@ async fn cli() -> anyhow::Result<()> {
         }
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::BenchSearch { chunks, owners, queries } => search_bench::run(chunks, owners, queries).await,
+        Command::Eval { questions, root, json, no_run, timeout_secs } => {
+            let mut ctx = Context::from_env().await?;
+            let registry = if no_run {
+                None
+            } else {
+                ctx.register_environment("runner").await;
+                Some(doc_ingest::stages::from_env(&ctx).await?)
+            };
+            let ctx = Arc::new(ctx);
+            let opts = eval::EvalOptions { questions, root, json, timeout: Duration::from_secs(timeout_secs) };
+            let result = eval::run(ctx.clone(), registry, opts).await;
+            ctx.deregister().await;
+            result
+        }
         Command::Bench { paths, rounds } => {
             let ctx = Context::from_env().await?;
             let registry = doc_ingest::stages::from_env(&ctx).await?;

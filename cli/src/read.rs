@@ -11,7 +11,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// The reader role's connection: `DOC_INGEST_READER_DATABASE_URL` (the local stack sets it).
-async fn reader() -> anyhow::Result<tokio_postgres::Client> {
+pub async fn reader() -> anyhow::Result<tokio_postgres::Client> {
     let url = std::env::var("DOC_INGEST_READER_DATABASE_URL")
         .context("DOC_INGEST_READER_DATABASE_URL is not set (the doc_ingest_reader role's connection)")?;
     let (client, conn) =
