@@ -119,7 +119,10 @@ $$;
 CREATE FUNCTION public.hybrid_search(query public.vector, query_text text, k integer, model_name text, only_document uuid DEFAULT NULL::uuid, strategy text DEFAULT 'auto'::text) RETURNS TABLE(chunk_id uuid, document_id uuid, object_key text, version_id text, heading_path text[], page_start integer, page_end integer, content text, vector_rank bigint, cosine_similarity double precision, text_rank bigint, text_score real, fused double precision)
     LANGUAGE sql STABLE
     AS $$
-    WITH q AS (SELECT websearch_to_tsquery('english', query_text) AS tsq, greatest(k * 4, 40) AS depth),
+    WITH q AS (SELECT CASE WHEN query_text ~ '"|(^|\s)-\w|\sOR\s' THEN websearch_to_tsquery('english', query_text)
+                       ELSE nullif(replace(plainto_tsquery('english', query_text)::text, ' & ', ' | '), '')::tsquery
+                  END AS tsq,
+                  greatest(k * 4, 40) AS depth),
     vec AS (
         SELECT v.chunk_id, v.document_id, v.distance,
                row_number() OVER (ORDER BY v.distance) AS rnk
