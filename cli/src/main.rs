@@ -3,6 +3,7 @@
 mod bench;
 mod chunk_bench;
 mod dlq;
+mod embed_bench;
 mod embeddings;
 mod eval;
 mod ingest;
@@ -151,6 +152,17 @@ enum Command {
         #[arg(long, default_value_t = 1e9)]
         peers_max_mb: f64,
     },
+    /// The local embedding model's chunks/s (best of N) and peak RSS; peers via scripts/bench-embed.sh.
+    BenchEmbed {
+        /// MB of generated policy markdown, cut by the model's chunk profile.
+        #[arg(long, default_value_t = 0.5)]
+        mb: f64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Write the texts (and our first 100 vectors) as JSONL for scripts/embed_peer.py.
+        #[arg(long)]
+        write_texts: Option<PathBuf>,
+    },
     /// Vector write rate and the whole embed stage against a plain binary COPY, then indexing.
     BenchVectors {
         #[arg(long, default_value_t = 5000)]
@@ -274,6 +286,12 @@ async fn interrupted() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The local embedding model allocates and frees tensors of up to ~100 MB per layer; glibc
+/// serves each with mmap and munmap, and zeroing the new pages cost a third of the model's time
+/// (sys 4.9 s of 8.5 s wall, measured with `bench-embed`). mimalloc reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     die_quietly_on_closed_pipe();
@@ -415,6 +433,9 @@ async fn cli() -> anyhow::Result<()> {
                 peers_python: peers_python.as_deref(),
                 peers_max_mb,
             })
+        }
+        Command::BenchEmbed { mb, runs, write_texts } => {
+            embed_bench::run(&embed_bench::Options { megabytes: mb, runs, write_texts })
         }
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::BenchSearch { chunks, owners, queries } => search_bench::run(chunks, owners, queries).await,

@@ -26,7 +26,11 @@ fn rusage(who: libc::c_int) -> libc::rusage {
 
 /// This process's own peak RSS in MB: `VmHWM` belongs to its address space, while `ru_maxrss`
 /// survives exec on Linux and so reports a large parent's peak (a Python harness) as ours.
-fn peak_rss_mb(r: &libc::rusage) -> f64 {
+pub fn peak_rss_mb() -> f64 {
+    rss_mb(&rusage(libc::RUSAGE_SELF))
+}
+
+fn rss_mb(r: &libc::rusage) -> f64 {
     let hwm = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
         let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
         line.split_whitespace().nth(1)?.parse::<f64>().ok()
@@ -42,7 +46,7 @@ pub fn self_stats(pages: u32, wall: Duration) -> String {
         "pages": pages,
         "wall_s": wall.as_secs_f64(),
         "cpu_s": cpu(&r),
-        "peak_rss_mb": peak_rss_mb(&r),
+        "peak_rss_mb": rss_mb(&r),
     })
     .to_string()
 }

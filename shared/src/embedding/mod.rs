@@ -35,12 +35,15 @@ pub fn configured_model() -> String {
     if api { "text-embedding-3-small".to_owned() } else { LEXICAL_MODEL.to_owned() }
 }
 
-/// Where a model's vectors come from.
+/// The in-process model (see `local`, built with the `local-model` feature).
+pub const MINILM_MODEL: &str = "all-MiniLM-L6-v2";
+
+/// Where a model's vectors come from. Known in every build, so that a function built without the
+/// local model refuses it clearly instead of taking it for an API model.
 pub fn provider_of(model: &str) -> &'static str {
     match model {
         LEXICAL_MODEL => "lexical",
-        #[cfg(feature = "local-model")]
-        local::MINILM_MODEL => "local",
+        MINILM_MODEL => "local",
         _ => "openai",
     }
 }
@@ -78,6 +81,10 @@ pub async fn for_model(sdk: &aws_config::SdkConfig, model: &str) -> anyhow::Resu
         "lexical" => Ok(std::sync::Arc::new(LexicalEmbedder)),
         #[cfg(feature = "local-model")]
         "local" => Ok(std::sync::Arc::new(local::LocalEmbedder::from_env()?)),
+        #[cfg(not(feature = "local-model"))]
+        "local" => {
+            anyhow::bail!("model {model} runs in process, and this build has no local model (feature `local-model`)")
+        }
         _ => {
             let key = crate::secrets::api_key(
                 sdk,

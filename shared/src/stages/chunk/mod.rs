@@ -41,6 +41,11 @@ impl ChunkStage {
                     .map_err(|e| StageError::new(ErrorClass::Misconfigured, format!("{e:#}")))?;
                 Ok(ChunkProfile::minilm(Arc::new(tok)))
             }
+            #[cfg(not(feature = "local-model"))]
+            "local" => Err(StageError::new(
+                ErrorClass::Misconfigured,
+                format!("model {model} runs in process, and this build has no local model (feature `local-model`)"),
+            )),
             _ => Ok(ChunkProfile::cl100k(self.config.clone())),
         }
     }
