@@ -33,6 +33,22 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         .map(|c| embedding_text(&c.heading_path, &c.content))
         .collect();
     let pieces: usize = texts.iter().map(|t| model.count_tokens(t) + 2).sum();
+    // What a model with a 256-piece window would see of chunks cut for OpenAI (cl100k, 512).
+    let window = model.max_tokens();
+    let fit = |texts: &[String]| {
+        let lens: Vec<usize> = texts.iter().map(|t| model.count_tokens(t) + 2).collect();
+        let over = lens.iter().filter(|n| **n > window).count();
+        let unseen: usize = lens.iter().map(|n| n.saturating_sub(window)).sum();
+        let total: usize = lens.iter().sum();
+        (over as f64 / lens.len().max(1) as f64, unseen as f64 / total.max(1) as f64)
+    };
+    let openai_texts: Vec<String> = Chunker::new(&doc_ingest::chunking::ChunkingConfig::default())
+        .chunk(uuid::Uuid::nil(), &markdown)
+        .iter()
+        .map(|c| embedding_text(&c.heading_path, &c.content))
+        .collect();
+    let (own_over, own_unseen) = fit(&texts);
+    let (openai_over, openai_unseen) = fit(&openai_texts);
 
     let mut best = f64::MAX;
     let mut vectors = Vec::new();
@@ -61,6 +77,13 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
             "best_s": best,
             "chunks_per_s": texts.len() as f64 / best,
             "peak_rss_mb": rss,
+            "window": window,
+            "own_profile": {"chunks_over_window": own_over, "word_pieces_beyond_window": own_unseen},
+            "cl100k_512_profile": {
+                "chunks": openai_texts.len(),
+                "chunks_over_window": openai_over,
+                "word_pieces_beyond_window": openai_unseen,
+            },
         })
     );
     Ok(())

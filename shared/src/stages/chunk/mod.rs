@@ -16,12 +16,15 @@ use crate::pipeline::{CHUNK, StageSpec};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// A model's chunk profile and the chunker built from it.
+type ProfiledChunker = (Arc<ChunkProfile>, Arc<Chunker>);
+
 pub struct ChunkStage {
     s3: aws_sdk_s3::Client,
     /// The cl100k profile's sizes (`DOC_INGEST_CHUNK_*`).
     config: ChunkingConfig,
     /// One chunker per model, built on first use: a tokenizer's tables take a moment.
-    chunkers: Mutex<HashMap<String, (Arc<ChunkProfile>, Arc<Chunker>)>>,
+    chunkers: Mutex<HashMap<String, ProfiledChunker>>,
 }
 
 impl ChunkStage {
@@ -50,7 +53,7 @@ impl ChunkStage {
         }
     }
 
-    fn chunker(&self, model: &str) -> StageResult<(Arc<ChunkProfile>, Arc<Chunker>)> {
+    fn chunker(&self, model: &str) -> StageResult<ProfiledChunker> {
         let mut chunkers = self.chunkers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = chunkers.get(model) {
             return Ok(c.clone());
