@@ -27,11 +27,8 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     let tokenizer = Arc::new(local::load_tokenizer(&local::model_dir_from_env()?)?);
     let chunker = Chunker::with_profile(&ChunkProfile::minilm(tokenizer));
     let markdown = policy_markdown((o.megabytes * 1e6) as usize);
-    let texts: Vec<String> = chunker
-        .chunk(uuid::Uuid::nil(), &markdown)
-        .iter()
-        .map(|c| embedding_text(&c.heading_path, &c.content))
-        .collect();
+    let texts: Vec<String> =
+        chunker.chunk(uuid::Uuid::nil(), &markdown).iter().map(|c| embedding_text(&c.content)).collect();
     let pieces: usize = texts.iter().map(|t| model.count_tokens(t) + 2).sum();
     // What a model with a 256-piece window would see of chunks cut for OpenAI (cl100k, 512).
     let window = model.max_tokens();
@@ -45,7 +42,7 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     let openai_texts: Vec<String> = Chunker::new(&doc_ingest::chunking::ChunkingConfig::default())
         .chunk(uuid::Uuid::nil(), &markdown)
         .iter()
-        .map(|c| embedding_text(&c.heading_path, &c.content))
+        .map(|c| embedding_text(&c.content))
         .collect();
     let (own_over, own_unseen) = fit(&texts);
     let (openai_over, openai_unseen) = fit(&openai_texts);

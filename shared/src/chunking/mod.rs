@@ -100,9 +100,9 @@ impl ChunkProfile {
         ChunkProfile { tokenizer: "cl100k".into(), config, measure: Measure::Cl100k }
     }
 
-    /// all-MiniLM-L6-v2 reads 256 word pieces, [CLS] and [SEP] included, and the embed stage puts
-    /// the heading path in front of the text: 200 pieces of text leave room for a heading line
-    /// and for the few pieces a cut adds, so the model sees every chunk whole.
+    /// all-MiniLM-L6-v2 reads 256 word pieces, [CLS] and [SEP] included: 200 pieces of text leave
+    /// room for the few pieces a cut adds, so the model sees every chunk whole, and keep chunks
+    /// to a few clauses, so a clause's vector is not averaged away among many.
     #[cfg(feature = "local-model")]
     pub fn minilm(tokenizer: std::sync::Arc<tokenizers::Tokenizer>) -> Self {
         ChunkProfile {

@@ -69,14 +69,13 @@ pub struct ChunkText {
     pub id: Uuid,
     pub sha256: String,
     pub content: String,
-    pub heading_path: Vec<String>,
     pub tokens: usize,
 }
 
 pub async fn texts(db: &impl tokio_postgres::GenericClient, document_id: Uuid) -> StageResult<Vec<ChunkText>> {
     let rows = db
         .query(
-            "SELECT id, sha256, content, heading_path, token_count FROM document_chunks WHERE document_id = $1 ORDER BY ordinal",
+            "SELECT id, sha256, content, token_count FROM document_chunks WHERE document_id = $1 ORDER BY ordinal",
             &[&document_id],
         )
         .await
@@ -87,7 +86,6 @@ pub async fn texts(db: &impl tokio_postgres::GenericClient, document_id: Uuid) -
             id: r.get("id"),
             sha256: r.get("sha256"),
             content: r.get("content"),
-            heading_path: r.get("heading_path"),
             tokens: r.get::<_, i32>("token_count").max(0) as usize,
         })
         .collect())

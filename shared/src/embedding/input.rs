@@ -1,23 +1,17 @@
-//! What a model reads for a chunk. The chunk's heading path comes first, as a title line: a
-//! chunk cut from the middle of "Section II > Exclusions" does not say so itself, and the
-//! questions asked of it do. Markdown syntax is taken out, so a small model's window holds words,
-//! not table pipes, rules and emphasis marks. The stored chunk text stays as it was.
+//! What a model reads for a chunk: its text with markdown syntax taken out, so a small model's
+//! window holds words, not table pipes, rules, emphasis marks and page markers. The stored chunk
+//! text stays as it was.
+//!
+//! The heading path is not put in front. Measured on corpus/eval with all-MiniLM-L6-v2 (vector
+//! search, phrase-level recall@5): 0.829 with the whole path as a title line, 0.857 with the
+//! nearest heading, 0.871 without; a long path shared by most chunks of a document ("Proposed
+//! Rules > 14 CFR Part 39 > Airworthiness Directives; …") makes them alike. A chunk that opens its
+//! section still begins with its heading.
 
 use sha2::{Digest, Sha256};
 
-pub fn embedding_text(heading_path: &[String], content: &str) -> String {
-    let mut out = String::with_capacity(content.len() + 64);
-    let first_line = content.lines().find(|l| !l.trim().is_empty()).map(plain_line).unwrap_or_default();
-    let title: Vec<&str> = heading_path.iter().map(|h| h.trim()).filter(|h| !h.is_empty()).collect();
-    // A chunk that starts with its own heading would say it twice.
-    let shown: &[&str] = match title.last() {
-        Some(last) if first_line.trim() == *last => &title[..title.len() - 1],
-        _ => &title,
-    };
-    if !shown.is_empty() {
-        out.push_str(&shown.join(" > "));
-        out.push('\n');
-    }
+pub fn embedding_text(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
     for line in content.lines() {
         if crate::pages::parse_page_marker(line).is_some() || is_table_rule(line) || is_rule(line) {
             continue;
@@ -79,19 +73,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn headings_lead_and_markdown_goes() {
-        let content = "<!-- page 3 -->\n**Flood.** Water from _outside_ the home.\n\n| Item | Limit |\n|---|---:|\n| Jewellery | USD 2,000 |\n\n---\n";
-        let text = embedding_text(&["Section II".into(), "Exclusions".into()], content);
+    fn markdown_syntax_goes_and_words_stay() {
+        let content = "<!-- page 3 -->\n## Exclusions\n**Flood.** Water from _outside_ the home.\n\n| Item | Limit |\n|---|---:|\n| Jewellery | USD 2,000 |\n\n---\n";
         assert_eq!(
-            text,
-            "Section II > Exclusions\nFlood. Water from outside the home.\nItem ; Limit\nJewellery ; USD 2,000"
+            embedding_text(content),
+            "Exclusions\nFlood. Water from outside the home.\nItem ; Limit\nJewellery ; USD 2,000"
         );
-    }
-
-    #[test]
-    fn a_chunk_opening_with_its_heading_does_not_repeat_it() {
-        let text = embedding_text(&["Cover".into(), "Theft".into()], "## Theft\nWe pay for stolen items.");
-        assert_eq!(text, "Cover\nTheft\nWe pay for stolen items.");
-        assert_eq!(embedding_text(&[], "snake_case and 2*3"), "snake_case and 2*3");
+        assert_eq!(embedding_text("snake_case and 2*3"), "snake_case and 2*3");
     }
 }

@@ -59,11 +59,9 @@ pub(crate) struct Input {
 pub(crate) fn inputs(rows: &[chunks::ChunkText]) -> Vec<Input> {
     rows.iter()
         .map(|r| {
-            let text = embedding_text(&r.heading_path, &r.content);
-            // The heading line adds a few tokens to the chunk's count; a third of its bytes
-            // over-counts them, which keeps the batch plan within the API's caps.
-            let heading_bytes: usize = r.heading_path.iter().map(|h| h.len() + 3).sum();
-            Input { sha256: input_sha256(&text), tokens: r.tokens + heading_bytes / 3 + 1, text }
+            let text = embedding_text(&r.content);
+            // Taking markdown out only shortens the text: the chunk's count is an upper bound.
+            Input { sha256: input_sha256(&text), tokens: r.tokens, text }
         })
         .collect()
 }
