@@ -69,6 +69,7 @@ DECLARE
     dims integer;
     idx text := embedding_space_index_name(model_name);
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('doc-ingest:embedding-space-index', 0));
     SELECT dimensions INTO dims FROM embedding_models WHERE name = model_name;
     IF dims IS NULL THEN
         RAISE EXCEPTION 'unknown embedding model %', model_name USING ERRCODE = 'invalid_parameter_value';
@@ -86,6 +87,18 @@ $$;
 CREATE FUNCTION public.embedding_space_index_name(model_name text) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$ SELECT 'chunk_embeddings_hnsw_' || substr(md5(model_name), 1, 12) $$;
+
+--
+-- Name: embedding_space_index_statement(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.embedding_space_index_statement(model_name text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON chunk_embeddings USING hnsw ((embedding::vector(%s)) vector_cosine_ops) WHERE indexed AND model = %L',
+                  embedding_space_index_name(name), dimensions, name)
+    FROM embedding_models WHERE name = model_name
+$$;
 
 --
 -- Name: embeddings_check_space(); Type: FUNCTION; Schema: public; Owner: -

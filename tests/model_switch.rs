@@ -131,6 +131,13 @@ async fn an_interrupted_switch_resumes_and_search_serves_one_model_throughout() 
     // dies (no more messages are sent).
     let space = model_switch::begin(&**env.db().await, SMALL, 64).await.unwrap();
     assert_eq!(space.state, "building");
+    let db = env.db().await;
+    let client: &tokio_postgres::Client = &db;
+    model_switch::index_space(client, SMALL).await.unwrap();
+    drop(db);
+    let indexed: i64 =
+        env.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = embedding_space_index_name($1)", &[&SMALL]).await;
+    assert_eq!(indexed, 1, "the new space has its own HNSW index");
     let missing = model_switch::missing(&**env.db().await, SMALL).await.unwrap();
     assert_eq!(missing.len(), DOCS.len());
     let half: Vec<Uuid> = missing.iter().take(2).map(|(id, _)| *id).collect();
@@ -215,4 +222,29 @@ async fn spaces_cannot_be_mixed() {
     // And the search API refuses a query embedded by a model that is not the active one.
     let err = search_with(&env, &Folded, "anything").await.unwrap_err();
     assert_eq!(err.class, doc_ingest::ErrorClass::ModelMismatch);
+}
+
+/// Two embed stages of a new deployment register its first model at the same moment: both
+/// succeed (index creation is serialised; before, the loser failed on the index's name).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_registrations_of_one_model_both_succeed() {
+    let env = env().await;
+    for i in 0..10 {
+        let name = format!("race-{i}");
+        let (a, b) = (env.db().await, env.db().await);
+        let barrier = tokio::sync::Barrier::new(2);
+        let (ra, rb) = tokio::join!(
+            async {
+                barrier.wait().await;
+                doc_ingest::embedding::spaces::register(&**a, &name, 16, "retired").await
+            },
+            async {
+                barrier.wait().await;
+                doc_ingest::embedding::spaces::register(&**b, &name, 16, "retired").await
+            }
+        );
+        assert_eq!(ra.unwrap(), rb.unwrap());
+    }
+    let active: i64 = env.scalar("SELECT count(*) FROM embedding_models WHERE state = 'active'", &[]).await;
+    assert_eq!(active, 1, "the first registered became active, no other");
 }

@@ -72,6 +72,9 @@ pub async fn switch(ctx: Arc<Context>, registry: Option<Registry>, o: SwitchOpti
         return Ok(true);
     }
     let space = model_switch::begin(&**db, &o.model, embedder.dimensions()).await?;
+    // Concurrently: the embed stage keeps writing while the new space's index is built.
+    let client: &tokio_postgres::Client = &db;
+    model_switch::index_space(client, &o.model).await?;
     drop(db);
     println!(
         "{} is {}: new documents are embedded into both spaces; searches serve the active one",

@@ -68,9 +68,16 @@ pub async fn targets(db: &impl GenericClient) -> StageResult<Vec<Space>> {
 
 /// Registers a model's space (and its HNSW index) in `state` unless it is registered; the
 /// first model registered while none is active becomes active, and a second model never
-/// displaces the active one here (that is a switch). A model registered with another
-/// size is refused: its vectors would not be comparable.
+/// displaces the active one here (that is a switch). A model registered with another size is
+/// refused: its vectors would not be comparable.
 pub async fn register(db: &impl GenericClient, model: &str, dimensions: usize, state: &str) -> StageResult<Space> {
+    let s = register_row(db, model, dimensions, state).await?;
+    db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the model's space")?;
+    Ok(s)
+}
+
+/// [`register`] without the index (a switch builds it concurrently, see `model_switch`).
+pub async fn register_row(db: &impl GenericClient, model: &str, dimensions: usize, state: &str) -> StageResult<Space> {
     db.execute(
         "INSERT INTO embedding_models (name, provider, dimensions, state, activated_at)
          SELECT $1, $2, $3, s, CASE WHEN s = 'active' THEN now() END
@@ -96,7 +103,6 @@ pub async fn register(db: &impl GenericClient, model: &str, dimensions: usize, s
             ),
         ));
     }
-    db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the model's space")?;
     Ok(s)
 }
 

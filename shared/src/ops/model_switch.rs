@@ -56,6 +56,21 @@ pub async fn estimate(db: &impl GenericClient, model: &str, price_per_mtok: f64)
     Ok(Estimate { documents: row.get(0), chunks: row.get(1), tokens, usd: tokens as f64 / 1e6 * price_per_mtok })
 }
 
+/// Builds the space's HNSW index without blocking the embed stage's writes (a plain CREATE
+/// INDEX would hold them for a scan of the whole table). Needs a connection outside any
+/// transaction.
+pub async fn index_space(db: &tokio_postgres::Client, model: &str) -> StageResult<()> {
+    let stmt: Option<String> =
+        db.query_one("SELECT embedding_space_index_statement($1)", &[&model]).await.db("indexing the space")?.get(0);
+    let Some(stmt) = stmt else { return Ok(()) };
+    db.execute("SELECT pg_advisory_lock(hashtextextended('doc-ingest:embedding-space-index', 0))", &[])
+        .await
+        .db("indexing the space")?;
+    let built = db.batch_execute(&stmt).await.db("indexing the space");
+    let _ = db.execute("SELECT pg_advisory_unlock(hashtextextended('doc-ingest:embedding-space-index', 0))", &[]).await;
+    built
+}
+
 /// Registers `model`'s space as the one being built (resuming if it already is).
 pub async fn begin(db: &impl GenericClient, model: &str, dimensions: usize) -> StageResult<Space> {
     if let Some(s) = spaces::get(db, model).await? {
@@ -78,7 +93,7 @@ pub async fn begin(db: &impl GenericClient, model: &str, dimensions: usize) -> S
             format!("a switch to {} is under way; finish it, or `ingestctl embeddings cancel`", other.model),
         ));
     }
-    spaces::register(db, model, dimensions, "building").await?;
+    spaces::register_row(db, model, dimensions, "building").await?;
     db.execute(
         "UPDATE embedding_models SET state = 'building', retired_at = NULL
          WHERE name = $1 AND state IN ('retired', 'dropped')",
@@ -86,7 +101,6 @@ pub async fn begin(db: &impl GenericClient, model: &str, dimensions: usize) -> S
     )
     .await
     .db("starting the switch")?;
-    db.execute("SELECT embedding_space_index($1)", &[&model]).await.db("indexing the space")?;
     spaces::get(db, model).await?.ok_or_else(|| StageError::new(ErrorClass::DatabaseError, "the new space vanished"))
 }
 
