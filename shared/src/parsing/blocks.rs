@@ -294,10 +294,20 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     }
     // Sentences are not headings, however they are set; nor are table-of-contents entries.
     let leaders = ["....", "::::", ". . . ."].iter().any(|l| text.contains(l));
-    if text.ends_with(['.', ',', ';']) || leaders {
+    if text.ends_with(['.', ',', ';']) || leaders || has_sentence_break(&text) {
+        return None;
+    }
+    // Nor is a long unnumbered line: a paragraph's line set larger than the body (a form's
+    // free-text answer, say) reads as a run of "headings" otherwise.
+    if section_number(&text).is_none() && text.split_whitespace().count() > 14 {
         return None;
     }
     if let Some(n) = section_number(&text) {
+        // "48 and any services …" is a wrapped line that starts with a number, not section 48.
+        let title = text.split_whitespace().nth(1);
+        if title.is_some_and(|w| w.chars().next().is_some_and(char::is_lowercase)) {
+            return None;
+        }
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
     Some(if line.size >= body * 1.6 {
@@ -306,6 +316,22 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
         2
     } else {
         3
+    })
+}
+
+/// One sentence ends and another starts inside the line ("… the assessment. The Initial …");
+/// abbreviations ("U.S. Department", "No. 5") are not sentence ends.
+fn has_sentence_break(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).any(|w| {
+        let (end, next) = (w[0], w[1]);
+        let stem = end.trim_end_matches(['.', '?', '!']);
+        end.len() > stem.len()
+            && stem.chars().filter(|c| c.is_alphabetic()).count() >= 3
+            && !stem.contains('.')
+            && !["No", "Nos", "Inc", "Ltd", "Co", "Corp", "St", "Mr", "Mrs", "Dr", "Art", "Sec", "Fig", "Vol"]
+                .contains(&stem)
+            && next.chars().next().is_some_and(char::is_uppercase)
     })
 }
 
@@ -631,6 +657,14 @@ mod tests {
         let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
         assert!(pos("column 0 line 7") < pos("column 1 line 0"), "{out}");
         assert!(pos("column 1 line 7") < pos("column 2 line 0"), "{out}");
+    }
+
+    #[test]
+    fn lines_of_a_paragraph_set_large_are_not_headings() {
+        assert!(has_sentence_break("The agency closed the assessment. The Initial Assessment"));
+        assert!(!has_sentence_break("U.S. Department of Transportation"));
+        assert!(!has_sentence_break("Docket No. FAA-2020-0686"));
+        assert!(!has_sentence_break("Section 4. Exclusions"));
     }
 
     #[test]
