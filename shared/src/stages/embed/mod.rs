@@ -127,6 +127,7 @@ impl Stage for EmbedStage {
         let inputs = inputs(&rows);
         let mut tally = Tally::default();
         let mut sets = Vec::with_capacity(targets.len());
+        let mut per_model = Vec::with_capacity(targets.len());
         for space in &targets {
             let embedder = self.embedders.get(&space.model).await?;
             if embedder.dimensions() != space.dimensions {
@@ -140,26 +141,30 @@ impl Stage for EmbedStage {
                     ),
                 ));
             }
-            let vectors = space_vectors(ctx, &*embedder, &self.limits, lease.document_id, &inputs, &mut tally).await?;
+            let mut own = Tally::default();
+            let vectors = space_vectors(ctx, &*embedder, &self.limits, lease.document_id, &inputs, &mut own).await?;
+            tally.cache_hits += own.cache_hits;
+            tally.embedded += own.embedded;
+            tally.requests += own.requests;
+            tally.usage_tokens += own.usage_tokens;
+            per_model.push(own);
             sets.push(SpaceVectors { model: space.model.clone(), vectors });
         }
 
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         vectors::write(ctx, lease, &ids, &sets, &tally).await?;
-        for set in &sets {
+        // Per model: a switch's re-embedding cost shows apart from the active model's.
+        for (set, own) in sets.iter().zip(&per_model) {
             metrics::emit(
                 &[("Stage", EMBED.name), ("Model", set.model.as_str())],
-                &[("Vectors", ids.len() as f64, Unit::Count)],
+                &[
+                    ("Vectors", ids.len() as f64, Unit::Count),
+                    ("CacheHits", own.cache_hits as f64, Unit::Count),
+                    ("EmbeddingRequests", own.requests as f64, Unit::Count),
+                    ("EmbeddingTokens", own.usage_tokens as f64, Unit::Count),
+                ],
             );
         }
-        metrics::emit(
-            &[("Stage", EMBED.name)],
-            &[
-                ("CacheHits", tally.cache_hits as f64, Unit::Count),
-                ("EmbeddingRequests", tally.requests as f64, Unit::Count),
-                ("EmbeddingTokens", tally.usage_tokens as f64, Unit::Count),
-            ],
-        );
         Ok(())
     }
 }
