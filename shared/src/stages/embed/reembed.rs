@@ -109,11 +109,13 @@ pub async fn run(
     )
     .await
     .db("locking document")?;
-    // The document may have been re-chunked, superseded or deleted while this embedded.
+    // The document may have been re-chunked, superseded or deleted while this embedded. The row
+    // lock holds a deletion or supersession (they update this row) until these vectors are in,
+    // so they remove them too.
     let still = tx
         .query_opt(
             "SELECT 1 FROM documents WHERE id = $1 AND status = 'done' AND embedding_attempt = $2
-               AND chunk_count = $3",
+               AND chunk_count = $3 FOR SHARE",
             &[&msg.document_id, &attempt, &(rows.len() as i32)],
         )
         .await
