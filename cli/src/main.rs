@@ -293,6 +293,19 @@ async fn interrupted() -> anyhow::Result<()> {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The context and, when the stage handlers are to run in this process (the local stack), the
+/// stages, registered as a runner environment.
+async fn with_local_runner(run: bool) -> anyhow::Result<(Arc<Context>, Option<doc_ingest::framework::Registry>)> {
+    let mut ctx = Context::from_env().await?;
+    let registry = if run {
+        ctx.register_environment("runner").await;
+        Some(doc_ingest::stages::from_env(&ctx).await?)
+    } else {
+        None
+    };
+    Ok((Arc::new(ctx), registry))
+}
+
 fn main() -> anyhow::Result<()> {
     die_quietly_on_closed_pipe();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(cli())
@@ -335,14 +348,7 @@ async fn cli() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ingest { paths, owner, no_run, timeout_secs } => {
-            let mut ctx = Context::from_env().await?;
-            let registry = if no_run {
-                None
-            } else {
-                ctx.register_environment("runner").await;
-                Some(doc_ingest::stages::from_env(&ctx).await?)
-            };
-            let ctx = Arc::new(ctx);
+            let (ctx, registry) = with_local_runner(!no_run).await?;
             let ok = ingest::run(ctx.clone(), registry, &paths, &owner, timeout_secs).await?;
             ctx.deregister().await;
             if !ok {
@@ -381,14 +387,7 @@ async fn cli() -> anyhow::Result<()> {
             EmbeddingsCommand::Cancel => embeddings::cancel(&Context::from_env().await?).await,
             EmbeddingsCommand::Drop { model } => embeddings::drop_space(&Context::from_env().await?, &model).await,
             EmbeddingsCommand::Switch { model, yes, price_per_mtok, no_run, timeout_secs } => {
-                let mut ctx = Context::from_env().await?;
-                let registry = if no_run || !yes {
-                    None
-                } else {
-                    ctx.register_environment("runner").await;
-                    Some(doc_ingest::stages::from_env(&ctx).await?)
-                };
-                let ctx = Arc::new(ctx);
+                let (ctx, registry) = with_local_runner(yes && !no_run).await?;
                 let opts = embeddings::SwitchOptions {
                     model,
                     yes,
@@ -440,14 +439,7 @@ async fn cli() -> anyhow::Result<()> {
         Command::BenchVectors { rows, rounds } => vector_bench::run(Context::from_env().await?, rows, rounds).await,
         Command::BenchSearch { chunks, owners, queries } => search_bench::run(chunks, owners, queries).await,
         Command::Eval { questions, root, json, no_run, timeout_secs } => {
-            let mut ctx = Context::from_env().await?;
-            let registry = if no_run {
-                None
-            } else {
-                ctx.register_environment("runner").await;
-                Some(doc_ingest::stages::from_env(&ctx).await?)
-            };
-            let ctx = Arc::new(ctx);
+            let (ctx, registry) = with_local_runner(!no_run).await?;
             let opts = eval::EvalOptions { questions, root, json, timeout: Duration::from_secs(timeout_secs) };
             let result = eval::run(ctx.clone(), registry, opts).await;
             ctx.deregister().await;
