@@ -120,16 +120,17 @@ async fn drive(ctx: &Context, o: &SwitchOptions) -> anyhow::Result<bool> {
     bar.set_prefix(format!("re-embedding into {}", o.model));
     loop {
         let mut client = ctx.db.get().await?;
-        let left = model_switch::try_complete(&mut client, &o.model).await?;
-        let (covered, total) = model_switch::progress(&**client, &o.model).await?;
-        bar.set_length(total as u64);
-        bar.set_position(covered as u64);
-        if left == 0 {
+        let missing = model_switch::missing(&**client, &o.model).await?;
+        let total = doc_ingest::embedding::spaces::to_cover(&**client).await?;
+        bar.set_length(total.max(0) as u64);
+        bar.set_position((total - missing.len() as i64).max(0) as u64);
+        // Only when nothing seems missing: the switch re-checks under the registry's lock.
+        if missing.is_empty() && model_switch::try_complete(&mut client, &o.model).await? == 0 {
             bar.finish();
             return Ok(true);
         }
-        let due: Vec<Uuid> = model_switch::missing(&**client, &o.model)
-            .await?
+        let left = missing.len();
+        let due: Vec<Uuid> = missing
             .into_iter()
             .filter(|(id, done)| *done && sent.get(id).is_none_or(|at| at.elapsed() > resend_after))
             .map(|(id, _)| id)

@@ -28,6 +28,15 @@ pub struct SpaceVectors {
     pub vectors: Vec<Vector>,
 }
 
+impl std::ops::AddAssign<&Tally> for Tally {
+    fn add_assign(&mut self, other: &Tally) {
+        self.cache_hits += other.cache_hits;
+        self.embedded += other.embedded;
+        self.requests += other.requests;
+        self.usage_tokens += other.usage_tokens;
+    }
+}
+
 /// Copy, then switch in; an attempt that fails on the way drops its rows.
 pub async fn write(
     ctx: &Context,
@@ -51,7 +60,21 @@ pub async fn write(
 async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceVectors]) -> StageResult<()> {
     let mut client = ctx.db.get().await.db("writing vectors")?;
     let tx = crate::db::begin(&mut client).await.db("writing vectors")?;
-    let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
+    copy_rows(&tx, lease.document_id, &lease.owner, lease.attempt, ids, sets).await?;
+    tx.commit().await.db("writing vectors")
+}
+
+/// Binary-COPYs one document's vectors (each set in chunk order, `ids` its chunks) for `attempt`
+/// inside the caller's transaction: the embed stage's attempt, or a re-embed into a new space.
+pub async fn copy_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    document_id: Uuid,
+    owner: &str,
+    attempt: i32,
+    ids: &[Uuid],
+    sets: &[SpaceVectors],
+) -> StageResult<()> {
+    let vector_type = crate::db::vector_type(tx).await.db("looking up the vector type")?;
     let sink = tx
         .copy_in(
             "COPY chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
@@ -63,12 +86,12 @@ async fn copy_attempt(ctx: &Context, lease: &Lease, ids: &[Uuid], sets: &[SpaceV
     pin_mut!(writer);
     for set in sets {
         for (id, v) in ids.iter().zip(&set.vectors) {
-            let row: [&(dyn ToSql + Sync); 6] = [&lease.document_id, &lease.owner, &lease.attempt, id, &set.model, v];
+            let row: [&(dyn ToSql + Sync); 6] = [&document_id, &owner, &attempt, id, &set.model, v];
             writer.as_mut().write(&row).await.db("writing vectors")?;
         }
     }
     writer.finish().await.db("writing vectors")?;
-    tx.commit().await.db("writing vectors")
+    Ok(())
 }
 
 /// Makes this attempt's vectors the document's, in one transaction under the document's advisory

@@ -136,16 +136,21 @@ pub async fn missing(db: &impl GenericClient, model: &str) -> StageResult<Vec<(U
 
 /// (covered, total) documents for the progress bar.
 pub async fn progress(db: &impl GenericClient, model: &str) -> StageResult<(i64, i64)> {
-    let total: i64 = db
+    let total = to_cover(db).await?;
+    let missing = missing(db, model).await?.len() as i64;
+    Ok((total - missing, total))
+}
+
+/// Documents a space must cover before it can serve (those `MISSING` looks at).
+pub async fn to_cover(db: &impl GenericClient) -> StageResult<i64> {
+    let row = db
         .query_one(
             "SELECT count(*) FROM documents WHERE status IN ('done', 'embedded') AND embedding_attempt IS NOT NULL",
             &[],
         )
         .await
-        .db("counting documents")?
-        .get(0);
-    let missing = missing(db, model).await?.len() as i64;
-    Ok((total - missing, total))
+        .db("counting documents")?;
+    Ok(row.get(0))
 }
 
 /// Drops a retired space: its index and vectors (its embedding cache stays).

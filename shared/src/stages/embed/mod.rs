@@ -143,10 +143,7 @@ impl Stage for EmbedStage {
             }
             let mut own = Tally::default();
             let vectors = space_vectors(ctx, &*embedder, &self.limits, lease.document_id, &inputs, &mut own).await?;
-            tally.cache_hits += own.cache_hits;
-            tally.embedded += own.embedded;
-            tally.requests += own.requests;
-            tally.usage_tokens += own.usage_tokens;
+            tally += &own;
             per_model.push(own);
             sets.push(SpaceVectors { model: space.model.clone(), vectors });
         }

@@ -6,15 +6,13 @@
 
 use super::{inputs, space_vectors};
 use crate::context::Context;
-use crate::db::{chunks, vectors::Tally};
+use crate::db::chunks;
+use crate::db::vectors::{self, SpaceVectors, Tally};
 use crate::embedding::batching::BatchLimits;
 use crate::embedding::spaces::{self, Embedders};
 use crate::error::{DbResultExt, ErrorClass, StageError, StageResult};
-use futures::pin_mut;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
 pub const REEMBED_KIND: &str = "reembed";
@@ -129,21 +127,9 @@ pub async fn run(
     )
     .await
     .db("writing re-embedded vectors")?;
-    let vector_type = crate::db::vector_type(&tx).await.db("looking up the vector type")?;
-    let sink = tx
-        .copy_in(
-            "COPY chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding) FROM STDIN (FORMAT binary)",
-        )
-        .await
-        .db("writing re-embedded vectors")?;
-    let writer =
-        BinaryCopyInWriter::new(sink, &[Type::UUID, Type::TEXT, Type::INT4, Type::UUID, Type::TEXT, vector_type]);
-    pin_mut!(writer);
-    for (row, v) in rows.iter().zip(&vectors) {
-        let r: [&(dyn ToSql + Sync); 6] = [&msg.document_id, &owner, &attempt, &row.id, &msg.model, v];
-        writer.as_mut().write(&r).await.db("writing re-embedded vectors")?;
-    }
-    writer.finish().await.db("writing re-embedded vectors")?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let set = SpaceVectors { model: msg.model.clone(), vectors };
+    vectors::copy_rows(&tx, msg.document_id, &owner, attempt, &ids, std::slice::from_ref(&set)).await?;
     let job: Option<Uuid> = tx
         .query_opt("SELECT id FROM upload_jobs WHERE document_id = $1", &[&msg.document_id])
         .await
