@@ -54,7 +54,7 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         vectors = model.embed_blocking(&texts)?;
         best = best.min(started.elapsed().as_secs_f64());
     }
-    let rss = crate::parse_bench::peak_rss_mb();
+    let rss = crate::usage::peak_rss_mb();
     if let Some(path) = &o.write_texts {
         let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
         for (i, t) in texts.iter().enumerate() {

@@ -13,6 +13,7 @@ mod read;
 mod report;
 mod search_bench;
 mod stack;
+mod usage;
 mod vector_bench;
 
 use clap::{Parser, Subcommand};
@@ -410,17 +411,15 @@ async fn cli() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Parse { path, stats } => {
-            let started = std::time::Instant::now();
+            if stats {
+                return parse_bench::probe_stats(&path);
+            }
             let bytes = std::fs::read(&path)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let kind = doc_ingest::parsing::detect(&bytes, name)?;
             let parsed = doc_ingest::parsing::parse(kind, &bytes, &doc_ingest::parsing::Limits::from_env()?)?;
-            if stats {
-                eprintln!("{}", parse_bench::self_stats(parsed.page_count, started.elapsed()));
-            } else {
-                print!("{}", parsed.markdown);
-                eprintln!("{} page(s), parser {}", parsed.page_count, parsed.parser);
-            }
+            print!("{}", parsed.markdown);
+            eprintln!("{} page(s), parser {}", parsed.page_count, parsed.parser);
             Ok(())
         }
         Command::BenchParse { path, rounds } => parse_bench::run(&path, rounds),

@@ -2,53 +2,25 @@
 //! of the parse handler: validate, lay out, write markdown), each round in a fresh child process
 //! so that its peak RSS is its own, against Debian's `pdftotext` on the same file in the same run.
 
+use crate::usage::{cpu, rusage};
 use anyhow::Context as _;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// CPU seconds (user + system) from a getrusage result.
-fn cpu(r: &libc::rusage) -> f64 {
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
-    t(r.ru_utime) + t(r.ru_stime)
+/// `parse-probe`, built beside ingestctl: the parser with the parse Lambda's allocator.
+fn probe() -> anyhow::Result<std::path::PathBuf> {
+    let path = std::env::current_exe()?.with_file_name("parse-probe");
+    anyhow::ensure!(path.exists(), "{} is missing: cargo build --release -p ingestctl builds it", path.display());
+    Ok(path)
 }
 
-#[allow(unsafe_code)]
-fn rusage(who: libc::c_int) -> libc::rusage {
-    // SAFETY: getrusage fills the struct it is given; a zeroed rusage is a valid value.
-    unsafe {
-        let mut r: libc::rusage = std::mem::zeroed();
-        libc::getrusage(who, &mut r);
-        r
-    }
-}
-
-/// This process's own peak RSS in MB: `VmHWM` belongs to its address space, while `ru_maxrss`
-/// survives exec on Linux and so reports a large parent's peak (a Python harness) as ours.
-pub fn peak_rss_mb() -> f64 {
-    rss_mb(&rusage(libc::RUSAGE_SELF))
-}
-
-fn rss_mb(r: &libc::rusage) -> f64 {
-    let hwm = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.split_whitespace().nth(1)?.parse::<f64>().ok()
-    });
-    // Both are in KiB.
-    hwm.unwrap_or(r.ru_maxrss as f64) / 1024.0
-}
-
-/// What `ingestctl parse --stats` prints about itself, on stderr, as one JSON line.
-pub fn self_stats(pages: u32, wall: Duration) -> String {
-    let r = rusage(libc::RUSAGE_SELF);
-    serde_json::json!({
-        "pages": pages,
-        "wall_s": wall.as_secs_f64(),
-        "cpu_s": cpu(&r),
-        "peak_rss_mb": rss_mb(&r),
-    })
-    .to_string()
+/// `ingestctl parse --stats`: the probe's JSON line, passed through on stderr.
+pub fn probe_stats(pdf: &Path) -> anyhow::Result<()> {
+    let status = Command::new(probe()?).arg(pdf).stdout(Stdio::null()).status()?;
+    anyhow::ensure!(status.success(), "parse-probe failed on {}", pdf.display());
+    Ok(())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -57,12 +29,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 pub fn run(pdf: &Path, rounds: usize) -> anyhow::Result<()> {
-    let me = std::env::current_exe()?;
+    let probe = probe()?;
     let size_mb = std::fs::metadata(pdf).with_context(|| pdf.display().to_string())?.len() as f64 / 1e6;
     let (mut ours_cpu, mut ours_wall, mut rss, mut pages) = (vec![], vec![], 0.0f64, 0u64);
     for _ in 0..rounds {
-        let out = Command::new(&me).arg("parse").arg("--stats").arg(pdf).stdout(Stdio::null()).output()?;
-        anyhow::ensure!(out.status.success(), "ingestctl parse failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&probe).arg(pdf).stdout(Stdio::null()).output()?;
+        anyhow::ensure!(out.status.success(), "parse-probe failed: {}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8_lossy(&out.stderr);
         let stats: Value = serde_json::from_str(line.lines().last().unwrap_or_default())?;
         pages = stats["pages"].as_u64().unwrap_or(0);

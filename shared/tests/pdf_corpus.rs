@@ -120,3 +120,15 @@ fn a_cyclic_or_very_deep_structure_tree_falls_back_to_the_layout_in_bounded_time
     assert_eq!(parsed.parser, "local-tagged");
     assert!(parsed.markdown.lines().any(|l| l == "# Tagged text under a structure tree"), "{}", parsed.markdown);
 }
+
+#[test]
+fn right_aligned_table_numbers_stay_apart_and_in_their_row() {
+    // Cells spaced by a large character spacing that TJ offsets cancel inside each number.
+    let nics = parse_with(&corpus("nics-background-checks-2015-11.pdf"), false).markdown;
+    assert!(nics.contains("1,772") && nics.contains("1,796"), "{nics}");
+    assert!(!nics.contains("01,7721,796"));
+    // One TJ jumps from a name to its count; the party is drawn later, between them.
+    let bulletin = parse_with(&corpus("la-precinct-bulletin-2014-p1.pdf"), false).markdown;
+    assert!(bulletin.contains("NEEL KASHKARI REP 247"), "{bulletin}");
+    assert!(!bulletin.contains("247REP"));
+}

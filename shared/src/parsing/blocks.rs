@@ -3,7 +3,7 @@
 //! removed. Retrieval needs exactly these: headings give chunks their heading path, tables stay
 //! tables, and reading order keeps sentences whole.
 
-use super::layout::Run;
+use super::layout::{CELL_GAP, Run};
 use std::collections::HashMap;
 
 /// One page's runs and its width in points.
@@ -37,8 +37,6 @@ impl Line {
 
 /// Runs whose baselines are this close (in ems) share a line.
 const SAME_LINE: f32 = 0.4;
-/// A horizontal gap wider than this (in ems) separates cells or columns, not words.
-const CELL_GAP: f32 = 1.2;
 
 fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
     runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));

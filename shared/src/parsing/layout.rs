@@ -530,7 +530,61 @@ fn next_line(st: &mut TextState) {
     st.tm = st.tlm;
 }
 
-/// Shows strings (and TJ's spacing numbers), appending one run per call.
+/// A horizontal gap wider than this (in ems) separates cells or columns, not words.
+pub(super) const CELL_GAP: f32 = 1.2;
+/// Space beyond a glyph's own width wider than this (in ems) is a word gap.
+const WORD_GAP: f32 = 0.18;
+
+/// The runs one show operator draws. A string is cut where the pen jumps a cell's width (TJ
+/// offsets or character spacing): writers fill a table row with one TJ and draw its other
+/// cells later, and a run spanning the jump would place those cells inside it.
+struct Pieces<'r> {
+    origin: Matrix,
+    size: f32,
+    em: f32,
+    bold: bool,
+    marked: Marked,
+    runs: &'r mut Vec<Run>,
+    text: String,
+    /// Where the current piece starts and where its last glyph's ink ends, in text space.
+    from: f32,
+    ink_end: f32,
+}
+
+impl Pieces<'_> {
+    /// Before a glyph drawn at `at` after `gap` of space beyond the previous glyph's width.
+    fn before_glyph(&mut self, gap: f32, at: f32) {
+        if gap > CELL_GAP * self.em && !self.text.trim().is_empty() {
+            self.flush();
+        } else if gap > WORD_GAP * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
+            self.text.push(' ');
+        }
+        if self.text.is_empty() {
+            self.from = at;
+        }
+    }
+
+    fn flush(&mut self) {
+        let text = std::mem::take(&mut self.text);
+        if text.trim().is_empty() {
+            return;
+        }
+        let start = Matrix::translate(self.from, 0.0).then(self.origin);
+        let end = Matrix::translate(self.ink_end, 0.0).then(self.origin);
+        self.runs.push(Run {
+            x: start.0[4],
+            y: start.0[5],
+            end_x: end.0[4],
+            size: self.size,
+            bold: self.bold,
+            text,
+            mcid: self.marked.mcid,
+            artifact: self.marked.artifact,
+        });
+    }
+}
+
+/// Shows strings (and TJ's spacing numbers), appending the runs they draw.
 fn show(
     st: &mut TextState,
     fonts: &BTreeMap<Vec<u8>, Rc<Font>>,
@@ -539,45 +593,58 @@ fn show(
     runs: &mut Vec<Run>,
 ) {
     let Some(font) = st.font.as_ref().and_then(|f| fonts.get(f)) else { return };
-    let start = st.tm.then(st.ctm);
-    let scale = (start.0[2].powi(2) + start.0[3].powi(2)).sqrt();
-    let mut text = String::new();
+    let origin = st.tm.then(st.ctm);
+    let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
+    let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
+    let mut pieces = Pieces {
+        origin,
+        size: (size * scale).abs(),
+        em: size.abs(),
+        bold: font.bold,
+        marked,
+        runs,
+        text: String::new(),
+        from: 0.0,
+        ink_end: 0.0,
+    };
+    let glyph_len = if font.two_byte { 2 } else { 1 };
+    // Word spacing applies to the single-byte code 32 only.
+    let word_space = |g: &[u8]| if !font.two_byte && g == b" " { tw } else { 0.0 };
     let mut advance = 0.0f32; // in text space, unscaled by the matrix
+    let mut gap = 0.0f32; // space beyond the last glyph's own width, unscaled by Tz
     for item in items {
         match item {
+            // Table writers set cells apart with a large Tc that TJ offsets cancel inside each
+            // number: then every glyph's gap counts, not only the string's.
+            Object::String(bytes, _) if tc > WORD_GAP * size.abs() => {
+                for glyph in bytes.chunks(glyph_len) {
+                    pieces.before_glyph(gap, advance);
+                    font.decoder.decode(glyph, &mut pieces.text);
+                    pieces.ink_end = advance + font.advance(glyph) * size * h;
+                    gap = tc + word_space(glyph);
+                    advance = pieces.ink_end + gap * h;
+                }
+            }
             Object::String(bytes, _) => {
-                font.decoder.decode(bytes, &mut text);
-                let glyphs = if font.two_byte { bytes.len() / 2 } else { bytes.len() };
-                // Word spacing applies to the single-byte code 32 only.
+                if bytes.is_empty() {
+                    continue;
+                }
+                pieces.before_glyph(gap, advance);
+                font.decoder.decode(bytes, &mut pieces.text);
+                let glyphs = bytes.len() / glyph_len;
                 let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };
-                advance +=
-                    (font.advance(bytes) * st.size + glyphs as f32 * st.char_space + spaces as f32 * st.word_space)
-                        * st.h_scale;
+                advance += (font.advance(bytes) * size + glyphs as f32 * tc + spaces as f32 * tw) * h;
+                gap = tc + word_space(&bytes[bytes.len() - glyph_len.min(bytes.len())..]);
+                pieces.ink_end = advance - gap * h;
             }
             other => {
                 if let Ok(n) = other.as_float() {
-                    // Kerning is a few units; a word gap is hundreds.
-                    if n < -180.0 && !text.ends_with(' ') {
-                        text.push(' ');
-                    }
-                    advance -= n / 1000.0 * st.size * st.h_scale;
+                    gap -= n / 1000.0 * size;
+                    advance -= n / 1000.0 * size * h;
                 }
             }
         }
     }
+    pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
-    if text.trim().is_empty() {
-        return;
-    }
-    let end = st.tm.then(st.ctm);
-    runs.push(Run {
-        x: start.0[4],
-        y: start.0[5],
-        end_x: end.0[4],
-        size: (st.size * scale).abs(),
-        bold: font.bold,
-        text,
-        mcid: marked.mcid,
-        artifact: marked.artifact,
-    });
 }
