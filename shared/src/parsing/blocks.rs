@@ -3,12 +3,15 @@
 //! removed. Retrieval needs exactly these: headings give chunks their heading path, tables stay
 //! tables, and reading order keeps sentences whole.
 
+use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, Run};
+use super::paths::Rule;
 use std::collections::HashMap;
 
-/// One page's runs and its width in points.
+/// One page's runs and rules, and its width in points.
 pub struct PageText {
     pub runs: Vec<Run>,
+    pub rules: Vec<Rule>,
     pub width: f32,
 }
 
@@ -365,7 +368,23 @@ fn is_list_item(text: &str) -> bool {
     numbering || marker
 }
 
-fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
+/// The text of a ruled table's cell: its lines joined, words broken at a line end rejoined.
+fn cell_text(runs: Vec<Run>) -> String {
+    let mut text = String::new();
+    for line in lines_of(runs) {
+        let next = line.text();
+        if text.ends_with('-') && next.starts_with(char::is_lowercase) && !text.ends_with(" -") {
+            text.pop();
+        } else if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&next);
+    }
+    text
+}
+
+/// Blocks from the page's lines, its ruled tables placed before the first line below their top.
+fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
     let mut out = Vec::new();
     let mut para: Option<(String, f32, f32)> = None; // text, last y, size
     let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
@@ -373,8 +392,13 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
             out.push(Block::Paragraph(text));
         }
     };
+    tables.sort_by(|a, b| a.top.total_cmp(&b.top));
     let mut i = 0;
     while i < lines.len() {
+        while tables.last().is_some_and(|t| t.top > lines[i].y) {
+            flush(&mut para, &mut out);
+            out.push(Block::Table(tables.pop().map(|t| t.rows).unwrap_or_default()));
+        }
         if let Some((rows, next)) = take_table(lines, i) {
             flush(&mut para, &mut out);
             out.push(Block::Table(rows));
@@ -428,6 +452,7 @@ fn blocks_of(lines: &[Line], body: f32) -> Vec<Block> {
         *y = line.y;
     }
     flush(&mut para, &mut out);
+    out.extend(tables.into_iter().rev().map(|t| Block::Table(t.rows)));
     out
 }
 
@@ -505,11 +530,19 @@ fn body_size(pages: &[PageText]) -> f32 {
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
     let body = body_size(&pages);
-    let per_page: Vec<Vec<Line>> = pages.into_iter().map(|p| reading_order(p.runs, p.width)).collect();
+    let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
+        .into_iter()
+        .map(|p| {
+            let (tables, taken) = ruled_tables(&p.rules, &p.runs, cell_text);
+            let runs = p.runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
+            (reading_order(runs, p.width), tables)
+        })
+        .unzip();
     let running = running_lines(&per_page);
     per_page
         .into_iter()
-        .map(|mut lines| {
+        .zip(tables)
+        .map(|(mut lines, tables)| {
             let furniture = |l: &Line| running.contains_key(&shape(&l.text())) || is_page_number(&l.text());
             // A page may open with a page number above its running head, or close with both.
             for _ in 0..2 {
@@ -521,7 +554,7 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
                 }
             }
             let mut out = String::new();
-            render(&blocks_of(&lines, body), &mut out);
+            render(&blocks_of(&lines, body, tables), &mut out);
             out
         })
         .collect()
@@ -545,7 +578,7 @@ mod tests {
     }
 
     fn md(runs: Vec<Run>) -> String {
-        pages_to_markdown(vec![PageText { runs, width: 595.0 }]).remove(0)
+        pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0)
     }
 
     #[test]
@@ -681,9 +714,34 @@ mod tests {
                 run(50.0, 30.0, &format!("Page {n} of 3"), 8.0, false),
                 run(300.0, 18.0, &n.to_string(), 8.0, false),
             ],
+            rules: Vec::new(),
             width: 595.0,
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
         assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+    }
+
+    #[test]
+    fn a_ruled_grid_is_a_table_whose_bold_header_cells_are_not_headings() {
+        let h = |y: f32| Rule { x0: 50.0, y0: y, x1: 450.0, y1: y };
+        let v = |x: f32| Rule { x0: x, y0: 600.0, x1: x, y1: 700.0 };
+        let rules = vec![h(700.0), h(670.0), h(640.0), h(600.0), v(50.0), v(150.0), v(450.0)];
+        let runs = vec![
+            run(50.0, 750.0, "Schedule of cover", 10.0, false),
+            run(55.0, 680.0, "RESSOURCES", 12.0, true),
+            run(155.0, 680.0, "Responsable", 12.0, true),
+            run(55.0, 650.0, "Financier", 10.0, false),
+            // Text below a row's rule belongs to the next row, whatever its spacing.
+            run(155.0, 650.0, "Budget annuel du", 10.0, false),
+            run(155.0, 618.0, "service", 10.0, false),
+            run(55.0, 610.0, "Humain", 10.0, false),
+            run(50.0, 560.0, "After the table.", 10.0, false),
+        ];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert_eq!(
+            out,
+            "Schedule of cover\n\n| RESSOURCES | Responsable |\n| --- | --- |\n| Financier | Budget annuel du |\n\
+             | Humain | service |\n\nAfter the table.\n\n"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! `lopdf::Document::extract_text` throws away.
 
 use super::decode::TextDecoder;
+use super::paths::{Path, Rule};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::cell::RefCell;
@@ -365,14 +366,21 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
     Ok(content)
 }
 
-/// Every text run of the page, in content-stream order, including text drawn by form XObjects.
-pub fn page_runs<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Vec<Run>, PageDamage> {
+/// What a page draws that the parser reads: text runs in content-stream order (including text
+/// drawn by form XObjects) and straight rules.
+#[derive(Default)]
+pub struct Drawn {
+    pub runs: Vec<Run>,
+    pub rules: Vec<Rule>,
+}
+
+pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Drawn, PageDamage> {
     let resources = Resources::of_page(doc, page_id, cache);
-    let mut runs = Vec::new();
+    let mut out = Drawn::default();
     let content = page_content(doc, page_id)?;
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
-    interpret_ops((doc, cache), &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut runs);
-    Ok(runs)
+    interpret_ops((doc, cache), &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut out);
+    Ok(out)
 }
 
 /// A form XObject's content: one that does not decode draws nothing.
@@ -383,10 +391,10 @@ fn interpret<'a>(
     ctm: Matrix,
     depth: usize,
     marked: Marked,
-    runs: &mut Vec<Run>,
+    out: &mut Drawn,
 ) {
     if let Ok(content) = Content::decode(content) {
-        interpret_ops((doc, cache), &content, res, ctm, depth, marked, runs);
+        interpret_ops((doc, cache), &content, res, ctm, depth, marked, out);
     }
 }
 
@@ -407,9 +415,10 @@ fn interpret_ops<'a>(
     ctm: Matrix,
     depth: usize,
     outer: Marked,
-    runs: &mut Vec<Run>,
+    out: &mut Drawn,
 ) {
     let mut marked = vec![outer];
+    let mut path = Path::default();
     let fonts = &res.fonts;
     let mut st = TextState {
         ctm,
@@ -448,7 +457,7 @@ fn interpret_ops<'a>(
                     matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm),
                     depth + 1,
                     marked.last().copied().unwrap_or(outer),
-                    runs,
+                    out,
                 );
             }
             "BMC" | "BDC" if marked.len() < MAX_MARKED_DEPTH => {
@@ -498,15 +507,18 @@ fn interpret_ops<'a>(
                 }
             }
             "T*" => next_line(&mut st),
-            "Tj" => show(&mut st, fonts, o, at(&marked), runs),
+            "m" | "l" | "c" | "v" | "y" | "h" | "re" | "S" | "s" | "B" | "B*" | "b" | "b*" | "f" | "F" | "f*" | "n" => {
+                path.op(op.operator.as_str(), &nums(o), &st.ctm.0, &mut out.rules);
+            }
+            "Tj" => show(&mut st, fonts, o, at(&marked), &mut out.runs),
             "TJ" => {
                 if let Some(Object::Array(items)) = o.first() {
-                    show(&mut st, fonts, items, at(&marked), runs);
+                    show(&mut st, fonts, items, at(&marked), &mut out.runs);
                 }
             }
             "'" => {
                 next_line(&mut st);
-                show(&mut st, fonts, o, at(&marked), runs);
+                show(&mut st, fonts, o, at(&marked), &mut out.runs);
             }
             "\"" => {
                 if let [aw, ac, ..] = nums(o)[..] {
@@ -514,7 +526,7 @@ fn interpret_ops<'a>(
                     st.char_space = ac;
                 }
                 next_line(&mut st);
-                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), runs);
+                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
             _ => {}
         }

@@ -5,9 +5,11 @@ mod cmap;
 mod decode;
 mod detect;
 mod glyphs;
+mod grid;
 mod layout;
 pub mod llamaparse;
 mod normalize;
+mod paths;
 mod pdf;
 mod tagged;
 

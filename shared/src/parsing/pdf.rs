@@ -111,8 +111,8 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let (mut damaged, mut bombs) = (Vec::new(), Vec::new());
     let fonts = layout::FontCache::default();
     for (i, &id) in pdf.pages.iter().enumerate() {
-        match layout::page_runs(&pdf.doc, id, &fonts) {
-            Ok(runs) => pages.push(PageText { runs, width: page_width(&pdf.doc, id) }),
+        match layout::page_drawn(&pdf.doc, id, &fonts) {
+            Ok(d) => pages.push(PageText { runs: d.runs, rules: d.rules, width: page_width(&pdf.doc, id) }),
             Err(layout::PageDamage::TooLarge) => bombs.push(i + 1),
             Err(_) => damaged.push(i + 1),
         }

@@ -1,0 +1,117 @@
+//! Straight rules drawn on a page: the borders of ruled tables. Only axis-aligned lines are kept,
+//! whether stroked (`m`/`l` or a rectangle's edges) or filled as thin rectangles, which is how
+//! word processors draw cell borders.
+
+/// A horizontal or vertical line in user space (`x0 <= x1`, `y0 <= y1`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rule {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+impl Rule {
+    pub fn horizontal(&self) -> bool {
+        self.y1 - self.y0 <= self.x1 - self.x0
+    }
+}
+
+/// A filled rectangle thinner than this (points) is a line.
+const THIN: f32 = 3.0;
+/// A hostile page cannot make the table finder quadratic in millions of rules.
+const MAX_RULES: usize = 20_000;
+
+enum Piece {
+    Rect([f32; 4]),
+    Segment([f32; 4]),
+}
+
+/// The path under construction, already in user space.
+#[derive(Default)]
+pub struct Path {
+    pieces: Vec<Piece>,
+    current: (f32, f32),
+    start: (f32, f32),
+}
+
+/// `ctm` as `[a b c d e f]`.
+fn apply(m: &[f32; 6], x: f32, y: f32) -> (f32, f32) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
+fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
+    Rule { x0: x0.min(x1), y0: y0.min(y1), x1: x0.max(x1), y1: y0.max(y1) }
+}
+
+impl Path {
+    /// Handles a path operator; returns false for any other operator.
+    pub fn op(&mut self, operator: &str, nums: &[f32], ctm: &[f32; 6], rules: &mut Vec<Rule>) -> bool {
+        match (operator, nums) {
+            ("m", [x, y]) => {
+                self.current = apply(ctm, *x, *y);
+                self.start = self.current;
+            }
+            ("l", [x, y]) => {
+                let to = apply(ctm, *x, *y);
+                self.pieces.push(Piece::Segment([self.current.0, self.current.1, to.0, to.1]));
+                self.current = to;
+            }
+            ("c", [.., x, y]) | ("v", [.., x, y]) | ("y", [.., x, y]) => self.current = apply(ctm, *x, *y),
+            ("h", _) => {
+                let (s, c) = (self.start, self.current);
+                self.pieces.push(Piece::Segment([c.0, c.1, s.0, s.1]));
+                self.current = s;
+            }
+            ("re", [x, y, w, h]) => {
+                let corners =
+                    [apply(ctm, *x, *y), apply(ctm, x + w, y + h), apply(ctm, *x, y + h), apply(ctm, x + w, *y)];
+                let xs = corners.map(|c| c.0);
+                let ys = corners.map(|c| c.1);
+                let min = |v: [f32; 4]| v.into_iter().fold(f32::MAX, f32::min);
+                let max = |v: [f32; 4]| v.into_iter().fold(f32::MIN, f32::max);
+                self.pieces.push(Piece::Rect([min(xs), min(ys), max(xs), max(ys)]));
+                self.current = apply(ctm, *x, *y);
+                self.start = self.current;
+            }
+            ("S" | "s" | "B" | "B*" | "b" | "b*", _) => self.paint(true, rules),
+            ("f" | "F" | "f*", _) => self.paint(false, rules),
+            ("n", _) => self.pieces.clear(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn paint(&mut self, stroked: bool, rules: &mut Vec<Rule>) {
+        for piece in self.pieces.drain(..) {
+            if rules.len() >= MAX_RULES {
+                break;
+            }
+            match piece {
+                Piece::Rect([x0, y0, x1, y1]) => {
+                    let (w, h) = (x1 - x0, y1 - y0);
+                    if !stroked {
+                        // A filled rectangle is a rule only when thin in one direction.
+                        if (w <= THIN) != (h <= THIN) {
+                            rules.push(rule_of(x0, y0, x1, y1));
+                        }
+                    } else {
+                        rules.extend([
+                            rule_of(x0, y0, x1, y0),
+                            rule_of(x0, y1, x1, y1),
+                            rule_of(x0, y0, x0, y1),
+                            rule_of(x1, y0, x1, y1),
+                        ]);
+                    }
+                }
+                Piece::Segment([x0, y0, x1, y1]) if stroked => {
+                    let (dx, dy) = ((x1 - x0).abs(), (y1 - y0).abs());
+                    if (dx < 1.0) != (dy < 1.0) {
+                        rules.push(rule_of(x0, y0, x1, y1));
+                    }
+                }
+                Piece::Segment(_) => {}
+            }
+        }
+    }
+}
