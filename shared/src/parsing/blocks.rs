@@ -273,7 +273,13 @@ fn section_number(text: &str) -> Option<&str> {
     })
 }
 
+/// A line that opens a heading: set as one, and not in lower case, which continues a sentence
+/// ("vos aspirations?" under a bold question) or a heading wrapped onto it.
 fn heading_level(line: &Line, body: f32) -> Option<usize> {
+    heading_style(line, body).filter(|_| !line.cells.first().is_some_and(|c| c.text.starts_with(char::is_lowercase)))
+}
+
+fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let text = line.text();
     let chars = text.chars().count();
     let larger = line.size >= body * 1.15;
@@ -298,9 +304,14 @@ fn heading_level(line: &Line, body: f32) -> Option<usize> {
     if text.ends_with(['.', ',', ';']) || leaders || has_sentence_break(&text) {
         return None;
     }
+    // A clause ending in a colon introduces what follows ("Findings by agency, including …:").
+    let words = text.split_whitespace().count();
+    if text.ends_with(':') && words > 4 {
+        return None;
+    }
     // Nor is a long unnumbered line: a paragraph's line set larger than the body (a form's
     // free-text answer, say) reads as a run of "headings" otherwise.
-    if section_number(&text).is_none() && text.split_whitespace().count() > 14 {
+    if section_number(&text).is_none() && words > 14 {
         return None;
     }
     if let Some(n) = section_number(&text) {
@@ -414,7 +425,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             // leading, and does not start a numbered section of its own.
             let mut last = line;
             while let Some(next) = lines.get(i)
-                && heading_level(next, body) == Some(level)
+                && heading_style(next, body).is_some()
                 && (next.size - last.size).abs() < 0.5
                 && next.bold == last.bold
                 && last.y - next.y <= 1.45 * last.size
@@ -719,6 +730,30 @@ mod tests {
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
         assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+    }
+
+    #[test]
+    fn a_lower_case_line_continues_and_a_clause_before_a_colon_introduces() {
+        let out = md(vec![
+            run(50.0, 800.0, "4. A strategy for the future of the", 20.0, true),
+            run(50.0, 778.0, "active transport plan", 20.0, true),
+            run(
+                50.0,
+                740.0,
+                "Does the vision proposed in the 2014 plan still reflect, today as then, your priorities and",
+                10.0,
+                true,
+            ),
+            run(50.0, 728.0, "your aspirations?", 10.0, true),
+            run(50.0, 700.0, "Findings by agency, including the determination:", 10.0, true),
+            run(50.0, 688.0, "The agency found no maltreatment.", 10.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "## 4. A strategy for the future of the active transport plan\n\n\
+             Does the vision proposed in the 2014 plan still reflect, today as then, your priorities and your aspirations?\n\n\
+             Findings by agency, including the determination: The agency found no maltreatment.\n\n"
+        );
     }
 
     #[test]
