@@ -132,3 +132,29 @@ fn right_aligned_table_numbers_stay_apart_and_in_their_row() {
     assert!(bulletin.contains("NEEL KASHKARI REP 247"), "{bulletin}");
     assert!(!bulletin.contains("247REP"));
 }
+
+#[test]
+fn text_an_indesign_file_marks_as_layout_artifacts_is_kept_and_its_tagged_headings_guide_the_layout() {
+    // The worksheet's form lines are untagged "layout" artifacts, not pagination: the tree does
+    // not cover the pages, so the layout reads them, with the tree's headings.
+    let worksheet = parse_with(&corpus("cfpb-monthly_payment_worksheet.pdf"), true);
+    assert_eq!(worksheet.parser, "local-partly-tagged");
+    let md = &worksheet.markdown;
+    assert!(md.contains("Groceries") && md.contains("child care"), "{md}");
+    assert!(md.lines().any(|l| l == "# MONTHLY PAYMENT WORKSHEET"), "{md}");
+    // A bold form label outside the tree is not a heading where the tree names the headings.
+    assert!(!md.lines().any(|l| l.starts_with('#') && l.contains("Living & other expenses")), "{md}");
+}
+
+#[test]
+fn a_figure_anchored_in_a_heading_is_not_heading_text() {
+    let md = parse_with(&corpus("cfpb-mortgage_closing_forms.pdf"), true).markdown;
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(headings.contains(&"## Breaking down the form"), "{headings:#?}");
+    assert!(headings.iter().all(|h| h.len() < 120), "{headings:#?}");
+    assert!(headings.contains(&"## Promissory Note 1"), "{headings:#?}");
+    // The sample note drawn in the figure is still there, as text, its symbol-area code points
+    // shifted back to letters.
+    assert!(md.contains("BORROWER’S PROMISE TO PAY"), "{md}");
+    assert!(md.contains("INITIAL ESCROW ACCOUNT DISCLOSURE STATEMENT"), "{md}");
+}

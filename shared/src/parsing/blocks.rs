@@ -6,6 +6,7 @@
 use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, Run};
 use super::paths::Rule;
+use super::tagged::Role;
 use std::collections::HashMap;
 
 /// One page's runs and rules, and its width in points.
@@ -30,6 +31,8 @@ struct Line {
     /// The bold words a line starts with when the rest is not bold ("B. Changes We may ...").
     bold_lead: Option<String>,
     cells: Vec<Cell>,
+    /// The structure tree's role for every run of the line, when they agree.
+    role: Option<Role>,
 }
 
 impl Line {
@@ -79,7 +82,9 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
             let bold_lead = (!bold && !lead.is_empty())
                 .then(|| lead.concat().split_whitespace().collect::<Vec<_>>().join(" "))
                 .filter(|t| !t.is_empty());
-            Line { y: g[0].y, size, bold, bold_lead, cells }
+            let roles: Vec<Option<Role>> = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role).collect();
+            let role = roles.first().copied().flatten().filter(|first| roles.iter().all(|r| *r == Some(*first)));
+            Line { y: g[0].y, size, bold, bold_lead, cells, role }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
@@ -183,7 +188,9 @@ enum Block {
 /// decided by whether the next lines fill its missing columns.
 fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)> {
     let head = &lines[start];
-    if head.cells.len() < 2 {
+    // The structure tree's headings stay headings, however their cells align.
+    let named_heading = |l: &Line| matches!(l.role, Some(Role::Heading(..)));
+    if head.cells.len() < 2 || named_heading(head) {
         return None;
     }
     let columns: Vec<f32> = head.cells.iter().map(|c| c.x).collect();
@@ -199,6 +206,7 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
         gap <= 2.6 * line.size.max(head.size)
+            && !named_heading(line)
             && fits(line)
             && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
     };
@@ -276,10 +284,17 @@ fn section_number(text: &str) -> Option<&str> {
 /// A line that opens a heading: set as one, and not in lower case, which continues a sentence
 /// ("vos aspirations?" under a bold question) or a heading wrapped onto it.
 fn heading_level(line: &Line, body: f32) -> Option<usize> {
-    heading_style(line, body).filter(|_| !line.cells.first().is_some_and(|c| c.text.starts_with(char::is_lowercase)))
+    let lower = line.cells.first().is_some_and(|c| c.text.starts_with(char::is_lowercase));
+    heading_style(line, body).filter(|_| !lower || line.role.is_some())
 }
 
+/// Where the structure tree covers the line, its word; otherwise how the line is set.
 fn heading_style(line: &Line, body: f32) -> Option<usize> {
+    match line.role {
+        Some(Role::Heading(level, _)) => return Some(level.clamp(1, 6)),
+        Some(Role::Body) => return None,
+        None => {}
+    }
     let text = line.text();
     let chars = text.chars().count();
     let larger = line.size >= body * 1.15;
@@ -426,6 +441,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             let mut last = line;
             while let Some(next) = lines.get(i)
                 && heading_style(next, body).is_some()
+                && (next.role.is_none() || next.role == line.role)
                 && (next.size - last.size).abs() < 0.5
                 && next.bold == last.bold
                 && last.y - next.y <= 1.45 * last.size
@@ -554,7 +570,11 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
         .into_iter()
         .zip(tables)
         .map(|(mut lines, tables)| {
-            let furniture = |l: &Line| running.contains_key(&shape(&l.text())) || is_page_number(&l.text());
+            // A heading the structure tree names is content, however often it repeats.
+            let furniture = |l: &Line| {
+                !matches!(l.role, Some(Role::Heading(..)))
+                    && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()))
+            };
             // A page may open with a page number above its running head, or close with both.
             for _ in 0..2 {
                 if lines.first().is_some_and(furniture) {
@@ -585,6 +605,8 @@ mod tests {
             text: text.into(),
             mcid: None,
             artifact: false,
+            pagination: false,
+            role: None,
         }
     }
 

@@ -20,6 +20,21 @@ pub struct TextDecoder<'a> {
     /// A composite font without a usable CMap (predefined CJK encodings): lopdf's decoding.
     fallback: Option<Encoding<'a>>,
     two_byte: bool,
+    /// Symbol, ZapfDingbats and the like: their private-use code points are their own.
+    symbolic: bool,
+}
+
+/// A TrueType font with a (3,0) symbol cmap puts Latin text at U+F020–U+F0FF, and writers copy
+/// those code points into the ToUnicode CMap; in a text font they stand for U+0020–U+00FF.
+/// The replacement character is dropped.
+fn unshift_symbol_area(text: &str, out: &mut String) {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c @ '\u{F020}'..='\u{F0FF}'), None) => out.extend(char::from_u32(c as u32 - 0xF000)),
+        // The writer's "unknown glyph" (dot leaders, often) says nothing a reader can search.
+        (Some('\u{FFFD}'), None) => {}
+        _ => out.push_str(text),
+    }
 }
 
 /// A simple font's table: its symbol font's own encoding, or a base encoding, then the
@@ -80,6 +95,7 @@ impl<'a> TextDecoder<'a> {
             fallback: (two_byte && to_unicode.is_none()).then(|| font.get_font_encoding(doc).ok()).flatten(),
             to_unicode,
             two_byte,
+            symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of).is_some(),
         }
     }
 
@@ -99,7 +115,7 @@ impl<'a> TextDecoder<'a> {
             let (code, tail) = rest.split_at(len);
             rest = tail;
             if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
-                out.push_str(text);
+                if self.symbolic { out.push_str(text) } else { unshift_symbol_area(text, out) }
             } else if let (Some(table), [byte]) = (&self.simple, code) {
                 out.push_str(&table[usize::from(*byte)]);
             }

@@ -5,6 +5,7 @@
 
 use super::decode::TextDecoder;
 use super::paths::{Path, Rule};
+use super::tagged::Role;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::cell::RefCell;
@@ -23,8 +24,14 @@ pub struct Run {
     pub text: String,
     /// The marked-content id the run was drawn under, which the structure tree refers to.
     pub mcid: Option<i64>,
-    /// Drawn inside an `/Artifact` sequence: page furniture by the writer's own account.
+    /// Drawn inside an `/Artifact` sequence: not part of the structure tree.
     pub artifact: bool,
+    /// An artifact typed as pagination (running heads, footers, page numbers, watermarks): page
+    /// furniture by the writer's own account. Other artifacts may hold real text (InDesign
+    /// marks untagged frames as layout artifacts).
+    pub pagination: bool,
+    /// What the structure tree says the run is, on a page the tree covers only in part.
+    pub role: Option<Role>,
 }
 
 struct Font<'a> {
@@ -403,6 +410,7 @@ fn interpret<'a>(
 struct Marked {
     mcid: Option<i64>,
     artifact: bool,
+    pagination: bool,
 }
 
 /// Marked-content sequences open and close in pairs; a hostile file gets no deeper than this.
@@ -462,7 +470,13 @@ fn interpret_ops<'a>(
             }
             "BMC" | "BDC" if marked.len() < MAX_MARKED_DEPTH => {
                 let mut m = marked.last().copied().unwrap_or(outer);
-                m.artifact |= o.first().and_then(|t| t.as_name().ok()) == Some(b"Artifact".as_slice());
+                let artifact = o.first().and_then(|t| t.as_name().ok()) == Some(b"Artifact".as_slice());
+                m.artifact |= artifact;
+                if artifact && let Some(Object::Dictionary(d)) = o.get(1) {
+                    let name = |k: &[u8]| d.get(k).and_then(Object::as_name).ok();
+                    m.pagination |= name(b"Type") == Some(b"Pagination".as_slice())
+                        || name(b"Subtype").is_some_and(|s| [&b"Header"[..], b"Footer", b"Watermark"].contains(&s));
+                }
                 let own = match o.get(1) {
                     Some(Object::Dictionary(d)) => d.get(b"MCID").and_then(Object::as_i64).ok(),
                     Some(Object::Name(n)) => res.mcids.get(n).copied(),
@@ -592,6 +606,8 @@ impl Pieces<'_> {
             text,
             mcid: self.marked.mcid,
             artifact: self.marked.artifact,
+            pagination: self.marked.pagination,
+            role: None,
         });
     }
 }

@@ -145,17 +145,31 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let tagged = if pdf.use_tags { tagged::pages_markdown(&pdf.doc, &pdf.pages, &pages) } else { None };
     let parser = match &tagged {
         None => "local",
-        Some(t) if t.iter().all(Option::is_some) => "local-tagged",
+        Some(t) if t.pages.iter().all(Option::is_some) => "local-tagged",
         // Pages the tree does not cover keep the layout heuristics.
         Some(_) => "local-partly-tagged",
     };
-    let layout = if parser == "local-tagged" { Vec::new() } else { pages_to_markdown(pages) };
     let per_page: Vec<String> = match tagged {
+        None => pages_to_markdown(pages),
+        Some(t) if parser == "local-tagged" => t.pages.into_iter().map(Option::unwrap_or_default).collect(),
         Some(t) => {
-            let layout = layout.into_iter().map(Some).chain(std::iter::repeat(None));
-            t.into_iter().zip(layout).map(|(md, fallback)| md.or(fallback).unwrap_or_default()).collect()
+            // On the pages the layout reads, the writer's pagination marks still say what is
+            // furniture, and the tree's roles what is a heading or body text.
+            for (p, page) in pages.iter_mut().enumerate() {
+                page.runs.retain(|r| !r.pagination);
+                for r in &mut page.runs {
+                    r.role = r.mcid.and_then(|m| t.roles.get(&(p, m)).copied());
+                }
+                // Where the tree names this page's headings, text it leaves out is not one.
+                if page.runs.iter().any(|r| matches!(r.role, Some(tagged::Role::Heading(..)))) {
+                    for r in page.runs.iter_mut().filter(|r| r.role.is_none()) {
+                        r.role = Some(tagged::Role::Body);
+                    }
+                }
+            }
+            let layout = pages_to_markdown(pages);
+            t.pages.into_iter().zip(layout).map(|(md, fallback)| md.unwrap_or(fallback)).collect()
         }
-        None => layout,
     };
     let mut markdown = String::new();
     for (i, page) in per_page.into_iter().enumerate() {

@@ -10,7 +10,7 @@ use super::layout::Run;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
 
-/// Share of the pages' non-artifact text the tree must reach to be trusted.
+/// Share of a page's text (pagination artifacts aside) the tree must reach to be trusted.
 const MIN_COVERAGE: f64 = 0.9;
 /// Guards against hostile trees: nesting, element count.
 const MAX_DEPTH: usize = 64;
@@ -38,7 +38,25 @@ struct Walk<'a> {
     elements: usize,
     /// (page index, block) in reading order.
     blocks: Vec<(usize, Block)>,
+    /// The marks under heading elements, with their level and the element's number.
+    heading_marks: HashMap<(usize, i64), (usize, usize)>,
     damaged: bool,
+}
+
+/// What the tree says about the pages: markdown for each page it covers (`None` for one it
+/// does not), and the role of each marked piece of text, for the layout heuristics to follow
+/// on the pages it covers only in part.
+pub struct Tagged {
+    pub pages: Vec<Option<String>>,
+    pub roles: HashMap<(usize, i64), Role>,
+}
+
+/// The tree's word on a marked piece of text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Role {
+    /// A heading's level, and which heading element (lines of one element are one heading).
+    Heading(usize, usize),
+    Body,
 }
 
 impl<'a> Walk<'a> {
@@ -98,6 +116,19 @@ impl<'a> Walk<'a> {
 
     /// Every mark under an element, in order.
     fn marks(&mut self, elem: &'a Dictionary, page: Option<usize>, depth: usize, out: &mut Marks) {
+        self.marks_but(elem, page, depth, out, None);
+    }
+
+    /// Every mark under an element but those of its figures, which are set apart: a heading
+    /// may hold the picture it introduces (InDesign anchors a sample form in one).
+    fn marks_but(
+        &mut self,
+        elem: &'a Dictionary,
+        page: Option<usize>,
+        depth: usize,
+        out: &mut Marks,
+        mut figures: Option<&mut Vec<&'a Dictionary>>,
+    ) {
         if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS {
             self.damaged = true;
             return;
@@ -107,7 +138,10 @@ impl<'a> Walk<'a> {
         for kid in self.kids(elem, page) {
             match kid {
                 Kid::Mark(p, m) => out.push((p, m)),
-                Kid::Dict(d) if d.has(b"S") => self.marks(d, page, depth + 1, out),
+                Kid::Dict(d) if d.has(b"S") && figures.is_some() && self.role(d) == b"Figure" => {
+                    figures.as_mut().expect("checked").push(d);
+                }
+                Kid::Dict(d) if d.has(b"S") => self.marks_but(d, page, depth + 1, out, figures.as_deref_mut()),
                 Kid::Dict(d) => out.extend(self.content_ref(d, page)),
             }
         }
@@ -163,9 +197,18 @@ impl<'a> Walk<'a> {
                     b"Title" => 1,
                     _ => (sections + 1).min(6),
                 };
-                let (p, text) = self.leaf_text(elem, page, depth);
+                let (mut marks, mut figures) = (Marks::new(), Vec::new());
+                self.marks_but(elem, page, depth, &mut marks, Some(&mut figures));
+                let element = self.heading_marks.len();
+                for m in &marks {
+                    self.heading_marks.insert(*m, (level, element));
+                }
+                let (p, text) = (marks.first().map(|m| m.0), self.text(&marks));
                 if !text.is_empty() {
                     self.push(p, Block::Heading(level, text));
+                }
+                for figure in figures {
+                    self.element(figure, page, depth + 1, sections);
                 }
             }
             b"L" => {
@@ -303,19 +346,23 @@ fn render(block: &Block, out: &mut String) {
 /// Markdown per page from the structure tree: `None` when the file has no usable tree, else for
 /// each page its markdown where the tree accounts for its text, `None` for a page it does not
 /// cover (a file tagged in part: pages re-saved by a tool that drops marked content).
-pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> Option<Vec<Option<String>>> {
+pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> Option<Tagged> {
     let root = doc.catalog().ok()?.get_deref(b"StructTreeRoot", doc).ok()?.as_dict().ok()?;
     let mut by_mark: HashMap<(usize, i64), Vec<usize>> = HashMap::new();
-    // Per page: non-artifact characters, and those under each mark.
+    // Per page: the characters that are not pagination, and those under each mark. Text in
+    // other artifacts is text the tree leaves out: too much of it and the page is not covered.
     let mut page_total = vec![0usize; text.len()];
     let mut mark_chars = HashMap::<(usize, i64), usize>::new();
     for (p, page) in text.iter().enumerate() {
         for (i, r) in page.runs.iter().enumerate() {
-            if r.artifact {
+            if r.pagination {
                 continue;
             }
             let chars = r.text.chars().filter(|c| !c.is_whitespace()).count();
             page_total[p] += chars;
+            if r.artifact {
+                continue;
+            }
             if let Some(m) = r.mcid {
                 by_mark.entry((p, m)).or_default().push(i);
                 *mark_chars.entry((p, m)).or_default() += chars;
@@ -332,6 +379,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         visited: HashSet::new(),
         elements: 0,
         blocks: Vec::new(),
+        heading_marks: HashMap::new(),
         damaged: false,
     };
     for kid in walk.kids(root, None) {
@@ -357,7 +405,8 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         elements = walk.elements,
         "structure tree"
     );
-    if walk.damaged || tagged_with_text == 0 {
+    // A tree that covers no page whole still names the headings of the text it marks.
+    if walk.damaged || (tagged_with_text == 0 && walk.heading_marks.is_empty()) {
         return None;
     }
     let mut out: Vec<Option<String>> = tagged.iter().map(|t| t.then(String::new)).collect();
@@ -372,5 +421,10 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         in_list = item;
         render(block, page_out);
     }
-    Some(out)
+    let roles = walk
+        .used
+        .iter()
+        .map(|m| (*m, walk.heading_marks.get(m).map_or(Role::Body, |(l, e)| Role::Heading(*l, *e))))
+        .collect();
+    Some(Tagged { pages: out, roles })
 }
