@@ -26,13 +26,14 @@ pub struct TextDecoder<'a> {
 
 /// A TrueType font with a (3,0) symbol cmap puts Latin text at U+F020–U+F0FF, and writers copy
 /// those code points into the ToUnicode CMap; in a text font they stand for U+0020–U+00FF.
-/// The replacement character is dropped.
+/// Other private-use code points (an icon font's pictograms) and the replacement character
+/// carry nothing a reader can search or a model can read, and are dropped.
 fn unshift_symbol_area(text: &str, out: &mut String) {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(c @ '\u{F020}'..='\u{F0FF}'), None) => out.extend(char::from_u32(c as u32 - 0xF000)),
         // The writer's "unknown glyph" (dot leaders, often) says nothing a reader can search.
-        (Some('\u{FFFD}'), None) => {}
+        (Some('\u{FFFD}' | '\u{E000}'..='\u{F8FF}'), None) => {}
         _ => out.push_str(text),
     }
 }
@@ -120,5 +121,19 @@ impl<'a> TextDecoder<'a> {
                 out.push_str(&table[usize::from(*byte)]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unshift_symbol_area;
+
+    #[test]
+    fn symbol_area_letters_come_back_and_icons_and_unknown_glyphs_go() {
+        let mut out = String::new();
+        for glyph in ["\u{F049}", "\u{F04E}", "\u{F020}", "\u{E051}", "\u{FFFD}", "é", "fi"] {
+            unshift_symbol_area(glyph, &mut out);
+        }
+        assert_eq!(out, "IN éfi");
     }
 }
