@@ -38,6 +38,12 @@ pub fn configured_model() -> String {
 /// The in-process model (see `local`, built with the `local-model` feature).
 pub const MINILM_MODEL: &str = "all-MiniLM-L6-v2";
 
+/// Why a build without the `local-model` feature refuses `model`.
+#[cfg(not(feature = "local-model"))]
+pub fn no_local_model(model: &str) -> String {
+    format!("model {model} runs in process, and this build has no local model (feature `local-model`)")
+}
+
 /// Where a model's vectors come from. Known in every build, so that a function built without the
 /// local model refuses it clearly instead of taking it for an API model.
 pub fn provider_of(model: &str) -> &'static str {
@@ -82,9 +88,7 @@ pub async fn for_model(sdk: &aws_config::SdkConfig, model: &str) -> anyhow::Resu
         #[cfg(feature = "local-model")]
         "local" => Ok(std::sync::Arc::new(local::LocalEmbedder::from_env()?)),
         #[cfg(not(feature = "local-model"))]
-        "local" => {
-            anyhow::bail!("model {model} runs in process, and this build has no local model (feature `local-model`)")
-        }
+        "local" => anyhow::bail!(no_local_model(model)),
         _ => {
             let key = crate::secrets::api_key(
                 sdk,

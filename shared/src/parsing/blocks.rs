@@ -82,8 +82,8 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
             let bold_lead = (!bold && !lead.is_empty())
                 .then(|| lead.concat().split_whitespace().collect::<Vec<_>>().join(" "))
                 .filter(|t| !t.is_empty());
-            let roles: Vec<Option<Role>> = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role).collect();
-            let role = roles.first().copied().flatten().filter(|first| roles.iter().all(|r| *r == Some(*first)));
+            let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
+            let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
             Line { y: g[0].y, size, bold, bold_lead, cells, role }
         })
         .filter(|l| !l.cells.is_empty())
@@ -394,17 +394,22 @@ fn is_list_item(text: &str) -> bool {
     numbering || marker
 }
 
-/// The text of a ruled table's cell: its lines joined, words broken at a line end rejoined.
+/// Appends the next line of a paragraph or cell, rejoining a word broken at the line end
+/// ("insur-" + "ance").
+fn join_line(text: &mut String, next: &str) {
+    if text.ends_with('-') && next.starts_with(char::is_lowercase) && !text.ends_with(" -") {
+        text.pop();
+    } else if !text.is_empty() {
+        text.push(' ');
+    }
+    text.push_str(next);
+}
+
+/// The text of a ruled table's cell: its lines joined.
 fn cell_text(runs: Vec<Run>) -> String {
     let mut text = String::new();
     for line in lines_of(runs) {
-        let next = line.text();
-        if text.ends_with('-') && next.starts_with(char::is_lowercase) && !text.ends_with(" -") {
-            text.pop();
-        } else if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&next);
+        join_line(&mut text, &line.text());
     }
     text
 }
@@ -469,13 +474,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             continue;
         }
         let (p, y, _) = para.as_mut().expect("continues implies a paragraph");
-        // A word broken at the line end: "insur-" + "ance".
-        if p.ends_with('-') && text.starts_with(char::is_lowercase) && !p.ends_with(" -") {
-            p.pop();
-        } else {
-            p.push(' ');
-        }
-        p.push_str(&text);
+        join_line(p, &text);
         *y = line.y;
     }
     flush(&mut para, &mut out);

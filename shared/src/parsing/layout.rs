@@ -214,7 +214,7 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
 
 /// A 2-D affine matrix `[a b c d e f]` as PDF writes them.
 #[derive(Clone, Copy, Debug)]
-struct Matrix([f32; 6]);
+pub(super) struct Matrix([f32; 6]);
 
 impl Matrix {
     const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -237,6 +237,12 @@ impl Matrix {
         ])
     }
 
+    /// Where the point `(x, y)` lands.
+    pub(super) fn point(&self, x: f32, y: f32) -> (f32, f32) {
+        let [a, b, c, d, e, f] = self.0;
+        (a * x + c * y + e, b * x + d * y + f)
+    }
+
     fn from_operands(ops: &[Object]) -> Option<Matrix> {
         let v: Vec<f32> = ops.iter().filter_map(|o| o.as_float().ok()).collect();
         (v.len() == 6).then(|| Matrix([v[0], v[1], v[2], v[3], v[4], v[5]]))
@@ -255,7 +261,7 @@ struct TextState {
     h_scale: f32,
 }
 
-fn nums(ops: &[Object]) -> Vec<f32> {
+pub(super) fn nums(ops: &[Object]) -> Vec<f32> {
     ops.iter().filter_map(|o| o.as_float().ok()).collect()
 }
 
@@ -521,9 +527,6 @@ fn interpret_ops<'a>(
                 }
             }
             "T*" => next_line(&mut st),
-            "m" | "l" | "c" | "v" | "y" | "h" | "re" | "S" | "s" | "B" | "B*" | "b" | "b*" | "f" | "F" | "f*" | "n" => {
-                path.op(op.operator.as_str(), &nums(o), &st.ctm.0, &mut out.rules);
-            }
             "Tj" => show(&mut st, fonts, o, at(&marked), &mut out.runs),
             "TJ" => {
                 if let Some(Object::Array(items)) = o.first() {
@@ -542,7 +545,7 @@ fn interpret_ops<'a>(
                 next_line(&mut st);
                 show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
-            _ => {}
+            other => path.op(other, o, &st.ctm, &mut out.rules),
         }
     }
 }
@@ -595,12 +598,11 @@ impl Pieces<'_> {
         if text.trim().is_empty() {
             return;
         }
-        let start = Matrix::translate(self.from, 0.0).then(self.origin);
-        let end = Matrix::translate(self.ink_end, 0.0).then(self.origin);
+        let (x, y) = self.origin.point(self.from, 0.0);
         self.runs.push(Run {
-            x: start.0[4],
-            y: start.0[5],
-            end_x: end.0[4],
+            x,
+            y,
+            end_x: self.origin.point(self.ink_end, 0.0).0,
             size: self.size,
             bold: self.bold,
             text,

@@ -2,6 +2,9 @@
 //! whether stroked (`m`/`l` or a rectangle's edges) or filled as thin rectangles, which is how
 //! word processors draw cell borders.
 
+use super::layout::{Matrix, nums};
+use lopdf::Object;
+
 /// A horizontal or vertical line in user space (`x0 <= x1`, `y0 <= y1`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule {
@@ -35,51 +38,51 @@ pub struct Path {
     start: (f32, f32),
 }
 
-/// `ctm` as `[a b c d e f]`.
-fn apply(m: &[f32; 6], x: f32, y: f32) -> (f32, f32) {
-    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
-}
-
 fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
     Rule { x0: x0.min(x1), y0: y0.min(y1), x1: x0.max(x1), y1: y0.max(y1) }
 }
 
 impl Path {
-    /// Handles a path operator; returns false for any other operator.
-    pub fn op(&mut self, operator: &str, nums: &[f32], ctm: &[f32; 6], rules: &mut Vec<Rule>) -> bool {
-        match (operator, nums) {
-            ("m", [x, y]) => {
-                self.current = apply(ctm, *x, *y);
-                self.start = self.current;
-            }
-            ("l", [x, y]) => {
-                let to = apply(ctm, *x, *y);
-                self.pieces.push(Piece::Segment([self.current.0, self.current.1, to.0, to.1]));
-                self.current = to;
-            }
-            ("c", [.., x, y]) | ("v", [.., x, y]) | ("y", [.., x, y]) => self.current = apply(ctm, *x, *y),
-            ("h", _) => {
+    /// Follows a path construction or painting operator; any other operator is not a path's.
+    pub fn op(&mut self, operator: &str, operands: &[Object], ctm: &Matrix, rules: &mut Vec<Rule>) {
+        match operator {
+            "m" | "l" | "c" | "v" | "y" | "re" => self.construct(operator, &nums(operands), ctm),
+            "h" => {
                 let (s, c) = (self.start, self.current);
                 self.pieces.push(Piece::Segment([c.0, c.1, s.0, s.1]));
                 self.current = s;
             }
+            "S" | "s" | "B" | "B*" | "b" | "b*" => self.paint(true, rules),
+            "f" | "F" | "f*" => self.paint(false, rules),
+            "n" => self.pieces.clear(),
+            _ => {}
+        }
+    }
+
+    fn construct(&mut self, operator: &str, nums: &[f32], ctm: &Matrix) {
+        match (operator, nums) {
+            ("m", [x, y]) => {
+                self.current = ctm.point(*x, *y);
+                self.start = self.current;
+            }
+            ("l", [x, y]) => {
+                let to = ctm.point(*x, *y);
+                self.pieces.push(Piece::Segment([self.current.0, self.current.1, to.0, to.1]));
+                self.current = to;
+            }
+            ("c" | "v" | "y", [.., x, y]) => self.current = ctm.point(*x, *y),
             ("re", [x, y, w, h]) => {
-                let corners =
-                    [apply(ctm, *x, *y), apply(ctm, x + w, y + h), apply(ctm, *x, y + h), apply(ctm, x + w, *y)];
+                let corners = [ctm.point(*x, *y), ctm.point(x + w, y + h), ctm.point(*x, y + h), ctm.point(x + w, *y)];
                 let xs = corners.map(|c| c.0);
                 let ys = corners.map(|c| c.1);
                 let min = |v: [f32; 4]| v.into_iter().fold(f32::MAX, f32::min);
                 let max = |v: [f32; 4]| v.into_iter().fold(f32::MIN, f32::max);
                 self.pieces.push(Piece::Rect([min(xs), min(ys), max(xs), max(ys)]));
-                self.current = apply(ctm, *x, *y);
+                self.current = ctm.point(*x, *y);
                 self.start = self.current;
             }
-            ("S" | "s" | "B" | "B*" | "b" | "b*", _) => self.paint(true, rules),
-            ("f" | "F" | "f*", _) => self.paint(false, rules),
-            ("n", _) => self.pieces.clear(),
-            _ => return false,
+            _ => {}
         }
-        true
     }
 
     fn paint(&mut self, stroked: bool, rules: &mut Vec<Rule>) {

@@ -153,20 +153,7 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
         None => pages_to_markdown(pages),
         Some(t) if parser == "local-tagged" => t.pages.into_iter().map(Option::unwrap_or_default).collect(),
         Some(t) => {
-            // On the pages the layout reads, the writer's pagination marks still say what is
-            // furniture, and the tree's roles what is a heading or body text.
-            for (p, page) in pages.iter_mut().enumerate() {
-                page.runs.retain(|r| !r.pagination);
-                for r in &mut page.runs {
-                    r.role = r.mcid.and_then(|m| t.roles.get(&(p, m)).copied());
-                }
-                // Where the tree names this page's headings, text it leaves out is not one.
-                if page.runs.iter().any(|r| matches!(r.role, Some(tagged::Role::Heading(..)))) {
-                    for r in page.runs.iter_mut().filter(|r| r.role.is_none()) {
-                        r.role = Some(tagged::Role::Body);
-                    }
-                }
-            }
+            t.annotate(&mut pages);
             let layout = pages_to_markdown(pages);
             t.pages.into_iter().zip(layout).map(|(md, fallback)| md.unwrap_or(fallback)).collect()
         }

@@ -40,6 +40,7 @@ struct Walk<'a> {
     blocks: Vec<(usize, Block)>,
     /// The marks under heading elements, with their level and the element's number.
     heading_marks: HashMap<(usize, i64), (usize, usize)>,
+    headings: usize,
     damaged: bool,
 }
 
@@ -49,6 +50,25 @@ struct Walk<'a> {
 pub struct Tagged {
     pub pages: Vec<Option<String>>,
     pub roles: HashMap<(usize, i64), Role>,
+}
+
+impl Tagged {
+    /// Gives the layout the tree's roles on the pages it reads: each marked run's role, body
+    /// for the rest of a page whose headings the tree names (text it leaves out is not one), and
+    /// the writer's pagination marks taken out as furniture.
+    pub fn annotate(&self, pages: &mut [PageText]) {
+        for (p, page) in pages.iter_mut().enumerate() {
+            page.runs.retain(|r| !r.pagination);
+            for r in &mut page.runs {
+                r.role = r.mcid.and_then(|m| self.roles.get(&(p, m)).copied());
+            }
+            if page.runs.iter().any(|r| matches!(r.role, Some(Role::Heading(..)))) {
+                for r in page.runs.iter_mut().filter(|r| r.role.is_none()) {
+                    r.role = Some(Role::Body);
+                }
+            }
+        }
+    }
 }
 
 /// The tree's word on a marked piece of text.
@@ -138,10 +158,10 @@ impl<'a> Walk<'a> {
         for kid in self.kids(elem, page) {
             match kid {
                 Kid::Mark(p, m) => out.push((p, m)),
-                Kid::Dict(d) if d.has(b"S") && figures.is_some() && self.role(d) == b"Figure" => {
-                    figures.as_mut().expect("checked").push(d);
-                }
-                Kid::Dict(d) if d.has(b"S") => self.marks_but(d, page, depth + 1, out, figures.as_deref_mut()),
+                Kid::Dict(d) if d.has(b"S") => match figures.as_deref_mut() {
+                    Some(set_apart) if self.role(d) == b"Figure" => set_apart.push(d),
+                    rest => self.marks_but(d, page, depth + 1, out, rest),
+                },
                 Kid::Dict(d) => out.extend(self.content_ref(d, page)),
             }
         }
@@ -199,9 +219,9 @@ impl<'a> Walk<'a> {
                 };
                 let (mut marks, mut figures) = (Marks::new(), Vec::new());
                 self.marks_but(elem, page, depth, &mut marks, Some(&mut figures));
-                let element = self.heading_marks.len();
+                self.headings += 1;
                 for m in &marks {
-                    self.heading_marks.insert(*m, (level, element));
+                    self.heading_marks.insert(*m, (level, self.headings));
                 }
                 let (p, text) = (marks.first().map(|m| m.0), self.text(&marks));
                 if !text.is_empty() {
@@ -380,6 +400,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         elements: 0,
         blocks: Vec::new(),
         heading_marks: HashMap::new(),
+        headings: 0,
         damaged: false,
     };
     for kid in walk.kids(root, None) {

@@ -45,10 +45,7 @@ impl ChunkStage {
                 Ok(ChunkProfile::minilm(Arc::new(tok)))
             }
             #[cfg(not(feature = "local-model"))]
-            "local" => Err(StageError::new(
-                ErrorClass::Misconfigured,
-                format!("model {model} runs in process, and this build has no local model (feature `local-model`)"),
-            )),
+            "local" => Err(StageError::new(ErrorClass::Misconfigured, crate::embedding::no_local_model(model))),
             _ => Ok(ChunkProfile::cl100k(self.config.clone())),
         }
     }
