@@ -92,13 +92,48 @@ fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
 
 /// A page set in two or three columns is read column by column: full-width lines above the
 /// columns, each column left to right, then full-width lines below. Prose only: table columns
-/// are short, and a table read across stays a table.
+/// are short, and a table read across stays a table. Columns may fill only part of a page (a
+/// guide's introduction across the page, two columns of advice below it): then the part above
+/// and the part below are read the same way, each on its own.
 fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
+    ordered(runs, width, 0)
+}
+
+fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(runs.clone());
-    let gutters = find_gutters(&lines, &runs, width);
+    let gutters = find_gutters(&lines, &runs, width, 25.0);
+    if !gutters.is_empty() {
+        return columns(runs, &gutters);
+    }
+    let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < 4) else {
+        return lines;
+    };
+    let (mut above, mut band, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    for run in runs {
+        let part = if run.y > top {
+            &mut above
+        } else if run.y < bottom {
+            &mut below
+        } else {
+            &mut band
+        };
+        part.push(run);
+    }
+    // Columns under a full-width part must be clearly prose: two columns of short items
+    // (a form's check boxes) are a table.
+    let gutters = find_gutters(&lines_of(band.clone()), &band, width, 40.0);
     if gutters.is_empty() {
         return lines;
     }
+    let mut out = ordered(above, width, depth + 1);
+    out.extend(columns(band, &gutters));
+    out.extend(ordered(below, width, depth + 1));
+    out
+}
+
+/// Lines read column by column between the gutters; runs that cross a gutter are full-width
+/// lines, read before the columns when above them and after otherwise.
+fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
     // Runs, not merged cells, are split at the gutters: a narrow gutter is narrower than the
     // gap that separates table cells, so one baseline's cells can run across it.
     let mut columns: Vec<Vec<Run>> = vec![Vec::new(); gutters.len() + 1];
@@ -117,9 +152,62 @@ fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
 }
 
+/// The tallest stretch of consecutive lines (top and bottom baselines) that leaves some x
+/// between 15 % and 85 % of the page uncrossed, when it is not the whole page: where columns
+/// may be.
+fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
+    const MIN_LINES: usize = 8;
+    if lines.len() <= MIN_LINES || width <= 0.0 {
+        return None;
+    }
+    // Lines are sorted top down; a run belongs to the nearest line's baseline.
+    let line_of = |y: f32| {
+        let i = lines.partition_point(|l| l.y > y);
+        [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter(|&j| j < lines.len())
+            .min_by(|a, b| (lines[*a].y - y).abs().total_cmp(&(lines[*b].y - y).abs()))
+    };
+    let line_index: Vec<Option<usize>> = runs.iter().map(|r| line_of(r.y)).collect();
+    let mut best: Option<(usize, usize)> = None;
+    let mut crossed = vec![false; lines.len()];
+    let mut x = width * 0.15;
+    while x <= width * 0.85 {
+        crossed.fill(false);
+        for (r, i) in runs.iter().zip(&line_index) {
+            if let Some(i) = i
+                && r.x < x
+                && r.end_x > x
+                && !r.text.trim().is_empty()
+            {
+                crossed[*i] = true;
+            }
+        }
+        let mut start = 0;
+        for i in 0..=lines.len() {
+            if i == lines.len() || crossed[i] {
+                if i - start > best.map_or(0, |(a, b)| b - a) {
+                    best = Some((start, i));
+                }
+                start = i + 1;
+            }
+        }
+        x += 4.0;
+    }
+    let (a, b) = best?;
+    if b - a < MIN_LINES || b - a == lines.len() {
+        return None;
+    }
+    // Cut halfway between the band's edge lines and their neighbours outside it.
+    let top = if a == 0 { f32::INFINITY } else { (lines[a - 1].y + lines[a].y) / 2.0 };
+    let bottom = if b == lines.len() { f32::NEG_INFINITY } else { (lines[b - 1].y + lines[b].y) / 2.0 };
+    Some((top, bottom))
+}
+
 /// x positions between 15 % and 85 % of the page that almost no text crosses and that have
-/// prose on both sides: one gutter for two columns, two for three.
-fn find_gutters(lines: &[Line], runs: &[Run], width: f32) -> Vec<f32> {
+/// prose (cells of `prose_width` characters on average) on both sides: one gutter for two columns, two for three.
+fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose_width: f32) -> Vec<f32> {
     if lines.len() < 6 || width <= 0.0 {
         return Vec::new();
     }
@@ -159,7 +247,7 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32) -> Vec<f32> {
     let prose_chars = |from: f32, to: f32| -> Option<usize> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
         let chars = side.iter().map(|c| c.text.chars().count()).sum::<usize>();
-        (side.len() >= 4 && chars as f32 / side.len() as f32 >= 25.0).then_some(chars)
+        (side.len() >= 4 && chars as f32 / side.len() as f32 >= prose_width).then_some(chars)
     };
     while !gutters.is_empty() {
         let mut bounds = vec![f32::MIN];
@@ -346,6 +434,36 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     })
 }
 
+/// `next` is set just below `line` at about its size: the two belong to one block.
+fn close_below(line: &Line, next: &Line) -> bool {
+    let ratio = line.size.max(next.size) / line.size.min(next.size).max(1.0);
+    ratio <= 1.25 && line.y - next.y <= 1.45 * line.size.max(next.size) && line.y > next.y
+}
+
+/// `next` continues `line`'s sentence: close below it, not set as a heading, and starting in
+/// lower case or with a conjunction sign.
+fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
+    close_below(line, next)
+        && next.role.is_none()
+        && heading_style(next, body).is_none()
+        && next.text().starts_with(|c: char| c.is_lowercase() || c == '&')
+}
+
+/// A designed document's title is often a sentence ("Define what is affordable for you."): one
+/// short sentence set at half again the body size or more, on a line of its own.
+fn display_sentence(line: &Line, body: f32) -> Option<usize> {
+    let text = line.text();
+    let words = text.split_whitespace().count();
+    (line.role.is_none()
+        && line.cells.len() == 1
+        && line.size >= body * 1.5
+        && text.ends_with('.')
+        && (3..=12).contains(&words)
+        && !has_sentence_break(&text)
+        && text.starts_with(char::is_uppercase))
+    .then_some(if line.size >= body * 1.6 { 1 } else { 2 })
+}
+
 /// One sentence ends and another starts inside the line ("… the assessment. The Initial …");
 /// abbreviations ("U.S. Department", "No. 5") are not sentence ends.
 fn has_sentence_break(text: &str) -> bool {
@@ -457,7 +575,22 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
                 last = next;
                 i += 1;
             }
+            // A large paragraph's first line, or a form label wrapped onto a second line
+            // ("Total future monthly" / "savings goals: $"), reads on in lower case.
+            if line.role.is_none() && lines.get(i).is_some_and(|next| reads_on(last, next, body)) {
+                flush(&mut para, &mut out);
+                para = Some((text, last.y, last.size));
+                continue;
+            }
             out.push(Block::Heading(level, text));
+            continue;
+        }
+        if let Some(level) = display_sentence(line, body)
+            && !lines.get(i.wrapping_sub(2)).is_some_and(|prev| close_below(prev, line))
+            && !lines.get(i).is_some_and(|next| close_below(line, next))
+        {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, line.text()));
             continue;
         }
         let text = line.text();
@@ -798,6 +931,65 @@ mod tests {
             out,
             "Schedule of cover\n\n| RESSOURCES | Responsable |\n| --- | --- |\n| Financier | Budget annuel du |\n\
              | Humain | service |\n\nAfter the table.\n\n"
+        );
+    }
+
+    #[test]
+    fn columns_below_a_full_width_introduction_are_read_one_after_the_other() {
+        let mut runs = Vec::new();
+        for i in 0..4 {
+            let y = 800.0 - i as f32 * 12.0;
+            runs.push(run(
+                50.0,
+                y,
+                &format!("Introduction line {i} runs across the whole width of the page"),
+                10.0,
+                false,
+            ));
+        }
+        runs.push(run(50.0, 730.0, "Before you sign", 14.0, true));
+        runs.push(run(320.0, 730.0, "Mistakes to avoid", 14.0, true));
+        for i in 0..8 {
+            let y = 710.0 - i as f32 * 12.0;
+            runs.push(run(50.0, y, &format!("left advice line {i} keeps on going with more words"), 10.0, false));
+            runs.push(run(320.0, y, &format!("right advice line {i} keeps on going with more words"), 10.0, false));
+        }
+        let out = md(runs);
+        let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+        assert!(pos("Introduction line 3") < pos("## Before you sign"), "{out}");
+        assert!(pos("## Before you sign") < pos("left advice line 0"), "{out}");
+        assert!(pos("left advice line 7") < pos("## Mistakes to avoid"), "{out}");
+        assert!(pos("## Mistakes to avoid") < pos("right advice line 0"), "{out}");
+    }
+
+    #[test]
+    fn a_title_sentence_is_a_heading_and_lines_reading_on_in_lower_case_are_not() {
+        let out = md(vec![
+            run(50.0, 800.0, "Define what is affordable for you.", 24.0, false),
+            run(50.0, 760.0, "You are almost done with the home buying and", 14.0, false),
+            run(50.0, 743.0, "mortgage process, but there is one last step.", 14.0, false),
+            run(50.0, 700.0, "Total future monthly", 12.0, false),
+            run(50.0, 686.0, "savings goals:", 12.0, false),
+            run(200.0, 686.0, "$", 14.0, false),
+            run(50.0, 650.0, "Your savings goals may differ from your current goals.", 10.0, false),
+            run(
+                50.0,
+                638.0,
+                "Enter the amount you want to put away each month from your take-home income.",
+                10.0,
+                false,
+            ),
+            run(50.0, 560.0, "Each line of this paragraph is set large.", 24.0, false),
+            run(50.0, 532.0, "So no line of it is a title.", 24.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "# Define what is affordable for you.\n\n\
+             You are almost done with the home buying and mortgage process, but there is one last step.\n\n\
+             Total future monthly savings goals: $\n\n\
+             Your savings goals may differ from your current goals. \
+             Enter the amount you want to put away each month from your take-home income.\n\n\
+             Each line of this paragraph is set large. So no line of it is a title.\n\n"
         );
     }
 }
