@@ -185,8 +185,9 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
             }
         }
         let mut start = 0;
-        for i in 0..=lines.len() {
-            if i == lines.len() || crossed[i] {
+        // The page's end closes the last stretch as a crossed line would.
+        for (i, crossed) in crossed.iter().chain([&true]).enumerate() {
+            if *crossed {
                 if i - start > best.map_or(0, |(a, b)| b - a) {
                     best = Some((start, i));
                 }
