@@ -73,23 +73,13 @@ fn embedded_truetype_fonts_keep_accents_tables_and_headings() {
     assert!(md.contains("couverts jusqu'à 450 000 €, franchise déduite."), "{md}");
 }
 
-/// A one-page PDF whose only text is drawn by a form XObject, placed by the page's matrix.
-fn pdf_with_text_in_a_form() -> Vec<u8> {
-    use lopdf::{Document, Object, Stream, dictionary};
-    let mut doc = Document::with_version("1.5");
+/// A one-page PDF drawing `content` with the given resources.
+fn one_page_pdf(mut doc: lopdf::Document, content: &[u8], resources: lopdf::Dictionary) -> Vec<u8> {
+    use lopdf::{Object, Stream, dictionary};
     let pages_id = doc.new_object_id();
-    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-    let form = doc.add_object(Stream::new(
-        dictionary! {
-            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 50.into()],
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
-        },
-        b"BT /F1 12 Tf 0 0 Td (Text drawn inside a form XObject) Tj ET".to_vec(),
-    ));
-    let content = doc.add_object(Stream::new(dictionary! {}, b"q 1 0 0 1 50 700 cm /Fm1 Do Q".to_vec()));
+    let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
     let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form } },
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
     });
     doc.objects.insert(
         pages_id,
@@ -103,6 +93,55 @@ fn pdf_with_text_in_a_form() -> Vec<u8> {
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out
+}
+
+/// A one-page PDF whose only text is drawn by a form XObject, placed by the page's matrix.
+fn pdf_with_text_in_a_form() -> Vec<u8> {
+    use lopdf::{Document, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let form = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 50.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        },
+        b"BT /F1 12 Tf 0 0 Td (Text drawn inside a form XObject) Tj ET".to_vec(),
+    ));
+    one_page_pdf(doc, b"q 1 0 0 1 50 700 cm /Fm1 Do Q", dictionary! { "XObject" => dictionary! { "Fm1" => form } })
+}
+
+/// Text outside a clipping path or a form's bounding box is invisible: a sample form shown
+/// through a window, its other lines lying under the page's own text.
+fn pdf_with_clipped_text() -> Vec<u8> {
+    use lopdf::{Document, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let form = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 200.into(), 20.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        },
+        b"BT /F1 10 Tf 0 5 Td (inside the box) Tj 0 30 Td (above the box) Tj ET".to_vec(),
+    ));
+    let content = b"BT /F1 12 Tf 50 700 Td (The page own sentence.) Tj ET \
+        q 300 600 200 50 re W n BT /F1 12 Tf 300 700 Td (clipped words) Tj ET \
+        BT /F1 12 Tf 300 620 Td (shown through the window) Tj ET Q \
+        q 1 0 0 1 50 500 cm /Fm1 Do Q";
+    one_page_pdf(
+        doc,
+        content,
+        dictionary! { "Font" => dictionary! { "F1" => font }, "XObject" => dictionary! { "Fm1" => form } },
+    )
+}
+
+#[test]
+fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
+    let md = parse_pdf(&pdf_with_clipped_text(), &limits()).unwrap().markdown;
+    assert_eq!(
+        md,
+        "<!-- page 1 -->\n\nThe page own sentence.\n\nshown through the window\n\ninside the box\n\n\
+         clipped words above the box\n"
+    );
 }
 
 #[test]

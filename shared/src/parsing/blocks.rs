@@ -101,7 +101,7 @@ fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(runs.clone());
-    let gutters = find_gutters(&lines, &runs, width, 25.0);
+    let gutters = find_gutters(&lines, &runs, width, (25.0, 25.0));
     if !gutters.is_empty() {
         return columns(runs, &gutters);
     }
@@ -119,9 +119,9 @@ fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
         };
         part.push(run);
     }
-    // Columns under a full-width part must be clearly prose: two columns of short items
-    // (a form's check boxes) are a table.
-    let gutters = find_gutters(&lines_of(band.clone()), &band, width, 40.0);
+    // Columns under a full-width part must be clearly prose, one of them at least: two
+    // columns of short items (a form's check boxes) are a table.
+    let gutters = find_gutters(&lines_of(band.clone()), &band, width, (25.0, 40.0));
     if gutters.is_empty() {
         return lines;
     }
@@ -207,8 +207,9 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
 }
 
 /// x positions between 15 % and 85 % of the page that almost no text crosses and that have
-/// prose (cells of `prose_width` characters on average) on both sides: one gutter for two columns, two for three.
-fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose_width: f32) -> Vec<f32> {
+/// prose on both sides: one gutter for two columns, two for three. Prose is measured in
+/// characters per cell on average: `(in every column, in one column at least)`.
+fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> Vec<f32> {
     if lines.len() < 6 || width <= 0.0 {
         return Vec::new();
     }
@@ -245,21 +246,25 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose_width: f32) -> V
         })
         .collect();
     // Every column between the gutters must hold prose.
-    let prose_chars = |from: f32, to: f32| -> Option<usize> {
+    let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
         let chars = side.iter().map(|c| c.text.chars().count()).sum::<usize>();
-        (side.len() >= 4 && chars as f32 / side.len() as f32 >= prose_width).then_some(chars)
+        let mean = chars as f32 / side.len().max(1) as f32;
+        (side.len() >= 4 && mean >= prose.0).then_some((chars, mean))
     };
     while !gutters.is_empty() {
         let mut bounds = vec![f32::MIN];
         bounds.extend(&gutters);
         bounds.push(f32::MAX);
-        let columns: Vec<Option<usize>> = bounds.windows(2).map(|w| prose_chars(w[0], w[1])).collect();
-        if gutters.len() <= 2 && columns.iter().all(Option::is_some) {
+        let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(w[0], w[1])).collect();
+        if gutters.len() <= 2
+            && columns.iter().all(Option::is_some)
+            && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
+        {
             return gutters;
         }
         // Merge the poorest column into a neighbour by dropping a gutter beside it.
-        let poorest = (0..columns.len()).min_by_key(|i| columns[*i].unwrap_or(0)).unwrap_or(0);
+        let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
         gutters.remove(poorest.min(gutters.len() - 1));
     }
     gutters
@@ -390,7 +395,9 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
     // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings.
-    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || letters < 3 || letters * 2 < visible {
+    // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
+    let fine = line.size < body * 0.8;
+    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || fine || letters < 3 || letters * 2 < visible {
         return None;
     }
     // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size;
@@ -678,23 +685,40 @@ fn is_page_number(text: &str) -> bool {
         && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
 }
 
-/// The body size: the size most characters are set in.
-fn body_size(pages: &[PageText]) -> f32 {
+/// The body size: the size most characters are set in, with the count of characters.
+fn body_size<'r>(runs: impl Iterator<Item = &'r Run>) -> (f32, usize) {
     let mut by_size: HashMap<i32, usize> = HashMap::new();
-    for r in pages.iter().flat_map(|p| &p.runs) {
+    for r in runs.filter(|r| !r.hidden) {
         *by_size.entry((r.size * 2.0).round() as i32).or_default() += r.text.chars().count();
     }
-    by_size.into_iter().max_by_key(|(s, n)| (*n, -s)).map_or(10.0, |(s, _)| s as f32 / 2.0)
+    by_size.into_iter().max_by_key(|(s, n)| (*n, -s)).map_or((10.0, 0), |(s, n)| (s as f32 / 2.0, n))
 }
+
+/// A page of this much body text is measured on its own when its body is larger than the
+/// document's: a guide that reproduces sample forms in small print is mostly small print,
+/// but its own pages are not.
+const OWN_BODY_CHARS: usize = 300;
 
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
-    let body = body_size(&pages);
+    let (body, _) = body_size(pages.iter().flat_map(|p| &p.runs));
+    let bodies: Vec<f32> = pages
+        .iter()
+        .map(|p| match body_size(p.runs.iter()) {
+            (own, chars) if chars >= OWN_BODY_CHARS => own.max(body),
+            _ => body,
+        })
+        .collect();
+    let mut hidden_text = Vec::new();
     let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
         .into_iter()
         .map(|p| {
-            let (tables, taken) = ruled_tables(&p.rules, &p.runs, cell_text);
-            let runs = p.runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
+            // Clipped-out text is kept for search, apart: in the flow it would run into the
+            // visible lines it lies under.
+            let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
+            hidden_text.push(cell_text(hidden));
+            let (tables, taken) = ruled_tables(&p.rules, &runs, cell_text);
+            let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
             (reading_order(runs, p.width), tables)
         })
         .unzip();
@@ -702,7 +726,9 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
     per_page
         .into_iter()
         .zip(tables)
-        .map(|(mut lines, tables)| {
+        .zip(hidden_text)
+        .zip(bodies)
+        .map(|(((mut lines, tables), hidden), body)| {
             // A heading the structure tree names is content, however often it repeats.
             let furniture = |l: &Line| {
                 !matches!(l.role, Some(Role::Heading(..)))
@@ -717,8 +743,12 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
                     lines.pop();
                 }
             }
+            let mut blocks = blocks_of(&lines, body, tables);
+            if !hidden.is_empty() {
+                blocks.push(Block::Paragraph(hidden));
+            }
             let mut out = String::new();
-            render(&blocks_of(&lines, body, tables), &mut out);
+            render(&blocks, &mut out);
             out
         })
         .collect()
@@ -740,6 +770,7 @@ mod tests {
             artifact: false,
             pagination: false,
             role: None,
+            hidden: false,
         }
     }
 

@@ -4,7 +4,7 @@
 //! `lopdf::Document::extract_text` throws away.
 
 use super::decode::TextDecoder;
-use super::paths::{Path, Rule};
+use super::paths::{Path, Rule, bounds_of, intersect};
 use super::tagged::Role;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -32,6 +32,9 @@ pub struct Run {
     pub pagination: bool,
     /// What the structure tree says the run is, on a page the tree covers only in part.
     pub role: Option<Role>,
+    /// Drawn wholly outside the clipping path: not visible on the page (the rest of a sample
+    /// form shown through a window, say), so it says nothing about the page's layout.
+    pub hidden: bool,
 }
 
 struct Font<'a> {
@@ -249,8 +252,22 @@ impl Matrix {
     }
 }
 
-struct TextState {
+/// The part of the graphics state text placement needs: where user space lies on the page and
+/// the box of the clipping path (`None`: the whole page).
+#[derive(Clone, Copy)]
+struct Graphics {
     ctm: Matrix,
+    clip: Option<[f32; 4]>,
+}
+
+impl Graphics {
+    fn clip_to(&mut self, bounds: [f32; 4]) {
+        self.clip = Some(self.clip.map_or(bounds, |c| intersect(c, bounds)));
+    }
+}
+
+struct TextState {
+    gs: Graphics,
     tm: Matrix,
     tlm: Matrix,
     font: Option<Vec<u8>>,
@@ -392,7 +409,8 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     let mut out = Drawn::default();
     let content = page_content(doc, page_id)?;
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
-    interpret_ops((doc, cache), &content, &resources, Matrix::IDENTITY, 0, Marked::default(), &mut out);
+    let page = Graphics { ctm: Matrix::IDENTITY, clip: None };
+    interpret_ops((doc, cache), &content, &resources, page, 0, Marked::default(), &mut out);
     Ok(out)
 }
 
@@ -401,13 +419,13 @@ fn interpret<'a>(
     (doc, cache): (&'a Document, &FontCache<'a>),
     content: &[u8],
     res: &Resources<'a>,
-    ctm: Matrix,
+    gs: Graphics,
     depth: usize,
     marked: Marked,
     out: &mut Drawn,
 ) {
     if let Ok(content) = Content::decode(content) {
-        interpret_ops((doc, cache), &content, res, ctm, depth, marked, out);
+        interpret_ops((doc, cache), &content, res, gs, depth, marked, out);
     }
 }
 
@@ -426,7 +444,7 @@ fn interpret_ops<'a>(
     (doc, cache): (&'a Document, &FontCache<'a>),
     content: &Content,
     res: &Resources<'a>,
-    ctm: Matrix,
+    outer_gs: Graphics,
     depth: usize,
     outer: Marked,
     out: &mut Drawn,
@@ -435,7 +453,7 @@ fn interpret_ops<'a>(
     let mut path = Path::default();
     let fonts = &res.fonts;
     let mut st = TextState {
-        ctm,
+        gs: outer_gs,
         tm: Matrix::IDENTITY,
         tlm: Matrix::IDENTITY,
         font: None,
@@ -445,12 +463,12 @@ fn interpret_ops<'a>(
         word_space: 0.0,
         h_scale: 1.0,
     };
-    let mut stack: Vec<Matrix> = Vec::new();
+    let mut stack: Vec<Graphics> = Vec::new();
     for op in &content.operations {
         let o = &op.operands;
         match op.operator.as_str() {
-            "q" => stack.push(st.ctm),
-            "Q" => st.ctm = stack.pop().unwrap_or(ctm),
+            "q" => stack.push(st.gs),
+            "Q" => st.gs = stack.pop().unwrap_or(outer_gs),
             "Do" if depth < MAX_FORM_DEPTH => {
                 let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else {
                     continue;
@@ -464,11 +482,20 @@ fn interpret_ops<'a>(
                     .and_then(Object::as_dict)
                     .ok()
                     .map(|d| Resources::of_dict(d, doc, cache));
+                let mut gs = Graphics { ctm: matrix.unwrap_or(Matrix::IDENTITY).then(st.gs.ctm), ..st.gs };
+                // A form draws only inside its bounding box.
+                if let Ok(b) = form.dict.get(b"BBox").and_then(Object::as_array)
+                    && let [x0, y0, x1, y1] = nums(b)[..]
+                    && let Some(bounds) =
+                        bounds_of([(x0, y0), (x1, y1), (x0, y1), (x1, y0)].map(|(x, y)| gs.ctm.point(x, y)))
+                {
+                    gs.clip_to(bounds);
+                }
                 interpret(
                     (doc, cache),
                     &body,
                     own.as_ref().unwrap_or(res),
-                    matrix.unwrap_or(Matrix::IDENTITY).then(st.ctm),
+                    gs,
                     depth + 1,
                     marked.last().copied().unwrap_or(outer),
                     out,
@@ -496,7 +523,7 @@ fn interpret_ops<'a>(
             }
             "cm" => {
                 if let Some(m) = Matrix::from_operands(o) {
-                    st.ctm = m.then(st.ctm);
+                    st.gs.ctm = m.then(st.gs.ctm);
                 }
             }
             "BT" => {
@@ -545,7 +572,11 @@ fn interpret_ops<'a>(
                 next_line(&mut st);
                 show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
-            other => path.op(other, o, &st.ctm, &mut out.rules),
+            other => {
+                if let Some(bounds) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
+                    st.gs.clip_to(bounds);
+                }
+            }
         }
     }
 }
@@ -573,6 +604,7 @@ struct Pieces<'r> {
     em: f32,
     bold: bool,
     marked: Marked,
+    clip: Option<[f32; 4]>,
     runs: &'r mut Vec<Run>,
     text: String,
     /// Where the current piece starts and where its last glyph's ink ends, in text space.
@@ -599,10 +631,17 @@ impl Pieces<'_> {
             return;
         }
         let (x, y) = self.origin.point(self.from, 0.0);
+        let end_x = self.origin.point(self.ink_end, 0.0).0;
+        // Wholly outside: left or right of the clip, its baseline above it, or its glyphs'
+        // tops below it.
+        let hidden = self.clip.is_some_and(|[x0, y0, x1, y1]| {
+            end_x <= x0 || x >= x1 || y >= y1 || y + 0.7 * self.size <= y0 || x0 >= x1 || y0 >= y1
+        });
         self.runs.push(Run {
             x,
             y,
-            end_x: self.origin.point(self.ink_end, 0.0).0,
+            end_x,
+            hidden,
             size: self.size,
             bold: self.bold,
             text,
@@ -623,7 +662,7 @@ fn show(
     runs: &mut Vec<Run>,
 ) {
     let Some(font) = st.font.as_ref().and_then(|f| fonts.get(f)) else { return };
-    let origin = st.tm.then(st.ctm);
+    let origin = st.tm.then(st.gs.ctm);
     let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
     let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
     let mut pieces = Pieces {
@@ -632,6 +671,7 @@ fn show(
         em: size.abs(),
         bold: font.bold,
         marked,
+        clip: st.gs.clip,
         runs,
         text: String::new(),
         from: 0.0,

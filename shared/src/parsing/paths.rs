@@ -36,27 +36,87 @@ pub struct Path {
     pieces: Vec<Piece>,
     current: (f32, f32),
     start: (f32, f32),
+    /// The box around every point of the path, control points included.
+    bounds: Option<[f32; 4]>,
+    /// `W`/`W*` seen: the path, once painted (or ended by `n`), clips what follows.
+    clips: bool,
 }
 
 fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
     Rule { x0: x0.min(x1), y0: y0.min(y1), x1: x0.max(x1), y1: y0.max(y1) }
 }
 
+/// The intersection of two boxes (empty when `x0 > x1` or `y0 > y1`).
+pub fn intersect(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
+}
+
+/// The box around points.
+pub fn bounds_of(points: impl IntoIterator<Item = (f32, f32)>) -> Option<[f32; 4]> {
+    points.into_iter().fold(None, |b, (x, y)| {
+        Some(b.map_or([x, y, x, y], |[x0, y0, x1, y1]: [f32; 4]| [x0.min(x), y0.min(y), x1.max(x), y1.max(y)]))
+    })
+}
+
 impl Path {
     /// Follows a path construction or painting operator; any other operator is not a path's.
-    pub fn op(&mut self, operator: &str, operands: &[Object], ctm: &Matrix, rules: &mut Vec<Rule>) {
+    /// Returns the box of a clipping path when the operator ends one.
+    pub fn op(&mut self, operator: &str, operands: &[Object], ctm: &Matrix, rules: &mut Vec<Rule>) -> Option<[f32; 4]> {
         match operator {
-            "m" | "l" | "c" | "v" | "y" | "re" => self.construct(operator, &nums(operands), ctm),
+            "m" | "l" | "c" | "v" | "y" | "re" => {
+                let nums = nums(operands);
+                self.extend_bounds(operator, &nums, ctm);
+                self.construct(operator, &nums, ctm);
+                None
+            }
             "h" => {
                 let (s, c) = (self.start, self.current);
                 self.pieces.push(Piece::Segment([c.0, c.1, s.0, s.1]));
                 self.current = s;
+                None
             }
-            "S" | "s" | "B" | "B*" | "b" | "b*" => self.paint(true, rules),
-            "f" | "F" | "f*" => self.paint(false, rules),
-            "n" => self.pieces.clear(),
-            _ => {}
+            "W" | "W*" => {
+                self.clips = true;
+                None
+            }
+            "S" | "s" | "B" | "B*" | "b" | "b*" => {
+                self.paint(true, rules);
+                self.end()
+            }
+            "f" | "F" | "f*" => {
+                self.paint(false, rules);
+                self.end()
+            }
+            "n" => {
+                self.pieces.clear();
+                self.end()
+            }
+            _ => None,
         }
+    }
+
+    /// The path is done: its box, when it clips.
+    fn end(&mut self) -> Option<[f32; 4]> {
+        let bounds = self.bounds.take();
+        std::mem::take(&mut self.clips).then_some(bounds).flatten()
+    }
+
+    fn extend_bounds(&mut self, operator: &str, nums: &[f32], ctm: &Matrix) {
+        let corners = match (operator, nums) {
+            ("re", [x, y, w, h]) => vec![(*x, *y), (x + w, y + h)],
+            ("re", _) => Vec::new(),
+            _ => nums.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
+        };
+        let seen = self.bounds.into_iter().flat_map(|[x0, y0, x1, y1]| [(x0, y0), (x1, y1)]);
+        // A rectangle's corners are transformed one by one: a rotated page turns them.
+        let rect = matches!(operator, "re") && corners.len() == 2;
+        let points: Vec<(f32, f32)> = if rect {
+            let [(x0, y0), (x1, y1)] = [corners[0], corners[1]];
+            [(x0, y0), (x1, y1), (x0, y1), (x1, y0)].into_iter().map(|(x, y)| ctm.point(x, y)).collect()
+        } else {
+            corners.into_iter().map(|(x, y)| ctm.point(x, y)).collect()
+        };
+        self.bounds = bounds_of(seen.chain(points));
     }
 
     fn construct(&mut self, operator: &str, nums: &[f32], ctm: &Matrix) {
