@@ -169,32 +169,35 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
             .filter(|&j| j < lines.len())
             .min_by(|a, b| (lines[*a].y - y).abs().total_cmp(&(lines[*b].y - y).abs()))
     };
-    let line_index: Vec<Option<usize>> = runs.iter().map(|r| line_of(r.y)).collect();
-    let mut best: Option<(usize, usize)> = None;
-    let mut crossed = vec![false; lines.len()];
-    let mut x = width * 0.15;
-    while x <= width * 0.85 {
-        crossed.fill(false);
-        for (r, i) in runs.iter().zip(&line_index) {
-            if let Some(i) = i
-                && r.x < x
-                && r.end_x > x
-                && !r.text.trim().is_empty()
-            {
-                crossed[*i] = true;
-            }
+    // Up to 128 probe positions, 4 points apart or more: each line's crossed positions are
+    // one bit mask, so a page costs a pass over its runs and one over positions × lines.
+    let (from, span) = (width * 0.15, width * 0.7);
+    let step = (span / 127.0).max(4.0);
+    let n = ((span / step) as usize + 1).min(128);
+    let mut crossed = vec![0u128; lines.len()];
+    for r in runs.iter().filter(|r| !r.text.trim().is_empty()) {
+        let Some(i) = line_of(r.y) else { continue };
+        // Positions strictly inside the run: x < from + k·step < end_x.
+        let lo = ((r.x - from) / step).floor() + 1.0;
+        let hi = ((r.end_x - from) / step).ceil() - 1.0;
+        let (lo, hi) = (lo.max(0.0) as usize, hi.min(n as f32 - 1.0));
+        if hi >= lo as f32 {
+            let hi = hi as usize;
+            crossed[i] |= (u128::MAX >> (127 - hi)) & (u128::MAX << lo);
         }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for k in 0..n {
         let mut start = 0;
         // The page's end closes the last stretch as a crossed line would.
-        for (i, crossed) in crossed.iter().chain([&true]).enumerate() {
-            if *crossed {
+        for (i, mask) in crossed.iter().chain([&u128::MAX]).enumerate() {
+            if mask >> k & 1 == 1 {
                 if i - start > best.map_or(0, |(a, b)| b - a) {
                     best = Some((start, i));
                 }
                 start = i + 1;
             }
         }
-        x += 4.0;
     }
     let (a, b) = best?;
     if b - a < MIN_LINES || b - a == lines.len() {
@@ -389,15 +392,19 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
         Some(Role::Body) => return None,
         None => {}
     }
+    let larger = line.size >= body * 1.15;
+    // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
+    let fine = line.size < body * 0.8;
+    // Most lines are body text: decided before their text is assembled.
+    if line.cells.len() != 1 || !(line.bold || larger) || fine {
+        return None;
+    }
     let text = line.text();
     let chars = text.chars().count();
-    let larger = line.size >= body * 1.15;
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
     // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings.
-    // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
-    let fine = line.size < body * 0.8;
-    if line.cells.len() != 1 || chars > 120 || !(line.bold || larger) || fine || letters < 3 || letters * 2 < visible {
+    if chars > 120 || letters < 3 || letters * 2 < visible {
         return None;
     }
     // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size;
@@ -460,12 +467,12 @@ fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
 /// short sentence set at half again the body size or more, on a line of its own.
 fn display_sentence(line: &Line, body: f32) -> Option<usize> {
+    if line.role.is_some() || line.cells.len() != 1 || line.size < body * 1.5 {
+        return None;
+    }
     let text = line.text();
     let words = text.split_whitespace().count();
-    (line.role.is_none()
-        && line.cells.len() == 1
-        && line.size >= body * 1.5
-        && text.ends_with('.')
+    (text.ends_with('.')
         && (3..=12).contains(&words)
         && !has_sentence_break(&text)
         && text.starts_with(char::is_uppercase))
