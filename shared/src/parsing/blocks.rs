@@ -407,9 +407,9 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     if chars > 120 || letters < 3 || letters * 2 < visible {
         return None;
     }
-    // A form's bold field label with its value ("Valuation: Actual Cash Value") at body size;
-    // "SECTION II: LIABILITY" and "Part 3: Claims" stay headings.
-    if !larger
+    // A form's bold field label with its value ("Valuation: Actual Cash Value") at about body
+    // size; "SECTION II: LIABILITY" and "Part 3: Claims" stay headings.
+    if line.size < body * 1.25
         && let Some((label, value)) = text.split_once(':')
         && !value.trim().is_empty()
         && label.split_whitespace().count() <= 4
@@ -462,6 +462,37 @@ fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
         && next.role.is_none()
         && heading_style(next, body).is_none()
         && next.text().starts_with(|c: char| c.is_lowercase() || c == '&')
+}
+
+/// On a form, other columns' fields may sit between a label's two lines: one of the next few
+/// lines continues the label when it starts under it in lower case.
+fn label_wraps(line: &Line, after: &Line, body: f32) -> bool {
+    let (Some(first), Some(under)) = (line.cells.first(), after.cells.first()) else { return false };
+    close_below(line, after)
+        && (under.x - first.x).abs() <= line.size
+        && after.role.is_none()
+        && heading_style(after, body).is_none()
+        && under.text.starts_with(|c: char| c.is_lowercase() || c == '&')
+}
+
+/// Columns of a form or a guide headed on one baseline ("Monthly income", "Monthly spending
+/// and savings"), set large: each cell a short title. A table's header row was taken with its
+/// table before this is asked.
+fn side_by_side_headings(line: &Line, body: f32) -> Option<usize> {
+    if line.role.is_some() || !(2..=3).contains(&line.cells.len()) || line.size < body * 1.25 {
+        return None;
+    }
+    // Not numbered steps, questions or addresses: those are a form's prompts and footers.
+    let titles = line.cells.iter().all(|c| {
+        let words = c.text.split_whitespace().count();
+        let address = c.text.split_whitespace().any(|w| w.trim_end_matches('.').contains(['.', '/', '@']));
+        (1..=8).contains(&words)
+            && c.text.chars().filter(|c| c.is_alphabetic()).count() >= 3
+            && c.text.starts_with(char::is_uppercase)
+            && !c.text.ends_with(['.', ',', ';', ':', '?'])
+            && !address
+    });
+    titles.then_some(if line.size >= body * 1.6 { 1 } else { 2 })
 }
 
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
@@ -592,12 +623,20 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             }
             // A large paragraph's first line, or a form label wrapped onto a second line
             // ("Total future monthly" / "savings goals: $"), reads on in lower case.
-            if line.role.is_none() && lines.get(i).is_some_and(|next| reads_on(last, next, body)) {
+            if line.role.is_none()
+                && (lines.get(i).is_some_and(|next| reads_on(last, next, body))
+                    || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after, body)))
+            {
                 flush(&mut para, &mut out);
                 para = Some((text, last.y, last.size));
                 continue;
             }
             out.push(Block::Heading(level, text));
+            continue;
+        }
+        if let Some(level) = side_by_side_headings(line, body) {
+            flush(&mut para, &mut out);
+            out.extend(line.cells.iter().map(|c| Block::Heading(level, c.text.clone())));
             continue;
         }
         if let Some(level) = display_sentence(line, body)
@@ -1030,5 +1069,26 @@ mod tests {
              Enter the amount you want to put away each month from your take-home income.\n\n\
              Each line of this paragraph is set large. So no line of it is a title.\n\n"
         );
+    }
+
+    #[test]
+    fn titles_side_by_side_are_headings_and_a_label_wrapped_past_another_field_is_not() {
+        let body = "Your total monthly spending and savings should be no more than your take-home income.";
+        let out = md(vec![
+            run(50.0, 800.0, "Monthly income", 14.0, false),
+            run(320.0, 800.0, "Monthly spending and savings", 14.0, false),
+            run(50.0, 770.0, body, 10.0, false),
+            run(50.0, 740.0, "Estimated total", 12.0, false),
+            run(320.0, 734.0, "Home maintenance: $", 12.0, false),
+            run(50.0, 726.0, "monthly payment: $", 12.0, false),
+            run(50.0, 690.0, body, 10.0, false),
+            run(50.0, 660.0, "1. Determine who will", 14.0, false),
+            run(320.0, 660.0, "Who will be conducting my closing?", 14.0, false),
+            run(50.0, 630.0, body, 10.0, false),
+        ]);
+        assert!(out.starts_with("## Monthly income\n\n## Monthly spending and savings\n\n"), "{out}");
+        assert!(!out.contains("# Estimated total"), "{out}");
+        assert!(out.contains("Estimated total"), "{out}");
+        assert!(!out.contains("# Who will"), "steps and questions are prompts: {out}");
     }
 }
