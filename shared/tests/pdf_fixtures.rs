@@ -95,34 +95,39 @@ fn one_page_pdf(mut doc: lopdf::Document, content: &[u8], resources: lopdf::Dict
     out
 }
 
-/// A one-page PDF whose only text is drawn by a form XObject, placed by the page's matrix.
-fn pdf_with_text_in_a_form() -> Vec<u8> {
-    use lopdf::{Document, Stream, dictionary};
-    let mut doc = Document::with_version("1.5");
+/// Helvetica as `/F1`, and a form XObject of the given bounding box drawing `content` with it.
+fn helvetica_and_form(doc: &mut lopdf::Document, bbox: [i64; 4], content: &[u8]) -> (lopdf::ObjectId, lopdf::ObjectId) {
+    use lopdf::{Stream, dictionary};
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
     let form = doc.add_object(Stream::new(
         dictionary! {
-            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 300.into(), 50.into()],
+            "Type" => "XObject", "Subtype" => "Form", "BBox" => bbox.map(lopdf::Object::from).to_vec(),
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
         },
-        b"BT /F1 12 Tf 0 0 Td (Text drawn inside a form XObject) Tj ET".to_vec(),
+        content.to_vec(),
     ));
+    (font, form)
+}
+
+/// A one-page PDF whose only text is drawn by a form XObject, placed by the page's matrix.
+fn pdf_with_text_in_a_form() -> Vec<u8> {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let (_, form) =
+        helvetica_and_form(&mut doc, [0, 0, 300, 50], b"BT /F1 12 Tf 0 0 Td (Text drawn inside a form XObject) Tj ET");
     one_page_pdf(doc, b"q 1 0 0 1 50 700 cm /Fm1 Do Q", dictionary! { "XObject" => dictionary! { "Fm1" => form } })
 }
 
 /// Text outside a clipping path or a form's bounding box is invisible: a sample form shown
 /// through a window, its other lines lying under the page's own text.
 fn pdf_with_clipped_text() -> Vec<u8> {
-    use lopdf::{Document, Stream, dictionary};
+    use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");
-    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-    let form = doc.add_object(Stream::new(
-        dictionary! {
-            "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 200.into(), 20.into()],
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
-        },
-        b"BT /F1 10 Tf 0 5 Td (inside the box) Tj 0 30 Td (above the box) Tj ET".to_vec(),
-    ));
+    let (font, form) = helvetica_and_form(
+        &mut doc,
+        [0, 0, 200, 20],
+        b"BT /F1 10 Tf 0 5 Td (inside the box) Tj 0 30 Td (above the box) Tj ET",
+    );
     let content = b"BT /F1 12 Tf 50 700 Td (The page own sentence.) Tj ET \
         q 300 600 200 50 re W n BT /F1 12 Tf 300 700 Td (clipped words) Tj ET \
         BT /F1 12 Tf 300 620 Td (shown through the window) Tj ET Q \

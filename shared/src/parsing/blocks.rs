@@ -440,13 +440,19 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
         }
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
-    Some(if line.size >= body * 1.6 {
+    Some(size_level(line.size, body))
+}
+
+/// A heading's level from its size: half again the body or more is a title, a quarter more a
+/// section, anything else a subsection.
+fn size_level(size: f32, body: f32) -> usize {
+    if size >= body * 1.6 {
         1
-    } else if line.size >= body * 1.25 {
+    } else if size >= body * 1.25 {
         2
     } else {
         3
-    })
+    }
 }
 
 /// `next` is set just below `line` at about its size: the two belong to one block.
@@ -468,11 +474,7 @@ fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
 /// lines continues the label when it starts under it in lower case.
 fn label_wraps(line: &Line, after: &Line, body: f32) -> bool {
     let (Some(first), Some(under)) = (line.cells.first(), after.cells.first()) else { return false };
-    close_below(line, after)
-        && (under.x - first.x).abs() <= line.size
-        && after.role.is_none()
-        && heading_style(after, body).is_none()
-        && under.text.starts_with(|c: char| c.is_lowercase() || c == '&')
+    (under.x - first.x).abs() <= line.size && reads_on(line, after, body)
 }
 
 /// Columns of a form or a guide headed on one baseline ("Monthly income", "Monthly spending
@@ -492,7 +494,7 @@ fn side_by_side_headings(line: &Line, body: f32) -> Option<usize> {
             && !c.text.ends_with(['.', ',', ';', ':', '?'])
             && !address
     });
-    titles.then_some(if line.size >= body * 1.6 { 1 } else { 2 })
+    titles.then_some(size_level(line.size, body))
 }
 
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
@@ -507,7 +509,7 @@ fn display_sentence(line: &Line, body: f32) -> Option<usize> {
         && (3..=12).contains(&words)
         && !has_sentence_break(&text)
         && text.starts_with(char::is_uppercase))
-    .then_some(if line.size >= body * 1.6 { 1 } else { 2 })
+    .then_some(size_level(line.size, body))
 }
 
 /// One sentence ends and another starts inside the line ("… the assessment. The Initial …");
@@ -569,7 +571,7 @@ fn join_line(text: &mut String, next: &str) {
     text.push_str(next);
 }
 
-/// The text of a ruled table's cell: its lines joined.
+/// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text.
 fn cell_text(runs: Vec<Run>) -> String {
     let mut text = String::new();
     for line in lines_of(runs) {
@@ -731,13 +733,18 @@ fn is_page_number(text: &str) -> bool {
         && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
 }
 
-/// The body size: the size most characters are set in, with the count of characters.
-fn body_size<'r>(runs: impl Iterator<Item = &'r Run>) -> (f32, usize) {
+/// Characters per size (in half points) of a page's visible runs.
+fn sizes(runs: &[Run]) -> HashMap<i32, usize> {
     let mut by_size: HashMap<i32, usize> = HashMap::new();
-    for r in runs.filter(|r| !r.hidden) {
+    for r in runs.iter().filter(|r| !r.hidden) {
         *by_size.entry((r.size * 2.0).round() as i32).or_default() += r.text.chars().count();
     }
-    by_size.into_iter().max_by_key(|(s, n)| (*n, -s)).map_or((10.0, 0), |(s, n)| (s as f32 / 2.0, n))
+    by_size
+}
+
+/// The body size: the size most characters are set in, with the count of characters.
+fn body_size(by_size: &HashMap<i32, usize>) -> (f32, usize) {
+    by_size.iter().max_by_key(|(s, n)| (**n, -**s)).map_or((10.0, 0), |(s, n)| (*s as f32 / 2.0, *n))
 }
 
 /// A page of this much body text is measured on its own when its body is larger than the
@@ -747,10 +754,15 @@ const OWN_BODY_CHARS: usize = 300;
 
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
-    let (body, _) = body_size(pages.iter().flat_map(|p| &p.runs));
-    let bodies: Vec<f32> = pages
+    let page_sizes: Vec<HashMap<i32, usize>> = pages.iter().map(|p| sizes(&p.runs)).collect();
+    let mut all: HashMap<i32, usize> = HashMap::new();
+    for (size, n) in page_sizes.iter().flatten() {
+        *all.entry(*size).or_default() += n;
+    }
+    let (body, _) = body_size(&all);
+    let bodies: Vec<f32> = page_sizes
         .iter()
-        .map(|p| match body_size(p.runs.iter()) {
+        .map(|sizes| match body_size(sizes) {
             (own, chars) if chars >= OWN_BODY_CHARS => own.max(body),
             _ => body,
         })

@@ -4,7 +4,7 @@
 //! `lopdf::Document::extract_text` throws away.
 
 use super::decode::TextDecoder;
-use super::paths::{Path, Rule, bounds_of, intersect};
+use super::paths::{Path, Rule, intersect, transformed_box};
 use super::tagged::Role;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -486,10 +486,8 @@ fn interpret_ops<'a>(
                 // A form draws only inside its bounding box.
                 if let Ok(b) = form.dict.get(b"BBox").and_then(Object::as_array)
                     && let [x0, y0, x1, y1] = nums(b)[..]
-                    && let Some(bounds) =
-                        bounds_of([(x0, y0), (x1, y1), (x0, y1), (x1, y0)].map(|(x, y)| gs.ctm.point(x, y)))
                 {
-                    gs.clip_to(bounds);
+                    gs.clip_to(transformed_box(&gs.ctm, [x0, y0, x1, y1]));
                 }
                 interpret(
                     (doc, cache),

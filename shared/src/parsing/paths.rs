@@ -51,6 +51,21 @@ pub fn intersect(a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
     [a[0].max(b[0]), a[1].max(b[1]), a[2].min(b[2]), a[3].min(b[3])]
 }
 
+/// The box `[x0 y0 x1 y1]` in user space covering a box of another space: its four corners
+/// are transformed one by one, as a rotated page turns them.
+pub fn transformed_box(ctm: &Matrix, [x0, y0, x1, y1]: [f32; 4]) -> [f32; 4] {
+    let corners = [(x0, y0), (x1, y1), (x0, y1), (x1, y0)].map(|(x, y)| ctm.point(x, y));
+    bounds_of(corners).unwrap_or_default()
+}
+
+/// Path operators' operands as numbers; other operators' are not read.
+fn nums_of(operator: &str, operands: &[Object]) -> Vec<f32> {
+    match operator {
+        "m" | "l" | "c" | "v" | "y" | "re" => nums(operands),
+        _ => Vec::new(),
+    }
+}
+
 /// The box around points.
 pub fn bounds_of(points: impl IntoIterator<Item = (f32, f32)>) -> Option<[f32; 4]> {
     points.into_iter().fold(None, |b, (x, y)| {
@@ -62,87 +77,65 @@ impl Path {
     /// Follows a path construction or painting operator; any other operator is not a path's.
     /// Returns the box of a clipping path when the operator ends one.
     pub fn op(&mut self, operator: &str, operands: &[Object], ctm: &Matrix, rules: &mut Vec<Rule>) -> Option<[f32; 4]> {
-        match operator {
-            "m" | "l" | "c" | "v" | "y" | "re" => {
-                let nums = nums(operands);
-                self.extend_bounds(operator, &nums, ctm);
-                self.construct(operator, &nums, ctm);
-                None
+        match (operator, &nums_of(operator, operands)[..]) {
+            ("m", [x, y]) => {
+                self.current = self.include(ctm.point(*x, *y));
+                self.start = self.current;
             }
-            "h" => {
+            ("l", [x, y]) => {
+                let to = self.include(ctm.point(*x, *y));
+                self.pieces.push(Piece::Segment([self.current.0, self.current.1, to.0, to.1]));
+                self.current = to;
+            }
+            // A curve's control points bound it too.
+            ("c" | "v" | "y", [points @ .., x, y]) => {
+                for p in points.chunks_exact(2) {
+                    self.include(ctm.point(p[0], p[1]));
+                }
+                self.current = self.include(ctm.point(*x, *y));
+            }
+            ("re", [x, y, w, h]) => {
+                let b = transformed_box(ctm, [*x, *y, x + w, y + h]);
+                self.include((b[0], b[1]));
+                self.include((b[2], b[3]));
+                self.pieces.push(Piece::Rect(b));
+                self.current = ctm.point(*x, *y);
+                self.start = self.current;
+            }
+            ("h", _) => {
                 let (s, c) = (self.start, self.current);
                 self.pieces.push(Piece::Segment([c.0, c.1, s.0, s.1]));
                 self.current = s;
-                None
             }
-            "W" | "W*" => {
-                self.clips = true;
-                None
-            }
-            "S" | "s" | "B" | "B*" | "b" | "b*" => {
+            ("W" | "W*", _) => self.clips = true,
+            ("S" | "s" | "B" | "B*" | "b" | "b*", _) => {
                 self.paint(true, rules);
-                self.end()
+                return self.end();
             }
-            "f" | "F" | "f*" => {
+            ("f" | "F" | "f*", _) => {
                 self.paint(false, rules);
-                self.end()
+                return self.end();
             }
-            "n" => {
+            ("n", _) => {
                 self.pieces.clear();
-                self.end()
+                return self.end();
             }
-            _ => None,
+            _ => {}
         }
+        None
+    }
+
+    /// Widens the path's box to a point, and returns the point.
+    fn include(&mut self, p: (f32, f32)) -> (f32, f32) {
+        let corners = self.bounds.into_iter().flat_map(|[x0, y0, x1, y1]| [(x0, y0), (x1, y1)]);
+        self.bounds = bounds_of(corners.chain([p]));
+        p
     }
 
     /// The path is done: its box, when it clips.
     fn end(&mut self) -> Option<[f32; 4]> {
         let bounds = self.bounds.take();
         std::mem::take(&mut self.clips).then_some(bounds).flatten()
-    }
-
-    fn extend_bounds(&mut self, operator: &str, nums: &[f32], ctm: &Matrix) {
-        let corners = match (operator, nums) {
-            ("re", [x, y, w, h]) => vec![(*x, *y), (x + w, y + h)],
-            ("re", _) => Vec::new(),
-            _ => nums.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
-        };
-        let seen = self.bounds.into_iter().flat_map(|[x0, y0, x1, y1]| [(x0, y0), (x1, y1)]);
-        // A rectangle's corners are transformed one by one: a rotated page turns them.
-        let rect = matches!(operator, "re") && corners.len() == 2;
-        let points: Vec<(f32, f32)> = if rect {
-            let [(x0, y0), (x1, y1)] = [corners[0], corners[1]];
-            [(x0, y0), (x1, y1), (x0, y1), (x1, y0)].into_iter().map(|(x, y)| ctm.point(x, y)).collect()
-        } else {
-            corners.into_iter().map(|(x, y)| ctm.point(x, y)).collect()
-        };
-        self.bounds = bounds_of(seen.chain(points));
-    }
-
-    fn construct(&mut self, operator: &str, nums: &[f32], ctm: &Matrix) {
-        match (operator, nums) {
-            ("m", [x, y]) => {
-                self.current = ctm.point(*x, *y);
-                self.start = self.current;
-            }
-            ("l", [x, y]) => {
-                let to = ctm.point(*x, *y);
-                self.pieces.push(Piece::Segment([self.current.0, self.current.1, to.0, to.1]));
-                self.current = to;
-            }
-            ("c" | "v" | "y", [.., x, y]) => self.current = ctm.point(*x, *y),
-            ("re", [x, y, w, h]) => {
-                let corners = [ctm.point(*x, *y), ctm.point(x + w, y + h), ctm.point(*x, y + h), ctm.point(x + w, *y)];
-                let xs = corners.map(|c| c.0);
-                let ys = corners.map(|c| c.1);
-                let min = |v: [f32; 4]| v.into_iter().fold(f32::MAX, f32::min);
-                let max = |v: [f32; 4]| v.into_iter().fold(f32::MIN, f32::max);
-                self.pieces.push(Piece::Rect([min(xs), min(ys), max(xs), max(ys)]));
-                self.current = ctm.point(*x, *y);
-                self.start = self.current;
-            }
-            _ => {}
-        }
     }
 
     fn paint(&mut self, stroked: bool, rules: &mut Vec<Rule>) {
