@@ -455,10 +455,14 @@ fn size_level(size: f32, body: f32) -> usize {
     }
 }
 
+/// The most a line's baseline sits below the previous one's, in font sizes, where it wraps the
+/// same heading or sentence: 11 pt set on 16 pt (1.45) is common in designed guides.
+const WRAP_LEADING: f32 = 1.5;
+
 /// `next` is set just below `line` at about its size: the two belong to one block.
 fn close_below(line: &Line, next: &Line) -> bool {
     let ratio = line.size.max(next.size) / line.size.min(next.size).max(1.0);
-    ratio <= 1.25 && line.y - next.y <= 1.45 * line.size.max(next.size) && line.y > next.y
+    ratio <= 1.25 && line.y - next.y <= WRAP_LEADING * line.size.max(next.size) && line.y > next.y
 }
 
 /// `next` continues `line`'s sentence: close below it, not set as a heading, and starting in
@@ -615,7 +619,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
                 && (next.role.is_none() || next.role == line.role)
                 && (next.size - last.size).abs() < 0.5
                 && next.bold == last.bold
-                && last.y - next.y <= 1.45 * last.size
+                && last.y - next.y <= WRAP_LEADING * last.size
                 && section_number(&next.text()).is_none()
             {
                 text.push(' ');
@@ -742,10 +746,22 @@ fn sizes(runs: &[Run]) -> HashMap<i32, usize> {
     by_size
 }
 
-/// The body size: the size most characters are set in, with the count of characters.
+/// The body size: the size most characters are set in, with the count of characters. Reading
+/// text is not set below 6 pt: smaller print (a sample form shown reduced, which may hold most
+/// of a page's characters) sets the body only where nothing legible has enough text.
 fn body_size(by_size: &HashMap<i32, usize>) -> (f32, usize) {
-    by_size.iter().max_by_key(|(s, n)| (**n, -**s)).map_or((10.0, 0), |(s, n)| (*s as f32 / 2.0, *n))
+    let most = |legible: bool| {
+        by_size
+            .iter()
+            .filter(|(s, _)| !legible || **s >= 2 * LEGIBLE_PT)
+            .max_by_key(|(s, n)| (**n, -**s))
+            .map(|(s, n)| (*s as f32 / 2.0, *n))
+    };
+    most(true).filter(|(_, n)| *n >= OWN_BODY_CHARS).or_else(|| most(false)).unwrap_or((10.0, 0))
 }
+
+/// The smallest size body text is set in, in points.
+const LEGIBLE_PT: i32 = 6;
 
 /// A page of this much body text is measured on its own when its body is larger than the
 /// document's: a guide that reproduces sample forms in small print is mostly small print,
@@ -1102,5 +1118,38 @@ mod tests {
         assert!(!out.contains("# Estimated total"), "{out}");
         assert!(out.contains("Estimated total"), "{out}");
         assert!(!out.contains("# Who will"), "steps and questions are prompts: {out}");
+    }
+
+    #[test]
+    fn reading_text_sets_the_body_where_a_reduced_sample_form_holds_most_characters() {
+        let mut runs = vec![
+            run(36.0, 800.0, "The Note will provide you with details regarding your loan, including the", 11.0, false),
+            run(
+                36.0,
+                784.0,
+                "amount you owe, the interest rate of the mortgage loan and the payment dates.",
+                11.0,
+                false,
+            ),
+        ];
+        let clause = "In return for a loan that I have received, I promise to pay the principal and interest.";
+        for i in 0..6 {
+            let y = 740.0 - 30.0 * i as f32;
+            runs.push(run(36.0, y, "Read this document carefully before you sign it at your closing.", 11.0, false));
+            runs.push(run(300.0, y + 10.0, "1. BORROWER'S PROMISE TO PAY", 4.5, true));
+            for j in 0..4 {
+                runs.push(run(300.0, y + 4.0 - 4.0 * j as f32, clause, 4.5, false));
+            }
+        }
+        // Set larger than the body on 1.46 times its size, a lead paragraph's first line reads on.
+        runs.push(run(36.0, 500.0, "If you are refinancing a loan, you have a right to cancel the loan", 14.0, false));
+        runs.push(run(36.0, 479.5, "within three business days of closing.", 14.0, false));
+        let out = md(runs);
+        assert!(out.contains("cancel the loan within three"), "{out}");
+        assert!(
+            !out.contains('#'),
+            "neither the guide's 11 pt text nor the form's bold 4.5 pt lines are headings: {out}"
+        );
+        assert!(out.contains("including the amount you owe"), "{out}");
     }
 }

@@ -38,6 +38,42 @@ fn declared_pages(doc: &Document) -> Option<i64> {
     pages.get(b"Count").ok()?.as_i64().ok()
 }
 
+/// Keeps of a structure element only what the tagged path reads (its role, kids and page):
+/// a tagged spreadsheet export holds ~10,000 of them, and lopdf's dictionaries cost ~2 KB each
+/// with their parent, type and attribute keys, the bulk of such a file's parse memory. lopdf
+/// keeps an object read from the file as the filter leaves it, and one read from an object
+/// stream as the filter returns it (streams are never in object streams, and are not cloned).
+fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Dictionary(dict) = object
+        && dict.has(b"S")
+        && dict.has(b"P")
+        && dict.get(b"Type").and_then(Object::as_name).map_or(true, |t| t == b"StructElem")
+    {
+        let mut kept = lopdf::Dictionary::new();
+        for key in [&b"S"[..], b"K", b"Pg"] {
+            if let Some(value) = dict.remove(key) {
+                kept.set(key, value);
+            }
+        }
+        *dict = kept;
+    }
+    let kept = if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() };
+    Some((id, kept))
+}
+
+/// The document with its structure elements slimmed. lopdf rebuilds an unreadable page tree
+/// only for an unfiltered load, so a file whose pages cannot all be read that way is loaded
+/// again unfiltered.
+fn load(bytes: &[u8]) -> lopdf::Result<Document> {
+    let doc = Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_filter(slim))?;
+    let pages = doc.get_pages().len() as i64;
+    if pages > 0 && declared_pages(&doc).is_none_or(|declared| declared <= pages) {
+        return Ok(doc);
+    }
+    drop(doc);
+    Document::load_mem(bytes)
+}
+
 /// Validation before any work; every refusal is permanent and names its reason.
 pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
     if !ends_whole(bytes) {
@@ -49,7 +85,7 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
             ),
         ));
     }
-    let doc = Document::load_mem(bytes).map_err(|e| {
+    let doc = load(bytes).map_err(|e| {
         let text = e.to_string();
         if text.to_ascii_lowercase().contains("decrypt") || text.to_ascii_lowercase().contains("password") {
             StageError::new(ErrorClass::Encrypted, "the PDF is encrypted and needs a password")
@@ -169,4 +205,29 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
 
 pub fn pdf_to_markdown(bytes: &[u8], limits: &Limits) -> StageResult<Parsed> {
     to_markdown(&open(bytes, limits)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::dictionary;
+
+    #[test]
+    fn a_structure_element_keeps_role_kids_and_page_wherever_lopdf_reads_it_from() {
+        let mut elem = Object::Dictionary(dictionary! {
+            "Type" => "StructElem", "S" => "TD", "P" => (7, 0), "Pg" => (3, 0), "K" => 4, "A" => dictionary! { "O" => "Table" },
+        });
+        let (_, returned) = slim((9, 0), &mut elem).expect("kept");
+        for object in [&elem, &returned] {
+            let d = object.as_dict().expect("a dictionary");
+            let keys: Vec<&[u8]> = d.iter().map(|(k, _)| k.as_slice()).collect();
+            assert_eq!(keys, [&b"S"[..], b"K", b"Pg"]);
+            assert_eq!(d.get(b"K").and_then(Object::as_i64).ok(), Some(4));
+        }
+        let mut font =
+            Object::Dictionary(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+        let (_, returned) = slim((10, 0), &mut font).expect("kept");
+        assert_eq!(returned.as_dict().map(|d| d.len()).ok(), Some(3));
+        assert_eq!(font.as_dict().map(|d| d.len()).ok(), Some(3));
+    }
 }
