@@ -248,6 +248,11 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
             left >= 4 && right >= 4
         })
         .collect();
+    // Columns set on their own baselines (a form beside its instructions) are columns however
+    // short their lines, where no split into prose columns is found; a table's columns share
+    // their rows' baselines.
+    let apart: Vec<f32> = gutters.iter().copied().filter(|g| own_baselines(runs, *g)).collect();
+    let apart = if (1..=2).contains(&apart.len()) { apart } else { Vec::new() };
     // Every column between the gutters must hold prose.
     let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
@@ -270,8 +275,37 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
         let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
         gutters.remove(poorest.min(gutters.len() - 1));
     }
-    gutters
+    apart
 }
+
+/// No text crosses `gutter`, both sides hold six lines and some words or more, and few of
+/// their baselines meet: each side keeps its own line spacing, where a table's cells share
+/// their rows' baselines. A chart's labels have too few words to count.
+fn own_baselines(runs: &[Run], gutter: f32) -> bool {
+    let text = |r: &&Run| !r.text.trim().is_empty();
+    if runs.iter().filter(text).any(|r| r.x < gutter && r.end_x > gutter) {
+        return false;
+    }
+    let side = |left: bool| {
+        let runs: Vec<&Run> =
+            runs.iter().filter(text).filter(|r| if left { r.end_x <= gutter } else { r.x >= gutter }).collect();
+        let letters: usize = runs.iter().map(|r| r.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+        let mut ys: Vec<i32> = runs.iter().map(|r| (r.y * 2.0).round() as i32).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        (ys, letters)
+    };
+    let ((left, left_letters), (right, right_letters)) = (side(true), side(false));
+    let near = |y: &i32| (y - 1..=y + 1).any(|y| right.binary_search(&y).is_ok());
+    let shared = left.iter().filter(|y| near(y)).count();
+    left.len() >= 6
+        && right.len() >= 6
+        && left_letters.min(right_letters) >= OWN_COLUMN_LETTERS
+        && shared * 4 <= left.len().min(right.len())
+}
+
+/// The letters a column set on its own baselines holds at least: a paragraph or two.
+const OWN_COLUMN_LETTERS: usize = 150;
 
 enum Block {
     Heading(usize, String),
@@ -423,8 +457,13 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
         return None;
     }
     // A clause ending in a colon introduces what follows ("Findings by agency, including …:").
+    // So is one that ends on a preposition ("5. Watch out for:").
     let words = text.split_whitespace().count();
-    if text.ends_with(':') && words > 4 {
+    let dangling = text.trim_end_matches(':').rsplit(' ').next().is_some_and(|w| {
+        ["to", "for", "of", "with", "by", "in", "on", "at", "from", "about", "and", "or", "the", "that"]
+            .contains(&w.to_lowercase().as_str())
+    });
+    if text.ends_with(':') && (words > 4 || dangling) {
         return None;
     }
     // Nor is a long unnumbered line: a paragraph's line set larger than the body (a form's
@@ -654,8 +693,13 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             continue;
         }
         let text = line.text();
+        // A line above the last one starts the next column: the paragraph flows on into it
+        // only mid-sentence.
         let continues = para.as_ref().is_some_and(|(p, y, size)| {
-            y - line.y <= 1.7 * size.max(line.size) && !is_list_item(&text) && !run_in_heading(line, p)
+            let gap = y - line.y;
+            let flows = gap > 0.0 && gap <= 1.7 * size.max(line.size)
+                || gap <= 0.0 && !p.trim_end().ends_with(['.', '!', '?', ':']) && text.starts_with(char::is_lowercase);
+            flows && !is_list_item(&text) && !run_in_heading(line, p)
         });
         if !continues {
             flush(&mut para, &mut out);
@@ -874,6 +918,7 @@ mod tests {
             run(50.0, 760.0, "The policy renews each year on the date shown in the schedule.", 10.0, false),
             run(50.0, 740.0, "Valuation: Actual Cash Value", 10.0, true),
             run(50.0, 720.0, "To 10-20-2022", 10.0, true),
+            run(50.0, 712.0, "5. Watch out for:", 10.0, true),
             run(50.0, 705.0, "SECTION II: LIABILITY", 10.0, true),
             run(50.0, 690.0, "Exclusions", 14.0, true),
             run(50.0, 660.0, "Wear and tear", 14.0, true),
@@ -881,7 +926,7 @@ mod tests {
         assert_eq!(
             out,
             "## SECTION 1. RENEWAL PROVISIONS\n\nThe policy renews each year on the date shown in the schedule.\n\n\
-             Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n### SECTION II: LIABILITY\n\n## Exclusions\n\n## Wear and tear\n\n"
+             Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n5. Watch out for:\n\n### SECTION II: LIABILITY\n\n## Exclusions\n\n## Wear and tear\n\n"
         );
     }
 
@@ -1151,5 +1196,44 @@ mod tests {
             "neither the guide's 11 pt text nor the form's bold 4.5 pt lines are headings: {out}"
         );
         assert!(out.contains("including the amount you owe"), "{out}");
+    }
+
+    #[test]
+    fn a_form_beside_its_instructions_is_read_column_by_column() {
+        let steps = [
+            "1. Determine who will",
+            "conduct your closing,",
+            "where to be, and when.",
+            "The title of the person",
+            "who conducts your closing",
+            "varies by state. You can",
+            "shop around for the",
+            "company of your choice.",
+            "2. Ask the person who",
+            "will conduct your closing",
+            "what to expect at closing.",
+        ];
+        let fields = [
+            "Who will be conducting my closing? What is their title?",
+            "Name: Phone:",
+            "When is my closing? Where is my closing?",
+            "Date: Time:",
+            "Address:",
+            "What do I need to bring to my closing?",
+            "About how much will I need to pay at closing?",
+        ];
+        let mut runs: Vec<Run> =
+            steps.iter().enumerate().map(|(i, t)| run(50.0, 800.0 - 13.0 * i as f32, t, 10.0, false)).collect();
+        runs.extend(fields.iter().enumerate().map(|(i, t)| run(300.0, 805.0 - 22.0 * i as f32, t, 9.0, false)));
+        let out = md(runs);
+        assert!(
+            out.starts_with(
+                "1. Determine who will conduct your closing, where to be, and when. The title of the person \
+                 who conducts your closing varies by state. You can shop around for the company of your choice.\n\n\
+                 2. Ask the person who will conduct your closing what to expect at closing.\n\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("Who will be conducting my closing? What is their title?"), "{out}");
     }
 }
