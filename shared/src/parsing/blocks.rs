@@ -248,11 +248,7 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
             left >= 4 && right >= 4
         })
         .collect();
-    // Columns set on their own baselines (a form beside its instructions) are columns however
-    // short their lines, where no split into prose columns is found; a table's columns share
-    // their rows' baselines.
-    let apart: Vec<f32> = gutters.iter().copied().filter(|g| own_baselines(runs, *g)).collect();
-    let apart = if (1..=2).contains(&apart.len()) { apart } else { Vec::new() };
+    let candidates = gutters.clone();
     // Every column between the gutters must hold prose.
     let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
@@ -275,7 +271,11 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
         let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
         gutters.remove(poorest.min(gutters.len() - 1));
     }
-    apart
+    // Where no split into prose columns is found, columns set on their own baselines (a form
+    // beside its instructions) are columns however short their lines; a table's columns share
+    // their rows' baselines.
+    let apart: Vec<f32> = candidates.into_iter().filter(|g| own_baselines(runs, *g)).collect();
+    if (1..=2).contains(&apart.len()) { apart } else { Vec::new() }
 }
 
 /// No text crosses `gutter`, both sides hold six lines and some words or more, and few of
