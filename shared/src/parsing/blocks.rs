@@ -451,9 +451,10 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     {
         return None;
     }
-    // Sentences are not headings, however they are set; nor are table-of-contents entries.
+    // Sentences and exclamations ("Congratulations!") are not headings, however they are set;
+    // nor are table-of-contents entries.
     let leaders = ["....", "::::", ". . . ."].iter().any(|l| text.contains(l));
-    if text.ends_with(['.', ',', ';']) || leaders || has_sentence_break(&text) {
+    if text.ends_with(['.', ',', ';', '!']) || leaders || has_sentence_break(&text) {
         return None;
     }
     // A clause ending in a colon introduces what follows ("Findings by agency, including …:").
@@ -587,15 +588,23 @@ fn run_in_heading(line: &Line, before: &str) -> bool {
     ended && (1..=12).contains(&words) && (enumerated || lead.ends_with(['.', ':']))
 }
 
+/// Glyphs set as list bullets (symbol fonts' among them, once mapped): rendered as `- `.
+/// Check boxes are not: "☐ Settlement agent" is a choice on a form, not a bullet point.
+pub const BULLETS: [char; 13] = ['•', '◦', '▪', '●', '■', '◆', '❖', '⬥', '➢', '➤', '►', '✓', '✔'];
+
 /// Bullets, `(a)`, `a)`, `iv.`, `3.`, and clause numbers such as `4.2`: each starts a new block.
 fn is_list_item(text: &str) -> bool {
     let t = text.trim_start();
-    if t.starts_with(['•', '◦', '▪', '–', '*']) || t.starts_with("- ") {
+    if t.starts_with(BULLETS) || t.starts_with(['–', '*', '◻', '□', '❑', '❒']) || t.starts_with("- ") {
         return true;
     }
     let Some(w) = t.split_whitespace().next() else { return false };
     let inner = w.trim_start_matches('(').trim_end_matches([')', '.']);
+    // A bare number opens an item (a footnote) only before a capital: "100 percent of…" or
+    // "48 and any…" wrapped onto their own line are the sentence going on.
+    let bare = w.len() == inner.len() && !inner.contains('.');
     let numbering = !inner.is_empty()
+        && (!bare || t[w.len()..].trim_start().starts_with(char::is_uppercase))
         && inner.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
     let marker = w.ends_with([')', '.'])
         && (inner.len() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())
@@ -703,7 +712,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
         });
         if !continues {
             flush(&mut para, &mut out);
-            let text = match text.strip_prefix('•').or_else(|| text.strip_prefix('▪')) {
+            let text = match text.strip_prefix(BULLETS) {
                 Some(rest) => format!("- {}", rest.trim_start()),
                 None => text,
             };
@@ -853,11 +862,13 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
                     && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()))
             };
             // A page may open with a page number above its running head, or close with both.
+            // A ruled table beyond the line means it is not at the page's edge: a repeated
+            // caption over a table that ends the page ("Résultats") is content.
             for _ in 0..2 {
-                if lines.first().is_some_and(furniture) {
+                if lines.first().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y)) {
                     lines.remove(0);
                 }
-                if lines.last().is_some_and(furniture) {
+                if lines.last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y)) {
                     lines.pop();
                 }
             }
@@ -875,6 +886,16 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_wrapped_onto_its_own_line_goes_on_with_the_sentence_and_a_footnote_does_not() {
+        for item in ["1. Scope", "(b) the insured", "4.2 Limits", "iv. Exclusions", "➢ Know", "◻ Escrow agent", "3 The flight"] {
+            assert!(is_list_item(item), "{item}");
+        }
+        for text in ["100 percent of what you sign.", "48 and any services", "9 (737 MAX) airplanes", "1 200 000$"] {
+            assert!(!is_list_item(text), "{text}");
+        }
+    }
 
     fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
         Run {

@@ -21,7 +21,7 @@ pub struct TextDecoder<'a> {
     fallback: Option<Encoding<'a>>,
     two_byte: bool,
     /// Symbol, ZapfDingbats and the like: their private-use code points are their own.
-    symbolic: bool,
+    symbolic: Option<SymbolFont>,
 }
 
 /// A TrueType font with a (3,0) symbol cmap puts Latin text at U+F020–U+F0FF, and writers copy
@@ -36,6 +36,21 @@ fn unshift_symbol_area(text: &str, out: &mut String) {
         (Some('\u{FFFD}' | '\u{E000}'..='\u{F8FF}'), None) => {}
         _ => out.push_str(text),
     }
+}
+
+/// Writers often map a symbol font's codes to themselves in its CMap (Word's Wingdings bullet
+/// as U+00A7 "§", its box as U+00A8 "¨", Symbol's bullet as U+F0B7): such a character is the
+/// font's own code, read through its built-in encoding, and a pictogram with no textual meaning
+/// is dropped rather than read as a letter. Symbol has Latin-1 glyphs of its own (°, ±, ×), so
+/// only its private-use codes are taken as codes.
+fn symbol_font_text(font: SymbolFont, text: &str, out: &mut String) {
+    let mut chars = text.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c @ '\u{F020}'..='\u{F0FF}'), None) => c as u32 - 0xF000,
+        (Some(c @ '\u{21}'..='\u{FF}'), None) if font != SymbolFont::Symbol => c as u32,
+        _ => return out.push_str(text),
+    };
+    out.extend(u8::try_from(code).ok().and_then(|c| font.char(c)));
 }
 
 /// A simple font's table: its symbol font's own encoding, or a base encoding, then the
@@ -96,7 +111,7 @@ impl<'a> TextDecoder<'a> {
             fallback: (two_byte && to_unicode.is_none()).then(|| font.get_font_encoding(doc).ok()).flatten(),
             to_unicode,
             two_byte,
-            symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of).is_some(),
+            symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of),
         }
     }
 
@@ -116,7 +131,10 @@ impl<'a> TextDecoder<'a> {
             let (code, tail) = rest.split_at(len);
             rest = tail;
             if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
-                if self.symbolic { out.push_str(text) } else { unshift_symbol_area(text, out) }
+                match self.symbolic {
+                    Some(font) => symbol_font_text(font, text, out),
+                    None => unshift_symbol_area(text, out),
+                }
             } else if let (Some(table), [byte]) = (&self.simple, code) {
                 out.push_str(&table[usize::from(*byte)]);
             }
@@ -126,7 +144,7 @@ impl<'a> TextDecoder<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::unshift_symbol_area;
+    use super::{SymbolFont, symbol_font_text, unshift_symbol_area};
 
     #[test]
     fn symbol_area_letters_come_back_and_icons_and_unknown_glyphs_go() {
@@ -135,5 +153,17 @@ mod tests {
             unshift_symbol_area(glyph, &mut out);
         }
         assert_eq!(out, "IN éfi");
+    }
+
+    #[test]
+    fn a_symbol_font_mapped_to_its_own_codes_reads_as_its_glyphs() {
+        let mut out = String::new();
+        for glyph in ["\u{A7}", " ", "\u{A8}", "J", "\u{2713}"] {
+            symbol_font_text(SymbolFont::Wingdings, glyph, &mut out);
+        }
+        for glyph in ["\u{F0B7}", "\u{D7}"] {
+            symbol_font_text(SymbolFont::Symbol, glyph, &mut out);
+        }
+        assert_eq!(out, "▪ ◻✓•×");
     }
 }

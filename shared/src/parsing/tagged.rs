@@ -346,7 +346,7 @@ fn render(block: &Block, out: &mut String) {
         Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(*level))),
         Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
         Block::Item(text) => {
-            let text = text.trim_start_matches(['•', '-', '–', '▪', '●', '◦', '*', ' ']);
+            let text = text.trim_start_matches(|c| super::blocks::BULLETS.contains(&c) || matches!(c, '-' | '–' | '*' | ' '));
             out.push_str(&format!("- {text}\n"));
         }
         Block::Table(rows) => {
