@@ -33,11 +33,16 @@ fn heading_levels_come_from_the_tags_and_artifacts_stay_out() {
     for line in ["# Titre 1", "## Titre 2", "### Tableau", "| Chose 1 | Truc 1 |"] {
         assert!(md.lines().any(|l| l == line), "missing {line:?} in\n{md}");
     }
-    // The transcript's line numbers and running head are marked as artifacts.
+    // The transcript's running head is a pagination artifact; its line numbers are outside
+    // the tree without being furniture, and are kept after the tagged text.
     let transcript = parse_with(&corpus("scotus-transcript-p1.pdf"), true);
     assert_eq!(transcript.parser, "local-tagged");
-    assert!(transcript.markdown.contains("IN THE SUPREME COURT OF THE UNITED STATES"));
-    assert!(!transcript.markdown.contains("Official - Subject to Final Review"));
+    let md = &transcript.markdown;
+    let title = md.find("IN THE SUPREME COURT OF THE UNITED STATES").expect("the tagged title");
+    assert!(md.find("\n\n1 2 3 4 5 6 7 8 9 10").is_some_and(|at| at > title), "{md}");
+    assert!(!md.contains("Official - Subject to Final Review"));
+    // A footer its writer left untagged is still searchable.
+    assert!(parse_with(&corpus("pr-138-example.pdf"), true).markdown.contains("Effective as at 9 April 2019"));
 }
 
 #[test]

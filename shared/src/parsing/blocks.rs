@@ -624,7 +624,7 @@ fn join_line(text: &mut String, next: &str) {
 }
 
 /// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text.
-fn cell_text(runs: Vec<Run>) -> String {
+pub fn cell_text(runs: Vec<Run>) -> String {
     let mut text = String::new();
     for line in lines_of(runs) {
         join_line(&mut text, &line.text());
@@ -889,7 +889,9 @@ mod tests {
 
     #[test]
     fn a_number_wrapped_onto_its_own_line_goes_on_with_the_sentence_and_a_footnote_does_not() {
-        for item in ["1. Scope", "(b) the insured", "4.2 Limits", "iv. Exclusions", "➢ Know", "◻ Escrow agent", "3 The flight"] {
+        for item in
+            ["1. Scope", "(b) the insured", "4.2 Limits", "iv. Exclusions", "➢ Know", "◻ Escrow agent", "3 The flight"]
+        {
             assert!(is_list_item(item), "{item}");
         }
         for text in ["100 percent of what you sign.", "48 and any services", "9 (737 MAX) airplanes", "1 200 000$"] {

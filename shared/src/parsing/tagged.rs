@@ -346,7 +346,8 @@ fn render(block: &Block, out: &mut String) {
         Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(*level))),
         Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
         Block::Item(text) => {
-            let text = text.trim_start_matches(|c| super::blocks::BULLETS.contains(&c) || matches!(c, '-' | '–' | '*' | ' '));
+            let text =
+                text.trim_start_matches(|c| super::blocks::BULLETS.contains(&c) || matches!(c, '-' | '–' | '*' | ' '));
             out.push_str(&format!("- {text}\n"));
         }
         Block::Table(rows) => {
@@ -441,6 +442,26 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         }
         in_list = item;
         render(block, page_out);
+    }
+    // What the tree leaves out of a page it covers (a sample form placed as an untagged
+    // artifact, a caption it forgot) is still the page's text: kept after the tagged text, as
+    // the layout keeps clipped-out text, so that a search for it finds the page.
+    for (p, page_out) in out.iter_mut().enumerate() {
+        let Some(page_out) = page_out else { continue };
+        let left_out: Vec<Run> = text[p]
+            .runs
+            .iter()
+            .filter(|r| !r.pagination && (r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m)))))
+            .cloned()
+            .collect();
+        let left_out = super::blocks::cell_text(left_out);
+        if left_out.chars().any(char::is_alphanumeric) {
+            // A list's last item ends with one newline: a blank line keeps it from going on.
+            if page_out.ends_with('\n') && !page_out.ends_with("\n\n") {
+                page_out.push('\n');
+            }
+            render(&Block::Paragraph(left_out), page_out);
+        }
     }
     let roles = walk
         .used
