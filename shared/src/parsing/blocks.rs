@@ -44,9 +44,10 @@ impl Line {
 /// Runs whose baselines are this close (in ems) share a line.
 const SAME_LINE: f32 = 0.4;
 
-fn lines_of(mut runs: Vec<Run>) -> Vec<Line> {
+fn lines_of(runs: &[Run]) -> Vec<Line> {
+    let mut runs: Vec<&Run> = runs.iter().collect();
     runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-    let mut groups: Vec<Vec<Run>> = Vec::new();
+    let mut groups: Vec<Vec<&Run>> = Vec::new();
     for run in runs {
         match groups.last_mut() {
             Some(g) if (g[0].y - run.y).abs() <= SAME_LINE * g[0].size.max(run.size) => g.push(run),
@@ -100,7 +101,7 @@ fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
 }
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
-    let lines = lines_of(runs.clone());
+    let lines = lines_of(&runs);
     let gutters = find_gutters(&lines, &runs, width, (25.0, 25.0));
     if !gutters.is_empty() {
         return columns(runs, &gutters);
@@ -121,7 +122,7 @@ fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     }
     // Columns under a full-width part must be clearly prose, one of them at least: two
     // columns of short items (a form's check boxes) are a table.
-    let gutters = find_gutters(&lines_of(band.clone()), &band, width, (25.0, 40.0));
+    let gutters = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
     if gutters.is_empty() {
         return lines;
     }
@@ -146,9 +147,9 @@ fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
             columns[col].push(run);
         }
     }
-    let columns: Vec<Vec<Line>> = columns.into_iter().map(lines_of).collect();
+    let columns: Vec<Vec<Line>> = columns.iter().map(|c| lines_of(c)).collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
-    let (above, below): (Vec<Line>, Vec<Line>) = lines_of(full).into_iter().partition(|l| l.y > top);
+    let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
 }
 
@@ -626,7 +627,7 @@ fn join_line(text: &mut String, next: &str) {
 /// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text.
 pub fn cell_text(runs: Vec<Run>) -> String {
     let mut text = String::new();
-    for line in lines_of(runs) {
+    for line in lines_of(&runs) {
         join_line(&mut text, &line.text());
     }
     text
