@@ -75,7 +75,7 @@ fn lines_of(runs: &[Run]) -> Vec<Line> {
                 }
             }
             for c in &mut cells {
-                c.text = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                squeeze_spaces(&mut c.text);
             }
             cells.retain(|c| !c.text.is_empty());
             let lead: Vec<&str> =
@@ -89,6 +89,20 @@ fn lines_of(runs: &[Run]) -> Vec<Line> {
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
+}
+
+/// Words separated by single spaces, no space at either end; most cells already are, and keep
+/// their allocation.
+fn squeeze_spaces(text: &mut String) {
+    let mut prev_space = true;
+    let clean = text.chars().all(|c| {
+        let ok = c == ' ' && !prev_space || !c.is_whitespace();
+        prev_space = c == ' ';
+        ok
+    }) && !prev_space;
+    if !clean {
+        *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
 }
 
 /// A page set in two or three columns is read column by column: full-width lines above the
@@ -223,9 +237,10 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
     let step = 4.0;
     // Stretches of x that few runs cross; in each, the middle of its least-crossed positions.
     let mut stretches: Vec<Vec<(f32, usize)>> = Vec::new();
+    let spans: Vec<(f32, f32)> = runs.iter().filter(|r| !r.text.trim().is_empty()).map(|r| (r.x, r.end_x)).collect();
     let mut x = width * 0.15;
     while x <= width * 0.85 {
-        let crossing = runs.iter().filter(|r| r.x < x && r.end_x > x && !r.text.trim().is_empty()).count();
+        let crossing = spans.iter().filter(|(from, to)| *from < x && *to > x).count();
         if crossing <= allowed {
             match stretches.last_mut() {
                 Some(s) if s.last().is_some_and(|(end, _)| x - end <= step * 1.5) => s.push((x, crossing)),
@@ -887,6 +902,16 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_are_squeezed_only_where_needed() {
+        for (text, want) in [("a b", "a b"), (" a  b\t", "a b"), ("a\u{a0}b", "a b"), ("", ""), ("  ", ""), ("a ", "a")]
+        {
+            let mut t = text.to_string();
+            squeeze_spaces(&mut t);
+            assert_eq!(t, want, "{text:?}");
+        }
+    }
 
     #[test]
     fn a_number_wrapped_onto_its_own_line_goes_on_with_the_sentence_and_a_footnote_does_not() {
