@@ -44,8 +44,8 @@ impl Line {
 /// Runs whose baselines are this close (in ems) share a line.
 const SAME_LINE: f32 = 0.4;
 
-fn lines_of(runs: &[Run]) -> Vec<Line> {
-    let mut runs: Vec<&Run> = runs.iter().collect();
+fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
+    let mut runs: Vec<&Run> = runs.into_iter().collect();
     runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
     let mut groups: Vec<Vec<&Run>> = Vec::new();
     for run in runs {
@@ -161,7 +161,7 @@ fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
             columns[col].push(run);
         }
     }
-    let columns: Vec<Vec<Line>> = columns.iter().map(|c| lines_of(c)).collect();
+    let columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
@@ -639,10 +639,11 @@ fn join_line(text: &mut String, next: &str) {
     text.push_str(next);
 }
 
-/// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text.
-pub fn cell_text(runs: Vec<Run>) -> String {
+/// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text,
+/// what a structure tree leaves out.
+pub fn cell_text<'r>(runs: impl IntoIterator<Item = &'r Run>) -> String {
     let mut text = String::new();
-    for line in lines_of(&runs) {
+    for line in lines_of(runs) {
         join_line(&mut text, &line.text());
     }
     text
@@ -859,8 +860,8 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
-            hidden_text.push(cell_text(hidden));
-            let (tables, taken) = ruled_tables(&p.rules, &runs, cell_text);
+            hidden_text.push(cell_text(&hidden));
+            let (tables, taken) = ruled_tables(&p.rules, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
             (reading_order(runs, p.width), tables)
         })

@@ -64,7 +64,7 @@ fn lines_at(mut at: Vec<f32>) -> Vec<f32> {
 pub fn ruled_tables(
     rules: &[Rule],
     runs: &[Run],
-    cell_text: impl Fn(Vec<Run>) -> String,
+    cell_text: impl Fn(Vec<&Run>) -> String,
 ) -> (Vec<RuledTable>, Vec<bool>) {
     let mut taken = vec![false; runs.len()];
     let long = |r: &&Rule| (r.x1 - r.x0).max(r.y1 - r.y0) >= MIN_RULE;
@@ -81,7 +81,7 @@ pub fn ruled_tables(
         }
         let (left, right, bottom, top) = (xs[0], xs[xs.len() - 1], ys[0], ys[ys.len() - 1]);
         // Rows top to bottom; a run belongs to the cell its first glyph sits in.
-        let mut cells: Vec<Vec<Vec<Run>>> = vec![vec![Vec::new(); xs.len() - 1]; ys.len() - 1];
+        let mut cells: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); xs.len() - 1]; ys.len() - 1];
         let mut inside = Vec::new();
         for (i, r) in runs.iter().enumerate() {
             let (x, y) = (r.x + 0.5, r.y + 0.25 * r.size);
@@ -90,7 +90,7 @@ pub fn ruled_tables(
             }
             let col = xs.partition_point(|e| *e <= x).saturating_sub(1).min(xs.len() - 2);
             let row = ys.len() - 2 - ys.partition_point(|e| *e <= y).saturating_sub(1).min(ys.len() - 2);
-            cells[row][col].push(r.clone());
+            cells[row][col].push(r);
             inside.push(i);
         }
         let mut rows: Vec<Vec<String>> = cells

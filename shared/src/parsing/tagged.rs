@@ -448,13 +448,12 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     // the layout keeps clipped-out text, so that a search for it finds the page.
     for (p, page_out) in out.iter_mut().enumerate() {
         let Some(page_out) = page_out else { continue };
-        let left_out: Vec<Run> = text[p]
-            .runs
-            .iter()
-            .filter(|r| !r.pagination && (r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m)))))
-            .cloned()
-            .collect();
-        let left_out = super::blocks::cell_text(left_out);
+        let left_out = super::blocks::cell_text(
+            text[p]
+                .runs
+                .iter()
+                .filter(|r| !r.pagination && (r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m))))),
+        );
         if left_out.chars().any(char::is_alphanumeric) {
             // A list's last item ends with one newline: a blank line keeps it from going on.
             if page_out.ends_with('\n') && !page_out.ends_with("\n\n") {
