@@ -341,6 +341,14 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|")
 }
 
+/// A list ends with a blank line, or the next paragraph would continue its last item. Only an
+/// item's markdown ends with a single newline.
+fn end_list(out: &mut String) {
+    if out.ends_with('\n') && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+}
+
 fn render(block: &Block, out: &mut String) {
     match block {
         Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(*level))),
@@ -432,15 +440,11 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         return None;
     }
     let mut out: Vec<Option<String>> = tagged.iter().map(|t| t.then(String::new)).collect();
-    let mut in_list = false;
     for (page, block) in &walk.blocks {
         let Some(Some(page_out)) = out.get_mut(*page) else { continue };
-        let item = matches!(block, Block::Item(_));
-        // A list ends with a blank line, or the next paragraph would continue its last item.
-        if in_list && !item && !page_out.is_empty() {
-            page_out.push('\n');
+        if !matches!(block, Block::Item(_)) {
+            end_list(page_out);
         }
-        in_list = item;
         render(block, page_out);
     }
     // What the tree leaves out of a page it covers (a sample form placed as an untagged
@@ -455,10 +459,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
                 .filter(|r| !r.pagination && (r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m))))),
         );
         if left_out.chars().any(char::is_alphanumeric) {
-            // A list's last item ends with one newline: a blank line keeps it from going on.
-            if page_out.ends_with('\n') && !page_out.ends_with("\n\n") {
-                page_out.push('\n');
-            }
+            end_list(page_out);
             render(&Block::Paragraph(left_out), page_out);
         }
     }
