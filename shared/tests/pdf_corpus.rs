@@ -163,3 +163,19 @@ fn a_figure_anchored_in_a_heading_is_not_heading_text() {
     assert!(md.contains("BORROWER’S PROMISE TO PAY"), "{md}");
     assert!(md.contains("INITIAL ESCROW ACCOUNT DISCLOSURE STATEMENT"), "{md}");
 }
+
+#[test]
+fn a_font_set_inside_q_does_not_outlive_its_q_and_a_step_back_along_a_line_breaks_words() {
+    // Chelsea draws a line after `Q` with the font from before the `q`; the font set inside the
+    // block, had it leaked, widened every glyph and glued words ("reliésau", "de t ransport").
+    for use_tags in [true, false] {
+        let md = parse_with(&corpus("chelsea_pdta.pdf"), use_tags).markdown;
+        for phrase in ["projets de développement de transport actif (ex. : plan", "reliés au transport actif"] {
+            assert!(md.contains(phrase), "tags {use_tags}: missing {phrase:?}");
+        }
+        assert!(!md.contains("reliésau"));
+    }
+    // The sample form's tagged text draws "Form Approved" right of the title, then the title.
+    let forms = parse_with(&corpus("cfpb-mortgage_closing_forms.pdf"), true).markdown;
+    assert!(forms.contains("Form Approved UNITED STATES DEPARTMENT OF AGRICULTURE"), "{forms}");
+}

@@ -224,3 +224,20 @@ fn a_file_whose_pages_lost_their_content_fails_by_name_not_partially() {
     assert_eq!(e.class, ErrorClass::CorruptPdf, "{e:?}");
     assert!(e.message.contains("cannot be decoded") || e.message.contains("cannot be read"), "{}", e.message);
 }
+
+#[test]
+fn the_text_state_is_saved_and_restored_by_q_and_q() {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let helvetica = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let courier = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier" });
+    // The last line names no font: it is drawn in the 12 pt Helvetica set before the `q`, not
+    // in the 30 pt Courier set inside it.
+    let content = b"BT /F1 12 Tf 50 700 Td (The insurer pays the claim.) Tj ET \
+        q BT /F2 30 Tf 50 500 Td (Schedule) Tj ET Q \
+        BT 50 680 Td (Cover starts today.) Tj ET";
+    let bytes =
+        one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => helvetica, "F2" => courier } });
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    assert_eq!(md, "<!-- page 1 -->\n\nThe insurer pays the claim. Cover starts today.\n\n# Schedule\n");
+}

@@ -266,11 +266,15 @@ impl Graphics {
     }
 }
 
-struct TextState {
+/// The graphics state a show operator reads. All but the text matrices is what `q` saves and
+/// `Q` restores: a font set inside `q … Q` does not outlive it.
+#[derive(Clone)]
+struct TextState<'a> {
     gs: Graphics,
     tm: Matrix,
     tlm: Matrix,
-    font: Option<Vec<u8>>,
+    /// Resolved when `Tf` names it, in the resources of the stream that names it.
+    font: Option<Rc<Font<'a>>>,
     size: f32,
     leading: f32,
     char_space: f32,
@@ -463,12 +467,15 @@ fn interpret_ops<'a>(
         word_space: 0.0,
         h_scale: 1.0,
     };
-    let mut stack: Vec<Graphics> = Vec::new();
+    let mut stack: Vec<TextState> = Vec::new();
     for op in &content.operations {
         let o = &op.operands;
         match op.operator.as_str() {
-            "q" => stack.push(st.gs),
-            "Q" => st.gs = stack.pop().unwrap_or(outer_gs),
+            "q" => stack.push(st.clone()),
+            "Q" => match stack.pop() {
+                Some(saved) => st = TextState { tm: st.tm, tlm: st.tlm, ..saved },
+                None => st.gs = outer_gs,
+            },
             "Do" if depth < MAX_FORM_DEPTH => {
                 let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else {
                     continue;
@@ -529,7 +536,7 @@ fn interpret_ops<'a>(
                 st.tlm = Matrix::IDENTITY;
             }
             "Tf" => {
-                st.font = o.first().and_then(|n| n.as_name().ok()).map(<[u8]>::to_vec);
+                st.font = o.first().and_then(|n| n.as_name().ok()).and_then(|n| fonts.get(n)).cloned();
                 st.size = o.get(1).and_then(|s| s.as_float().ok()).unwrap_or(st.size);
             }
             "TL" => st.leading = nums(o).first().copied().unwrap_or(st.leading),
@@ -552,15 +559,15 @@ fn interpret_ops<'a>(
                 }
             }
             "T*" => next_line(&mut st),
-            "Tj" => show(&mut st, fonts, o, at(&marked), &mut out.runs),
+            "Tj" => show(&mut st, o, at(&marked), &mut out.runs),
             "TJ" => {
                 if let Some(Object::Array(items)) = o.first() {
-                    show(&mut st, fonts, items, at(&marked), &mut out.runs);
+                    show(&mut st, items, at(&marked), &mut out.runs);
                 }
             }
             "'" => {
                 next_line(&mut st);
-                show(&mut st, fonts, o, at(&marked), &mut out.runs);
+                show(&mut st, o, at(&marked), &mut out.runs);
             }
             "\"" => {
                 if let [aw, ac, ..] = nums(o)[..] {
@@ -568,7 +575,7 @@ fn interpret_ops<'a>(
                     st.char_space = ac;
                 }
                 next_line(&mut st);
-                show(&mut st, fonts, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
+                show(&mut st, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
             other => {
                 if let Some(bounds) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
@@ -652,14 +659,8 @@ impl Pieces<'_> {
 }
 
 /// Shows strings (and TJ's spacing numbers), appending the runs they draw.
-fn show(
-    st: &mut TextState,
-    fonts: &BTreeMap<Vec<u8>, Rc<Font>>,
-    items: &[Object],
-    marked: Marked,
-    runs: &mut Vec<Run>,
-) {
-    let Some(font) = st.font.as_ref().and_then(|f| fonts.get(f)) else { return };
+fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
+    let Some(font) = st.font.clone() else { return };
     let origin = st.tm.then(st.gs.ctm);
     let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
     let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);

@@ -178,7 +178,11 @@ impl<'a> Walk<'a> {
                 if let Some(p) = prev {
                     let new_line = (p.y - run.y).abs() > 0.4 * p.size.max(run.size);
                     let gap = run.x - p.end_x > 0.15 * run.size;
-                    if (new_line || gap) && !out.ends_with(' ') && !run.text.starts_with(' ') {
+                    // Content order may step back along a line (a form's right-hand label
+                    // drawn before its centred title): a run that starts where the last one
+                    // did or left of it is another piece of text, not the next letters.
+                    let back = run.x < p.x - 0.5 * run.size;
+                    if (new_line || gap || back) && !out.ends_with(' ') && !run.text.starts_with(' ') {
                         out.push(' ');
                     }
                 }
