@@ -799,6 +799,57 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     seen
 }
 
+/// The writer's pagination marks that are furniture: a line of them that repeats on two or
+/// more pages (digits aside), or a page number. Said once (a one-page transcript's running
+/// head, a form number on the first page only), such a line is the page's text like any
+/// other, as the layout path keeps a line that does not repeat. Returns, per page, the indices
+/// of the pagination runs to keep.
+pub fn pagination_said_once(pages: &[PageText]) -> Vec<Vec<usize>> {
+    let lines: Vec<Vec<(String, Vec<usize>)>> = pages.iter().map(pagination_lines).collect();
+    let mut pages_of: HashMap<String, usize> = HashMap::new();
+    for page in &lines {
+        let mut shapes: Vec<String> = page.iter().map(|(text, _)| shape(text)).collect();
+        shapes.sort();
+        shapes.dedup();
+        for s in shapes {
+            *pages_of.entry(s).or_default() += 1;
+        }
+    }
+    lines
+        .into_iter()
+        .map(|page| {
+            page.into_iter()
+                .filter(|(text, _)| !is_page_number(text) && pages_of.get(&shape(text)).is_none_or(|n| *n < 2))
+                .flat_map(|(_, runs)| runs)
+                .collect()
+        })
+        .collect()
+}
+
+/// A page's pagination runs as lines: their text and the runs' indices.
+fn pagination_lines(page: &PageText) -> Vec<(String, Vec<usize>)> {
+    let mut runs: Vec<usize> = (0..page.runs.len()).filter(|i| page.runs[*i].pagination).collect();
+    let r = |i: &usize| &page.runs[*i];
+    runs.sort_by(|a, b| r(b).y.total_cmp(&r(a).y).then(r(a).x.total_cmp(&r(b).x)));
+    let mut lines: Vec<Vec<usize>> = Vec::new();
+    for i in runs {
+        match lines.last_mut() {
+            Some(line) if (r(&line[0]).y - r(&i).y).abs() <= SAME_LINE * r(&line[0]).size.max(r(&i).size) => {
+                line.push(i)
+            }
+            _ => lines.push(vec![i]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|mut line| {
+            line.sort_by(|a, b| r(a).x.total_cmp(&r(b).x));
+            let text = line.iter().map(|i| r(i).text.trim()).collect::<Vec<_>>().join(" ");
+            (text, line)
+        })
+        .collect()
+}
+
 /// A page number alone on a line: `12`, `iv`, `- 3 -`.
 fn is_page_number(text: &str) -> bool {
     let t = text.trim_matches(|c: char| c == '-' || c.is_whitespace());
@@ -944,6 +995,30 @@ mod tests {
 
     fn md(runs: Vec<Run>) -> String {
         pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0)
+    }
+
+    #[test]
+    fn pagination_marks_are_furniture_only_when_they_repeat_or_number_the_page() {
+        let mark = |x: f32, y: f32, text: &str| Run { pagination: true, artifact: true, ..run(x, y, text, 9.0, false) };
+        let page = |runs: Vec<Run>| PageText { runs, rules: Vec::new(), width: 595.0 };
+        let pages = vec![
+            page(vec![
+                run(50.0, 700.0, "Body text.", 10.0, false),
+                mark(50.0, 820.0, "Official - Subject to"),
+                mark(160.0, 820.0, "Final Review"),
+                mark(50.0, 40.0, "Form DCF-F-"),
+                mark(110.0, 40.0, "2476"),
+                mark(300.0, 20.0, "Page 1 of 2"),
+            ]),
+            page(vec![
+                mark(300.0, 20.0, "Page 2 of 2"),
+                mark(500.0, 40.0, "7"),
+                run(50.0, 700.0, "More.", 10.0, false),
+            ]),
+        ];
+        // The head and the form number (one line with its split-off digits) are said once;
+        // "Page # of #" repeats, and a lone number is a page number.
+        assert_eq!(pagination_said_once(&pages), vec![vec![1, 2, 3, 4], vec![]]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
 //! broken or partial one) the caller keeps the layout heuristics.
 
-use super::blocks::PageText;
+use super::blocks::{PageText, pagination_said_once};
 use super::layout::Run;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
@@ -50,6 +50,8 @@ struct Walk<'a> {
 pub struct Tagged {
     pub pages: Vec<Option<String>>,
     pub roles: HashMap<(usize, i64), Role>,
+    /// Per page, the pagination runs that are not furniture (see `pagination_said_once`).
+    said_once: Vec<Vec<usize>>,
 }
 
 impl Tagged {
@@ -58,7 +60,11 @@ impl Tagged {
     /// the writer's pagination marks taken out as furniture.
     pub fn annotate(&self, pages: &mut [PageText]) {
         for (p, page) in pages.iter_mut().enumerate() {
-            page.runs.retain(|r| !r.pagination);
+            let mut i = 0..;
+            page.runs.retain(|r| {
+                let i = i.next().unwrap_or_default();
+                !r.pagination || self.said_once[p].contains(&i)
+            });
             for r in &mut page.runs {
                 r.role = r.mcid.and_then(|m| self.roles.get(&(p, m)).copied());
             }
@@ -454,14 +460,14 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     // What the tree leaves out of a page it covers (a sample form placed as an untagged
     // artifact, a caption it forgot) is still the page's text: kept after the tagged text, as
     // the layout keeps clipped-out text, so that a search for it finds the page.
+    let said_once = pagination_said_once(text);
     for (p, page_out) in out.iter_mut().enumerate() {
         let Some(page_out) = page_out else { continue };
-        let left_out = super::blocks::cell_text(
-            text[p]
-                .runs
-                .iter()
-                .filter(|r| !r.pagination && (r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m))))),
-        );
+        let left_out = super::blocks::cell_text(text[p].runs.iter().enumerate().filter_map(|(i, r)| {
+            let furniture = r.pagination && !said_once[p].contains(&i);
+            let left_out = r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m)));
+            (!furniture && left_out).then_some(r)
+        }));
         if left_out.chars().any(char::is_alphanumeric) {
             end_list(page_out);
             render(&Block::Paragraph(left_out), page_out);
@@ -472,5 +478,5 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         .iter()
         .map(|m| (*m, walk.heading_marks.get(m).map_or(Role::Body, |(l, e)| Role::Heading(*l, *e))))
         .collect();
-    Some(Tagged { pages: out, roles })
+    Some(Tagged { pages: out, roles, said_once })
 }
