@@ -182,3 +182,16 @@ fn a_font_set_inside_q_does_not_outlive_its_q_and_a_step_back_along_a_line_break
     let forms = parse_with(&corpus("cfpb-mortgage_closing_forms.pdf"), true).markdown;
     assert!(forms.contains("Form Approved UNITED STATES DEPARTMENT OF AGRICULTURE"), "{forms}");
 }
+
+#[test]
+fn ordinals_set_as_superscripts_and_compounds_broken_at_a_line_end_read_whole() {
+    for use_tags in [true, false] {
+        let warn = parse_with(&corpus("ca-warn-report.pdf"), use_tags).markdown;
+        assert!(warn.contains("updated on the 10th and 25th of each month"), "tags {use_tags}");
+    }
+    // The Federal Register writes "FAA-approved" and "non-normal" whole elsewhere; where a line
+    // breaks them at their hyphen it stays.
+    let register = parse_with(&corpus("federal-register-2020-17221.pdf"), false).markdown;
+    assert!(register.contains("existing FAA-approved MEL") && !register.contains("FAAapproved"));
+    assert!(!register.contains("nonnormal"));
+}

@@ -54,6 +54,22 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             _ => groups.push(vec![run]),
         }
     }
+    // A superscript or subscript (an ordinal's "th", a footnote mark) sits off its line's
+    // baseline, set smaller, right against a run of the line: it is part of that line.
+    let mut i = 0;
+    while i < groups.len() {
+        let into = [i.wrapping_sub(1), i + 1]
+            .into_iter()
+            .find(|&j| groups.get(j).is_some_and(|line| is_script_of(&groups[i], line)));
+        match into {
+            Some(j) => {
+                let script = groups.remove(i);
+                groups[if j > i { j - 1 } else { j }].extend(script);
+                i = i.saturating_sub(1);
+            }
+            None => i += 1,
+        }
+    }
     groups
         .into_iter()
         .map(|mut g| {
@@ -90,6 +106,22 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
         .filter(|l| !l.cells.is_empty())
         .collect()
 }
+
+/// Every run of `group` is set smaller than `line`, near its baseline, and starts where a run
+/// of the line ends (or ends where one starts).
+fn is_script_of(group: &[&Run], line: &[&Run]) -> bool {
+    let base = line.iter().map(|r| r.size).fold(0.0, f32::max);
+    group.iter().all(|r| {
+        r.size < SCRIPT * base
+            && (r.y - line[0].y).abs() <= 0.6 * base
+            && line.iter().any(|b| {
+                b.size >= SCRIPT * base && ((r.x - b.end_x).abs() <= 0.2 * base || (b.x - r.end_x).abs() <= 0.2 * base)
+            })
+    })
+}
+
+/// A superscript or subscript is set at most this share of its line's size.
+const SCRIPT: f32 = 0.85;
 
 /// Words separated by single spaces, no space at either end; most cells already are, and keep
 /// their allocation.
@@ -630,13 +662,55 @@ fn is_list_item(text: &str) -> bool {
 
 /// Appends the next line of a paragraph or cell, rejoining a word broken at the line end
 /// ("insur-" + "ance").
-fn join_line(text: &mut String, next: &str) {
-    if text.ends_with('-') && next.starts_with(char::is_lowercase) && !text.ends_with(" -") {
+pub(super) fn join_line(text: &mut String, next: &str) {
+    let broken_number = text.strip_suffix('-').is_some_and(|t| t.ends_with(|c: char| c.is_ascii_digit()))
+        && next.starts_with(|c: char| c.is_ascii_digit());
+    let broken_word = text.strip_suffix(['-', SOFT_HYPHEN]).is_some_and(|t| t.ends_with(char::is_alphabetic))
+        && next.starts_with(char::is_lowercase);
+    if broken_word {
+        // "insur-" / "ance" or "fixed-" / "rate": which one, the whole document decides.
         text.pop();
+        text.push(SOFT_HYPHEN);
+    } else if broken_number {
+        // A reference number wraps at its own hyphen ("2023-" / "0379"): the hyphen stays.
     } else if !text.is_empty() {
         text.push(' ');
     }
     text.push_str(next);
+}
+
+/// Marks a word broken across lines at a hyphen until the document's own words decide.
+const SOFT_HYPHEN: char = '\u{AD}';
+
+/// Words broken across lines at a hyphen are joined without it ("insurance"), unless the
+/// document writes the same compound whole with its hyphen elsewhere ("fixed-rate",
+/// "main-d'œuvre"): a soft hyphen cannot tell a hyphenation from a compound, the text can.
+pub fn resolve_line_hyphens(markdown: String) -> String {
+    if !markdown.contains(SOFT_HYPHEN) {
+        return markdown;
+    }
+    let in_word = |c: char| c.is_alphanumeric() || matches!(c, '-' | '\'' | '’');
+    let compounds: std::collections::HashSet<String> = markdown
+        .split(|c: char| !in_word(c) && c != SOFT_HYPHEN)
+        .filter(|w| w.contains('-') && !w.contains(SOFT_HYPHEN))
+        .map(|w| w.trim_matches('-').to_lowercase())
+        .collect();
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown.as_str();
+    while let Some(at) = rest.find(SOFT_HYPHEN) {
+        let (before, after) = (&rest[..at], &rest[at + SOFT_HYPHEN.len_utf8()..]);
+        let left = &before[before
+            .rfind(|c: char| !in_word(c))
+            .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8))..];
+        let right = &after[..after.find(|c: char| !in_word(c)).unwrap_or(after.len())];
+        out.push_str(before);
+        if compounds.contains(&format!("{left}-{right}").to_lowercase()) {
+            out.push('-');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text of runs read line by line and joined: a ruled table's cell, a page's hidden text,
@@ -994,7 +1068,7 @@ mod tests {
     }
 
     fn md(runs: Vec<Run>) -> String {
-        pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0)
+        resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0))
     }
 
     #[test]
@@ -1087,6 +1161,27 @@ mod tests {
             out,
             "| Cover | Limit |\n| --- | --- |\n| Buildings | £500,000 |\n| Accidental damage to glass | £2,000 |\n\n"
         );
+    }
+
+    #[test]
+    fn a_hyphen_at_a_line_break_stays_where_the_document_writes_the_compound_whole() {
+        let out = md(vec![
+            run(50.0, 800.0, "A fixed-rate loan. Even with a fixed-", 10.0, false),
+            run(50.0, 788.0, "rate loan the insur-", 10.0, false),
+            run(50.0, 776.0, "ance and case 2023-", 10.0, false),
+            run(50.0, 764.0, "0379 go on.", 10.0, false),
+        ]);
+        assert_eq!(out, "A fixed-rate loan. Even with a fixed-rate loan the insurance and case 2023-0379 go on.\n\n");
+    }
+
+    #[test]
+    fn a_superscript_against_its_line_joins_it() {
+        let out = md(vec![
+            run(50.0, 800.0, "Published on the 10", 10.0, false),
+            Run { x: 145.0, ..run(145.0, 804.0, "th", 6.0, false) },
+            run(155.0, 800.0, "of each month.", 10.0, false),
+        ]);
+        assert_eq!(out, "Published on the 10th of each month.\n\n");
     }
 
     #[test]

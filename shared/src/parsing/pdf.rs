@@ -6,7 +6,7 @@
 //! takes minutes to compile, which every Lambda build and CI run would pay.
 
 use super::Limits;
-use super::blocks::{PageText, pages_to_markdown};
+use super::blocks::{PageText, pages_to_markdown, resolve_line_hyphens};
 use super::{Parsed, layout, normalize, page_marker, tagged};
 use crate::error::{ErrorClass, StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
@@ -200,7 +200,7 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
         markdown.push_str("\n\n");
         markdown.push_str(&page);
     }
-    Ok(Parsed { markdown: normalize(&markdown), page_count: pdf.page_count(), parser })
+    Ok(Parsed { markdown: normalize(&resolve_line_hyphens(markdown)), page_count: pdf.page_count(), parser })
 }
 
 pub fn pdf_to_markdown(bytes: &[u8], limits: &Limits) -> StageResult<Parsed> {

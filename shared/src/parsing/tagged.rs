@@ -5,7 +5,7 @@
 //! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
 //! broken or partial one) the caller keeps the layout heuristics.
 
-use super::blocks::{PageText, pagination_said_once};
+use super::blocks::{PageText, join_line, pagination_said_once};
 use super::layout::Run;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
@@ -182,13 +182,25 @@ impl<'a> Walk<'a> {
             for &i in indices {
                 let run = &self.pages[key.0].runs[i];
                 if let Some(p) = prev {
-                    let new_line = (p.y - run.y).abs() > 0.4 * p.size.max(run.size);
+                    let (dy, big) = ((p.y - run.y).abs(), p.size.max(run.size));
+                    // A superscript or subscript abuts its neighbour, smaller, off the baseline.
+                    let script = (run.x - p.end_x).abs() <= 0.2 * big
+                        && dy <= 0.6 * big
+                        && (run.size - p.size).abs() >= 0.15 * big;
+                    if dy > 0.4 * big && !script {
+                        // The next line: a word hyphenated across it is joined as the layout
+                        // joins it.
+                        out.truncate(out.trim_end().len());
+                        join_line(&mut out, run.text.trim_start());
+                        prev = Some(run);
+                        continue;
+                    }
                     let gap = run.x - p.end_x > 0.15 * run.size;
                     // Content order may step back along a line (a form's right-hand label
                     // drawn before its centred title): a run that starts where the last one
                     // did or left of it is another piece of text, not the next letters.
                     let back = run.x < p.x - 0.5 * run.size;
-                    if (new_line || gap || back) && !out.ends_with(' ') && !run.text.starts_with(' ') {
+                    if (gap || back) && !out.ends_with(' ') && !run.text.starts_with(' ') {
                         out.push(' ');
                     }
                 }
