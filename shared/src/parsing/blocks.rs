@@ -56,21 +56,22 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
     }
     // A superscript or subscript (an ordinal's "th", a footnote mark) sits off its line's
     // baseline, set smaller, right against a run of the line: it is part of that line.
-    let mut i = 0;
-    while i < groups.len() {
-        let into = [i.wrapping_sub(1), i + 1]
-            .into_iter()
-            .find(|&j| groups.get(j).is_some_and(|line| is_script_of(&groups[i], line)));
-        match into {
-            Some(j) => {
-                let script = groups.remove(i);
-                groups[if j > i { j - 1 } else { j }].extend(script);
-                i = i.saturating_sub(1);
-            }
-            None => i += 1,
+    let mut lines: Vec<Vec<&Run>> = Vec::with_capacity(groups.len());
+    let mut groups = groups.into_iter().peekable();
+    while let Some(group) = groups.next() {
+        if let Some(above) = lines.last_mut()
+            && is_script_of(&group, above)
+        {
+            above.extend(group);
+        } else if let Some(below) = groups.peek_mut()
+            && is_script_of(&group, below)
+        {
+            below.extend(group);
+        } else {
+            lines.push(group);
         }
     }
-    groups
+    lines
         .into_iter()
         .map(|mut g| {
             g.sort_by(|a, b| a.x.total_cmp(&b.x));
@@ -110,6 +111,10 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
 /// Every run of `group` is set smaller than `line`, near its baseline, and starts where a run
 /// of the line ends (or ends where one starts).
 fn is_script_of(group: &[&Run], line: &[&Run]) -> bool {
+    // A few runs against an ordinary line: a hostile page of long lines stays linear.
+    if group.len() > 4 || line.len() > 400 {
+        return false;
+    }
     let base = line.iter().map(|r| r.size).fold(0.0, f32::max);
     group.iter().all(|r| {
         r.size < SCRIPT * base

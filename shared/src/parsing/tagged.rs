@@ -63,7 +63,7 @@ impl Tagged {
             let mut i = 0..;
             page.runs.retain(|r| {
                 let i = i.next().unwrap_or_default();
-                !r.pagination || self.said_once[p].contains(&i)
+                !r.pagination || self.said_once.get(p).is_some_and(|kept| kept.contains(&i))
             });
             for r in &mut page.runs {
                 r.role = r.mcid.and_then(|m| self.roles.get(&(p, m)).copied());
