@@ -44,16 +44,24 @@ impl Line {
 /// Runs whose baselines are this close (in ems) share a line.
 const SAME_LINE: f32 = 0.4;
 
-fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
-    let mut runs: Vec<&Run> = runs.into_iter().collect();
-    runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-    let mut groups: Vec<Vec<&Run>> = Vec::new();
-    for run in runs {
+/// Items grouped into lines by their runs' baselines, top to bottom: a run within `SAME_LINE`
+/// of a line's first run joins it.
+fn by_line<'r, T>(mut items: Vec<T>, run: impl Fn(&T) -> &'r Run) -> Vec<Vec<T>> {
+    items.sort_by(|a, b| run(b).y.total_cmp(&run(a).y).then(run(a).x.total_cmp(&run(b).x)));
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    for item in items {
         match groups.last_mut() {
-            Some(g) if (g[0].y - run.y).abs() <= SAME_LINE * g[0].size.max(run.size) => g.push(run),
-            _ => groups.push(vec![run]),
+            Some(g) if (run(&g[0]).y - run(&item).y).abs() <= SAME_LINE * run(&g[0]).size.max(run(&item).size) => {
+                g.push(item)
+            }
+            _ => groups.push(vec![item]),
         }
     }
+    groups
+}
+
+fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
+    let groups = by_line(runs.into_iter().collect(), |r: &&Run| *r);
     // A superscript or subscript (an ordinal's "th", a footnote mark) sits off its line's
     // baseline, set smaller, right against a run of the line: it is part of that line.
     let mut lines: Vec<Vec<&Run>> = Vec::with_capacity(groups.len());
@@ -108,21 +116,22 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
         .collect()
 }
 
-/// Every run of `group` is set smaller than `line`, near its baseline, and starts where a run
-/// of the line ends (or ends where one starts).
+/// Every run of `group` is a superscript or subscript of a run of `line`.
 fn is_script_of(group: &[&Run], line: &[&Run]) -> bool {
     // A few runs against an ordinary line: a hostile page of long lines stays linear.
     if group.len() > 4 || line.len() > 400 {
         return false;
     }
-    let base = line.iter().map(|r| r.size).fold(0.0, f32::max);
-    group.iter().all(|r| {
-        r.size < SCRIPT * base
-            && (r.y - line[0].y).abs() <= 0.6 * base
-            && line.iter().any(|b| {
-                b.size >= SCRIPT * base && ((r.x - b.end_x).abs() <= 0.2 * base || (b.x - r.end_x).abs() <= 0.2 * base)
-            })
-    })
+    group.iter().all(|r| line.iter().any(|b| is_script(r, b)))
+}
+
+/// `small` is set smaller than `base`, near its baseline, and starts where `base` ends (or
+/// ends where it starts): an ordinal's "th", a footnote mark.
+pub(super) fn is_script(small: &Run, base: &Run) -> bool {
+    let em = base.size;
+    small.size < SCRIPT * em
+        && (small.y - base.y).abs() <= 0.6 * em
+        && ((small.x - base.end_x).abs() <= 0.2 * em || (base.x - small.end_x).abs() <= 0.2 * em)
 }
 
 /// A superscript or subscript is set at most this share of its line's size.
@@ -704,9 +713,9 @@ pub fn resolve_line_hyphens(markdown: String) -> String {
     let mut rest = markdown.as_str();
     while let Some(at) = rest.find(SOFT_HYPHEN) {
         let (before, after) = (&rest[..at], &rest[at + SOFT_HYPHEN.len_utf8()..]);
-        let left = &before[before
-            .rfind(|c: char| !in_word(c))
-            .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8))..];
+        let start =
+            before.char_indices().rev().take_while(|(_, c)| in_word(*c)).last().map_or(before.len(), |(i, _)| i);
+        let left = &before[start..];
         let right = &after[..after.find(|c: char| !in_word(c)).unwrap_or(after.len())];
         out.push_str(before);
         if compounds.contains(&format!("{left}-{right}").to_lowercase()) {
@@ -907,23 +916,12 @@ pub fn pagination_said_once(pages: &[PageText]) -> Vec<Vec<usize>> {
 
 /// A page's pagination runs as lines: their text and the runs' indices.
 fn pagination_lines(page: &PageText) -> Vec<(String, Vec<usize>)> {
-    let mut runs: Vec<usize> = (0..page.runs.len()).filter(|i| page.runs[*i].pagination).collect();
-    let r = |i: &usize| &page.runs[*i];
-    runs.sort_by(|a, b| r(b).y.total_cmp(&r(a).y).then(r(a).x.total_cmp(&r(b).x)));
-    let mut lines: Vec<Vec<usize>> = Vec::new();
-    for i in runs {
-        match lines.last_mut() {
-            Some(line) if (r(&line[0]).y - r(&i).y).abs() <= SAME_LINE * r(&line[0]).size.max(r(&i).size) => {
-                line.push(i)
-            }
-            _ => lines.push(vec![i]),
-        }
-    }
-    lines
+    let runs = &page.runs;
+    by_line((0..runs.len()).filter(|i| runs[*i].pagination).collect(), |i| &runs[*i])
         .into_iter()
         .map(|mut line| {
-            line.sort_by(|a, b| r(a).x.total_cmp(&r(b).x));
-            let text = line.iter().map(|i| r(i).text.trim()).collect::<Vec<_>>().join(" ");
+            line.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
+            let text = line.iter().map(|i| runs[*i].text.trim()).collect::<Vec<_>>().join(" ");
             (text, line)
         })
         .collect()

@@ -5,7 +5,7 @@
 //! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
 //! broken or partial one) the caller keeps the layout heuristics.
 
-use super::blocks::{PageText, join_line, pagination_said_once};
+use super::blocks::{PageText, is_script, join_line, pagination_said_once};
 use super::layout::Run;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
@@ -182,12 +182,8 @@ impl<'a> Walk<'a> {
             for &i in indices {
                 let run = &self.pages[key.0].runs[i];
                 if let Some(p) = prev {
-                    let (dy, big) = ((p.y - run.y).abs(), p.size.max(run.size));
-                    // A superscript or subscript abuts its neighbour, smaller, off the baseline.
-                    let script = (run.x - p.end_x).abs() <= 0.2 * big
-                        && dy <= 0.6 * big
-                        && (run.size - p.size).abs() >= 0.15 * big;
-                    if dy > 0.4 * big && !script {
+                    let new_line = (p.y - run.y).abs() > 0.4 * p.size.max(run.size);
+                    if new_line && !is_script(run, p) && !is_script(p, run) {
                         // The next line: a word hyphenated across it is joined as the layout
                         // joins it.
                         out.truncate(out.trim_end().len());
