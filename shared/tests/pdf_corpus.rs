@@ -152,6 +152,12 @@ fn text_an_indesign_file_marks_as_layout_artifacts_is_kept_and_its_tagged_headin
     assert!(md.lines().any(|l| l == "# MONTHLY PAYMENT WORKSHEET"), "{md}");
     // A bold form label outside the tree is not a heading where the tree names the headings.
     assert!(!md.lines().any(|l| l.starts_with('#') && l.contains("Living & other expenses")), "{md}");
+    // The introduction and its sidebar box, side by side, are two paragraphs, not a table.
+    for use_tags in [true, false] {
+        let md = parse_with(&corpus("cfpb-monthly_payment_worksheet.pdf"), use_tags).markdown;
+        assert!(md.contains("comfortable spending on a home."), "{md}");
+        assert!(md.lines().any(|l| l == "This worksheet is designed for first-time home buyers."), "{md}");
+    }
 }
 
 #[test]

@@ -444,7 +444,26 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
         }
         i += 1;
     }
-    (full_rows >= 2 || rows.len() >= 3).then_some((rows, i))
+    (full_rows >= 2 || rows.len() >= 3).then(|| (merge_wrapped_rows(rows), i))
+}
+
+/// Rows whose every cell reads on from the cell above (text cut mid-sentence, continued in
+/// lower case) are one row wrapped over several lines; two columns of prose set side by side
+/// (a paragraph and its sidebar) come out as a single such row.
+fn merge_wrapped_rows(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let cut = |c: &str| c.split_whitespace().count() >= 3 && !c.trim_end().ends_with(['.', '!', '?', ':', ';']);
+    let mut out: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match out.last_mut() {
+            Some(above) if above.iter().all(|c| cut(c)) && row.iter().all(|c| c.starts_with(char::is_lowercase)) => {
+                for (cell, next) in above.iter_mut().zip(&row) {
+                    join_line(cell, next);
+                }
+            }
+            _ => out.push(row),
+        }
+    }
+    out
 }
 
 /// "Section 2", "PART IV", "Article 3", "Schedule A": a label that names a part of the document.
@@ -753,9 +772,14 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             flush(&mut para, &mut out);
             out.push(Block::Table(tables.pop().map(|t| t.rows).unwrap_or_default()));
         }
-        if let Some((rows, next)) = take_table(lines, i) {
+        if let Some((mut rows, next)) = take_table(lines, i) {
             flush(&mut para, &mut out);
-            out.push(Block::Table(rows));
+            if let [row] = rows.as_mut_slice() {
+                // Side-by-side prose is read column by column.
+                out.extend(row.drain(..).map(Block::Paragraph));
+            } else {
+                out.push(Block::Table(rows));
+            }
             i = next;
             continue;
         }
@@ -1163,6 +1187,36 @@ mod tests {
         assert_eq!(
             out,
             "| Cover | Limit |\n| --- | --- |\n| Buildings | £500,000 |\n| Accidental damage to glass | £2,000 |\n\n"
+        );
+    }
+
+    #[test]
+    fn rows_wrapped_in_every_cell_are_one_row_and_a_paragraph_beside_its_sidebar_is_not_a_table() {
+        let out = md(vec![
+            run(50.0, 800.0, "Plus de sentiers qui", 9.0, false),
+            run(250.0, 800.0, "It is an investment in the", 9.0, false),
+            run(50.0, 789.0, "acceptent les chiens", 9.0, false),
+            run(250.0, 789.0, "health of our community.", 9.0, false),
+            run(50.0, 770.0, "Pistes cyclables", 9.0, false),
+            run(250.0, 770.0, "Very important.", 9.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "| Plus de sentiers qui acceptent les chiens | It is an investment in the health of our community. |\n\
+             | --- | --- |\n| Pistes cyclables | Very important. |\n\n"
+        );
+        let out = md(vec![
+            run(30.0, 700.0, "Only you can decide how much you feel", 10.0, false),
+            run(330.0, 700.0, "This worksheet is", 8.0, false),
+            run(30.0, 686.0, "comfortable spending on a home and plan", 10.0, false),
+            run(330.0, 688.0, "designed for first-time", 8.0, false),
+            run(30.0, 672.0, "a monthly payment.", 10.0, false),
+            run(330.0, 676.0, "home buyers.", 8.0, false),
+        ]);
+        assert_eq!(
+            out,
+            "Only you can decide how much you feel comfortable spending on a home and plan a monthly payment.\n\n\
+             This worksheet is designed for first-time home buyers.\n\n"
         );
     }
 
