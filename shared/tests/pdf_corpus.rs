@@ -157,6 +157,10 @@ fn text_an_indesign_file_marks_as_layout_artifacts_is_kept_and_its_tagged_headin
         let md = parse_with(&corpus("cfpb-monthly_payment_worksheet.pdf"), use_tags).markdown;
         assert!(md.contains("comfortable spending on a home."), "{md}");
         assert!(md.lines().any(|l| l == "This worksheet is designed for first-time home buyers."), "{md}");
+        // The two forms side by side are read one after the other, each label with its field.
+        let at = |text: &str| md.find(text).unwrap_or_else(|| panic!("{text} in {md}"));
+        assert!(at("F Total monthly take-home income: $") < at("G Rent: $"), "{md}");
+        assert!(md.lines().any(|l| l == "C Total monthly pre-tax income: $"), "{md}");
     }
 }
 

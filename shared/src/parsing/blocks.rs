@@ -162,9 +162,9 @@ fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(&runs);
-    let gutters = find_gutters(&lines, &runs, width, (25.0, 25.0));
+    let (gutters, closing) = find_gutters(&lines, &runs, width, (25.0, 25.0));
     if !gutters.is_empty() {
-        return columns(runs, &gutters);
+        return closed_columns(runs, &gutters, closing, width, depth);
     }
     let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < 4) else {
         return lines;
@@ -182,13 +182,25 @@ fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     }
     // Columns under a full-width part must be clearly prose, one of them at least: two
     // columns of short items (a form's check boxes) are a table.
-    let gutters = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
+    let (gutters, closing) = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
     if gutters.is_empty() {
         return lines;
     }
     let mut out = ordered(above, width, depth + 1);
-    out.extend(columns(band, &gutters));
+    out.extend(closed_columns(band, &gutters, closing, width, depth));
     out.extend(ordered(below, width, depth + 1));
+    out
+}
+
+/// Columns above the full-width line that closes them (`closing`, a baseline), then what is
+/// below it read on its own: a logo or a page number under a form's closing note is not the
+/// foot of a column.
+fn closed_columns(runs: Vec<Run>, gutters: &[f32], closing: f32, width: f32, depth: usize) -> Vec<Line> {
+    let (cols, rest): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.y > closing);
+    let mut out = columns(cols, gutters);
+    if !rest.is_empty() {
+        out.extend(ordered(rest, width, depth + 1));
+    }
     out
 }
 
@@ -272,10 +284,12 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
 
 /// x positions between 15 % and 85 % of the page that almost no text crosses and that have
 /// prose on both sides: one gutter for two columns, two for three. Prose is measured in
-/// characters per cell on average: `(in every column, in one column at least)`.
-fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> Vec<f32> {
+/// characters per cell on average: `(in every column, in one column at least)`. With the
+/// gutters, the baseline of the full-width line that closes the columns, if any (-∞ if none).
+fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> (Vec<f32>, f32) {
+    let none = (Vec::new(), f32::NEG_INFINITY);
     if lines.len() < 6 || width <= 0.0 {
-        return Vec::new();
+        return none;
     }
     let cells: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
     // A title or a footer may span the columns.
@@ -327,7 +341,7 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
             && columns.iter().all(Option::is_some)
             && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
         {
-            return gutters;
+            return (gutters, f32::NEG_INFINITY);
         }
         // Merge the poorest column into a neighbour by dropping a gutter beside it.
         let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
@@ -336,21 +350,35 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
     // Where no split into prose columns is found, columns set on their own baselines (a form
     // beside its instructions) are columns however short their lines; a table's columns share
     // their rows' baselines.
-    let apart: Vec<f32> = candidates.into_iter().filter(|g| own_baselines(runs, *g)).collect();
-    if (1..=2).contains(&apart.len()) { apart } else { Vec::new() }
+    let apart: Vec<(f32, f32)> =
+        candidates.into_iter().filter_map(|g| own_baselines(runs, g).map(|closing| (g, closing))).collect();
+    if !(1..=2).contains(&apart.len()) {
+        return none;
+    }
+    let closing = apart.iter().map(|(_, c)| *c).fold(f32::NEG_INFINITY, f32::max);
+    (apart.into_iter().map(|(g, _)| g).collect(), closing)
 }
 
-/// No text crosses `gutter`, both sides hold six lines and some words or more, and few of
-/// their baselines meet: each side keeps its own line spacing, where a table's cells share
-/// their rows' baselines. A chart's labels have too few words to count.
-fn own_baselines(runs: &[Run], gutter: f32) -> bool {
-    let text = |r: &&Run| !r.text.trim().is_empty();
-    if runs.iter().filter(text).any(|r| r.x < gutter && r.end_x > gutter) {
-        return false;
+/// No text crosses `gutter` above the lines that close the columns (a note centred under a
+/// form), both sides hold six lines and some words or more there, and few of their baselines
+/// meet: each side keeps its own line spacing, where a table's cells share their rows'
+/// baselines. A chart's labels have too few words to count. Returns the closing lines' top
+/// baseline (-∞ if none) when the gutter holds.
+fn own_baselines(runs: &[Run], gutter: f32) -> Option<f32> {
+    let text: Vec<&Run> = runs.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let crosses = |r: &&Run| r.x < gutter && r.end_x > gutter;
+    // Lines across the gutter may close the columns: nothing else is set among them.
+    let closing = text.iter().filter(|r| crosses(r)).map(|r| r.y).fold(f32::NEG_INFINITY, f32::max);
+    let first_crossing = text.iter().filter(|r| crosses(r)).map(|r| r.y).fold(f32::INFINITY, f32::min);
+    if text.iter().any(|r| !crosses(r) && r.y <= closing && r.y >= first_crossing) {
+        return None;
     }
     let side = |left: bool| {
-        let runs: Vec<&Run> =
-            runs.iter().filter(text).filter(|r| if left { r.end_x <= gutter } else { r.x >= gutter }).collect();
+        let runs: Vec<&Run> = text
+            .iter()
+            .copied()
+            .filter(|r| r.y > closing && if left { r.end_x <= gutter } else { r.x >= gutter })
+            .collect();
         let letters: usize = runs.iter().map(|r| r.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
         let mut ys: Vec<i32> = runs.iter().map(|r| (r.y * 2.0).round() as i32).collect();
         ys.sort_unstable();
@@ -360,14 +388,17 @@ fn own_baselines(runs: &[Run], gutter: f32) -> bool {
     let ((left, left_letters), (right, right_letters)) = (side(true), side(false));
     let near = |y: &i32| (y - 1..=y + 1).any(|y| right.binary_search(&y).is_ok());
     let shared = left.iter().filter(|y| near(y)).count();
-    left.len() >= 6
+    (left.len() >= 6
         && right.len() >= 6
-        && left_letters.min(right_letters) >= OWN_COLUMN_LETTERS
-        && shared * 4 <= left.len().min(right.len())
+        && left_letters.min(right_letters) >= OWN_COLUMN_LETTERS.0
+        && left_letters + right_letters >= OWN_COLUMN_LETTERS.1
+        && shared * 4 <= left.len().min(right.len()))
+    .then_some(closing)
 }
 
-/// The letters a column set on its own baselines holds at least: a paragraph or two.
-const OWN_COLUMN_LETTERS: usize = 150;
+/// The letters columns set on their own baselines hold at least, `(each, both)`: a paragraph
+/// or two, or a form's labels beside another's.
+const OWN_COLUMN_LETTERS: (usize, usize) = (100, 300);
 
 enum Block {
     Heading(usize, String),
@@ -596,10 +627,14 @@ fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
 }
 
 /// On a form, other columns' fields may sit between a label's two lines: one of the next few
-/// lines continues the label when it starts under it in lower case.
-fn label_wraps(line: &Line, after: &Line, body: f32) -> bool {
+/// lines continues the label when it starts under it (under its key letter's text, "L Total
+/// monthly") in lower case.
+fn label_wraps(line: &Line, after: &Line) -> bool {
     let (Some(first), Some(under)) = (line.cells.first(), after.cells.first()) else { return false };
-    (under.x - first.x).abs() <= line.size && reads_on(line, after, body)
+    // Set like the label, the second line passes for a heading itself.
+    let reads_on =
+        |after: &Line| close_below(line, after) && after.role.is_none() && after.text().starts_with(char::is_lowercase);
+    (first.x - line.size..=first.x + 2.0 * line.size).contains(&under.x) && reads_on(after)
 }
 
 /// Columns of a form or a guide headed on one baseline ("Monthly income", "Monthly spending
@@ -808,7 +843,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             // ("Total future monthly" / "savings goals: $"), reads on in lower case.
             if line.role.is_none()
                 && (lines.get(i).is_some_and(|next| reads_on(last, next, body))
-                    || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after, body)))
+                    || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
             {
                 flush(&mut para, &mut out);
                 para = Some((text, last.y, last.size));
@@ -1512,5 +1547,34 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("Who will be conducting my closing? What is their title?"), "{out}");
+    }
+
+    #[test]
+    fn two_forms_side_by_side_are_read_one_after_the_other_above_the_note_that_closes_them() {
+        let left = ["A Your income:", "B Co-borrower's income:", "C Total monthly pre-tax income:"];
+        let right = ["G Rent:", "H Utilities:", "I Debt payments:", "J Living and other expenses:"];
+        let notes = ["Electricity, gas, water, phone, internet, etc.", "Student loans, car loans, etc."];
+        let mut runs = Vec::new();
+        for (i, label) in left.iter().chain(&left).enumerate() {
+            runs.push(run(30.0, 700.0 - 40.0 * i as f32, label, 10.0, false));
+            runs.push(run(200.0, 700.0 - 40.0 * i as f32, "$", 10.0, false));
+        }
+        for (i, label) in right.iter().chain(&right).enumerate() {
+            let y = 710.0 - 52.0 * i as f32;
+            runs.push(run(320.0, y, label, 10.0, false));
+            runs.push(run(495.0, y, "$", 10.0, false));
+            runs.push(run(320.0, y - 14.0, notes[i % 2], 7.0, false));
+        }
+        // The note under both forms, and a logo and a link below it in either column.
+        runs.push(run(190.0, 250.0, "Your total spending should be no more than your income.", 8.0, false));
+        runs.push(run(40.0, 60.0, "Consumer Bureau", 7.0, false));
+        runs.push(run(520.0, 60.0, "Learn more", 7.0, false));
+        let out = md(runs);
+        let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+        assert!(out.starts_with("A Your income: $\n\n"), "{out}");
+        assert!(at("C Total monthly pre-tax income: $") < at("G Rent: $"), "{out}");
+        assert!(at("J Living and other expenses: $ Student loans") < at("Your total spending"), "{out}");
+        assert!(at("Your total spending") < at("Consumer Bureau"), "{out}");
+        assert!(at("Your total spending") < at("Learn more"), "{out}");
     }
 }
