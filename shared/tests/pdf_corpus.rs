@@ -205,3 +205,15 @@ fn ordinals_set_as_superscripts_and_compounds_broken_at_a_line_end_read_whole() 
     assert!(register.contains("existing FAA-approved MEL") && !register.contains("FAAapproved"));
     assert!(!register.contains("nonnormal"));
 }
+
+#[test]
+fn a_first_page_masthead_and_a_page_number_atop_a_column_do_not_cut_a_sentence() {
+    let register = parse_with(&corpus("federal-register-2020-17221.pdf"), false).markdown;
+    for sentence in [
+        "reference a specific portion of the proposal, explain the reason",
+        "must be resolved following the operator’s FAA-approved maintenance",
+    ] {
+        assert!(register.contains(sentence), "missing {sentence:?}");
+    }
+    assert!(register.contains("Thursday, August 6, 2020"));
+}

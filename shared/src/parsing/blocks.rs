@@ -219,10 +219,35 @@ fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
             columns[col].push(run);
         }
     }
-    let columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
+    let mut columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
+    for c in 1..columns.len() {
+        let n = masthead(&columns[c - 1], &columns[c]);
+        if n > 0 {
+            // Into the first column by height: a page number above it still opens the page.
+            let head: Vec<Line> = columns[c].drain(..n).collect();
+            let at = columns[0].partition_point(|l| l.y > head[0].y);
+            columns[0].splice(at..at, head);
+        }
+    }
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
+}
+
+/// A few lines heading a column apart from its text, which reads on from the column before
+/// mid-sentence: a masthead set atop the last column of a first page ("Federal Register /
+/// Vol. 85, No. 152 / Thursday, August 6, 2020"), read with the first column so that the
+/// sentence stays whole. Returns how many lines.
+fn masthead(before: &[Line], column: &[Line]) -> usize {
+    let Some(last) = before.last() else { return 0 };
+    if last.text().trim_end().ends_with(['.', '!', '?', ':']) {
+        return 0;
+    }
+    let gap = |i: usize| column[i - 1].y - column[i].y > 2.5 * column[i - 1].size.max(column[i].size);
+    (1..column.len().min(5))
+        .find(|&i| gap(i))
+        .filter(|&i| column[i].text().starts_with(char::is_lowercase))
+        .unwrap_or(0)
 }
 
 /// The tallest stretch of consecutive lines (top and bottom baselines) that leaves some x
@@ -1298,6 +1323,37 @@ mod tests {
         let left = out.find("left column sentence number 5").unwrap();
         let right = out.find("right column sentence number 0").unwrap();
         assert!(left < right, "{out}");
+    }
+
+    #[test]
+    fn a_masthead_atop_the_next_column_does_not_cut_the_sentence_that_flows_into_it() {
+        let left = [
+            "The agency invites you to take part in",
+            "this rulemaking by sending comments,",
+            "data or views about the proposal. The",
+            "most helpful comments refer to a part",
+            "of the rule, give the reasons for any",
+            "change they suggest and include the",
+            "supporting data. Send them to the",
+            "docket at the address listed under",
+        ];
+        let right = [
+            "the heading ADDRESSES above. To keep",
+            "the docket free of duplicates, send one",
+            "copy of your comments only. We will",
+            "post them with any personal details",
+            "you give, without change, online at",
+            "the docket's page, and we read them.",
+        ];
+        let mut runs: Vec<Run> =
+            left.iter().enumerate().map(|(i, t)| run(40.0, 700.0 - 10.0 * i as f32, t, 8.0, false)).collect();
+        runs.push(run(320.0, 727.0, "Federal Register", 8.0, true));
+        runs.push(run(320.0, 712.0, "Vol. 85, No. 152", 8.0, false));
+        runs.push(run(320.0, 700.0, "Thursday, August 6, 2020", 8.0, false));
+        runs.extend(right.iter().enumerate().map(|(i, t)| run(320.0, 668.0 - 10.0 * i as f32, t, 8.0, false)));
+        let out = md(runs);
+        assert!(out.contains("docket at the address listed under the heading ADDRESSES above."), "{out}");
+        assert!(out.find("Thursday, August 6, 2020").unwrap() < out.find("The agency invites").unwrap(), "{out}");
     }
 
     #[test]
