@@ -217,3 +217,17 @@ fn a_first_page_masthead_and_a_page_number_atop_a_column_do_not_cut_a_sentence()
     }
     assert!(register.contains("Thursday, August 6, 2020"));
 }
+
+#[test]
+fn notes_beside_a_sample_form_in_small_print_are_read_as_a_column() {
+    // The sample's 4.5 pt baselines are dense enough to meet the notes' by chance; the notes are
+    // set at 11 pt, so the two are not one table's columns.
+    for use_tags in [true, false] {
+        let md = parse_with(&corpus("cfpb-mortgage_closing_forms.pdf"), use_tags).markdown;
+        assert!(md.lines().any(|l| l == "1. Total amount of money you are borrowing."), "tags {use_tags}: {md}");
+        assert!(
+            md.contains("2. This is your interest rate. If you have an adjustable rate mortgage, this is your initial"),
+            "tags {use_tags}: {md}"
+        );
+    }
+}

@@ -405,19 +405,24 @@ fn own_baselines(runs: &[Run], gutter: f32) -> Option<f32> {
             .filter(|r| r.y > closing && if left { r.end_x <= gutter } else { r.x >= gutter })
             .collect();
         let letters: usize = runs.iter().map(|r| r.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+        let weighted: f32 = runs.iter().map(|r| r.size * r.text.chars().count() as f32).sum();
+        let size = weighted / runs.iter().map(|r| r.text.chars().count()).sum::<usize>().max(1) as f32;
         let mut ys: Vec<i32> = runs.iter().map(|r| (r.y * 2.0).round() as i32).collect();
         ys.sort_unstable();
         ys.dedup();
-        (ys, letters)
+        (ys, letters, size)
     };
-    let ((left, left_letters), (right, right_letters)) = (side(true), side(false));
+    let ((left, left_letters, left_size), (right, right_letters, right_size)) = (side(true), side(false));
     let near = |y: &i32| (y - 1..=y + 1).any(|y| right.binary_search(&y).is_ok());
     let shared = left.iter().filter(|y| near(y)).count();
+    // A table's columns share one type size too; beside a sample set in small print, a column's
+    // baselines meet the sample's dense ones by chance.
+    let one_size = left_size.max(right_size) < 1.5 * left_size.min(right_size);
     (left.len() >= 6
         && right.len() >= 6
         && left_letters.min(right_letters) >= OWN_COLUMN_LETTERS.0
         && left_letters + right_letters >= OWN_COLUMN_LETTERS.1
-        && shared * 4 <= left.len().min(right.len()))
+        && (!one_size || shared * 4 <= left.len().min(right.len())))
     .then_some(closing)
 }
 
