@@ -662,9 +662,9 @@ fn reads_on(line: &Line, next: &Line, body: f32) -> bool {
 fn label_wraps(line: &Line, after: &Line) -> bool {
     let (Some(first), Some(under)) = (line.cells.first(), after.cells.first()) else { return false };
     // Set like the label, the second line passes for a heading itself.
-    let reads_on =
+    let continues =
         |after: &Line| close_below(line, after) && after.role.is_none() && after.text().starts_with(char::is_lowercase);
-    (first.x - line.size..=first.x + 2.0 * line.size).contains(&under.x) && reads_on(after)
+    (first.x - line.size..=first.x + 2.0 * line.size).contains(&under.x) && continues(after)
 }
 
 /// Columns of a form or a guide headed on one baseline ("Monthly income", "Monthly spending
