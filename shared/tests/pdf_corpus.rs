@@ -231,3 +231,18 @@ fn notes_beside_a_sample_form_in_small_print_are_read_as_a_column() {
         );
     }
 }
+
+#[test]
+fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_by_one() {
+    let w9 = parse_with(&corpus("irs-fw9-2024-03.pdf"), false).markdown;
+    // "Page 2" atop the right column used to be a heading cutting a sentence at every page.
+    assert!(!w9.contains("## Page"), "{w9}");
+    assert!(w9.contains("should be reported. For example, if a foreign LLC"), "{w9}");
+    // The title block's three boxes, each whole, instead of their lines interleaved.
+    assert!(w9.contains("# Request for Taxpayer Identification Number and Certification"), "{w9}");
+    assert!(w9.contains("Give form to the requester. Do not send to the IRS."), "{w9}");
+    let w4 = parse_with(&corpus("irs-fw4-2025.pdf"), false).markdown;
+    // A section's label column ("Step 2: / Multiple Jobs / or Spouse / Works") before its text.
+    assert!(w4.contains("### Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you (1) hold"), "{w4}");
+    assert!(w4.contains("### Step 3: Claim Dependent and Other Credits"), "{w4}");
+}

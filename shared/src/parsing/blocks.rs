@@ -3,6 +3,7 @@
 //! removed. Retrieval needs exactly these: headings give chunks their heading path, tables stay
 //! tables, and reading order keeps sentences whole.
 
+use super::boxes::boxes;
 use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, Run};
 use super::paths::Rule;
@@ -46,7 +47,7 @@ const SAME_LINE: f32 = 0.4;
 
 /// Items grouped into lines by their runs' baselines, top to bottom: a run within `SAME_LINE`
 /// of a line's first run joins it.
-fn by_line<'r, T>(mut items: Vec<T>, run: impl Fn(&T) -> &'r Run) -> Vec<Vec<T>> {
+pub(super) fn by_line<'r, T>(mut items: Vec<T>, run: impl Fn(&T) -> &'r Run) -> Vec<Vec<T>> {
     items.sort_by(|a, b| run(b).y.total_cmp(&run(a).y).then(run(a).x.total_cmp(&run(b).x)));
     let mut groups: Vec<Vec<T>> = Vec::new();
     for item in items {
@@ -156,8 +157,8 @@ fn squeeze_spaces(text: &mut String) {
 /// are short, and a table read across stays a table. Columns may fill only part of a page (a
 /// guide's introduction across the page, two columns of advice below it): then the part above
 /// and the part below are read the same way, each on its own.
-fn reading_order(runs: Vec<Run>, width: f32) -> Vec<Line> {
-    ordered(runs, width, 0)
+fn reading_order(runs: Vec<Run>, rules: &[Rule], width: f32) -> Vec<Line> {
+    boxes(runs, rules).into_iter().flat_map(|b| ordered(b, width, 0)).collect()
 }
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
@@ -782,7 +783,7 @@ const SOFT_HYPHEN: char = '\u{AD}';
 
 /// Words broken across lines at a hyphen are joined without it ("insurance"), unless the
 /// document writes the same compound whole with its hyphen elsewhere ("fixed-rate",
-/// "main-d'œuvre"): a soft hyphen cannot tell a hyphenation from a compound, the text can.
+/// "main-d'œuvre") or the word already has a hyphen before the break: a soft hyphen cannot tell a hyphenation from a compound, the text can.
 pub fn resolve_line_hyphens(markdown: String) -> String {
     if !markdown.contains(SOFT_HYPHEN) {
         return markdown;
@@ -802,7 +803,8 @@ pub fn resolve_line_hyphens(markdown: String) -> String {
         let left = &before[start..];
         let right = &after[..after.find(|c: char| !in_word(c)).unwrap_or(after.len())];
         out.push_str(before);
-        if compounds.contains(&format!("{left}-{right}").to_lowercase()) {
+        // A compound broken after one of its own hyphens ("hard-of-" / "hearing") keeps it.
+        if left.contains('-') || compounds.contains(&format!("{left}-{right}").to_lowercase()) {
             out.push('-');
         }
         rest = after;
@@ -962,8 +964,17 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for lines in pages {
         // Two lines at each edge: a page number may sit outside the running head or foot.
+        // Edges in reading order and on the page: a running head split by a two-column
+        // page's gutter ("Form W-9 (Rev. 3-2024)" … "Page 2") opens both columns.
         let tail = lines.len().saturating_sub(2).max(2.min(lines.len()));
-        let mut edges: Vec<String> = lines.iter().take(2).chain(&lines[tail..]).map(|l| shape(&l.text())).collect();
+        let (top, bottom) = edge_baselines(lines);
+        let mut edges: Vec<String> = lines
+            .iter()
+            .take(2)
+            .chain(&lines[tail..])
+            .chain(lines.iter().filter(|l| l.y >= top || l.y <= bottom))
+            .map(|l| shape(&l.text()))
+            .collect();
         edges.sort();
         edges.dedup();
         for e in edges {
@@ -974,6 +985,18 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     // running head changes with the chapter).
     seen.retain(|_, n| pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3));
     seen
+}
+
+/// The second baseline from the top and from the bottom of a page: the lines at or beyond them
+/// are at the page's edges, whatever column they open or close.
+fn edge_baselines(lines: &[Line]) -> (f32, f32) {
+    let mut ys: Vec<f32> = lines.iter().map(|l| l.y).collect();
+    ys.sort_by(|a, b| b.total_cmp(a));
+    ys.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    match ys.len() {
+        0 => (f32::INFINITY, f32::NEG_INFINITY),
+        n => (ys[1.min(n - 1)], ys[n.saturating_sub(2)]),
+    }
 }
 
 /// The writer's pagination marks that are furniture: a line of them that repeats on two or
@@ -1016,12 +1039,19 @@ fn pagination_lines(page: &PageText) -> Vec<(String, Vec<usize>)> {
         .collect()
 }
 
-/// A page number alone on a line: `12`, `iv`, `- 3 -`.
+/// A page number alone on a line: `12`, `iv`, `- 3 -`, `Page 2`, `Page 2 of 6`, `2 of 6`.
 fn is_page_number(text: &str) -> bool {
+    let number = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 6
+            && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
+    };
     let t = text.trim_matches(|c: char| c == '-' || c.is_whitespace());
-    !t.is_empty()
-        && t.len() <= 6
-        && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
+    let t = ["Page ", "PAGE ", "page "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t).trim();
+    match t.split_once(" of ") {
+        Some((n, of)) => number(n.trim()) && of.trim().chars().all(|c| c.is_ascii_digit()) && !of.trim().is_empty(),
+        None => number(t),
+    }
 }
 
 /// Characters per size (in half points) of a page's visible runs.
@@ -1080,10 +1110,11 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             hidden_text.push(cell_text(&hidden));
             let (tables, taken) = ruled_tables(&p.rules, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
-            (reading_order(runs, p.width), tables)
+            (reading_order(runs, &p.rules, p.width), tables)
         })
         .unzip();
     let running = running_lines(&per_page);
+    let several = per_page.len() > 1;
     per_page
         .into_iter()
         .zip(tables)
@@ -1106,6 +1137,14 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
                     lines.pop();
                 }
             }
+            // What is left at the page's edges but opens or closes a column. A lone number
+            // there on a single page is as likely a chart's axis as a page number.
+            let (top, bottom) = edge_baselines(&lines);
+            lines.retain(|l| {
+                let edge = (l.y >= top && !tables.iter().any(|t| t.top > l.y))
+                    || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
+                !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text()))))
+            });
             let mut blocks = blocks_of(&lines, body, tables);
             if !hidden.is_empty() {
                 blocks.push(Block::Paragraph(hidden));
@@ -1291,9 +1330,14 @@ mod tests {
             run(50.0, 800.0, "A fixed-rate loan. Even with a fixed-", 10.0, false),
             run(50.0, 788.0, "rate loan the insur-", 10.0, false),
             run(50.0, 776.0, "ance and case 2023-", 10.0, false),
-            run(50.0, 764.0, "0379 go on.", 10.0, false),
+            run(50.0, 764.0, "0379 go on. Deaf or hard-of-", 10.0, false),
+            run(50.0, 752.0, "hearing callers too.", 10.0, false),
         ]);
-        assert_eq!(out, "A fixed-rate loan. Even with a fixed-rate loan the insurance and case 2023-0379 go on.\n\n");
+        assert_eq!(
+            out,
+            "A fixed-rate loan. Even with a fixed-rate loan the insurance and case 2023-0379 go on. Deaf or \
+             hard-of-hearing callers too.\n\n"
+        );
     }
 
     #[test]
@@ -1637,5 +1681,97 @@ mod tests {
         assert!(at("J Living and other expenses: $ Student loans") < at("Your total spending"), "{out}");
         assert!(at("Your total spending") < at("Consumer Bureau"), "{out}");
         assert!(at("Your total spending") < at("Learn more"), "{out}");
+    }
+
+    fn rule(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
+        Rule { x0, y0, x1, y1 }
+    }
+
+    #[test]
+    fn a_forms_title_boxes_are_read_box_by_box() {
+        let runs = vec![
+            run(40.0, 760.0, "Form W-9", 20.0, true),
+            run(40.0, 745.0, "(Rev. March 2024)", 7.0, false),
+            run(40.0, 737.0, "Department of the Treasury", 7.0, false),
+            run(200.0, 765.0, "Request for Taxpayer", 14.0, true),
+            run(170.0, 750.0, "Identification Number and Certification", 14.0, true),
+            run(180.0, 737.0, "Go to www.irs.gov for instructions.", 8.0, false),
+            run(500.0, 765.0, "Give form to the", 9.0, true),
+            run(500.0, 753.0, "requester. Do not", 9.0, true),
+            run(500.0, 741.0, "send to the IRS.", 9.0, true),
+            run(
+                40.0,
+                715.0,
+                "Before you begin. For guidance related to the purpose of this form, see below.",
+                8.0,
+                false,
+            ),
+        ];
+        // Rules drawn down between the boxes (one of them in two pieces), and across under them.
+        let rules = vec![
+            rule(160.0, 730.0, 160.0, 755.0),
+            rule(160.0, 755.0, 160.0, 780.0),
+            rule(490.0, 730.0, 490.0, 780.0),
+            rule(36.0, 728.0, 300.0, 728.0),
+            rule(300.0, 728.0, 576.0, 728.0),
+        ];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        for whole in [
+            "Request for Taxpayer Identification Number and Certification",
+            "Give form to the requester. Do not send to the IRS.",
+        ] {
+            assert!(out.contains(whole), "{out}");
+        }
+        let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
+        assert!(at("Form W-9") < at("Department of the Treasury"), "{out}");
+        assert!(at("Department of the Treasury") < at("Request for Taxpayer"), "{out}");
+        assert!(at("Go to www.irs.gov") < at("Give form"), "{out}");
+        assert!(at("send to the IRS.") < at("Before you begin."), "{out}");
+    }
+
+    #[test]
+    fn a_forms_section_label_is_read_before_the_text_beside_it_and_a_tables_columns_are_not_labels() {
+        let mut runs = Vec::new();
+        for (i, label) in ["Step 2:", "Multiple Jobs", "or Spouse", "Works"].into_iter().enumerate() {
+            runs.push(run(36.0, 685.0 - 12.0 * i as f32, label, 10.0, true));
+        }
+        for (i, text) in [
+            "Complete this step if you hold more than one job at a time, or are married",
+            "filing jointly and your spouse also works. The correct amount of withholding",
+            "depends on income earned from all of these jobs.",
+            "Do only one of the following.",
+            "(a) Use the estimator for the most accurate withholding for this step.",
+            "(b) Use the Multiple Jobs Worksheet on page 3.",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            runs.push(run(122.0, 685.0 - 12.0 * i as f32, text, 9.0, false));
+        }
+        // A schedule's bold row names beside their values, ruled off the same way: a table.
+        for (i, (name, value)) in
+            [("Deductible", "$500"), ("Limit", "$10,000"), ("Term", "12 months")].into_iter().enumerate()
+        {
+            runs.push(run(36.0, 580.0 - 12.0 * i as f32, name, 10.0, true));
+            runs.push(run(200.0, 580.0 - 12.0 * i as f32, value, 10.0, false));
+        }
+        let rules =
+            vec![rule(36.0, 700.0, 576.0, 700.0), rule(36.0, 600.0, 576.0, 600.0), rule(36.0, 540.0, 576.0, 540.0)];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(
+            out.contains("Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you hold more than one job at a time, or are married filing jointly"),
+            "{out}"
+        );
+        assert!(out.contains("| Deductible | $500 |"), "{out}");
+    }
+
+    #[test]
+    fn page_numbers_are_recognised_with_their_words() {
+        for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
+            assert!(is_page_number(text), "{text}");
+        }
+        for text in ["Page two", "2 of the 6 forms", "Pages 2", "Step 2", "of 6"] {
+            assert!(!is_page_number(text), "{text}");
+        }
     }
 }

@@ -128,13 +128,16 @@ fn is_bold(font: &Dictionary, doc: &Document) -> bool {
     let name = font.get(b"BaseFont").and_then(Object::as_name).map(|n| n.to_ascii_lowercase()).unwrap_or_default();
     let by_name =
         ["bold", "black", "heavy", "semibold", "demi"].iter().any(|w| name.windows(w.len()).any(|s| s == w.as_bytes()));
+    // Adobe's short style names after the family: "HelveticaNeueLTStd-Bd", "-BdIt", "-Blk", "-Hv".
+    let style = name.rsplit(|c| *c == b'-' || *c == b',').next().filter(|s| s.len() < name.len()).unwrap_or_default();
+    let by_style = ["bd", "blk", "hv", "sb", "xbd", "ebd", "ubd"].iter().any(|w| style.starts_with(w.as_bytes()));
     let descriptor = font.get_deref(b"FontDescriptor", doc).and_then(Object::as_dict).ok();
     let by_weight =
         descriptor.and_then(|d| d.get(b"FontWeight").and_then(Object::as_float).ok()).is_some_and(|w| w >= 600.0);
     // Flag bit 19 is ForceBold.
     let by_flag =
         descriptor.and_then(|d| d.get(b"Flags").and_then(Object::as_i64).ok()).is_some_and(|f| f & (1 << 18) != 0);
-    by_name || by_weight || by_flag
+    by_name || by_style || by_weight || by_flag
 }
 
 /// `W` of a CIDFont: `[c [w1 w2 …]  c_first c_last w  …]` (ISO 32000-1, 9.7.4.3).

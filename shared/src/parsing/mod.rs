@@ -1,6 +1,7 @@
 //! Uploaded bytes → normalised markdown with a page marker before every page.
 
 mod blocks;
+mod boxes;
 mod cmap;
 mod decode;
 mod detect;

@@ -1,0 +1,224 @@
+//! A form read box by box. Forms rule their sections off across the page and set a section's
+//! label ("Step 2: Multiple Jobs or Spouse Works") or its title block ("Form W-9 | Request for
+//! Taxpayer Identification Number and Certification | Give form to the requester") beside its
+//! content, in boxes whose lines meet by chance. Read across, a box's wrapped lines interleave
+//! with its neighbours' ("Request for Taxpayer Give form to the (Rev. March 2024)
+//! Identification Number…"); read box by box, each label and title stays whole and comes
+//! before what it labels.
+
+use super::blocks::by_line;
+use super::layout::Run;
+use super::paths::Rule;
+
+/// Positions this close (points) are one rule.
+const TOUCH: f32 = 2.0;
+/// A rule that cuts the page into sections spans this share of the text's width.
+const ACROSS: f32 = 0.9;
+/// A rule that parts boxes spans this share of its section's text height.
+const DOWN: f32 = 0.5;
+/// A label column ends within this share of the page's width.
+const LABEL_WIDTH: f32 = 0.3;
+
+/// The page's runs as boxes in reading order: sections between rules drawn across the text,
+/// top to bottom, and within each section the boxes that rules drawn down it, or a column of
+/// labels, set side by side, left to right. A page without such rules is one box.
+pub fn boxes(runs: Vec<Run>, rules: &[Rule]) -> Vec<Vec<Run>> {
+    let text: Vec<&Run> = runs.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let (Some(left), Some(right)) =
+        (text.iter().map(|r| r.x).min_by(f32::total_cmp), text.iter().map(|r| r.end_x).max_by(f32::total_cmp))
+    else {
+        return vec![runs];
+    };
+    let mut cuts: Vec<f32> = joined(rules, true)
+        .iter()
+        .filter(|r| r.x1.min(right) - r.x0.max(left) >= ACROSS * (right - left))
+        .map(|r| r.y0)
+        .collect();
+    cuts.sort_by(|a, b| b.total_cmp(a));
+    cuts.dedup_by(|a, b| (*a - *b).abs() <= TOUCH);
+    let mut sections: Vec<Vec<Run>> = vec![Vec::new(); cuts.len() + 1];
+    for run in runs {
+        let i = cuts.iter().filter(|c| run.y < **c).count();
+        sections[i].push(run);
+    }
+    let downs = joined(rules, false);
+    sections.into_iter().filter(|s| !s.is_empty()).flat_map(|s| side_by_side(s, &downs, right)).collect()
+}
+
+/// Horizontal or vertical rules, those drawn in pieces along one line joined.
+fn joined(rules: &[Rule], horizontal: bool) -> Vec<Rule> {
+    // As (position across, from, to) along the rule's own direction.
+    let mut v: Vec<(f32, f32, f32)> = rules
+        .iter()
+        .filter(|r| r.horizontal() == horizontal)
+        .map(|r| if horizontal { (r.y0, r.x0, r.x1) } else { (r.x0, r.y0, r.y1) })
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    for r in v {
+        match out.last_mut() {
+            Some(last) if (r.0 - last.0).abs() <= TOUCH && r.1 <= last.2 + TOUCH => last.2 = last.2.max(r.2),
+            _ => out.push(r),
+        }
+    }
+    out.into_iter()
+        .map(|(at, from, to)| {
+            if horizontal {
+                Rule { x0: from, y0: at, x1: to, y1: at }
+            } else {
+                Rule { x0: at, y0: from, x1: at, y1: to }
+            }
+        })
+        .collect()
+}
+
+/// A section's boxes in reading order: split where rules run down the section, or else
+/// where labels that open in bold are set in a column at its left.
+fn side_by_side(section: Vec<Run>, downs: &[Rule], page_right: f32) -> Vec<Vec<Run>> {
+    let ruled = ruled_boxes(&section, downs);
+    if !ruled.is_empty() {
+        let mut out: Vec<Vec<Run>> = vec![Vec::new(); ruled.len() + 1];
+        for run in section {
+            let i = ruled.iter().filter(|x| run.x >= **x - TOUCH).count();
+            out[i].push(run);
+        }
+        // A box may hold a label beside its text in turn.
+        return out.into_iter().filter(|b| !b.is_empty()).flat_map(|b| labelled(b, page_right)).collect();
+    }
+    labelled(section, page_right)
+}
+
+/// Where rules run down at least `DOWN` of the section with no text across them and text on
+/// both sides that is not a table's columns: the boxes' edges, left to right.
+fn ruled_boxes(section: &[Run], downs: &[Rule]) -> Vec<f32> {
+    let text: Vec<&Run> = section.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let top = text.iter().map(|r| r.y + r.size).fold(f32::MIN, f32::max);
+    let bottom = text.iter().map(|r| r.y - 0.3 * r.size).fold(f32::MAX, f32::min);
+    let crossed = |x: f32| text.iter().any(|r| r.x < x - TOUCH && r.end_x > x + TOUCH);
+    let mut splits: Vec<f32> = downs
+        .iter()
+        .filter(|d| d.y1.min(top) - d.y0.max(bottom) >= DOWN * (top - bottom) && !crossed(d.x0))
+        .map(|d| d.x0)
+        .collect();
+    splits.sort_by(f32::total_cmp);
+    splits.dedup_by(|a, b| (*a - *b).abs() <= TOUCH);
+    let mut kept: Vec<f32> = Vec::new();
+    for x in splits {
+        let from = kept.last().copied().unwrap_or(f32::MIN);
+        let left: Vec<&Run> = text.iter().copied().filter(|r| r.end_x <= x + TOUCH && r.x >= from - TOUCH).collect();
+        let right: Vec<&Run> = text.iter().copied().filter(|r| r.x >= x - TOUCH).collect();
+        if !left.is_empty() && !right.is_empty() && !table_columns(&left, &right) {
+            kept.push(x);
+        }
+    }
+    kept
+}
+
+/// A column of labels at the section's left, as long as it lasts from the top: each label
+/// (a bold line and the lines set close under it) then what is beside it down to the next
+/// label, then the rest of the section read on its own. The column ends within `LABEL_WIDTH`
+/// of the page and a gap of an em or more parts it from the text beside it on every line.
+fn labelled(section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
+    let lines = by_line((0..section.len()).filter(|i| !section[*i].text.trim().is_empty()).collect(), |i| &section[*i]);
+    let Some(first) = lines.first().and_then(|l| l.iter().min_by(|a, b| section[**a].x.total_cmp(&section[**b].x)))
+    else {
+        return vec![section];
+    };
+    let first = &section[*first];
+    let left = lines.iter().flatten().map(|i| section[*i].x).fold(f32::MAX, f32::min);
+    let limit = left + LABEL_WIDTH * (page_right - left);
+    let beside =
+        lines[0].iter().map(|i| &section[*i]).filter(|r| r.x > first.end_x + TOUCH).min_by(|a, b| a.x.total_cmp(&b.x));
+    let Some(beside) = beside else { return vec![section] };
+    let (mut g0, mut g1) = (first.end_x, beside.x);
+    // A number before its bold title ("1.   CALL TO ORDER") is a numbered heading, not a label.
+    // A bold line number beside a label is the form's own numbering ("Payments  25 Federal…").
+    let worded = |r: &Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
+    if !first.bold
+        || (beside.bold && worded(beside))
+        || !worded(first)
+        || first.x > left + TOUCH
+        || g1 - g0 < first.size
+        || g0 > limit
+    {
+        return vec![section];
+    }
+    // Lines from the top while the gap holds; each line's runs on the label side or not.
+    let mut label_lines: Vec<Vec<usize>> = Vec::new();
+    let mut stretch = lines.len();
+    let mut is_label = vec![false; section.len()];
+    for (n, line) in lines.iter().enumerate() {
+        let (mut a, mut b) = (g0, g1);
+        let mut labels = Vec::new();
+        let mut crossing = false;
+        for i in line {
+            let r = &section[*i];
+            if r.end_x <= b + TOUCH && r.x < b - TOUCH {
+                a = a.max(r.end_x);
+                labels.push(*i);
+            } else if r.x >= a - TOUCH {
+                b = b.min(r.x);
+            } else {
+                crossing = true;
+            }
+        }
+        if crossing || b - a < 0.5 * first.size || a > limit {
+            stretch = n;
+            break;
+        }
+        (g0, g1) = (a, b);
+        for i in &labels {
+            is_label[*i] = true;
+        }
+        if !labels.is_empty() {
+            label_lines.push(labels);
+        }
+    }
+    let labels: Vec<&Run> = label_lines.iter().flatten().map(|i| &section[*i]).collect();
+    let content: Vec<&Run> =
+        lines[..stretch].iter().flatten().filter(|i| !is_label[**i]).map(|i| &section[*i]).collect();
+    if stretch == 0 || content.is_empty() || table_columns(&labels, &content) {
+        return vec![section];
+    }
+    // A label starts at a bold line set apart from the label above it.
+    let mut tops: Vec<f32> = Vec::new();
+    let mut above: Option<&Run> = None;
+    for line in &label_lines {
+        let r = &section[line[0]];
+        if above.is_none_or(|a| r.bold && a.y - r.y > 1.8 * a.size.max(r.size)) {
+            tops.push(r.y + r.size);
+        }
+        above = Some(r);
+    }
+    let bottom_of_stretch = lines.get(stretch).map(|l| section[l[0]].y + 0.5 * section[l[0]].size);
+    let mut boxes: Vec<Vec<Run>> = vec![Vec::new(); 2 * tops.len()];
+    let mut rest = Vec::new();
+    for (i, run) in section.into_iter().enumerate() {
+        if bottom_of_stretch.is_some_and(|b| run.y <= b) && !is_label[i] {
+            rest.push(run);
+            continue;
+        }
+        let label = tops.iter().filter(|t| run.y < **t).count().max(1) - 1;
+        boxes[2 * label + usize::from(!is_label[i])].push(run);
+    }
+    boxes.retain(|b| !b.is_empty());
+    if !rest.is_empty() {
+        boxes.extend(labelled(rest, page_right));
+    }
+    boxes
+}
+
+/// Two sides whose lines share their baselines row for row, as many on each side: a table's
+/// columns, read across.
+fn table_columns(left: &[&Run], right: &[&Run]) -> bool {
+    let baselines = |runs: &[&Run]| {
+        let mut ys: Vec<i32> = runs.iter().map(|r| (r.y * 2.0).round() as i32).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        ys
+    };
+    let (l, r) = (baselines(left), baselines(right));
+    let shared = l.iter().filter(|y| (*y - 1..=*y + 1).any(|y| r.binary_search(&y).is_ok())).count();
+    let (few, many) = (l.len().min(r.len()), l.len().max(r.len()));
+    few >= 3 && shared * 3 >= few * 2 && many * 3 <= few * 4
+}
