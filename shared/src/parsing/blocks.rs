@@ -42,6 +42,9 @@ impl Line {
     }
 }
 
+/// An unnumbered heading wrapped over several lines has at most this many words.
+const MAX_HEADING_WORDS: usize = 20;
+
 /// Runs whose baselines are this close (in ems) share a line.
 const SAME_LINE: f32 = 0.4;
 
@@ -872,9 +875,12 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
                 i += 1;
             }
             // A large paragraph's first line, or a form label wrapped onto a second line
-            // ("Total future monthly" / "savings goals: $"), reads on in lower case.
+            // ("Total future monthly" / "savings goals: $"), reads on in lower case. A bold
+            // paragraph wraps like a heading, but no heading runs to a paragraph's length.
+            let long = section_number(&text).is_none() && text.split_whitespace().count() > MAX_HEADING_WORDS;
             if line.role.is_none()
-                && (lines.get(i).is_some_and(|next| reads_on(last, next, body))
+                && (long
+                    || lines.get(i).is_some_and(|next| reads_on(last, next, body))
                     || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
             {
                 flush(&mut para, &mut out);
@@ -1773,5 +1779,26 @@ mod tests {
         for text in ["Page two", "2 of the 6 forms", "Pages 2", "Step 2", "of 6"] {
             assert!(!is_page_number(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_bold_paragraph_set_larger_is_not_a_heading_however_its_lines_wrap() {
+        let mut runs = vec![
+            run(50.0, 800.0, "You may file the forms electronically on the agency's employer filing", 12.0, true),
+            run(50.0, 786.0, "instructions and information web page which is also accessible at", 12.0, true),
+            run(50.0, 772.0, "the agency website where you can create fill-in versions of", 12.0, true),
+        ];
+        for i in 0..6 {
+            runs.push(run(
+                50.0,
+                740.0 - 12.0 * i as f32,
+                "Body text of the notice set in its own size, line after line.",
+                10.0,
+                false,
+            ));
+        }
+        let out = md(runs);
+        assert!(!out.contains('#'), "{out}");
+        assert!(out.contains("employer filing instructions and information web page"), "{out}");
     }
 }
