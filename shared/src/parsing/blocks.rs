@@ -1128,9 +1128,17 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
         .zip(bodies)
         .map(|(((mut lines, tables), hidden), body)| {
             // A heading the structure tree names is content, however often it repeats.
+            // A head that ends (or starts) with its page number ("Form 1040 (2024) … Page 2") is
+            // furniture however few pages repeat it; a bare number there may be a table's.
+            let numbered = |l: &Line| {
+                [l.cells.first(), l.cells.last()]
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c.text.trim_start().to_lowercase().starts_with("page") && is_page_number(&c.text))
+            };
             let furniture = |l: &Line| {
                 !matches!(l.role, Some(Role::Heading(..)))
-                    && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()))
+                    && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()) || numbered(l))
             };
             // A page may open with a page number above its running head, or close with both.
             // A ruled table beyond the line means it is not at the page's edge: a repeated
@@ -1713,13 +1721,15 @@ mod tests {
                 false,
             ),
         ];
-        // Rules drawn down between the boxes (one of them in two pieces), and across under them.
+        // Rules drawn down between the boxes (one of them in two pieces), and across under them
+        // in pieces a hair apart, the leftmost lowest.
         let rules = vec![
             rule(160.0, 730.0, 160.0, 755.0),
             rule(160.0, 755.0, 160.0, 780.0),
             rule(490.0, 730.0, 490.0, 780.0),
-            rule(36.0, 728.0, 300.0, 728.0),
+            rule(118.0, 727.9, 300.0, 727.9),
             rule(300.0, 728.0, 576.0, 728.0),
+            rule(36.0, 728.5, 120.0, 728.5),
         ];
         let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
         for whole in [

@@ -53,12 +53,24 @@ fn joined(rules: &[Rule], horizontal: bool) -> Vec<Rule> {
         .filter(|r| r.horizontal() == horizontal)
         .map(|r| if horizontal { (r.y0, r.x0, r.x1) } else { (r.x0, r.y0, r.y1) })
         .collect();
-    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Pieces a hair apart across are on one line; along it, those that touch are one rule.
+    let mut lines: Vec<Vec<(f32, f32, f32)>> = Vec::new();
     for r in v {
-        match out.last_mut() {
-            Some(last) if (r.0 - last.0).abs() <= TOUCH && r.1 <= last.2 + TOUCH => last.2 = last.2.max(r.2),
-            _ => out.push(r),
+        match lines.last_mut() {
+            Some(line) if r.0 - line[line.len() - 1].0 <= TOUCH => line.push(r),
+            _ => lines.push(vec![r]),
+        }
+    }
+    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    for mut line in lines {
+        line.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let start = out.len();
+        for r in line {
+            match out[start..].last_mut() {
+                Some(last) if r.1 <= last.2 + TOUCH => last.2 = last.2.max(r.2),
+                _ => out.push(r),
+            }
         }
     }
     out.into_iter()
