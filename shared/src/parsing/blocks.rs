@@ -1782,6 +1782,27 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_hundreds_of_labels_and_rules_keeps_every_word() {
+        // Far past the stretches and ruled boxes read one by one: the rest is read as it stands.
+        let mut runs = Vec::new();
+        for i in 0..300 {
+            let y = 9000.0 - 30.0 * i as f32;
+            runs.push(run(36.0, y, &format!("Label{i}:"), 10.0, true));
+            runs.push(run(122.0, y, &format!("value{i} of the field"), 9.0, false));
+            runs.push(run(122.0, y - 12.0, &format!("more{i} text"), 9.0, false));
+        }
+        let mut rules: Vec<Rule> =
+            (0..500).map(|i| rule(300.0 + 0.5 * i as f32, 0.0, 300.0 + 0.5 * i as f32, 9100.0)).collect();
+        rules.push(rule(36.0, 9100.0, 576.0, 9100.0));
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        for i in [0, 63, 64, 65, 299] {
+            for word in [format!("Label{i}:"), format!("value{i}"), format!("more{i}")] {
+                assert!(out.contains(&word), "{word} lost");
+            }
+        }
+    }
+
+    #[test]
     fn page_numbers_are_recognised_with_their_words() {
         for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
             assert!(is_page_number(text), "{text}");

@@ -18,6 +18,10 @@ const ACROSS: f32 = 0.9;
 const DOWN: f32 = 0.5;
 /// A label column ends within this share of the page's width.
 const LABEL_WIDTH: f32 = 0.3;
+/// Stretches of labels read in one section at most.
+const MAX_STRETCHES: usize = 64;
+/// Rules drawn down a section that are tried as box edges at most.
+const MAX_BOXES: usize = 64;
 
 /// The page's runs as boxes in reading order: sections between rules drawn across the text,
 /// top to bottom, and within each section the boxes that rules drawn down it, or a column of
@@ -107,9 +111,12 @@ fn ruled_boxes(section: &[Run], downs: &[Rule]) -> Vec<f32> {
     let top = text.iter().map(|r| r.y + r.size).fold(f32::MIN, f32::max);
     let bottom = text.iter().map(|r| r.y - 0.3 * r.size).fold(f32::MAX, f32::min);
     let crossed = |x: f32| text.iter().any(|r| r.x < x - TOUCH && r.end_x > x + TOUCH);
+    // A page of thousands of tall rules (a hostile one) is not checked against every run.
     let mut splits: Vec<f32> = downs
         .iter()
-        .filter(|d| d.y1.min(top) - d.y0.max(bottom) >= DOWN * (top - bottom) && !crossed(d.x0))
+        .filter(|d| d.y1.min(top) - d.y0.max(bottom) >= DOWN * (top - bottom))
+        .take(MAX_BOXES)
+        .filter(|d| !crossed(d.x0))
         .map(|d| d.x0)
         .collect();
     splits.sort_by(f32::total_cmp);
@@ -130,18 +137,48 @@ fn ruled_boxes(section: &[Run], downs: &[Rule]) -> Vec<f32> {
 /// (a bold line and the lines set close under it) then what is beside it down to the next
 /// label, then the rest of the section read on its own. The column ends within `LABEL_WIDTH`
 /// of the page and a gap of an em or more parts it from the text beside it on every line.
-fn labelled(section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
+fn labelled(mut section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
+    let mut out = Vec::new();
+    // Each stretch takes a line or more: past this many (a hostile page), the rest is read as
+    // it stands, so the work stays linear in the page's lines.
+    for _ in 0..MAX_STRETCHES {
+        match label_stretch(section, page_right) {
+            Ok((boxes, rest)) => {
+                out.extend(boxes);
+                if rest.is_empty() {
+                    return out;
+                }
+                section = rest;
+            }
+            Err(whole) => {
+                section = whole;
+                break;
+            }
+        }
+    }
+    if !section.is_empty() {
+        out.push(section);
+    }
+    out
+}
+
+/// A stretch's boxes and the rest of its section, or the section back untouched.
+type Stretch = Result<(Vec<Vec<Run>>, Vec<Run>), Vec<Run>>;
+
+/// One stretch of a label column from the section's top: its boxes and the rest of the
+/// section, or the section back when no labels open it.
+fn label_stretch(section: Vec<Run>, page_right: f32) -> Stretch {
     let lines = by_line((0..section.len()).filter(|i| !section[*i].text.trim().is_empty()).collect(), |i| &section[*i]);
     let Some(first) = lines.first().and_then(|l| l.iter().min_by(|a, b| section[**a].x.total_cmp(&section[**b].x)))
     else {
-        return vec![section];
+        return Err(section);
     };
     let first = &section[*first];
     let left = lines.iter().flatten().map(|i| section[*i].x).fold(f32::MAX, f32::min);
     let limit = left + LABEL_WIDTH * (page_right - left);
     let beside =
         lines[0].iter().map(|i| &section[*i]).filter(|r| r.x > first.end_x + TOUCH).min_by(|a, b| a.x.total_cmp(&b.x));
-    let Some(beside) = beside else { return vec![section] };
+    let Some(beside) = beside else { return Err(section) };
     let (mut g0, mut g1) = (first.end_x, beside.x);
     // A number before its bold title ("1.   CALL TO ORDER") is a numbered heading, not a label.
     // A bold line number beside a label is the form's own numbering ("Payments  25 Federal…").
@@ -153,7 +190,7 @@ fn labelled(section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
         || g1 - g0 < first.size
         || g0 > limit
     {
-        return vec![section];
+        return Err(section);
     }
     // Lines from the top while the gap holds; each line's runs on the label side or not.
     let mut label_lines: Vec<Vec<usize>> = Vec::new();
@@ -190,7 +227,7 @@ fn labelled(section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
     let content: Vec<&Run> =
         lines[..stretch].iter().flatten().filter(|i| !is_label[**i]).map(|i| &section[*i]).collect();
     if stretch == 0 || content.is_empty() || table_columns(&labels, &content) {
-        return vec![section];
+        return Err(section);
     }
     // A label starts at a bold line set apart from the label above it.
     let mut tops: Vec<f32> = Vec::new();
@@ -214,10 +251,7 @@ fn labelled(section: Vec<Run>, page_right: f32) -> Vec<Vec<Run>> {
         boxes[2 * label + usize::from(!is_label[i])].push(run);
     }
     boxes.retain(|b| !b.is_empty());
-    if !rest.is_empty() {
-        boxes.extend(labelled(rest, page_right));
-    }
-    boxes
+    Ok((boxes, rest))
 }
 
 /// Two sides whose lines share their baselines row for row, as many on each side: a table's
