@@ -1517,6 +1517,69 @@ mod tests {
     }
 
     #[test]
+    fn a_rate_table_ruled_every_third_row_with_an_open_first_column_is_read_row_by_row() {
+        // Borders drawn cell by cell, a row-name column with no rule at its left, a header cell
+        // over two rows and rules only under every third row, as the IRS sets its rate tables.
+        let h = |x0: f32, y: f32| Rule { x0, y0: y, x1: 300.0, y1: y };
+        let mut rules = vec![h(36.0, 700.0), h(108.0, 688.0), h(36.0, 676.0), h(36.0, 640.0), h(36.0, 604.0)];
+        for x in [108.0, 200.0, 300.0] {
+            rules.extend((0..8).map(|i| Rule {
+                x0: x,
+                y0: 604.0 + 12.0 * i as f32,
+                x1: x,
+                y1: 616.5 + 12.0 * i as f32,
+            }));
+        }
+        let mut runs = vec![
+            run(40.0, 691.0, "Higher Paying Job", 8.0, true),
+            run(112.0, 691.0, "Lower Paying Job", 8.0, true),
+            run(40.0, 679.0, "Wage & Salary", 8.0, true),
+            run(112.0, 679.0, "$0 - 9,999", 8.0, false),
+            run(204.0, 679.0, "$10,000 - 19,999", 8.0, false),
+        ];
+        for (i, (name, a, b)) in [
+            ("$0 - 9,999", "$0", "$700"),
+            ("$10,000 - 19,999", "0", "1,700"),
+            ("$20,000 - 29,999", "700", "2,760"),
+            ("$30,000 - 39,999", "850", "3,110"),
+            ("$40,000 - 49,999", "910", "3,310"),
+            ("$50,000 and over", "1,020", "3,420"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let y = 667.0 - 12.0 * i as f32;
+            runs.extend([run(40.0, y, name, 8.0, false), run(130.0, y, a, 8.0, false), run(220.0, y, b, 8.0, false)]);
+        }
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(!out.contains('#'), "{out}");
+        assert!(out.contains("| Higher Paying Job Wage & Salary | Lower Paying Job |  |\n"), "{out}");
+        assert!(out.contains("|  | $0 - 9,999 | $10,000 - 19,999 |\n"), "{out}");
+        assert!(out.contains("| $10,000 - 19,999 | 0 | 1,700 |\n| $20,000 - 29,999 | 700 | 2,760 |\n"), "{out}");
+        assert!(out.contains("| $50,000 and over | 1,020 | 3,420 |"), "{out}");
+    }
+
+    #[test]
+    fn a_forms_amount_column_beside_its_sections_prose_does_not_make_the_prose_a_column() {
+        // Sections ruled across the page; only the amount boxes at the right are ruled down.
+        let mut rules: Vec<Rule> = [700.0, 660.0, 620.0].iter().map(|y| rule(36.0, *y, 576.0, *y)).collect();
+        for x in [480.0, 500.0, 576.0] {
+            rules.push(rule(x, 620.0, x, 700.0));
+        }
+        rules.extend([rule(480.0, 680.0, 576.0, 680.0), rule(480.0, 640.0, 576.0, 640.0)]);
+        let runs = vec![
+            run(40.0, 688.0, "Multiply the number of qualifying children under age 17 by $2,000", 9.0, false),
+            run(40.0, 676.0, "and enter the total of the amounts here", 9.0, false),
+            run(484.0, 684.0, "3", 9.0, true),
+            run(40.0, 648.0, "Other income not from jobs you expect this year", 9.0, false),
+            run(484.0, 644.0, "4a", 9.0, true),
+        ];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(out.contains("Multiply the number of qualifying children under age 17 by $2,000 and enter"), "{out}");
+        assert!(!out.contains("| Multiply"), "{out}");
+    }
+
+    #[test]
     fn columns_below_a_full_width_introduction_are_read_one_after_the_other() {
         let mut runs = Vec::new();
         for i in 0..4 {

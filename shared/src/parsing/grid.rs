@@ -4,7 +4,7 @@
 //! run together.
 
 use super::layout::Run;
-use super::paths::Rule;
+use super::paths::{Rule, joined};
 
 /// Rules this close (points) touch, and positions this close are one grid line.
 const TOUCH: f32 = 2.0;
@@ -60,6 +60,67 @@ fn lines_at(mut at: Vec<f32>) -> Vec<f32> {
     out
 }
 
+/// A cell runs on over at most this many rows.
+const MAX_SPAN: usize = 3;
+/// Baselines this close (points) are one line of a row.
+const SAME_LINE: f32 = 1.0;
+/// Lines of one wrapped cell are set closer than this many type sizes apart; rows of a table
+/// ruled only every few rows are set wider.
+const ROW_PITCH: f32 = 1.3;
+
+/// A ruled row that holds several rows of the table (a schedule ruled every third row): every
+/// filled cell has text on each of the row's lines, set wider apart than wrapped lines are.
+/// Otherwise the row as it is.
+fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
+    let mut baselines: Vec<f32> = row.iter().flatten().map(|r| r.y).collect();
+    baselines.sort_by(|a, b| b.total_cmp(a));
+    baselines.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);
+    let size = row.iter().flatten().map(|r| r.size).fold(0.0, f32::max);
+    let filled = row.iter().filter(|c| !c.is_empty()).count();
+    let on = |cell: &[&Run], at: f32| cell.iter().any(|r| (r.y - at).abs() <= SAME_LINE);
+    let apart = baselines.windows(2).all(|w| w[0] - w[1] >= ROW_PITCH * size);
+    let every = row.iter().filter(|c| !c.is_empty()).all(|c| baselines.iter().all(|at| on(c, *at)));
+    if baselines.len() < 2 || filled < 2 || !apart || !every {
+        return vec![row];
+    }
+    let line_of = |r: &Run| baselines.iter().position(|at| (r.y - at).abs() <= SAME_LINE).unwrap_or(0);
+    let mut out: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); row.len()]; baselines.len()];
+    for (c, cell) in row.into_iter().enumerate() {
+        for r in cell {
+            out[line_of(r)][c].push(r);
+        }
+    }
+    out
+}
+
+/// An open side's column is at most this share of the table's width.
+const OPEN_SIDE: f32 = 0.3;
+
+/// Adds an edge past the first or last of `edges` where most of the crossing rules (as their
+/// from-to spans) run on past it and end together.
+fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>) {
+    let spans: Vec<(f32, f32)> = spans.collect();
+    let (first, last) = (edges[0], edges[edges.len() - 1]);
+    let before = lines_at(spans.iter().map(|s| s.0).filter(|x| *x < first - MIN_RULE).collect());
+    let after = lines_at(spans.iter().map(|s| s.1).filter(|x| *x > last + MIN_RULE).collect());
+    // Most of the rows reach it: a form's sections ruled across the page beside boxes ruled
+    // only within them do not make a column of the page's margin.
+    let needed = (spans.len() / 2).max(2);
+    let together =
+        |at: f32, end: fn(&(f32, f32)) -> f32| spans.iter().filter(|s| (end(s) - at).abs() <= TOUCH).count() >= needed;
+    let start = before.first().copied().filter(|at| together(*at, |s| s.0));
+    let end = after.last().copied().filter(|at| together(*at, |s| s.1));
+    let span = end.unwrap_or(last) - start.unwrap_or(first);
+    // A side as wide as most of the table is the page's text beside a ruled box (a form's
+    // amount column), not a column of row names.
+    if let Some(at) = start.filter(|at| first - at <= OPEN_SIDE * span) {
+        edges.insert(0, at);
+    }
+    if let Some(at) = end.filter(|at| at - last <= OPEN_SIDE * span) {
+        edges.push(at);
+    }
+}
+
 /// The ruled tables of a page, and for each run whether a table took it.
 pub fn ruled_tables(
     rules: &[Rule],
@@ -67,15 +128,23 @@ pub fn ruled_tables(
     cell_text: impl Fn(Vec<&Run>) -> String,
 ) -> (Vec<RuledTable>, Vec<bool>) {
     let mut taken = vec![false; runs.len()];
-    let long = |r: &&Rule| (r.x1 - r.x0).max(r.y1 - r.y0) >= MIN_RULE;
-    let (h, v): (Vec<Rule>, Vec<Rule>) = rules.iter().filter(long).partition(|r| r.horizontal());
+    // A border drawn cell by cell is one rule: a middle row's pieces touch no crossing rule.
+    let long = |r: &Rule| (r.x1 - r.x0).max(r.y1 - r.y0) >= MIN_RULE;
+    let h: Vec<Rule> = joined(rules, true).into_iter().filter(long).collect();
+    let v: Vec<Rule> = joined(rules, false).into_iter().filter(long).collect();
     if h.len() < 3 || v.len() < 3 || h.len() * v.len() > 4_000_000 {
         return (Vec::new(), taken);
     }
     let mut tables = Vec::new();
     for (hs, vs) in components(&h, &v) {
         let ys = lines_at(hs.iter().map(|i| (h[*i].y0 + h[*i].y1) / 2.0).collect());
-        let xs = lines_at(vs.iter().map(|i| (v[*i].x0 + v[*i].x1) / 2.0).collect());
+        let mut xs = lines_at(vs.iter().map(|i| (v[*i].x0 + v[*i].x1) / 2.0).collect());
+        // An open side (a first column without a border at its left): the rules that run past
+        // the outer border across end where the table does. Rules running on past the top are
+        // a form's boxes above it more often than a table's head.
+        if xs.len() >= 2 {
+            open_sides(&mut xs, hs.iter().map(|i| (h[*i].x0, h[*i].x1)));
+        }
         if ys.len() < 3 || xs.len() < 3 {
             continue;
         }
@@ -93,8 +162,34 @@ pub fn ruled_tables(
             cells[row][col].push(r);
             inside.push(i);
         }
+        // A cell with no rule under it runs on into the row below (a header set over two
+        // rows): its text is read as one, in its top row.
+        let ruled_under = |row: usize, col: usize| {
+            let (at, from, to) = (ys[ys.len() - 2 - row], xs[col], xs[col + 1]);
+            hs.iter()
+                .map(|i| &h[*i])
+                .any(|r| (r.y0 - at).abs() <= TOUCH && r.x1.min(to) - r.x0.max(from) >= 0.5 * (to - from))
+        };
+        // A longer stretch without rules is a form's unruled margin (its dot leaders), read row
+        // by row.
+        for col in 0..xs.len() - 1 {
+            let mut start = 0;
+            for row in 1..=cells.len() {
+                if row < cells.len() && !ruled_under(row - 1, col) {
+                    continue;
+                }
+                if row - start <= MAX_SPAN {
+                    for below in start + 1..row {
+                        let moved = std::mem::take(&mut cells[below][col]);
+                        cells[start][col].extend(moved);
+                    }
+                }
+                start = row;
+            }
+        }
         let mut rows: Vec<Vec<String>> = cells
             .into_iter()
+            .flat_map(sub_rows)
             .map(|row| row.into_iter().map(&cell_text).collect::<Vec<String>>())
             .filter(|row| row.iter().any(|c| !c.is_empty()))
             .collect();

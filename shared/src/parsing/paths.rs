@@ -30,6 +30,48 @@ enum Piece {
     Segment([f32; 4]),
 }
 
+/// Pieces of a rule this close (points) across or along it are one rule.
+const JOIN: f32 = 2.0;
+
+/// Horizontal or vertical rules, those drawn in pieces along one line joined.
+pub fn joined(rules: &[Rule], horizontal: bool) -> Vec<Rule> {
+    // As (position across, from, to) along the rule's own direction.
+    let mut v: Vec<(f32, f32, f32)> = rules
+        .iter()
+        .filter(|r| r.horizontal() == horizontal)
+        .map(|r| if horizontal { (r.y0, r.x0, r.x1) } else { (r.x0, r.y0, r.y1) })
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Pieces a hair apart across are on one line; along it, those that touch are one rule.
+    let mut lines: Vec<Vec<(f32, f32, f32)>> = Vec::new();
+    for r in v {
+        match lines.last_mut() {
+            Some(line) if r.0 - line[line.len() - 1].0 <= JOIN => line.push(r),
+            _ => lines.push(vec![r]),
+        }
+    }
+    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    for mut line in lines {
+        line.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let start = out.len();
+        for r in line {
+            match out[start..].last_mut() {
+                Some(last) if r.1 <= last.2 + JOIN => last.2 = last.2.max(r.2),
+                _ => out.push(r),
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(at, from, to)| {
+            if horizontal {
+                Rule { x0: from, y0: at, x1: to, y1: at }
+            } else {
+                Rule { x0: at, y0: from, x1: at, y1: to }
+            }
+        })
+        .collect()
+}
+
 /// The path under construction, already in user space.
 #[derive(Default)]
 pub struct Path {
