@@ -87,7 +87,13 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
         .into_iter()
         .map(|mut g| {
             g.sort_by(|a, b| a.x.total_cmp(&b.x));
-            let size = g.iter().map(|r| r.size).fold(0.0, f32::max);
+            // A warning sign or bullet set large ("▲!" before a caution) does not make its line
+            // a heading: the line's size is its words'.
+            let worded = |r: &&&Run| r.text.chars().any(char::is_alphanumeric);
+            let size = match g.iter().filter(worded).map(|r| r.size).fold(0.0, f32::max) {
+                0.0 => g.iter().map(|r| r.size).fold(0.0, f32::max),
+                size => size,
+            };
             let bold = g.iter().all(|r| r.bold || r.text.trim().is_empty());
             let mut cells: Vec<Cell> = Vec::new();
             for r in g.iter() {
@@ -1863,6 +1869,19 @@ mod tests {
                 assert!(out.contains(&word), "{word} lost");
             }
         }
+    }
+
+    #[test]
+    fn a_large_warning_sign_does_not_make_its_line_a_heading() {
+        let mut runs: Vec<Run> = (0..6)
+            .map(|i| {
+                run(50.0, 800.0 - 12.0 * i as f32, "Body text of the instructions set line after line.", 9.0, false)
+            })
+            .collect();
+        runs.push(run(50.0, 716.0, "▲", 21.6, false));
+        runs.push(run(62.0, 716.0, "one Form W-4. Withholding will be most accurate if you", 9.0, false));
+        let out = md(runs);
+        assert!(!out.contains('#'), "{out}");
     }
 
     #[test]
