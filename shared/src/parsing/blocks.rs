@@ -1885,6 +1885,25 @@ mod tests {
     }
 
     #[test]
+    fn a_label_column_that_opens_below_the_sections_first_field_line_is_one_label() {
+        let mut runs = vec![
+            run(100.0, 700.0, "Preparer's name", 7.0, false),
+            run(220.0, 700.0, "Preparer's signature", 7.0, false),
+            run(36.0, 691.0, "Paid", 11.0, true),
+            run(36.0, 679.0, "Preparer", 11.0, true),
+            run(100.0, 674.0, "Firm's name", 7.0, false),
+            run(36.0, 667.0, "Use Only", 11.0, true),
+            run(100.0, 662.0, "Firm's address", 7.0, false),
+        ];
+        runs.push(run(36.0, 620.0, "Go to the website for instructions and the latest information.", 9.0, false));
+        let rules = vec![rule(36.0, 710.0, 576.0, 710.0), rule(36.0, 650.0, 576.0, 650.0)];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(out.contains("Paid Preparer Use Only\n"), "{out}");
+        let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
+        assert!(at("Paid Preparer Use Only") < at("Firm's name"), "{out}");
+    }
+
+    #[test]
     fn page_numbers_are_recognised_with_their_words() {
         for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
             assert!(is_page_number(text), "{text}");

@@ -130,15 +130,25 @@ type Stretch = Result<(Vec<Vec<Run>>, Vec<Run>), Vec<Run>>;
 /// section, or the section back when no labels open it.
 fn label_stretch(section: Vec<Run>, page_right: f32) -> Stretch {
     let lines = by_line((0..section.len()).filter(|i| !section[*i].text.trim().is_empty()).collect(), |i| &section[*i]);
-    let Some(first) = lines.first().and_then(|l| l.iter().min_by(|a, b| section[**a].x.total_cmp(&section[**b].x)))
-    else {
+    let leftmost = |line: &Vec<usize>| line.iter().copied().min_by(|a, b| section[*a].x.total_cmp(&section[*b].x));
+    let left = lines.iter().flatten().map(|i| section[*i].x).fold(f32::MAX, f32::min);
+    // The label may open a line below the section's first field line ("Preparer's name …"
+    // above "Paid / Preparer / Use Only"): that line is then the first label's text.
+    let opening = match (lines.first().and_then(leftmost), lines.get(1).and_then(leftmost)) {
+        (Some(a), Some(b)) if section[a].x > left + TOUCH && section[b].x <= left + TOUCH => 1,
+        _ => 0,
+    };
+    let Some(first) = lines.get(opening).and_then(leftmost) else {
         return Err(section);
     };
-    let first = &section[*first];
-    let left = lines.iter().flatten().map(|i| section[*i].x).fold(f32::MAX, f32::min);
+    let first = &section[first];
     let limit = left + LABEL_WIDTH * (page_right - left);
-    let beside =
-        lines[0].iter().map(|i| &section[*i]).filter(|r| r.x > first.end_x + TOUCH).min_by(|a, b| a.x.total_cmp(&b.x));
+    let beside = lines[..=opening]
+        .iter()
+        .flatten()
+        .map(|i| &section[*i])
+        .filter(|r| r.x > first.end_x + TOUCH)
+        .min_by(|a, b| a.x.total_cmp(&b.x));
     let Some(beside) = beside else { return Err(section) };
     let (mut g0, mut g1) = (first.end_x, beside.x);
     // A number before its bold title ("1.   CALL TO ORDER") is a numbered heading, not a label.
