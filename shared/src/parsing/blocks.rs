@@ -1904,6 +1904,17 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_of_a_thousand_rules_each_way_keeps_its_text() {
+        // Every row boundary ruled only in part, so each is checked cell by cell.
+        let mut rules: Vec<Rule> =
+            (0..1000).map(|i| rule(0.0, 3.0 * i as f32, 1500.0 + 0.1 * i as f32, 3.0 * i as f32)).collect();
+        rules.extend((0..1000).map(|i| rule(3.0 * i as f32, 0.0, 3.0 * i as f32, 3000.0)));
+        let runs = vec![run(10.0, 400.0, "Inside", 10.0, false), run(10.0, 3100.0, "Above the grid.", 10.0, false)];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 900.0 }]).remove(0);
+        assert!(out.contains("Inside") && out.contains("Above the grid."), "{out}");
+    }
+
+    #[test]
     fn page_numbers_are_recognised_with_their_words() {
         for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
             assert!(is_page_number(text), "{text}");

@@ -164,11 +164,17 @@ pub fn ruled_tables(
         }
         // A cell with no rule under it runs on into the row below (a header set over two
         // rows): its text is read as one, in its top row.
+        // Each grid line's rules, so that the check costs the rules on one line, not all.
+        let mut on_line: Vec<Vec<(f32, f32)>> = vec![Vec::new(); ys.len()];
+        for r in hs.iter().map(|i| &h[*i]) {
+            let k = ys.partition_point(|y| *y < r.y0 - TOUCH);
+            if k < ys.len() && (ys[k] - r.y0).abs() <= TOUCH {
+                on_line[k].push((r.x0, r.x1));
+            }
+        }
         let ruled_under = |row: usize, col: usize| {
-            let (at, from, to) = (ys[ys.len() - 2 - row], xs[col], xs[col + 1]);
-            hs.iter()
-                .map(|i| &h[*i])
-                .any(|r| (r.y0 - at).abs() <= TOUCH && r.x1.min(to) - r.x0.max(from) >= 0.5 * (to - from))
+            let (from, to) = (xs[col], xs[col + 1]);
+            on_line[ys.len() - 2 - row].iter().any(|(x0, x1)| x1.min(to) - x0.max(from) >= 0.5 * (to - from))
         };
         // A longer stretch without rules is a form's unruled margin (its dot leaders), read row
         // by row.
