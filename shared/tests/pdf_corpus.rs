@@ -251,4 +251,9 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     // A two-page form's head with its page number ("Form 1040 (2024) … Page 2") is furniture.
     let f1040 = parse_with(&corpus("irs-f1040-2024.pdf"), false).markdown;
     assert!(!f1040.contains("Page 2"), "{f1040}");
+    // Its line items, beside amount boxes that touch the dependents table, are lines with their
+    // numbers, not a grid of leader dots with the numbers gathered after the section.
+    assert!(!f1040.contains("| . |"), "{f1040}");
+    assert!(f1040.contains("| 24 | Add lines 22 and 23. This is your total tax . ."), "{f1040}");
+    assert!(f1040.contains("| 2a | Tax-exempt interest . . . | 2a | b Taxable interest . . . . . | 2b |"), "{f1040}");
 }

@@ -96,9 +96,13 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             };
             let bold = g.iter().all(|r| r.bold || r.text.trim().is_empty());
             let mut cells: Vec<Cell> = Vec::new();
-            for r in g.iter() {
+            // A dot leader ("Add lines 12 and 13 . . . . 14") fills the gap it sits in: its dots,
+            // however far apart, run on from the text before them.
+            let dots = |i: usize| g.get(i).is_some_and(|r| is_leader(&r.text));
+            for (i, r) in g.iter().enumerate() {
+                let leader = dots(i) && (dots(i + 1) || i.checked_sub(1).is_some_and(dots));
                 match cells.last_mut() {
-                    Some(c) if r.x - c.end_x <= CELL_GAP * r.size => {
+                    Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
                         let joined = c.text.ends_with(' ') || r.text.starts_with(' ') || r.x - c.end_x < 0.15 * r.size;
                         if !joined {
                             c.text.push(' ');
@@ -124,6 +128,12 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
+}
+
+/// Only the dots of a leader.
+fn is_leader(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty() && text.chars().all(|c| matches!(c, '.' | '…' | ' '))
 }
 
 /// Every run of `group` is a superscript or subscript of a run of `line`.
@@ -1764,6 +1774,79 @@ mod tests {
         assert!(at("J Living and other expenses: $ Student loans") < at("Your total spending"), "{out}");
         assert!(at("Your total spending") < at("Consumer Bureau"), "{out}");
         assert!(at("Your total spending") < at("Learn more"), "{out}");
+    }
+
+    #[test]
+    fn a_forms_line_items_beside_amount_boxes_that_touch_a_table_are_read_line_by_line() {
+        // As the 1040 sets its income lines: a header table ruled into columns ends on the rule
+        // that opens the section; the amount boxes below hang from it, one per line; each line
+        // item runs from a label column across the table's columns in dot leaders drawn dot by
+        // dot to its line number.
+        let mut rules = vec![rule(36.0, 700.0, 576.0, 700.0), rule(36.0, 676.0, 576.0, 676.0)];
+        rules.extend([688.0, 682.0].map(|y| rule(260.0, y, 576.0, y)));
+        for x in [260.0, 350.0, 420.0, 480.0, 500.0, 576.0] {
+            rules.push(rule(x, 676.0, x, 700.0));
+        }
+        for x in [480.0, 500.0, 576.0] {
+            rules.push(rule(x, 580.0, x, 676.0));
+        }
+        rules.extend((1..=8).map(|i| rule(480.0, 676.0 - 12.0 * i as f32, 576.0, 676.0 - 12.0 * i as f32)));
+        let mut runs = vec![
+            run(264.0, 691.0, "Social security number", 7.0, false),
+            run(354.0, 691.0, "Relationship", 7.0, false),
+            run(424.0, 691.0, "Credit", 7.0, false),
+            run(36.0, 666.0, "Income", 12.0, true),
+        ];
+        for (i, note) in [
+            "Attach Form(s)",
+            "W-2 here. Also",
+            "attach Forms",
+            "W-2G and 1099-R",
+            "if tax was",
+            "withheld. If you",
+            "did not get a",
+            "Form W-2, see",
+            "instructions.",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            runs.push(run(36.0, 652.0 - 7.5 * i as f32, note, 6.0, i == 0));
+        }
+        for i in 0..8 {
+            let y = 666.0 - 12.0 * i as f32;
+            runs.push(run(110.0, y, &format!("Amount from schedule part {}", i + 1), 8.0, false));
+            runs.extend((0..12).map(|d| run(330.0 + 12.0 * d as f32, y, ".", 8.0, false)));
+            runs.push(run(485.0, y, &format!("{}z", i + 1), 8.0, true));
+        }
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+        assert!(!out.contains("| . |"), "{out}");
+        // The table keeps its head, though no row under it is filled in.
+        assert!(out.contains("| Social security number | Relationship | Credit |\n| --- |"), "{out}");
+        assert!(at("Income") < at("part 1"), "{out}");
+        for i in 1..8 {
+            let (item, number, next) = (format!("part {i}"), format!("{i}z"), format!("part {}", i + 1));
+            assert!(at(&item) < at(&number) && at(&number) < at(&next), "{out}");
+        }
+    }
+
+    #[test]
+    fn dot_leaders_drawn_dot_by_dot_do_not_make_columns() {
+        let mut runs = Vec::new();
+        for (i, (item, number)) in
+            [("Add lines 12 and 13", "14"), ("Subtract line 14 from line 11", "15"), ("Other taxes", "16")]
+                .into_iter()
+                .enumerate()
+        {
+            let y = 700.0 - 12.0 * i as f32;
+            runs.push(run(110.0, y, item, 8.0, false));
+            runs.extend((0..10).map(|d| run(300.0 + 12.0 * d as f32, y, ".", 8.0, false)));
+            runs.push(run(485.0, y, number, 8.0, true));
+        }
+        let out = md(runs);
+        assert!(!out.contains("| . |"), "{out}");
+        assert!(out.contains("Subtract line 14 from line 11 . . . . . . . . . ."), "{out}");
     }
 
     fn rule(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {

@@ -87,7 +87,17 @@ fn ruled_boxes(section: &[Run], downs: &[Rule]) -> Vec<f32> {
         let from = kept.last().copied().unwrap_or(f32::MIN);
         let left: Vec<&Run> = text.iter().copied().filter(|r| r.end_x <= x + TOUCH && r.x >= from - TOUCH).collect();
         let right: Vec<&Run> = text.iter().copied().filter(|r| r.x >= x - TOUCH).collect();
-        if !left.is_empty() && !right.is_empty() && !table_columns(&left, &right) {
+        // Or only the lines level with the right side's, from where most of them start: a label
+        // column further left (a form's "Income" beside its line items and their line numbers)
+        // is neither side.
+        let mut starts: Vec<f32> = right
+            .iter()
+            .filter_map(|q| left.iter().filter(|r| (q.y - r.y).abs() <= 1.0).map(|r| r.x).min_by(f32::total_cmp))
+            .collect();
+        starts.sort_by(f32::total_cmp);
+        let from_level = starts.get(starts.len() / 2).copied().unwrap_or(f32::MIN);
+        let level: Vec<&Run> = left.iter().copied().filter(|r| r.x >= from_level - TOUCH).collect();
+        if !left.is_empty() && !right.is_empty() && !table_columns(&left, &right) && !table_columns(&level, &right) {
             kept.push(x);
         }
     }

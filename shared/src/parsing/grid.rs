@@ -60,6 +60,12 @@ fn lines_at(mut at: Vec<f32>) -> Vec<f32> {
     out
 }
 
+/// A grid with more than one in this many of its filled cells unruled on every side is a
+/// form's boxes among its text, not a table.
+const OPEN_CELLS: usize = 3;
+
+/// A head with at least this many empty rows ruled under it is a blank form's table.
+const BLANK_ROWS: usize = 2;
 /// A cell runs on over at most this many rows.
 const MAX_SPAN: usize = 3;
 /// Baselines this close (points) are one line of a row.
@@ -160,7 +166,7 @@ pub fn ruled_tables(
             let col = xs.partition_point(|e| *e <= x).saturating_sub(1).min(xs.len() - 2);
             let row = ys.len() - 2 - ys.partition_point(|e| *e <= y).saturating_sub(1).min(ys.len() - 2);
             cells[row][col].push(r);
-            inside.push(i);
+            inside.push((i, row));
         }
         // A cell with no rule under it runs on into the row below (a header set over two
         // rows): its text is read as one, in its top row.
@@ -176,47 +182,100 @@ pub fn ruled_tables(
             let (from, to) = (xs[col], xs[col + 1]);
             on_line[ys.len() - 2 - row].iter().any(|(x0, x1)| x1.min(to) - x0.max(from) >= 0.5 * (to - from))
         };
-        // A longer stretch without rules is a form's unruled margin (its dot leaders), read row
-        // by row.
-        for col in 0..xs.len() - 1 {
-            let mut start = 0;
-            for row in 1..=cells.len() {
-                if row < cells.len() && !ruled_under(row - 1, col) {
-                    continue;
-                }
-                if row - start <= MAX_SPAN {
-                    for below in start + 1..row {
-                        let moved = std::mem::take(&mut cells[below][col]);
-                        cells[start][col].extend(moved);
-                    }
-                }
-                start = row;
+        // Boxes that touch a table's border join its grid, and their lines cross the page's text
+        // beside them: a cell with no rule on any side is that text (a form's line items beside
+        // their amount boxes), not a cell.
+        let mut beside: Vec<Vec<(f32, f32)>> = vec![Vec::new(); xs.len()];
+        for r in vs.iter().map(|i| &v[*i]) {
+            let k = xs.partition_point(|x| *x < r.x0 - TOUCH);
+            if k < xs.len() && (xs[k] - r.x0).abs() <= TOUCH {
+                beside[k].push((r.y0, r.y1));
             }
         }
-        let mut rows: Vec<Vec<String>> = cells
-            .into_iter()
-            .flat_map(sub_rows)
-            .map(|row| row.into_iter().map(&cell_text).collect::<Vec<String>>())
-            .filter(|row| row.iter().any(|c| !c.is_empty()))
+        // How many of a cell's sides are ruled.
+        let sides = |row: usize, col: usize| {
+            let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
+            let side = |k: usize| beside[k].iter().any(|(y0, y1)| y1.min(to) - y0.max(from) >= 0.5 * (to - from));
+            let (x0, x1) = (xs[col], xs[col + 1]);
+            let over = on_line[ys.len() - 1 - row].iter().any(|(a, b)| b.min(x1) - a.max(x0) >= 0.5 * (x1 - x0));
+            [ruled_under(row, col), over, side(col), side(col + 1)].into_iter().filter(|s| *s).count()
+        };
+        let filled_cells: Vec<(usize, usize)> = (0..cells.len())
+            .flat_map(|row| (0..xs.len() - 1).map(move |col| (row, col)))
+            .filter(|(row, col)| !cells[*row][*col].is_empty())
             .collect();
-        let used: Vec<bool> = (0..xs.len() - 1).map(|c| rows.iter().any(|r| !r[c].is_empty())).collect();
-        for row in &mut rows {
-            let mut c = 0;
-            row.retain(|_| {
-                c += 1;
-                used[c - 1]
-            });
+        let open = filled_cells.iter().filter(|(row, col)| sides(*row, *col) == 0).count();
+        // Such a grid may still hold a table in the rows whose every cell is ruled on two sides
+        // or more: the blank table of dependents the 1040's amount boxes hang from, above its
+        // line items.
+        let bands: Vec<(usize, usize)> = if open * OPEN_CELLS > filled_cells.len() {
+            let closed: Vec<bool> = (0..cells.len())
+                .map(|row| (0..xs.len() - 1).all(|col| cells[row][col].is_empty() || sides(row, col) >= 2))
+                .collect();
+            let mut out = Vec::new();
+            let mut from = None;
+            for row in 0..=cells.len() {
+                match (closed.get(row).copied().unwrap_or(false), from) {
+                    (true, None) => from = Some(row),
+                    (false, Some(lo)) => {
+                        out.push((lo, row));
+                        from = None;
+                    }
+                    _ => {}
+                }
+            }
+            out
+        } else {
+            vec![(0, cells.len())]
+        };
+        for (lo, hi) in bands {
+            let mut band: Vec<Vec<Vec<&Run>>> = cells[lo..hi].to_vec();
+            // A longer stretch without rules is a form's unruled margin (its dot leaders), read
+            // row by row.
+            for col in 0..xs.len() - 1 {
+                let mut start = 0;
+                for row in 1..=band.len() {
+                    if row < band.len() && !ruled_under(lo + row - 1, col) {
+                        continue;
+                    }
+                    if row - start <= MAX_SPAN {
+                        for below in start + 1..row {
+                            let moved = std::mem::take(&mut band[below][col]);
+                            band[start][col].extend(moved);
+                        }
+                    }
+                    start = row;
+                }
+            }
+            let mut rows: Vec<Vec<String>> = band
+                .into_iter()
+                .flat_map(sub_rows)
+                .map(|row| row.into_iter().map(&cell_text).collect::<Vec<String>>())
+                .filter(|row| row.iter().any(|c| !c.is_empty()))
+                .collect();
+            let used: Vec<bool> = (0..xs.len() - 1).map(|c| rows.iter().any(|r| !r[c].is_empty())).collect();
+            for row in &mut rows {
+                let mut c = 0;
+                row.retain(|_| {
+                    c += 1;
+                    used[c - 1]
+                });
+            }
+            let filled: Vec<&String> = rows.iter().flatten().filter(|c| !c.is_empty()).collect();
+            let words: usize = filled.iter().map(|c| c.split_whitespace().count()).sum();
+            let columns = used.iter().filter(|u| **u).count();
+            // A blank form's table: its head over rows ruled for filling in.
+            let blank = rows.len() == 1 && hi - lo > BLANK_ROWS;
+            if (rows.len() < 2 && !blank) || columns < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
+                continue;
+            }
+            for (i, row) in &inside {
+                if (lo..hi).contains(row) {
+                    taken[*i] = true;
+                }
+            }
+            tables.push(RuledTable { top: ys[ys.len() - 1 - lo], rows });
         }
-        let filled: Vec<&String> = rows.iter().flatten().filter(|c| !c.is_empty()).collect();
-        let words: usize = filled.iter().map(|c| c.split_whitespace().count()).sum();
-        let columns = used.iter().filter(|u| **u).count();
-        if rows.len() < 2 || columns < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
-            continue;
-        }
-        for i in inside {
-            taken[i] = true;
-        }
-        tables.push(RuledTable { top, rows });
     }
     (tables, taken)
 }
