@@ -1849,6 +1849,26 @@ mod tests {
         assert!(out.contains("Subtract line 14 from line 11 . . . . . . . . . ."), "{out}");
     }
 
+    #[test]
+    fn a_checkbox_set_against_a_tables_border_does_not_add_a_row_to_it() {
+        let mut rules: Vec<Rule> = [700.0, 688.0, 676.0].iter().map(|y| rule(36.0, *y, 576.0, *y)).collect();
+        rules.extend([36.0, 300.0, 576.0].map(|x| rule(x, 676.0, x, 700.0)));
+        // An 8-point box just under the table's last rule, its top within a touch of it.
+        rules.extend([rule(120.0, 675.0, 128.0, 675.0), rule(120.0, 667.0, 128.0, 667.0)]);
+        rules.extend([rule(120.0, 667.0, 120.0, 675.0), rule(128.0, 667.0, 128.0, 675.0)]);
+        let runs = vec![
+            run(40.0, 691.0, "Your first name", 8.0, false),
+            run(304.0, 691.0, "Last name", 8.0, false),
+            run(40.0, 679.0, "Home address", 8.0, false),
+            run(304.0, 679.0, "Apt. no.", 8.0, false),
+            run(40.0, 668.0, "Filing Status", 12.0, true),
+            run(132.0, 668.0, "Single", 8.0, false),
+        ];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(out.contains("| Home address | Apt. no. |\n\n"), "{out}");
+        assert!(!out.contains("| Filing Status"), "{out}");
+    }
+
     fn rule(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
         Rule { x0, y0, x1, y1 }
     }

@@ -127,6 +127,31 @@ fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>) {
     }
 }
 
+/// A checkbox's sides are at most this long (points).
+const CHECKBOX: f32 = 12.0;
+
+/// The rules less the sides of checkboxes: a short rule whose both ends meet short rules across
+/// it. A checkbox set against a table's border would join the grid and add a row or a column
+/// that is not there (the 1040's "Filing Status" boxes under its name and address table).
+fn without_checkboxes(h: Vec<Rule>, v: Vec<Rule>) -> (Vec<Rule>, Vec<Rule>) {
+    let short = |r: &Rule| (r.x1 - r.x0).max(r.y1 - r.y0) <= CHECKBOX;
+    let near = |a: f32, b: f32| (a - b).abs() <= TOUCH;
+    let hs: Vec<&Rule> = h.iter().filter(|r| short(r)).collect();
+    let vs: Vec<&Rule> = v.iter().filter(|r| short(r)).collect();
+    // A horizontal side: a short upright at each end, each running from it.
+    let boxed_h = |a: &Rule| {
+        let at = |x: f32| vs.iter().any(|b| near(b.x0, x) && (near(b.y0, a.y0) || near(b.y1, a.y0)));
+        at(a.x0) && at(a.x1)
+    };
+    let boxed_v = |b: &Rule| {
+        let at = |y: f32| hs.iter().any(|a| near(a.y0, y) && (near(a.x0, b.x0) || near(a.x1, b.x0)));
+        at(b.y0) && at(b.y1)
+    };
+    let h = h.iter().filter(|r| !(short(r) && boxed_h(r))).copied().collect();
+    let v = v.iter().filter(|r| !(short(r) && boxed_v(r))).copied().collect();
+    (h, v)
+}
+
 /// The ruled tables of a page, and for each run whether a table took it.
 pub fn ruled_tables(
     rules: &[Rule],
@@ -141,6 +166,7 @@ pub fn ruled_tables(
     if h.len() < 3 || v.len() < 3 || h.len() * v.len() > 4_000_000 {
         return (Vec::new(), taken);
     }
+    let (h, v) = without_checkboxes(h, v);
     let mut tables = Vec::new();
     for (hs, vs) in components(&h, &v) {
         let ys = lines_at(hs.iter().map(|i| (h[*i].y0 + h[*i].y1) / 2.0).collect());
