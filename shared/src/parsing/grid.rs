@@ -127,6 +127,24 @@ fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>) {
     }
 }
 
+/// Each grid line's rules, as their spans along it, from (position, from, to) of each rule: a
+/// check then costs the rules on one line, not all.
+fn spans_on(lines: &[f32], rules: impl Iterator<Item = (f32, f32, f32)>) -> Vec<Vec<(f32, f32)>> {
+    let mut out = vec![Vec::new(); lines.len()];
+    for (at, from, to) in rules {
+        let k = lines.partition_point(|l| *l < at - TOUCH);
+        if k < lines.len() && (lines[k] - at).abs() <= TOUCH {
+            out[k].push((from, to));
+        }
+    }
+    out
+}
+
+/// Some span covers at least half of `from..to`.
+fn covers(spans: &[(f32, f32)], from: f32, to: f32) -> bool {
+    spans.iter().any(|(a, b)| b.min(to) - a.max(from) >= 0.5 * (to - from))
+}
+
 /// A checkbox's sides are at most this long (points).
 const CHECKBOX: f32 = 12.0;
 
@@ -196,35 +214,20 @@ pub fn ruled_tables(
         }
         // A cell with no rule under it runs on into the row below (a header set over two
         // rows): its text is read as one, in its top row.
-        // Each grid line's rules, so that the check costs the rules on one line, not all.
-        let mut on_line: Vec<Vec<(f32, f32)>> = vec![Vec::new(); ys.len()];
-        for r in hs.iter().map(|i| &h[*i]) {
-            let k = ys.partition_point(|y| *y < r.y0 - TOUCH);
-            if k < ys.len() && (ys[k] - r.y0).abs() <= TOUCH {
-                on_line[k].push((r.x0, r.x1));
-            }
-        }
-        let ruled_under = |row: usize, col: usize| {
-            let (from, to) = (xs[col], xs[col + 1]);
-            on_line[ys.len() - 2 - row].iter().any(|(x0, x1)| x1.min(to) - x0.max(from) >= 0.5 * (to - from))
-        };
+        let on_line = spans_on(&ys, hs.iter().map(|i| (h[*i].y0, h[*i].x0, h[*i].x1)));
+        let ruled_under = |row: usize, col: usize| covers(&on_line[ys.len() - 2 - row], xs[col], xs[col + 1]);
         // Boxes that touch a table's border join its grid, and their lines cross the page's text
         // beside them: a cell with no rule on any side is that text (a form's line items beside
         // their amount boxes), not a cell.
-        let mut beside: Vec<Vec<(f32, f32)>> = vec![Vec::new(); xs.len()];
-        for r in vs.iter().map(|i| &v[*i]) {
-            let k = xs.partition_point(|x| *x < r.x0 - TOUCH);
-            if k < xs.len() && (xs[k] - r.x0).abs() <= TOUCH {
-                beside[k].push((r.y0, r.y1));
-            }
-        }
+        let beside = spans_on(&xs, vs.iter().map(|i| (v[*i].x0, v[*i].y0, v[*i].y1)));
         // How many of a cell's sides are ruled.
         let sides = |row: usize, col: usize| {
             let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
-            let side = |k: usize| beside[k].iter().any(|(y0, y1)| y1.min(to) - y0.max(from) >= 0.5 * (to - from));
-            let (x0, x1) = (xs[col], xs[col + 1]);
-            let over = on_line[ys.len() - 1 - row].iter().any(|(a, b)| b.min(x1) - a.max(x0) >= 0.5 * (x1 - x0));
-            [ruled_under(row, col), over, side(col), side(col + 1)].into_iter().filter(|s| *s).count()
+            let over = covers(&on_line[ys.len() - 1 - row], xs[col], xs[col + 1]);
+            [ruled_under(row, col), over, covers(&beside[col], from, to), covers(&beside[col + 1], from, to)]
+                .into_iter()
+                .filter(|s| *s)
+                .count()
         };
         let filled_cells: Vec<(usize, usize)> = (0..cells.len())
             .flat_map(|row| (0..xs.len() - 1).map(move |col| (row, col)))
