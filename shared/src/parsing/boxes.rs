@@ -90,9 +90,20 @@ fn ruled_boxes(section: &[Run], downs: &[Rule]) -> Vec<f32> {
         // Or only the lines level with the right side's, from where most of them start: a label
         // column further left (a form's "Income" beside its line items and their line numbers)
         // is neither side.
-        let mut starts: Vec<f32> = right
+        // Each of the right side's baselines once, against the left side sorted by baseline, so
+        // a page of many runs costs a sort, not every pair.
+        let mut by_y = left.clone();
+        by_y.sort_by(|a, b| a.y.total_cmp(&b.y));
+        let mut levels: Vec<i32> = right.iter().map(|q| (q.y * 2.0).round() as i32).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let mut starts: Vec<f32> = levels
             .iter()
-            .filter_map(|q| left.iter().filter(|r| (q.y - r.y).abs() <= 1.0).map(|r| r.x).min_by(f32::total_cmp))
+            .filter_map(|level| {
+                let y = *level as f32 / 2.0;
+                let from = by_y.partition_point(|r| r.y < y - 1.0);
+                by_y[from..].iter().take_while(|r| r.y <= y + 1.0).map(|r| r.x).min_by(f32::total_cmp)
+            })
             .collect();
         starts.sort_by(f32::total_cmp);
         let from_level = starts.get(starts.len() / 2).copied().unwrap_or(f32::MIN);

@@ -66,6 +66,7 @@ const OPEN_CELLS: usize = 3;
 
 /// A head with at least this many empty rows ruled under it is a blank form's table.
 const BLANK_ROWS: usize = 2;
+
 /// A cell runs on over at most this many rows.
 const MAX_SPAN: usize = 3;
 /// Baselines this close (points) are one line of a row.
