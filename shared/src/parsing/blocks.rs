@@ -6,7 +6,7 @@
 use super::boxes::boxes;
 use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, Run};
-use super::paths::Rule;
+use super::paths::{Rule, Ruling};
 use super::tagged::Role;
 use std::collections::HashMap;
 
@@ -176,8 +176,8 @@ fn squeeze_spaces(text: &mut String) {
 /// are short, and a table read across stays a table. Columns may fill only part of a page (a
 /// guide's introduction across the page, two columns of advice below it): then the part above
 /// and the part below are read the same way, each on its own.
-fn reading_order(runs: Vec<Run>, rules: &[Rule], width: f32) -> Vec<Line> {
-    boxes(runs, rules).into_iter().flat_map(|b| ordered(b, width, 0)).collect()
+fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32) -> Vec<Line> {
+    boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect()
 }
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
@@ -1130,9 +1130,10 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
             hidden_text.push(cell_text(&hidden));
-            let (tables, taken) = ruled_tables(&p.rules, &runs, |cell| cell_text(cell));
+            let ruling = Ruling::of(&p.rules);
+            let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
-            (reading_order(runs, &p.rules, p.width), tables)
+            (reading_order(runs, &ruling, p.width), tables)
         })
         .unzip();
     let running = running_lines(&per_page);

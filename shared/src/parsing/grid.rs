@@ -4,7 +4,7 @@
 //! run together.
 
 use super::layout::Run;
-use super::paths::{Rule, joined};
+use super::paths::{Rule, Ruling};
 
 /// Rules this close (points) touch, and positions this close are one grid line.
 const TOUCH: f32 = 2.0;
@@ -173,15 +173,15 @@ fn without_checkboxes(h: Vec<Rule>, v: Vec<Rule>) -> (Vec<Rule>, Vec<Rule>) {
 
 /// The ruled tables of a page, and for each run whether a table took it.
 pub fn ruled_tables(
-    rules: &[Rule],
+    ruling: &Ruling,
     runs: &[Run],
     cell_text: impl Fn(Vec<&Run>) -> String,
 ) -> (Vec<RuledTable>, Vec<bool>) {
     let mut taken = vec![false; runs.len()];
     // A border drawn cell by cell is one rule: a middle row's pieces touch no crossing rule.
     let long = |r: &Rule| (r.x1 - r.x0).max(r.y1 - r.y0) >= MIN_RULE;
-    let h: Vec<Rule> = joined(rules, true).into_iter().filter(long).collect();
-    let v: Vec<Rule> = joined(rules, false).into_iter().filter(long).collect();
+    let h: Vec<Rule> = ruling.across.iter().copied().filter(long).collect();
+    let v: Vec<Rule> = ruling.down.iter().copied().filter(long).collect();
     if h.len() < 3 || v.len() < 3 || h.len() * v.len() > 4_000_000 {
         return (Vec::new(), taken);
     }

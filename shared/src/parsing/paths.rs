@@ -33,8 +33,21 @@ enum Piece {
 /// Pieces of a rule this close (points) across or along it are one rule.
 const JOIN: f32 = 2.0;
 
+/// A page's rules with those drawn in pieces joined, horizontal and vertical: joined once per
+/// page for both the form's boxes and its ruled tables.
+pub struct Ruling {
+    pub across: Vec<Rule>,
+    pub down: Vec<Rule>,
+}
+
+impl Ruling {
+    pub fn of(rules: &[Rule]) -> Self {
+        Self { across: joined(rules, true), down: joined(rules, false) }
+    }
+}
+
 /// Horizontal or vertical rules, those drawn in pieces along one line joined.
-pub fn joined(rules: &[Rule], horizontal: bool) -> Vec<Rule> {
+fn joined(rules: &[Rule], horizontal: bool) -> Vec<Rule> {
     // As (position across, from, to) along the rule's own direction.
     let mut v: Vec<(f32, f32, f32)> = rules
         .iter()
