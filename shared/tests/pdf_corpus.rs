@@ -241,6 +241,9 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     // The title block's three boxes, each whole, instead of their lines interleaved.
     assert!(w9.contains("# Request for Taxpayer Identification Number and Certification"), "{w9}");
     assert!(w9.contains("Give form to the requester. Do not send to the IRS."), "{w9}");
+    // The margin note set sideways is one line, not a bold phrase of it made a heading.
+    assert!(w9.contains("\nSee Specific Instructions on page 3.\n"), "{w9}");
+    assert!(!w9.contains("### Specific Instructions"), "{w9}");
     let w4 = parse_with(&corpus("irs-fw4-2025.pdf"), false).markdown;
     // A section's label column ("Step 2: / Multiple Jobs / or Spouse / Works") before its text.
     assert!(w4.contains("### Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you (1) hold"), "{w4}");
@@ -251,6 +254,9 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     // A two-page form's head with its page number ("Form 1040 (2024) … Page 2") is furniture.
     let f1040 = parse_with(&corpus("irs-f1040-2024.pdf"), false).markdown;
     assert!(!f1040.contains("Page 2"), "{f1040}");
+    // "Form" set sideways beside "1040" is a word of its own; the department's small print
+    // above the title is not a superscript of it.
+    assert!(f1040.contains("# Form 1040 U.S. Individual Income Tax Return\n"), "{f1040}");
     // Its line items, beside amount boxes that touch the dependents table, are lines with their
     // numbers, not a grid of leader dots with the numbers gathered after the section.
     assert!(!f1040.contains("| . |"), "{f1040}");

@@ -101,9 +101,12 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             let dots = |i: usize| g.get(i).is_some_and(|r| is_leader(&r.text));
             for (i, r) in g.iter().enumerate() {
                 let leader = dots(i) && (dots(i + 1) || i.checked_sub(1).is_some_and(dots));
+                // A sideways label ("Form" beside "1040") is its own word, however close.
+                let turn = r.sideways.is_some() || i.checked_sub(1).is_some_and(|p| g[p].sideways.is_some());
                 match cells.last_mut() {
                     Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
-                        let joined = c.text.ends_with(' ') || r.text.starts_with(' ') || r.x - c.end_x < 0.15 * r.size;
+                        let joined = !turn
+                            && (c.text.ends_with(' ') || r.text.starts_with(' ') || r.x - c.end_x < 0.15 * r.size);
                         if !joined {
                             c.text.push(' ');
                         }
@@ -146,16 +149,22 @@ fn is_script_of(group: &[&Run], line: &[&Run]) -> bool {
 }
 
 /// `small` is set smaller than `base`, near its baseline, and starts where `base` ends (or
-/// ends where it starts): an ordinal's "th", a footnote mark.
+/// ends where it starts): an ordinal's "th", a footnote mark. A phrase is not one: a form's
+/// small print beside its title ("Department of the Treasury") is a line of its own, unless
+/// the base is a brace set large, which gathers the choices it encloses into its line.
 pub(super) fn is_script(small: &Run, base: &Run) -> bool {
     let em = base.size;
+    let brace = matches!(base.text.trim(), "{" | "}" | "[" | "]");
     small.size < SCRIPT * em
+        && (brace || small.text.split_whitespace().count() <= 1 && small.text.trim().chars().count() <= SCRIPT_CHARS)
         && (small.y - base.y).abs() <= 0.6 * em
         && ((small.x - base.end_x).abs() <= 0.2 * em || (base.x - small.end_x).abs() <= 0.2 * em)
 }
 
 /// A superscript or subscript is set at most this share of its line's size.
 const SCRIPT: f32 = 0.85;
+/// and is at most this long: "th", "12", "®", "a,b".
+const SCRIPT_CHARS: usize = 6;
 
 /// Words separated by single spaces, no space at either end; most cells already are, and keep
 /// their allocation.
@@ -1226,6 +1235,7 @@ mod tests {
             pagination: false,
             role: None,
             hidden: false,
+            sideways: None,
         }
     }
 
@@ -1379,6 +1389,30 @@ mod tests {
             run(155.0, 800.0, "of each month.", 10.0, false),
         ]);
         assert_eq!(out, "Published on the 10th of each month.\n\n");
+    }
+
+    #[test]
+    fn small_print_beside_a_title_is_its_own_line_and_a_sideways_label_its_own_word() {
+        let sideways = Run { end_x: 43.1, sideways: Some((737.0, 755.0)), ..run(36.1, 737.0, "Form", 7.0, false) };
+        let out = md(vec![
+            sideways,
+            Run { end_x: 96.6, ..run(43.2, 737.9, "1040 ", 24.0, true) },
+            run(97.6, 735.8, "U.S. Individual Income Tax Return", 12.0, true),
+            run(97.6, 748.7, "Department of the Treasury", 6.0, false),
+            run(36.0, 700.0, "Filing status, a line of ordinary text, long enough to set the body.", 10.0, false),
+        ]);
+        assert!(out.starts_with("Department of the Treasury\n\n# Form 1040 U.S. Individual"), "{out}");
+    }
+
+    #[test]
+    fn a_large_brace_gathers_the_choices_it_encloses() {
+        let out = md(vec![
+            run(50.0, 712.0, "$22,500 if head of household", 8.0, false),
+            run(40.0, 700.0, "{", 30.0, false),
+            run(50.0, 700.0, "$30,000 if married filing jointly", 8.0, false),
+            run(50.0, 688.0, "$15,000 if single", 8.0, false),
+        ]);
+        assert_eq!(out.matches("\n\n").count(), 1, "{out}");
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Run {
     /// Drawn wholly outside the clipping path: not visible on the page (the rest of a sample
     /// form shown through a window, say), so it says nothing about the page's layout.
     pub hidden: bool,
+    /// Set sideways (a form's margin label read bottom to top): where the text starts and ends
+    /// on the page's y axis. `y` is its start, and `x`..`end_x` the width of its glyphs.
+    pub sideways: Option<(f32, f32)>,
 }
 
 struct Font<'a> {
@@ -418,6 +421,7 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
     let page = Graphics { ctm: Matrix::IDENTITY, clip: None };
     interpret_ops((doc, cache), &content, &resources, page, 0, Marked::default(), &mut out);
+    out.runs = join_sideways(out.runs);
     Ok(out)
 }
 
@@ -638,8 +642,17 @@ impl Pieces<'_> {
         if text.trim().is_empty() {
             return;
         }
-        let (x, y) = self.origin.point(self.from, 0.0);
-        let end_x = self.origin.point(self.ink_end, 0.0).0;
+        let (mut x, y) = self.origin.point(self.from, 0.0);
+        let (mut end_x, end_y) = self.origin.point(self.ink_end, 0.0);
+        // Text turned a quarter or more advances along the page's y axis: its extent across is
+        // its glyphs' height, from below the baseline to the ascender.
+        let [a, b, ..] = self.origin.0;
+        let sideways = (b.abs() > a.abs()).then_some((y, end_y));
+        if sideways.is_some() {
+            let (below, above) =
+                (self.origin.point(self.from, -0.2 * self.em).0, self.origin.point(self.from, 0.75 * self.em).0);
+            (x, end_x) = (below.min(above), below.max(above));
+        }
         // Wholly outside: left or right of the clip, its baseline above it, or its glyphs'
         // tops below it.
         let hidden = self.clip.is_some_and(|[x0, y0, x1, y1]| {
@@ -657,8 +670,34 @@ impl Pieces<'_> {
             artifact: self.marked.artifact,
             pagination: self.marked.pagination,
             role: None,
+            sideways,
         });
     }
+}
+
+/// A sideways line drawn in several strings (a font change for a bold phrase, say) is one run:
+/// each string starts where the one before it ended, on the same baseline.
+fn join_sideways(runs: Vec<Run>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    for r in runs {
+        if let Some(prev) = out.last_mut()
+            && let (Some((from, to)), Some((start, end))) = (prev.sideways, r.sideways)
+            && (to - from).signum() == (end - start).signum()
+            && (prev.x - r.x).abs() < 0.3 * r.size
+            && (start - to).abs() <= CELL_GAP * r.size
+        {
+            if (start - to).abs() > WORD_GAP * r.size && !prev.text.ends_with(' ') && !r.text.starts_with(' ') {
+                prev.text.push(' ');
+            }
+            prev.text.push_str(&r.text);
+            prev.sideways = Some((from, end));
+            prev.bold &= r.bold;
+            prev.hidden &= r.hidden;
+            continue;
+        }
+        out.push(r);
+    }
+    out
 }
 
 /// Shows strings (and TJ's spacing numbers), appending the runs they draw.
@@ -719,4 +758,40 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
     }
     pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sideways(x: f32, from: f32, to: f32, text: &str, bold: bool) -> Run {
+        Run {
+            x,
+            y: from,
+            end_x: x + 7.0,
+            size: 8.0,
+            bold,
+            text: text.into(),
+            mcid: None,
+            artifact: false,
+            pagination: false,
+            role: None,
+            hidden: false,
+            sideways: Some((from, to)),
+        }
+    }
+
+    #[test]
+    fn a_sideways_line_drawn_in_pieces_is_one_run_and_the_next_line_another() {
+        let runs = join_sideways(vec![
+            sideways(36.0, 545.0, 595.0, "Print or type.", true),
+            sideways(46.0, 545.0, 560.0, "See", false),
+            sideways(46.0, 562.0, 620.0, "Specific Instructions", true),
+            sideways(46.0, 620.0, 660.0, " on page 3.", false),
+        ]);
+        let texts: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["Print or type.", "See Specific Instructions on page 3."]);
+        assert_eq!(runs[1].sideways, Some((545.0, 660.0)));
+        assert!(!runs[1].bold);
+    }
 }
