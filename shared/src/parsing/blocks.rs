@@ -21,6 +21,10 @@ pub struct PageText {
 struct Cell {
     x: f32,
     end_x: f32,
+    /// The size of its longest worded run: most of its text is set so.
+    size: f32,
+    /// How many characters that run has.
+    size_chars: usize,
     text: String,
 }
 
@@ -112,8 +116,21 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
                         }
                         c.text.push_str(&r.text);
                         c.end_x = c.end_x.max(r.end_x);
+                        let chars = r.text.chars().count();
+                        if worded(&r) && chars > c.size_chars {
+                            (c.size, c.size_chars) = (r.size, chars);
+                        }
                     }
-                    _ => cells.push(Cell { x: r.x, end_x: r.end_x, text: r.text.clone() }),
+                    _ => {
+                        let chars = if worded(&r) { r.text.chars().count() } else { 0 };
+                        cells.push(Cell {
+                            x: r.x,
+                            end_x: r.end_x,
+                            size: r.size,
+                            size_chars: chars,
+                            text: r.text.clone(),
+                        })
+                    }
                 }
             }
             for c in &mut cells {
@@ -670,6 +687,18 @@ fn size_level(size: f32, body: f32) -> usize {
 /// same heading or sentence: 11 pt set on 16 pt (1.45) is common in designed guides.
 const WRAP_LEADING: f32 = 1.5;
 
+/// A line that stops on an article, preposition or conjunction ("Signature of", "… inactive
+/// during") is cut off mid-phrase, a label or a bold lead whose rest is on the next line: no
+/// heading ends so. As written, in lower case: "Part A" and "Schedule B" end on a name.
+fn ends_mid_phrase(text: &str) -> bool {
+    const LINKS: [&str; 36] = [
+        "a", "an", "the", "of", "to", "for", "with", "by", "in", "on", "at", "from", "about", "and", "or", "that",
+        "during", "into", "under", "than", "as", "between", "per", "de", "du", "des", "la", "le", "les", "et", "à",
+        "au", "aux", "pour", "par", "sur",
+    ];
+    text.rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
+}
+
 /// `next` is set just below `line` at about its size: the two belong to one block.
 fn close_below(line: &Line, next: &Line) -> bool {
     let ratio = line.size.max(next.size) / line.size.min(next.size).max(1.0);
@@ -698,8 +727,10 @@ fn label_wraps(line: &Line, after: &Line) -> bool {
 
 /// Columns of a form or a guide headed on one baseline ("Monthly income", "Monthly spending
 /// and savings"), set large: each cell a short title. A table's header row was taken with its
-/// table before this is asked.
-fn side_by_side_headings(line: &Line, body: f32) -> Option<usize> {
+/// table before this is asked. A cell mostly set small beside them ("Federal Register" by
+/// "Proposed Rules") is text; a line of such cells only (a form's footer, "Cat. No. 10231X" and
+/// "Form W-9 (Rev. 3-2024)", whose "W-9" alone is large) has no heading.
+fn side_by_side_headings(line: &Line, body: f32) -> Option<Vec<Block>> {
     if line.role.is_some() || !(2..=3).contains(&line.cells.len()) || line.size < body * 1.25 {
         return None;
     }
@@ -713,7 +744,14 @@ fn side_by_side_headings(line: &Line, body: f32) -> Option<usize> {
             && !c.text.ends_with(['.', ',', ';', ':', '?'])
             && !address
     });
-    titles.then_some(size_level(line.size, body))
+    let large = |c: &Cell| c.size >= body * 1.25;
+    (titles && line.cells.iter().any(large)).then(|| {
+        let block = |c: &Cell| match large(c) {
+            true => Block::Heading(size_level(c.size, body), c.text.clone()),
+            false => Block::Paragraph(c.text.clone()),
+        };
+        line.cells.iter().map(block).collect()
+    })
 }
 
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
@@ -905,6 +943,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             let long = section_number(&text).is_none() && text.split_whitespace().count() > MAX_HEADING_WORDS;
             if line.role.is_none()
                 && (long
+                    || ends_mid_phrase(&text)
                     || lines.get(i).is_some_and(|next| reads_on(last, next, body))
                     || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
             {
@@ -915,9 +954,9 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             out.push(Block::Heading(level, text));
             continue;
         }
-        if let Some(level) = side_by_side_headings(line, body) {
+        if let Some(blocks) = side_by_side_headings(line, body) {
             flush(&mut para, &mut out);
-            out.extend(line.cells.iter().map(|c| Block::Heading(level, c.text.clone())));
+            out.extend(blocks);
             continue;
         }
         if let Some(level) = display_sentence(line, body)
@@ -1389,6 +1428,41 @@ mod tests {
             run(155.0, 800.0, "of each month.", 10.0, false),
         ]);
         assert_eq!(out, "Published on the 10th of each month.\n\n");
+    }
+
+    #[test]
+    fn a_line_cut_off_on_a_preposition_is_not_a_heading() {
+        let body = "Under penalties of perjury, I certify that the number shown on this form is correct.";
+        let out = md(vec![
+            run(50.0, 800.0, body, 10.0, false),
+            run(50.0, 780.0, "Signature of", 10.0, true),
+            run(50.0, 768.0, "U.S. person Date", 10.0, false),
+            run(50.0, 740.0, "2. Interest and broker accounts considered inactive during", 10.0, true),
+            run(50.0, 728.0, "1983. You must sign the certification.", 10.0, false),
+            run(50.0, 700.0, "Part A", 10.0, true),
+            run(50.0, 680.0, body, 10.0, false),
+        ]);
+        assert!(!out.contains("# Signature"), "{out}");
+        assert!(out.contains("Signature of U.S. person Date"), "{out}");
+        assert!(!out.contains("# 2. Interest"), "{out}");
+        assert!(out.contains("### Part A\n"), "a name ends a heading: {out}");
+    }
+
+    #[test]
+    fn side_by_side_cells_set_small_are_text_however_large_a_word_of_them_is() {
+        let body = "Comments must be received on or before the date shown in this proposed rule.";
+        let out = md(vec![
+            run(50.0, 800.0, "Proposed Rules", 18.0, true),
+            run(400.0, 800.0, "Federal Register", 8.0, true),
+            run(50.0, 770.0, body, 10.0, false),
+            run(50.0, 750.0, body, 10.0, false),
+            run(237.0, 100.0, "Cat. No. 10231X", 7.0, false),
+            run(480.0, 100.0, "Form", 7.0, false),
+            run(498.0, 100.0, "W-9", 16.0, true),
+            run(528.0, 100.0, "(Rev. 3-2024)", 7.0, false),
+        ]);
+        assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\n"), "{out}");
+        assert!(!out.contains("# Cat.") && !out.contains("# Form W-9"), "{out}");
     }
 
     #[test]
