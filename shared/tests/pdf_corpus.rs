@@ -248,6 +248,8 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     // A section's label column ("Step 2: / Multiple Jobs / or Spouse / Works") before its text.
     assert!(w4.contains("### Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you (1) hold"), "{w4}");
     assert!(w4.contains("### Step 3: Claim Dependent and Other Credits"), "{w4}");
+    // A worksheet's bold title with its plain note in parentheses.
+    assert!(w4.contains("\n### Step 4(b)—Deductions Worksheet (Keep for your records.)\n"), "{w4}");
     // The rate tables, ruled every third row and open at the left, read one row per line.
     assert!(w4.contains("\n| $20,000 - 29,999 | 700 | 1,700 | 2,760 | 3,110 |"), "{w4}");
     assert!(!w4.contains("### Higher Paying Job"), "{w4}");

@@ -618,10 +618,13 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
     let fine = line.size < body * 0.8;
     // Most lines are body text: decided before their text is assembled.
-    if line.cells.len() != 1 || !(line.bold || larger) || fine {
+    if line.cells.len() != 1 || !(line.bold || larger || line.bold_lead.is_some()) || fine {
         return None;
     }
     let text = line.text();
+    if !(line.bold || larger || is_noted_title(line, &text)) {
+        return None;
+    }
     let chars = text.chars().count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
@@ -669,6 +672,16 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
     Some(size_level(line.size, body))
+}
+
+/// A bold title followed by a note in parentheses set plain, and nothing else ("Step 2(b)—
+/// Multiple Jobs Worksheet (Keep for your records.)").
+fn is_noted_title(line: &Line, text: &str) -> bool {
+    let Some(lead) = &line.bold_lead else { return false };
+    let note = text.strip_prefix(lead.as_str()).map(str::trim);
+    lead.starts_with(char::is_uppercase)
+        && !lead.ends_with(['.', ':', ','])
+        && note.is_some_and(|n| n.starts_with('(') && n.ends_with(')') && n.matches('(').count() == 1)
 }
 
 /// A heading's level from its size: half again the body or more is a title, a quarter more a
@@ -1463,6 +1476,23 @@ mod tests {
         ]);
         assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\n"), "{out}");
         assert!(!out.contains("# Cat.") && !out.contains("# Form W-9"), "{out}");
+    }
+
+    #[test]
+    fn a_bold_title_with_a_plain_note_in_parentheses_is_a_heading_and_a_bold_lead_is_not() {
+        let body = "If you choose this option, complete this worksheet on only one Form W-4 for all jobs.";
+        let note = |y: f32, title: &str, rest: &str| {
+            let end = 50.0 + title.chars().count() as f32 * 5.0;
+            vec![run(50.0, y, title, 10.0, true), run(end + 5.0, y, rest, 10.0, false)]
+        };
+        let mut runs = note(800.0, "Step 2(b)—Multiple Jobs Worksheet", "(Keep for your records.)");
+        runs.push(run(50.0, 780.0, body, 10.0, false));
+        runs.extend(note(760.0, "Two jobs.", "(If you have two jobs, see below.)"));
+        runs.extend(note(740.0, "Box 12", "(continued) codes F and G"));
+        runs.push(run(50.0, 720.0, body, 10.0, false));
+        let out = md(runs);
+        assert!(out.starts_with("### Step 2(b)—Multiple Jobs Worksheet (Keep for your records.)\n\n"), "{out}");
+        assert!(!out.contains("# Two jobs") && !out.contains("# Box 12"), "{out}");
     }
 
     #[test]
