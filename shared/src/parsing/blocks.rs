@@ -712,6 +712,23 @@ fn ends_mid_phrase(text: &str) -> bool {
     text.rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
 }
 
+/// `next` is set like the bold `line` just below it, at its leading, but is no heading itself
+/// (it ends a sentence: "… Paperwork Reduction" / "Act Notice, see the separate
+/// instructions."): the two are one bold sentence, not a heading over it. A title's date
+/// line ("07/01/2015 - 03/25/2016") is no sentence.
+fn bold_sentence_goes_on(line: &Line, next: &Line, body: f32) -> bool {
+    let words =
+        |l: &Line| l.text().split_whitespace().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+    line.bold
+        && words(next) >= 2
+        && next.bold
+        && next.role.is_none()
+        && (next.size - line.size).abs() < 0.5
+        && line.y > next.y
+        && line.y - next.y <= WRAP_LEADING * line.size
+        && heading_style(next, body).is_none()
+}
+
 /// `next` is set just below `line` at about its size: the two belong to one block.
 fn close_below(line: &Line, next: &Line) -> bool {
     let ratio = line.size.max(next.size) / line.size.min(next.size).max(1.0);
@@ -957,6 +974,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             if line.role.is_none()
                 && (long
                     || ends_mid_phrase(&text)
+                    || lines.get(i).is_some_and(|next| bold_sentence_goes_on(last, next, body))
                     || lines.get(i).is_some_and(|next| reads_on(last, next, body))
                     || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
             {
@@ -1493,6 +1511,21 @@ mod tests {
         let out = md(runs);
         assert!(out.starts_with("### Step 2(b)—Multiple Jobs Worksheet (Keep for your records.)\n\n"), "{out}");
         assert!(!out.contains("# Two jobs") && !out.contains("# Box 12"), "{out}");
+    }
+
+    #[test]
+    fn a_bold_sentence_over_two_lines_is_text_and_a_bold_title_over_its_dates_a_heading() {
+        let body = "Notices received in the period, by county, with the number of employees affected.";
+        let out = md(vec![
+            run(50.0, 800.0, "Summary by Received Date", 10.0, true),
+            run(50.0, 788.0, "07/01/2015 - 03/25/2016", 10.0, true),
+            run(50.0, 770.0, body, 10.0, false),
+            run(50.0, 750.0, "For Privacy Act and Paperwork Reduction", 10.0, true),
+            run(50.0, 738.0, "Act Notice, see the separate instructions.", 10.0, true),
+            run(50.0, 720.0, body, 10.0, false),
+        ]);
+        assert!(out.starts_with("### Summary by Received Date\n\n07/01/2015"), "{out}");
+        assert!(out.contains("\nFor Privacy Act and Paperwork Reduction Act Notice, see the separate"), "{out}");
     }
 
     #[test]
