@@ -241,3 +241,30 @@ fn the_text_state_is_saved_and_restored_by_q_and_q() {
     let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
     assert_eq!(md, "<!-- page 1 -->\n\nThe insurer pays the claim. Cover starts today.\n\n# Schedule\n");
 }
+
+#[test]
+fn a_page_turned_by_rotate_is_read_as_shown() {
+    use lopdf::{Document, Object, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let helvetica = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    // A landscape schedule on a portrait page shown turned a quarter clockwise: its text runs up
+    // the page in user space (shown at X, Y it is drawn at 595 - Y, X).
+    let line = |x: i32, y: i32, text: &str| format!("BT /F1 10 Tf 0 1 -1 0 {} {x} Tm ({text}) Tj ET ", 595 - y);
+    let content = [
+        line(50, 500, "BAIN, J MATTHEW"),
+        line(600, 500, "37,499.96"),
+        line(50, 485, "SMITH, ALVARO R"),
+        line(600, 485, "21,000.00"),
+    ]
+    .concat();
+    let mut bytes = one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => helvetica } });
+    let mut doc = Document::load_mem(&bytes).unwrap();
+    let page = doc.get_pages()[&1];
+    doc.get_dictionary_mut(page).unwrap().set("Rotate", Object::Integer(90));
+    bytes.clear();
+    doc.save_to(&mut bytes).unwrap();
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} missing: {md}"));
+    assert!(at("BAIN, J MATTHEW") < at("37,499.96") && at("37,499.96") < at("SMITH, ALVARO R"), "{md}");
+    assert!(at("SMITH, ALVARO R") < at("21,000.00"), "{md}");
+}

@@ -412,14 +412,52 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
 pub struct Drawn {
     pub runs: Vec<Run>,
     pub rules: Vec<Rule>,
+    /// The page's width as shown, in points.
+    pub width: f32,
+}
+
+/// A page attribute set on it or inherited from the page tree (`MediaBox`, `Rotate`).
+fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Object> {
+    let mut node = doc.get_dictionary(page).ok();
+    // A page tree deeper than this is a loop.
+    for _ in 0..64 {
+        let dict = node?;
+        if let Ok(value) = dict.get_deref(key, doc) {
+            return Some(value);
+        }
+        node = dict.get(b"Parent").and_then(Object::as_reference).and_then(|id| doc.get_dictionary(id)).ok();
+    }
+    None
+}
+
+/// User space as the page is shown: its media box turned by `/Rotate`, so that a landscape
+/// table drawn on a portrait page reads row by row. Also the shown width (A4 without a box).
+fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32) {
+    let [x0, y0, x1, y1] = match inherited(doc, page, b"MediaBox") {
+        Some(Object::Array(b)) => match nums(b)[..] {
+            [a, b, c, d] => [a.min(c), b.min(d), a.max(c), b.max(d)],
+            _ => [0.0, 0.0, 595.0, 842.0],
+        },
+        _ => [0.0, 0.0, 595.0, 842.0],
+    };
+    let (w, h) = (x1 - x0, y1 - y0);
+    let rotate = inherited(doc, page, b"Rotate").and_then(|r| r.as_i64().ok()).unwrap_or(0).rem_euclid(360);
+    let origin = Matrix::translate(-x0, -y0);
+    match rotate {
+        90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h),
+        180 => (origin.then(Matrix([-1.0, 0.0, 0.0, -1.0, w, h])), w),
+        270 => (origin.then(Matrix([0.0, 1.0, -1.0, 0.0, h, 0.0])), h),
+        _ => (Matrix::IDENTITY, w),
+    }
 }
 
 pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Drawn, PageDamage> {
     let resources = Resources::of_page(doc, page_id, cache);
-    let mut out = Drawn::default();
+    let (view, width) = page_view(doc, page_id);
+    let mut out = Drawn { width, ..Drawn::default() };
     let content = page_content(doc, page_id)?;
     let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
-    let page = Graphics { ctm: Matrix::IDENTITY, clip: None };
+    let page = Graphics { ctm: view, clip: None };
     interpret_ops((doc, cache), &content, &resources, page, 0, Marked::default(), &mut out);
     out.runs = join_sideways(out.runs);
     Ok(out)

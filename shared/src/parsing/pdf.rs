@@ -119,21 +119,6 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
     Ok(Pdf { doc, pages, use_tags: limits.use_tags })
 }
 
-fn page_width(doc: &Document, page: ObjectId) -> f32 {
-    // MediaBox may be inherited from the page tree; A4 when it cannot be found.
-    let mut node = doc.get_dictionary(page).ok();
-    while let Some(dict) = node {
-        if let Ok(Object::Array(b)) = dict.get_deref(b"MediaBox", doc) {
-            let v: Vec<f32> = b.iter().filter_map(|o| o.as_float().ok()).collect();
-            if v.len() == 4 {
-                return (v[2] - v[0]).abs();
-            }
-        }
-        node = dict.get(b"Parent").and_then(Object::as_reference).and_then(|id| doc.get_dictionary(id)).ok();
-    }
-    595.0
-}
-
 /// Page numbers, as a short list for a message.
 fn page_list(pages: &[usize]) -> String {
     let shown: Vec<String> = pages.iter().take(10).map(|p| p.to_string()).collect();
@@ -148,7 +133,7 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let fonts = layout::FontCache::default();
     for (i, &id) in pdf.pages.iter().enumerate() {
         match layout::page_drawn(&pdf.doc, id, &fonts) {
-            Ok(d) => pages.push(PageText { runs: d.runs, rules: d.rules, width: page_width(&pdf.doc, id) }),
+            Ok(d) => pages.push(PageText { runs: d.runs, rules: d.rules, width: d.width }),
             Err(layout::PageDamage::TooLarge) => bombs.push(i + 1),
             Err(_) => damaged.push(i + 1),
         }
