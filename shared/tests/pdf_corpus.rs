@@ -135,6 +135,21 @@ fn right_aligned_table_numbers_stay_apart_and_in_their_row() {
     let nics = parse_with(&corpus("nics-background-checks-2015-11.pdf"), false).markdown;
     assert!(nics.contains("1,772") && nics.contains("1,796"), "{nics}");
     assert!(!nics.contains("01,7721,796"));
+    // Ruled every fifth state: one row per state, not five states to a cell.
+    assert!(nics.contains("\n| Alabama | 18,870 | 23,022 | 22,650 |"), "{nics}");
+    assert!(nics.contains("\n| Alaska | 209 | 3,062 | 3,209 |"), "{nics}");
+    // A ledger on a page shown turned (/Rotate 90), ruled by columns only: its head in order and
+    // one row per entry, an entry's wrapped description in its cell.
+    let senate = parse_with(&corpus("senate-expenditures.pdf"), false).markdown;
+    assert!(senate.contains("| DOCUMENT NO. | DATE POSTED | PAYEE NAME |"), "{senate}");
+    assert!(senate.contains("\n|  |  | BAIN, J MATTHEW |  |  | DISTRICT DIRECTOR | 37,499.96 |\n"), "{senate}");
+    assert!(
+        senate.contains(
+            "\n| DHAW20190001 | 05/03/2019 | CITIBANK - TRAVEL CBA CARD | 03/04/2019 | 03/06/2019 | STAFF \
+             TRANSPORTATION AIRFARE FOR E JOHNSON KANSAS CITY TO WASHINGTON DC AND RETURN | 920.68 |\n"
+        ),
+        "{senate}"
+    );
     // One TJ jumps from a name to its count; the party is drawn later, between them.
     let bulletin = parse_with(&corpus("la-precinct-bulletin-2014-p1.pdf"), false).markdown;
     assert!(bulletin.contains("NEEL KASHKARI REP 247"), "{bulletin}");

@@ -1705,6 +1705,51 @@ mod tests {
     }
 
     #[test]
+    fn a_ledger_ruled_by_columns_only_is_read_entry_by_entry_and_a_wrapped_head_stays_one_row() {
+        // Columns ruled, a rule under the head and at the foot only: each entry's amount on its
+        // first line, its description wrapped below; the head's cells wrap over three lines.
+        let h = |y: f32| Rule { x0: 36.0, y0: y, x1: 436.0, y1: y };
+        let v = |x: f32| Rule { x0: x, y0: 560.0, x1: x, y1: 720.0 };
+        let rules = vec![h(720.0), h(680.0), h(560.0), v(36.0), v(136.0), v(336.0), v(436.0)];
+        let mut runs = vec![
+            run(40.0, 708.0, "Payee", 8.0, true),
+            run(140.0, 708.0, "Obligation", 8.0, true),
+            run(140.0, 698.0, "or service", 8.0, true),
+            run(140.0, 688.0, "description", 8.0, true),
+            run(340.0, 708.0, "Amount", 8.0, true),
+        ];
+        let entries = [
+            ("BAIN, J MATTHEW", "DISTRICT DIRECTOR", None, "37,499.96"),
+            ("CITIBANK", "STAFF TRANSPORTATION", Some("AIRFARE TO WASHINGTON DC AND RETURN"), "920.68"),
+            ("CITIBANK", "SENATOR'S TRANSPORTATION", Some("TRAIN FARE TO NEW YORK AND RETURN"), "618.00"),
+        ];
+        let mut y = 668.0;
+        for (payee, what, more, amount) in entries {
+            runs.extend([
+                run(40.0, y, payee, 8.0, false),
+                run(140.0, y, what, 8.0, false),
+                run(340.0, y, amount, 8.0, false),
+            ]);
+            if let Some(more) = more {
+                y -= 9.0;
+                runs.push(run(140.0, y, more, 8.0, false));
+            }
+            y -= 9.0;
+        }
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(out.starts_with("| Payee | Obligation or service description | Amount |\n"), "{out}");
+        assert!(out.contains("\n| BAIN, J MATTHEW | DISTRICT DIRECTOR | 37,499.96 |\n"), "{out}");
+        assert!(
+            out.contains("\n| CITIBANK | STAFF TRANSPORTATION AIRFARE TO WASHINGTON DC AND RETURN | 920.68 |\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n| CITIBANK | SENATOR'S TRANSPORTATION TRAIN FARE TO NEW YORK AND RETURN | 618.00 |"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_rate_table_ruled_every_third_row_with_an_open_first_column_is_read_row_by_row() {
         // Borders drawn cell by cell, a row-name column with no rule at its left, a header cell
         // over two rows and rules only under every third row, as the IRS sets its rate tables.

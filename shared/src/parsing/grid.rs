@@ -87,8 +87,11 @@ fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
     let on = |cell: &[&Run], at: f32| cell.iter().any(|r| (r.y - at).abs() <= SAME_LINE);
     let apart = baselines.windows(2).all(|w| w[0] - w[1] >= ROW_PITCH * size);
     let every = row.iter().filter(|c| !c.is_empty()).all(|c| baselines.iter().all(|at| on(c, *at)));
-    if baselines.len() < 2 || filled < 2 || !apart || !every {
+    if baselines.len() < 2 || filled < 2 {
         return vec![row];
+    }
+    if !apart || !every {
+        return keyed_rows(row, &baselines);
     }
     let line_of = |r: &Run| baselines.iter().position(|at| (r.y - at).abs() <= SAME_LINE).unwrap_or(0);
     let mut out: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); row.len()]; baselines.len()];
@@ -99,6 +102,48 @@ fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
     }
     out
 }
+
+/// A table ruled by columns only (a ledger): one ruled row holds many of its rows, each with a
+/// short entry in a key column ("37,499.96", "DHAW20190001") on its first line, and the text
+/// of other cells wrapped below it. The key column is the one of short figures (at most
+/// `KEY_WORDS` words, with a digit: a wrapped header's words are not keys) on the most
+/// baselines, `KEY_ROWS` or more; each of its lines starts a row. Otherwise the row as it is.
+fn keyed_rows<'r>(row: Vec<Vec<&'r Run>>, baselines: &[f32]) -> Vec<Vec<Vec<&'r Run>>> {
+    // Baselines run top to bottom: a run's line is found by bisection, so a tall ledger stays
+    // n log n.
+    let line_of = |r: &Run| {
+        let i = baselines.partition_point(|at| *at > r.y + SAME_LINE);
+        (i < baselines.len() && (baselines[i] - r.y).abs() <= SAME_LINE).then_some(i)
+    };
+    let lines_of = |cell: &[&Run]| -> Option<Vec<f32>> {
+        let mut words = vec![0usize; baselines.len()];
+        let mut figure = vec![false; baselines.len()];
+        for r in cell {
+            let i = line_of(r)?;
+            words[i] += r.text.split_whitespace().count();
+            figure[i] |= r.text.contains(|c: char| c.is_ascii_digit());
+        }
+        let keyed = (0..baselines.len()).all(|i| words[i] <= KEY_WORDS && (words[i] == 0 || figure[i]));
+        keyed.then(|| (0..baselines.len()).filter(|i| words[*i] > 0).map(|i| baselines[i]).collect())
+    };
+    let Some(keys) = row.iter().filter_map(|c| lines_of(c)).max_by_key(Vec::len).filter(|k| k.len() >= KEY_ROWS) else {
+        return vec![row];
+    };
+    // A run belongs to the last key line at or above it.
+    let row_of = |r: &Run| keys.partition_point(|at| *at >= r.y - SAME_LINE).saturating_sub(1);
+    let mut out: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); row.len()]; keys.len()];
+    for (c, cell) in row.into_iter().enumerate() {
+        for r in cell {
+            out[row_of(r)][c].push(r);
+        }
+    }
+    out
+}
+
+/// A key column's entry has at most this many words on a line,
+const KEY_WORDS: usize = 3;
+/// and a ruled row holds at least this many of them to be read as a ledger.
+const KEY_ROWS: usize = 3;
 
 /// An open side's column is at most this share of the table's width.
 const OPEN_SIDE: f32 = 0.3;
