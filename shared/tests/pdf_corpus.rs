@@ -278,5 +278,8 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     // numbers, not a grid of leader dots with the numbers gathered after the section.
     assert!(!f1040.contains("| . |"), "{f1040}");
     assert!(f1040.contains("| 24 | Add lines 22 and 23. This is your total tax . ."), "{f1040}");
+    // Lettered lines each on their own, not one paragraph of lines 1a to 1z.
+    assert!(f1040.contains("\n\nb Household employee wages not reported on Form(s) W-2 . ."), "{f1040}");
+    assert!(f1040.contains("\n\nz Add lines 1a through 1h . ."), "{f1040}");
     assert!(f1040.contains("| 2a | Tax-exempt interest . . . | 2a | b Taxable interest . . . . . | 2b |"), "{f1040}");
 }

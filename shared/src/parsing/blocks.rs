@@ -852,7 +852,11 @@ fn is_list_item(text: &str) -> bool {
     let marker = w.ends_with([')', '.'])
         && (inner.len() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())
             || !inner.is_empty() && inner.chars().all(|c| matches!(c, 'i' | 'v' | 'x')));
-    numbering || marker
+    // A form's lettered line ("b Household employee wages … 1b"): a lone letter before a
+    // capital, other than the words "a" and "y" that a wrapped sentence may start with.
+    let lettered = matches!(w.as_bytes(), [b'b'..=b'x' | b'z'])
+        && t[w.len()..].trim_start().starts_with(|c: char| c.is_uppercase());
+    numbering || marker || lettered
 }
 
 /// Appends the next line of a paragraph or cell, rejoining a word broken at the line end
@@ -1286,6 +1290,12 @@ mod tests {
             ["1. Scope", "(b) the insured", "4.2 Limits", "iv. Exclusions", "➢ Know", "◻ Escrow agent", "3 The flight"]
         {
             assert!(is_list_item(item), "{item}");
+        }
+        for text in ["b Household employee wages . . . 1b", "z Add lines 1a through 1h"] {
+            assert!(is_list_item(text), "{text}");
+        }
+        for text in ["a Director of the company", "y Compris les frais", "b and c apply"] {
+            assert!(!is_list_item(text), "{text}");
         }
         for text in ["100 percent of what you sign.", "48 and any services", "9 (737 MAX) airplanes", "1 200 000$"] {
             assert!(!is_list_item(text), "{text}");
