@@ -617,8 +617,16 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let larger = line.size >= body * 1.15;
     // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
     let fine = line.size < body * 0.8;
+    // A section number tabbed off its title ("1." … "CALL TO ORDER") heads it all the same.
+    let tabbed = match &line.cells[..] {
+        [number, title] => {
+            section_number(&number.text).is_some_and(|n| n.len() == number.text.len())
+                && title.x - number.end_x < TAB * line.size
+        }
+        _ => false,
+    };
     // Most lines are body text: decided before their text is assembled.
-    if line.cells.len() != 1 || !(line.bold || larger || line.bold_lead.is_some()) || fine {
+    if (line.cells.len() != 1 && !tabbed) || !(line.bold || larger || line.bold_lead.is_some()) || fine {
         return None;
     }
     let text = line.text();
@@ -683,6 +691,9 @@ fn is_noted_title(line: &Line, text: &str) -> bool {
         && !lead.ends_with(['.', ':', ','])
         && note.is_some_and(|n| n.starts_with('(') && n.ends_with(')') && n.matches('(').count() == 1)
 }
+
+/// The widest gap (in ems) between a section number and its title on one line.
+const TAB: f32 = 4.0;
 
 /// A heading's level from its size: half again the body or more is a title, a quarter more a
 /// section, anything else a subsection.
@@ -1536,6 +1547,22 @@ mod tests {
         ]);
         assert!(out.starts_with("### Summary by Received Date\n\n07/01/2015"), "{out}");
         assert!(out.contains("\nFor Privacy Act and Paperwork Reduction Act Notice, see the separate"), "{out}");
+    }
+
+    #[test]
+    fn a_section_number_tabbed_off_its_title_heads_it_and_a_far_column_does_not() {
+        let body = "The public may address the Board on any agenda item and any item not on the agenda.";
+        let out = md(vec![
+            run(76.6, 800.0, "1.", 10.8, true),
+            run(103.7, 800.0, "CALL TO ORDER/FLAG SALUTE", 10.8, true),
+            run(76.6, 775.0, "2. PUBLIC COMMENT", 10.8, true),
+            run(104.0, 760.0, body, 10.8, false),
+            run(76.6, 735.0, "3.", 10.8, true),
+            run(400.0, 735.0, "Approved", 10.8, true),
+            run(104.0, 720.0, body, 10.8, false),
+        ]);
+        assert!(out.starts_with("## 1. CALL TO ORDER/FLAG SALUTE\n\n## 2. PUBLIC COMMENT\n\n"), "{out}");
+        assert!(!out.contains("# 3."), "{out}");
     }
 
     #[test]
