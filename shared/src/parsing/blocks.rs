@@ -1314,20 +1314,7 @@ mod tests {
     }
 
     fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
-        Run {
-            x,
-            y,
-            end_x: x + text.chars().count() as f32 * size * 0.5,
-            size,
-            bold,
-            text: text.into(),
-            mcid: None,
-            artifact: false,
-            pagination: false,
-            role: None,
-            hidden: false,
-            sideways: None,
-        }
+        Run::sample(x, y, text, size, bold)
     }
 
     fn md(runs: Vec<Run>) -> String {

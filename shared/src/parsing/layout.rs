@@ -799,15 +799,14 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sideways(x: f32, from: f32, to: f32, text: &str, bold: bool) -> Run {
+impl Run {
+    /// A plain run for tests: half an em per character, no marks.
+    pub(super) fn sample(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
         Run {
             x,
-            y: from,
-            end_x: x + 7.0,
-            size: 8.0,
+            y,
+            end_x: x + text.chars().count() as f32 * size * 0.5,
+            size,
             bold,
             text: text.into(),
             mcid: None,
@@ -815,8 +814,17 @@ mod tests {
             pagination: false,
             role: None,
             hidden: false,
-            sideways: Some((from, to)),
+            sideways: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sideways(x: f32, from: f32, to: f32, text: &str, bold: bool) -> Run {
+        Run { end_x: x + 7.0, sideways: Some((from, to)), ..Run::sample(x, from, text, 8.0, bold) }
     }
 
     #[test]
