@@ -171,11 +171,11 @@ fn is_script_of(group: &[&Run], line: &[&Run]) -> bool {
 /// the base is a brace set large, which gathers the choices it encloses into its line.
 pub(super) fn is_script(small: &Run, base: &Run) -> bool {
     let em = base.size;
-    let brace = matches!(base.text.trim(), "{" | "}" | "[" | "]");
+    let short = || small.text.split_whitespace().count() <= 1 && small.text.trim().chars().count() <= SCRIPT_CHARS;
     small.size < SCRIPT * em
-        && (brace || small.text.split_whitespace().count() <= 1 && small.text.trim().chars().count() <= SCRIPT_CHARS)
         && (small.y - base.y).abs() <= 0.6 * em
         && ((small.x - base.end_x).abs() <= 0.2 * em || (base.x - small.end_x).abs() <= 0.2 * em)
+        && (matches!(base.text.trim(), "{" | "}" | "[" | "]") || short())
 }
 
 /// A superscript or subscript is set at most this share of its line's size.
@@ -731,12 +731,12 @@ fn bold_sentence_goes_on(line: &Line, next: &Line, body: f32) -> bool {
     let words =
         |l: &Line| l.text().split_whitespace().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
     line.bold
-        && words(next) >= 2
         && next.bold
         && next.role.is_none()
         && (next.size - line.size).abs() < 0.5
         && line.y > next.y
         && line.y - next.y <= WRAP_LEADING * line.size
+        && words(next) >= 2
         && heading_style(next, body).is_none()
 }
 

@@ -93,11 +93,10 @@ fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
     if !apart || !every {
         return keyed_rows(row, &baselines);
     }
-    let line_of = |r: &Run| baselines.iter().position(|at| (r.y - at).abs() <= SAME_LINE).unwrap_or(0);
     let mut out: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); row.len()]; baselines.len()];
     for (c, cell) in row.into_iter().enumerate() {
         for r in cell {
-            out[line_of(r)][c].push(r);
+            out[baseline_of(&baselines, r).unwrap_or(0)][c].push(r);
         }
     }
     out
@@ -109,12 +108,7 @@ fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
 /// `KEY_WORDS` words, with a digit: a wrapped header's words are not keys) on the most
 /// baselines, `KEY_ROWS` or more; each of its lines starts a row. Otherwise the row as it is.
 fn keyed_rows<'r>(row: Vec<Vec<&'r Run>>, baselines: &[f32]) -> Vec<Vec<Vec<&'r Run>>> {
-    // Baselines run top to bottom: a run's line is found by bisection, so a tall ledger stays
-    // n log n.
-    let line_of = |r: &Run| {
-        let i = baselines.partition_point(|at| *at > r.y + SAME_LINE);
-        (i < baselines.len() && (baselines[i] - r.y).abs() <= SAME_LINE).then_some(i)
-    };
+    let line_of = |r: &Run| baseline_of(baselines, r);
     let lines_of = |cell: &[&Run]| -> Option<Vec<f32>> {
         let mut words = vec![0usize; baselines.len()];
         let mut figure = vec![false; baselines.len()];
@@ -138,6 +132,13 @@ fn keyed_rows<'r>(row: Vec<Vec<&'r Run>>, baselines: &[f32]) -> Vec<Vec<Vec<&'r 
         }
     }
     out
+}
+
+/// Which of a row's baselines (top to bottom, deduplicated) a run sits on, by bisection: a tall
+/// row of many lines stays n log n.
+fn baseline_of(baselines: &[f32], r: &Run) -> Option<usize> {
+    let i = baselines.partition_point(|at| *at > r.y + SAME_LINE);
+    (i < baselines.len() && (baselines[i] - r.y).abs() <= SAME_LINE).then_some(i)
 }
 
 /// A key column's entry has at most this many words on a line,

@@ -433,11 +433,9 @@ fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Ob
 /// User space as the page is shown: its media box turned by `/Rotate`, so that a landscape
 /// table drawn on a portrait page reads row by row. Also the shown width (A4 without a box).
 fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32) {
-    let [x0, y0, x1, y1] = match inherited(doc, page, b"MediaBox") {
-        Some(Object::Array(b)) => match nums(b)[..] {
-            [a, b, c, d] => [a.min(c), b.min(d), a.max(c), b.max(d)],
-            _ => [0.0, 0.0, 595.0, 842.0],
-        },
+    let media = inherited(doc, page, b"MediaBox").and_then(|b| b.as_array().ok()).map(|b| nums(b));
+    let [x0, y0, x1, y1] = match media.as_deref() {
+        Some(&[a, b, c, d]) => [a.min(c), b.min(d), a.max(c), b.max(d)],
         _ => [0.0, 0.0, 595.0, 842.0],
     };
     let (w, h) = (x1 - x0, y1 - y0);
