@@ -96,7 +96,7 @@ def main():
     ingestctl, files = sys.argv[1], [Path(f) for f in sys.argv[2:]]
     recalls = {w: [] for w in WHO}
     agreed = {w: [] for w in WHO}
-    scores = {w: {"headings": [], "cells": [], "order": []} for w in WHO}
+    scores = {w: {"headings": [], "strict": [], "cells": [], "order": []} for w in WHO}
     structure_rows = []
     print("Text and memory. recall: distinct words of pdftotext found (ours / tags ignored / PyMuPDF4LLM); "
           "agreed: ours against the words pdftotext and PyMuPDF agree on, furniture aside, and of: that set's "
@@ -131,8 +131,9 @@ def main():
             h = heading_scores_on(truth, out) if truth["headings"] else None
             c = cell_accuracy(truth["tables"], out)
             o = order_agreement(truth["blocks"], out)
+            strict = heading_scores_on(truth, out, joined=False) if truth["headings"] else None
             row[w] = (h, c, o)
-            for key, value in (("headings", h), ("cells", c), ("order", o)):
+            for key, value in (("headings", h), ("strict", strict), ("cells", c), ("order", o)):
                 if value is not None:
                     scores[w][key].append(value)
         row["counts"] = (len(truth["headings"]), sum(len(t) for t in truth["tables"]), len(truth["blocks"]))
@@ -158,7 +159,7 @@ def main():
         print(f"{w:18} word recall: mean {mean(rs):.3f}, min {min(rs):.3f}, files ≥ 0.99: {sum(x >= 0.99 for x in rs)}/{n}"
               f" (agreed words: mean {mean(ag):.3f}, min {min(ag):.3f}, ≥ 0.99: {sum(x >= 0.99 for x in ag)}/{n});"
               f"  headings ({len(hs)} files): P {mean([h[0] for h in hs]):.2f} R {mean([h[1] for h in hs]):.2f} "
-              f"F1 {mean([h[2] for h in hs]):.2f};  cells ({len(s['cells'])} files): {mean(s['cells']):.2f};"
+              f"F1 {mean([h[2] for h in hs]):.2f} (strict F1 {mean([h[2] for h in s['strict']]):.2f});  cells ({len(s['cells'])} files): {mean(s['cells']):.2f};"
               f"  order ({len(s['order'])} files): {mean([o[0] for o in s['order']]):.2f}")
 
 

@@ -1,8 +1,10 @@
 """Ground truth from a tagged PDF's own structure tree (read with pdfplumber), and the scores of
 a markdown rendering against it: headings, table cells and reading order.
 
-- headings: H and H1–H6 elements; one matches when its words are the same (Jaccard ≥ 0.8),
-  each truth heading matched once; precision, recall, F1. Only pages the tree covers count (a
+- headings: H and H1–H6 elements; one matches when it is on the same page and its words are
+  the same (Jaccard ≥ 0.8), each truth heading matched once; a heading split in two or three
+  consecutive ones on one side ("Step 1:" / "Enter Personal Information") matches the one
+  heading of the other (strict scores, without that, are reported too); precision, recall, F1. Only pages the tree covers count (a
   partly tagged file says nothing about its other pages), so outputs carry page markers.
 - table cells: every non-empty TH/TD of every Table; accuracy is the share found as a cell of a
   markdown table with the same words in the same order (each output cell used once).
@@ -107,26 +109,64 @@ def headings_of_markdown(md):
     return out
 
 
-def heading_scores_on(truth, md):
+def heading_scores_on(truth, md, joined=True):
     """Heading scores on the pages the tree covers."""
     pages = truth["pages"]
-    return heading_scores([t for p, t in truth["headings"] if p in pages],
-                          [t for p, t in headings_of_markdown(md) if p in pages])
+    return heading_scores([(p, t) for p, t in truth["headings"] if p in pages],
+                          [(p, t) for p, t in headings_of_markdown(md) if p in pages], joined)
 
 
-def heading_scores(truth, got):
-    tw = [words(t) for t in truth]
-    used = set()
-    matched = 0
-    for g in got:
-        gw = words(g)
-        for i, t in enumerate(tw):
-            if i not in used and gw and t and len(gw & t) / len(gw | t) >= 0.8:
-                used.add(i)
-                matched += 1
-                break
-    p = matched / len(got) if got else (1.0 if not truth else 0.0)
-    r = matched / len(truth) if truth else 1.0
+def _jaccard(a, b):
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _runs(items, used, i, page):
+    """Runs of 1–3 consecutive unused items from index i, all on `page`: (indices, words)."""
+    out, idx, acc = [], [], set()
+    for j in range(i, min(i + 3, len(items))):
+        if j in used or items[j][0] != page:
+            break
+        idx.append(j)
+        acc = acc | items[j][2]
+        out.append((list(idx), acc))
+    return out
+
+
+def heading_scores(truth, got, joined=True):
+    """Precision, recall and F1 of `got` (page, text) headings against `truth`'s.
+
+    A heading matches one on the same page with the same words (Jaccard ≥ 0.8). With `joined`,
+    one heading may also match a run of two or three consecutive headings on its page taken
+    together, either way round: a tree that tags "Step 1:" and "Enter Personal Information" as
+    two headings and an output that sets them as one line name the same heading, and each
+    heading of the run counts as found.
+    """
+    t_items = [(p, t, words(t)) for p, t in truth]
+    g_items = [(p, g, words(g)) for p, g in got]
+    t_used, g_used = set(), set()
+    width = 3 if joined else 1
+
+    def match(a_items, a_used, b_items, b_used):
+        for i, (page, _, aw) in enumerate(a_items):
+            if i in a_used or not aw:
+                continue
+            best = None
+            for k in range(len(b_items)):
+                if k in b_used or b_items[k][0] != page:
+                    continue
+                for idx, bw in _runs(b_items, b_used, k, page)[:width]:
+                    score = _jaccard(aw, bw)
+                    if score >= 0.8 and (best is None or score > best[0] + 1e-9):
+                        best = (score, idx)
+            if best:
+                a_used.add(i)
+                b_used.update(best[1])
+
+    match(g_items, g_used, t_items, t_used)
+    if joined:  # then an output heading split in two or three for one of the tree's
+        match(t_items, t_used, g_items, g_used)
+    p = len(g_used) / len(got) if got else (1.0 if not truth else 0.0)
+    r = len(t_used) / len(truth) if truth else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f1
 
