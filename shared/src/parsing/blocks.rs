@@ -35,6 +35,9 @@ struct Line {
     bold: bool,
     /// The bold words a line starts with when the rest is not bold ("B. Changes We may ...").
     bold_lead: Option<String>,
+    /// The bold words a line starts with, set larger than the rest, and their size: a form's
+    /// section label in its margin ("Payments" beside "25 Federal income tax withheld …").
+    side_label: Option<(String, f32)>,
     cells: Vec<Cell>,
     /// The structure tree's role for every run of the line, when they agree.
     role: Option<Role>,
@@ -142,15 +145,41 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             let bold_lead = (!bold && !lead.is_empty())
                 .then(|| lead.concat().split_whitespace().collect::<Vec<_>>().join(" "))
                 .filter(|t| !t.is_empty());
+            let side_label = side_label_of(&g);
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
-            Line { y: g[0].y, size, bold, bold_lead, cells, role }
+            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
 }
 
 /// Only the dots of a leader.
+/// A lead set this much larger than the rest of its line is a label beside it, not its start.
+const SIDE_LABEL: f32 = 1.15;
+
+/// The bold words a line's runs (left to right) start with, when every worded run after them
+/// is set `SIDE_LABEL` times smaller or more, with their size. The rest may be bold too
+/// ("Standard" beside "Someone can claim:").
+fn side_label_of(runs: &[&Run]) -> Option<(String, f32)> {
+    let worded = |r: &Run| r.text.chars().any(char::is_alphanumeric);
+    let size = runs.iter().find(|r| worded(r))?.size;
+    let smaller = |r: &Run| worded(r) && r.size * SIDE_LABEL <= size;
+    let cut = runs.iter().position(|r| smaller(r))?;
+    let (lead, rest) = runs.split_at(cut);
+    if !lead.iter().all(|r| r.bold || r.text.trim().is_empty()) || !rest.iter().all(|r| !worded(r) || smaller(r)) {
+        return None;
+    }
+    let mut text = String::new();
+    for (i, r) in lead.iter().enumerate() {
+        if i > 0 && r.x - lead[i - 1].end_x >= 0.15 * r.size {
+            text.push(' ');
+        }
+        text.push_str(&r.text);
+    }
+    Some((text.split_whitespace().collect::<Vec<_>>().join(" "), size))
+}
+
 fn is_leader(text: &str) -> bool {
     let text = text.trim();
     !text.is_empty() && text.chars().all(|c| matches!(c, '.' | '…' | ' '))
@@ -720,7 +749,7 @@ fn ends_mid_phrase(text: &str) -> bool {
         "during", "into", "under", "than", "as", "between", "per", "de", "du", "des", "la", "le", "les", "et", "à",
         "au", "aux", "pour", "par", "sur",
     ];
-    text.rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
+    text.trim_end_matches(['—', '–', ':']).rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
 }
 
 /// `next` is set like the bold `line` just below it, at its leading, but is no heading itself
@@ -793,6 +822,31 @@ fn side_by_side_headings(line: &Line, body: f32) -> Option<Vec<Block>> {
         };
         line.cells.iter().map(block).collect()
     })
+}
+
+/// A form's section label set larger in the margin of its first line ("Payments" beside "25
+/// Federal income tax withheld from:", "Dependents" beside "(see instructions):"): a heading
+/// with its level, and the line's rest.
+fn side_heading(line: &Line, body: f32) -> Option<(usize, String, String)> {
+    let (label, size) = line.side_label.as_ref().filter(|_| line.role.is_none())?;
+    let words = label.split_whitespace().count();
+    let letters = label.chars().filter(|c| c.is_alphabetic()).count();
+    if *size < body * 1.15
+        || !(1..=4).contains(&words)
+        || letters < 3
+        || !label.starts_with(char::is_uppercase)
+        || label.ends_with(['.', ',', ';', ':', '!'])
+    {
+        return None;
+    }
+    // Set apart in a cell of its own, it is a heading or a column's title, which the line as a
+    // whole answers for; a title with its note ("… (continued from back of Copy C)") is one.
+    let text = line.text();
+    if line.cells[0].text.split_whitespace().count() <= words || is_noted_title(line, &text) {
+        return None;
+    }
+    let rest = text.split_whitespace().skip(words).collect::<Vec<_>>().join(" ");
+    Some((size_level(*size, body), label.clone(), rest))
 }
 
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
@@ -963,6 +1017,25 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
         }
         let line = &lines[i];
         i += 1;
+        if let Some((level, mut label, mut rest)) = side_heading(line, body) {
+            // The label wraps in its margin ("Standard" / "Deduction"), each line beside text.
+            let mut last = line;
+            while let Some(next) = lines.get(i)
+                && let Some((_, more, beside)) = side_heading(next, body)
+                && (next.cells[0].x - last.cells[0].x).abs() < 1.0
+                && (next.size - last.size).abs() < 0.5
+                && last.y - next.y <= WRAP_LEADING * last.size
+            {
+                label = format!("{label} {more}");
+                join_line(&mut rest, &beside);
+                last = next;
+                i += 1;
+            }
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, label));
+            para = Some((rest, last.y, last.size));
+            continue;
+        }
         if let Some(level) = heading_level(line, body) {
             flush(&mut para, &mut out);
             let mut text = line.text();
@@ -1519,6 +1592,28 @@ mod tests {
         let out = md(runs);
         assert!(out.starts_with("### Step 2(b)—Multiple Jobs Worksheet (Keep for your records.)\n\n"), "{out}");
         assert!(!out.contains("# Two jobs") && !out.contains("# Box 12"), "{out}");
+    }
+
+    #[test]
+    fn a_form_section_label_set_large_in_the_margin_heads_the_lines_beside_it() {
+        let body = "Enter the amounts from each of your forms on the lines of this section.";
+        let out = md(vec![
+            run(36.0, 800.0, "Payments", 10.0, true),
+            run(80.0, 800.0, "25 Federal income tax withheld from:", 8.0, false),
+            run(115.0, 788.0, body, 8.0, false),
+            run(36.0, 760.0, "Standard", 10.0, true),
+            run(80.0, 760.0, "Someone can claim:", 8.0, true),
+            run(36.0, 748.0, "Deduction", 10.0, true),
+            run(85.0, 748.0, "Spouse itemizes on a separate return", 8.0, false),
+            run(115.0, 736.0, body, 8.0, false),
+            // A bold lead at the size of its line is a run-in label, not a side heading.
+            run(36.0, 710.0, "Age/Blindness You:", 8.0, true),
+            run(112.0, 710.0, "Were born before January 2, 1960", 8.0, false),
+            run(115.0, 698.0, body, 8.0, false),
+        ]);
+        assert!(out.starts_with("## Payments\n\n25 Federal income tax withheld from:"), "{out}");
+        assert!(out.contains("\n## Standard Deduction\n\nSomeone can claim: Spouse itemizes"), "{out}");
+        assert!(!out.contains("# Age"), "{out}");
     }
 
     #[test]
