@@ -1151,7 +1151,8 @@ fn shape(text: &str) -> String {
 /// Lines that open or close most pages of a document of 3+ pages are running headers/footers.
 fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for lines in pages {
+    let mut folios: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    for (index, lines) in pages.iter().enumerate() {
         // Two lines at each edge: a page number may sit outside the running head or foot.
         // Edges in reading order and on the page: a running head split by a two-column
         // page's gutter ("Form W-9 (Rev. 3-2024)" … "Page 2") opens both columns.
@@ -1162,18 +1163,43 @@ fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
             .take(2)
             .chain(&lines[tail..])
             .chain(lines.iter().filter(|l| l.y >= top || l.y <= bottom))
-            .map(|l| shape(&l.text()))
+            .map(|l| l.text())
             .collect();
         edges.sort();
         edges.dedup();
         for e in edges {
-            *seen.entry(e).or_default() += 1;
+            if let Some((folio, rest)) = folio(&e) {
+                folios.entry((shape(&rest), folio - index as i64)).or_default().push(shape(&e));
+            }
+            *seen.entry(shape(&e)).or_default() += 1;
         }
     }
     // On most pages of a short document, or on several pages of a long one (a chapter's
-    // running head changes with the chapter).
+    // running head changes with the chapter), or numbered as the pages are on two or more (a
+    // short chapter's "Chapter 3: Utilities 6", "… 7").
     seen.retain(|_, n| pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3));
+    if pages.len() >= 3 {
+        seen.extend(folios.into_values().filter(|heads| heads.len() >= 2).flatten().map(|s| (s, 2)));
+    }
     seen
+}
+
+/// The page number a running head or foot carries at its start or end, beside at least two
+/// words ("Chapter 3: Utilities 6", "10 GNU Libtasn1 Manual"), and the line without it: a line
+/// of a number and one word ("Step 2") may be a heading.
+fn folio(text: &str) -> Option<(i64, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let worded = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+    let number = |w: &&str| w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty();
+    if worded < 2 || words.len() < 3 {
+        return None;
+    }
+    let (n, rest) = match (words.first(), words.last()) {
+        (_, Some(last)) if number(last) => (last, &words[..words.len() - 1]),
+        (Some(first), _) if number(first) => (first, &words[1..]),
+        _ => return None,
+    };
+    Some((n.parse().ok()?, rest.join(" ")))
 }
 
 /// The second baseline from the top and from the bottom of a page: the lines at or beyond them
@@ -1773,6 +1799,30 @@ mod tests {
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
         assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+    }
+
+    #[test]
+    fn a_short_chapters_running_head_numbered_as_its_pages_is_dropped_and_numbered_steps_are_not() {
+        let head = ["Chapter 2: Utilities 6", "Chapter 2: Utilities 7", "Chapter 3: Functions 9", "10 Chapter 3"];
+        let step = ["Step 1", "Step 2", "Options", "Examples"];
+        let body = ["Each tool reads its options.", "Errors go to stderr.", "Flags come first.", "Run it twice."];
+        let page = |n: usize| PageText {
+            runs: vec![
+                run(50.0, 820.0, head[n], 8.0, false),
+                run(50.0, 790.0, step[n], 10.0, false),
+                run(50.0, 700.0, body[n], 10.0, false),
+                run(50.0, 680.0, "The exit status is zero on success.", 10.0, false),
+                run(50.0, 660.0, body[3 - n], 10.0, false),
+            ],
+            rules: Vec::new(),
+            width: 595.0,
+        };
+        let out = pages_to_markdown((0..4).map(page).collect());
+        assert!(!out[0].contains("Utilities") && !out[1].contains("Utilities"), "{out:?}");
+        // Said on one page only, with a number that does not follow the pages, it is text.
+        assert!(out[2].contains("Chapter 3: Functions 9") && out[3].contains("10 Chapter 3"), "{out:?}");
+        // A number and one word ("Step 1", "Step 2") on consecutive pages is no running head.
+        assert!(out[0].contains("Step 1") && out[1].contains("Step 2"), "{out:?}");
     }
 
     #[test]
