@@ -68,6 +68,17 @@ fn fonts_whose_cmaps_lopdf_rejects_still_decode_and_ligatures_become_letters() {
     assert!(!md.contains('\u{FB01}'));
 }
 
+#[test]
+fn a_tex_fonts_own_encoding_gives_its_ligatures_and_both_columns_read_in_order() {
+    let md = parse_with(&corpus("py-pdf-latex-multicolumn.pdf"), true).markdown;
+    // "filled" is drawn with the font's code 12, which only its program names (fi).
+    assert!(md.contains("two columns filled with Lorem Ipsum text"), "{md}");
+    assert!(!md.contains(" lled "), "{md}");
+    let left = md.find("Mauris ut leo. Cras viverra metus").expect("the left column");
+    let right = md.find("pellentesque ante. Phasellus adipiscing").expect("the right column");
+    assert!(left < right, "{md}");
+}
+
 /// One page of text under MCID 0, with a structure tree built by `tree`.
 fn tagged_pdf(tree: impl FnOnce(&mut Document, lopdf::ObjectId) -> Object) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");

@@ -8,6 +8,7 @@
 
 use super::cmap::ToUnicode;
 use super::glyphs::{SymbolFont, base_encoding, glyph_text};
+use super::type1::builtin_encoding;
 use lopdf::{Dictionary, Document, Encoding, Object};
 
 /// A CMap or encoding stream larger than this is ignored (a decompression bomb).
@@ -63,10 +64,12 @@ fn simple_table(font: &Dictionary, doc: &Document) -> Vec<String> {
         Some(Object::Dictionary(d)) => d.get(b"BaseEncoding").and_then(Object::as_name).ok(),
         _ => None,
     };
-    let mut table: Vec<String> = match symbol {
+    let mut table: Vec<String> = match (symbol, named_base) {
         // A symbol font draws its own glyphs whatever base encoding a writer named.
-        Some(s) => (0..=255u8).map(|c| s.char(c).map(String::from).unwrap_or_default()).collect(),
-        None => base_encoding(named_base.unwrap_or(b"StandardEncoding")).to_vec(),
+        (Some(s), _) => (0..=255u8).map(|c| s.char(c).map(String::from).unwrap_or_default()).collect(),
+        (None, Some(name)) => base_encoding(name).to_vec(),
+        // Unnamed, the base is the font program's own (a TeX font's ligatures at 11–15).
+        (None, None) => builtin_encoding(font, doc).unwrap_or_else(|| base_encoding(b"StandardEncoding").to_vec()),
     };
     table.resize(256, String::new());
     if let Some(Object::Dictionary(d)) = encoding

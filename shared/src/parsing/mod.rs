@@ -13,6 +13,7 @@ mod normalize;
 mod paths;
 mod pdf;
 mod tagged;
+mod type1;
 
 pub use detect::{DocKind, detect};
 pub use normalize::normalize;
