@@ -1850,6 +1850,31 @@ mod tests {
     }
 
     #[test]
+    fn a_word_drawn_in_pieces_across_an_unruled_column_line_stays_whole() {
+        let h = |y: f32| Rule { x0: 50.0, y0: y, x1: 450.0, y1: y };
+        let v = |x: f32, y0: f32| Rule { x0: x, y0, x1: x, y1: 700.0 };
+        // The line between the last two columns stops above the middle row: a merged cell.
+        let rules = vec![h(700.0), h(670.0), h(640.0), h(610.0), v(50.0, 610.0), v(150.0, 610.0), v(300.0, 670.0)];
+        let rules = [rules, vec![v(450.0, 610.0), Rule { x0: 300.0, y0: 610.0, x1: 300.0, y1: 640.0 }]].concat();
+        let piece = |x: f32, text: &str| Run { end_x: x + 3.0 * text.len() as f32, ..run(x, 650.0, text, 10.0, false) };
+        let runs = vec![
+            run(55.0, 680.0, "Country", 10.0, false),
+            run(155.0, 680.0, "Germany", 10.0, false),
+            run(305.0, 680.0, "France", 10.0, false),
+            run(55.0, 650.0, "Continent", 10.0, false),
+            piece(291.0, "Eur"),
+            piece(300.0, "o"),
+            piece(303.0, "pe"),
+            run(55.0, 620.0, "Capital", 10.0, false),
+            run(155.0, 620.0, "Berlin", 10.0, false),
+            run(305.0, 620.0, "Paris", 10.0, false),
+        ];
+        let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+        assert!(out.contains("| Continent | Europe |  |"), "{out}");
+        assert!(out.contains("| Capital | Berlin | Paris |"), "{out}");
+    }
+
+    #[test]
     fn a_ruled_grid_is_a_table_whose_bold_header_cells_are_not_headings() {
         let h = |y: f32| Rule { x0: 50.0, y0: y, x1: 450.0, y1: y };
         let v = |x: f32| Rule { x0: x, y0: 600.0, x1: x, y1: 700.0 };

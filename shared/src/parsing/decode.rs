@@ -27,14 +27,15 @@ pub struct TextDecoder<'a> {
 
 /// A TrueType font with a (3,0) symbol cmap puts Latin text at U+F020–U+F0FF, and writers copy
 /// those code points into the ToUnicode CMap; in a text font they stand for U+0020–U+00FF.
-/// Other private-use code points (an icon font's pictograms) and the replacement character
+/// Other private-use code points (an icon font's pictograms, in the BMP's area or in planes 15
+/// and 16, as Google Docs writes its flag icons) and the replacement character
 /// carry nothing a reader can search or a model can read, and are dropped.
 fn unshift_symbol_area(text: &str, out: &mut String) {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(c @ '\u{F020}'..='\u{F0FF}'), None) => out.extend(char::from_u32(c as u32 - 0xF000)),
         // The writer's "unknown glyph" (dot leaders, often) says nothing a reader can search.
-        (Some('\u{FFFD}' | '\u{E000}'..='\u{F8FF}'), None) => {}
+        (Some('\u{FFFD}' | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}'), None) => {}
         _ => out.push_str(text),
     }
 }
@@ -152,7 +153,7 @@ mod tests {
     #[test]
     fn symbol_area_letters_come_back_and_icons_and_unknown_glyphs_go() {
         let mut out = String::new();
-        for glyph in ["\u{F049}", "\u{F04E}", "\u{F020}", "\u{E051}", "\u{FFFD}", "é", "fi"] {
+        for glyph in ["\u{F049}", "\u{F04E}", "\u{F020}", "\u{E051}", "\u{F03D9}", "\u{FFFD}", "é", "fi"] {
             unshift_symbol_area(glyph, &mut out);
         }
         assert_eq!(out, "IN éfi");

@@ -259,6 +259,28 @@ pub fn ruled_tables(
             cells[row][col].push(r);
             inside.push((i, row));
         }
+        let beside = spans_on(&xs, vs.iter().map(|i| (v[*i].x0, v[*i].y0, v[*i].y1)));
+        // A word drawn in pieces across a column's line where no rule divides the row (a merged
+        // cell's centred "Europe" as "Eur" + "ope") stays whole, in the cell it starts in.
+        for (row, line) in cells.iter_mut().enumerate() {
+            let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
+            for col in 1..line.len() {
+                if covers(&beside[col], from, to) {
+                    continue;
+                }
+                let glued = |a: &Run, c: &Run| {
+                    (a.y - c.y).abs() < 1.0
+                        && (c.x - a.end_x).abs() < 0.15 * c.size
+                        && !a.text.ends_with(' ')
+                        && !c.text.starts_with(' ')
+                };
+                // Piece by piece: "o" joins "Eur", then "pe" joins "o".
+                while let Some(at) = line[col].iter().position(|c| line[col - 1].iter().any(|a| glued(a, c))) {
+                    let piece = line[col].remove(at);
+                    line[col - 1].push(piece);
+                }
+            }
+        }
         // A cell with no rule under it runs on into the row below (a header set over two
         // rows): its text is read as one, in its top row.
         let on_line = spans_on(&ys, hs.iter().map(|i| (h[*i].y0, h[*i].x0, h[*i].x1)));
@@ -266,7 +288,6 @@ pub fn ruled_tables(
         // Boxes that touch a table's border join its grid, and their lines cross the page's text
         // beside them: a cell with no rule on any side is that text (a form's line items beside
         // their amount boxes), not a cell.
-        let beside = spans_on(&xs, vs.iter().map(|i| (v[*i].x0, v[*i].y0, v[*i].y1)));
         // How many of a cell's sides are ruled.
         let sides = |row: usize, col: usize| {
             let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
