@@ -3,10 +3,11 @@
 //! with its position, size and weight, which is what heading and table detection need and what
 //! `lopdf::Document::extract_text` throws away.
 
+use super::content;
 use super::decode::TextDecoder;
 use super::paths::{Path, Rule, intersect, transformed_box};
 use super::tagged::Role;
-use lopdf::content::Content;
+use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -454,9 +455,18 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     let (view, width) = page_view(doc, page_id);
     let mut out = Drawn { width, ..Drawn::default() };
     let content = page_content(doc, page_id)?;
-    let content = Content::decode(&content).map_err(|_| PageDamage::Undecodable)?;
+    // A piece at a time: the operators of a whole figure page at once outweigh the file.
+    let undecodable = std::cell::Cell::new(false);
+    let operations = content::pieces(&content, content::PIECE_BYTES).into_iter().flat_map(|piece| {
+        let decoded = Content::decode(piece);
+        undecodable.set(undecodable.get() || decoded.is_err());
+        decoded.map(|c| c.operations).unwrap_or_default()
+    });
     let page = Graphics { ctm: view, clip: None };
-    interpret_ops((doc, cache), &content, &resources, page, 0, Marked::default(), &mut out);
+    interpret_ops((doc, cache), operations, &resources, page, 0, Marked::default(), &mut out);
+    if undecodable.get() {
+        return Err(PageDamage::Undecodable);
+    }
     out.runs = join_sideways(out.runs);
     Ok(out)
 }
@@ -472,7 +482,7 @@ fn interpret<'a>(
     out: &mut Drawn,
 ) {
     if let Ok(content) = Content::decode(content) {
-        interpret_ops((doc, cache), &content, res, gs, depth, marked, out);
+        interpret_ops((doc, cache), content.operations, res, gs, depth, marked, out);
     }
 }
 
@@ -489,7 +499,7 @@ const MAX_MARKED_DEPTH: usize = 256;
 
 fn interpret_ops<'a>(
     (doc, cache): (&'a Document, &FontCache<'a>),
-    content: &Content,
+    operations: impl IntoIterator<Item = Operation>,
     res: &Resources<'a>,
     outer_gs: Graphics,
     depth: usize,
@@ -511,7 +521,7 @@ fn interpret_ops<'a>(
         h_scale: 1.0,
     };
     let mut stack: Vec<TextState> = Vec::new();
-    for op in &content.operations {
+    for op in operations {
         let o = &op.operands;
         match op.operator.as_str() {
             "q" => stack.push(st.clone()),

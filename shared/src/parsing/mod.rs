@@ -3,6 +3,7 @@
 mod blocks;
 mod boxes;
 mod cmap;
+mod content;
 mod decode;
 mod detect;
 mod glyphs;
