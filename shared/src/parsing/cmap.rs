@@ -55,22 +55,7 @@ fn tokens(data: &[u8]) -> impl Iterator<Item = Token<'_>> {
                 }
                 b'(' => {
                     // A literal string (a registry name in CIDSystemInfo): skipped, nesting kept.
-                    let mut depth = 0;
-                    while i < data.len() {
-                        match data[i] {
-                            b'\\' => i += 1,
-                            b'(' => depth += 1,
-                            b')' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        i += 1;
-                    }
-                    i += 1;
+                    i = super::content::after_literal_string(data, i);
                 }
                 b'[' => {
                     i += 1;

@@ -20,6 +20,27 @@ fn is_operator(token: &[u8]) -> bool {
         && !matches!(token, b"true" | b"false" | b"null")
 }
 
+/// Just past the literal string opening at `open` (nested parentheses balanced, escapes
+/// skipped), or the end of `data` when it never closes.
+pub(super) fn after_literal_string(data: &[u8], open: usize) -> usize {
+    let (mut i, mut depth) = (open, 0usize);
+    while i < data.len() {
+        match data[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    data.len()
+}
+
 /// Where an inline image's data ends: just past `EI` set between white space, or the end.
 fn after_inline_image(content: &[u8], from: usize) -> usize {
     let mut i = from;
@@ -49,24 +70,7 @@ pub fn pieces(content: &[u8], target: usize) -> Vec<&[u8]> {
                     i += 1;
                 }
             }
-            b'(' => {
-                let mut depth = 0usize;
-                while i < content.len() {
-                    match content[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
+            b'(' => i = after_literal_string(content, i),
             b'<' if content.get(i + 1) == Some(&b'<') => {
                 nesting += 1;
                 i += 2;
