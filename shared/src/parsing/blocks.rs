@@ -5,7 +5,7 @@
 
 use super::boxes::boxes;
 use super::grid::{RuledTable, ruled_tables};
-use super::layout::{CELL_GAP, Run};
+use super::layout::{CELL_GAP, JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
 use super::tagged::Role;
 use std::collections::HashMap;
@@ -113,7 +113,9 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
                 match cells.last_mut() {
                     Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
                         let joined = !turn
-                            && (c.text.ends_with(' ') || r.text.starts_with(' ') || r.x - c.end_x < 0.15 * r.size);
+                            && (c.text.ends_with(' ')
+                                || r.text.starts_with(' ')
+                                || r.x - c.end_x < JOINED_RUNS * r.size);
                         if !joined {
                             c.text.push(' ');
                         }
@@ -172,7 +174,7 @@ fn side_label_of(runs: &[&Run]) -> Option<(String, f32)> {
     }
     let mut text = String::new();
     for (i, r) in lead.iter().enumerate() {
-        if i > 0 && r.x - lead[i - 1].end_x >= 0.15 * r.size {
+        if i > 0 && r.x - lead[i - 1].end_x >= JOINED_RUNS * r.size {
             text.push(' ');
         }
         text.push_str(&r.text);

@@ -3,7 +3,7 @@
 //! this way; without the rules a header cell set in bold reads as a heading and close columns
 //! run together.
 
-use super::layout::Run;
+use super::layout::{JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
 
 /// Rules this close (points) touch, and positions this close are one grid line.
@@ -270,15 +270,27 @@ pub fn ruled_tables(
                 }
                 let glued = |a: &Run, c: &Run| {
                     (a.y - c.y).abs() < 1.0
-                        && (c.x - a.end_x).abs() < 0.15 * c.size
+                        && (c.x - a.end_x).abs() < JOINED_RUNS * c.size
                         && !a.text.ends_with(' ')
                         && !c.text.starts_with(' ')
                 };
-                // Piece by piece: "o" joins "Eur", then "pe" joins "o".
-                while let Some(at) = line[col].iter().position(|c| line[col - 1].iter().any(|a| glued(a, c))) {
-                    let piece = line[col].remove(at);
-                    line[col - 1].push(piece);
+                // Left to right, so that a chain moves whole in one pass: "o" joins "Eur", then
+                // "pe" joins "o". The cell keeps its own order for what stays.
+                let mut order: Vec<usize> = (0..line[col].len()).collect();
+                order.sort_by(|a, b| line[col][*a].x.total_cmp(&line[col][*b].x));
+                let mut moved = vec![false; line[col].len()];
+                for at in order {
+                    let piece = line[col][at];
+                    if line[col - 1].iter().any(|a| glued(a, piece)) {
+                        line[col - 1].push(piece);
+                        moved[at] = true;
+                    }
                 }
+                let mut at = 0;
+                line[col].retain(|_| {
+                    at += 1;
+                    !moved[at - 1]
+                });
             }
         }
         // A cell with no rule under it runs on into the row below (a header set over two

@@ -650,6 +650,9 @@ fn next_line(st: &mut TextState) {
 
 /// A horizontal gap wider than this (in ems) separates cells or columns, not words.
 pub(super) const CELL_GAP: f32 = 1.2;
+
+/// Two runs closer than this (in ems) are one word, drawn in pieces: no space between them.
+pub(super) const JOINED_RUNS: f32 = 0.15;
 /// Space beyond a glyph's own width wider than this (in ems) is a word gap.
 const WORD_GAP: f32 = 0.18;
 

@@ -6,7 +6,7 @@
 //! broken or partial one) the caller keeps the layout heuristics.
 
 use super::blocks::{PageText, is_script, join_line, pagination_said_once};
-use super::layout::Run;
+use super::layout::{JOINED_RUNS, Run};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
 
@@ -191,7 +191,7 @@ impl<'a> Walk<'a> {
                         prev = Some(run);
                         continue;
                     }
-                    let gap = run.x - p.end_x > 0.15 * run.size;
+                    let gap = run.x - p.end_x > JOINED_RUNS * run.size;
                     // Content order may step back along a line (a form's right-hand label
                     // drawn before its centred title): a run that starts where the last one
                     // did or left of it is another piece of text, not the next letters.
