@@ -851,6 +851,32 @@ fn side_heading(line: &Line, body: f32) -> Option<(usize, String, String)> {
     Some((size_level(*size, body), label.clone(), rest))
 }
 
+/// How much larger than its kicker a title is set, at the least.
+const KICKER: f32 = 1.6;
+
+/// A kicker: a short line in capitals set just above a title at least `KICKER` times its size
+/// ("CLOSING CHECKLIST" over "Before closing", "GUIDE TO CLOSING FORMS" over "Promissory
+/// Note"), naming the document or the part the title opens. A heading at the title's level,
+/// so the title's section keeps its own path; and content on every page it opens, where the
+/// same line repeated as a running head over body text is furniture.
+fn kicker(line: &Line, next: &Line, body: f32) -> Option<usize> {
+    if line.role.is_some()
+        || line.cells.len() != 1
+        || next.size < KICKER * line.size
+        || line.y <= next.y
+        || line.y - next.y > 2.0 * next.size
+    {
+        return None;
+    }
+    let text = line.text();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let capitals = letters >= 6 && !text.chars().any(char::is_lowercase);
+    if !capitals || !(2..=6).contains(&text.split_whitespace().count()) || text.ends_with(['.', ',', ';', ':']) {
+        return None;
+    }
+    heading_level(next, body).or_else(|| display_sentence(next, body))
+}
+
 /// A designed document's title is often a sentence ("Define what is affordable for you."): one
 /// short sentence set at half again the body size or more, on a line of its own.
 fn display_sentence(line: &Line, body: f32) -> Option<usize> {
@@ -1019,6 +1045,11 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
         }
         let line = &lines[i];
         i += 1;
+        if let Some(level) = lines.get(i).and_then(|next| kicker(line, next, body)) {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, line.text()));
+            continue;
+        }
         if let Some((level, mut label, mut rest)) = side_heading(line, body) {
             // The label wraps in its margin ("Standard" / "Deduction"), each line beside text.
             let mut last = line;
@@ -1355,8 +1386,13 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             // A page may open with a page number above its running head, or close with both.
             // A ruled table beyond the line means it is not at the page's edge: a repeated
             // caption over a table that ends the page ("Résultats") is content.
+            let kicks =
+                |lines: &[Line], i: usize| lines.get(i + 1).is_some_and(|n| kicker(&lines[i], n, body).is_some());
             for _ in 0..2 {
-                if lines.first().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y)) {
+                if lines
+                    .first()
+                    .is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y) && !kicks(&lines, 0))
+                {
                     lines.remove(0);
                 }
                 if lines.last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y)) {
@@ -1366,11 +1402,16 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             // What is left at the page's edges but opens or closes a column. A lone number
             // there on a single page is as likely a chart's axis as a page number.
             let (top, bottom) = edge_baselines(&lines);
-            lines.retain(|l| {
-                let edge = (l.y >= top && !tables.iter().any(|t| t.top > l.y))
-                    || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
-                !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text()))))
-            });
+            let keep: Vec<bool> = (0..lines.len())
+                .map(|i| {
+                    let l = &lines[i];
+                    let edge = (l.y >= top && !tables.iter().any(|t| t.top > l.y))
+                        || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
+                    !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text())))) || kicks(&lines, i)
+                })
+                .collect();
+            let mut keep = keep.into_iter();
+            lines.retain(|_| keep.next().unwrap_or(true));
             let mut blocks = blocks_of(&lines, body, tables);
             if !hidden.is_empty() {
                 blocks.push(Block::Paragraph(hidden));
@@ -1801,6 +1842,39 @@ mod tests {
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
         assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+    }
+
+    #[test]
+    fn a_kicker_over_a_title_is_a_heading_on_every_page_and_a_running_head_over_text_is_not() {
+        let titles = ["Before closing", "At closing", "After closing"];
+        let page = |n: usize| PageText {
+            runs: vec![
+                run(36.0, 780.0, "CLOSING CHECKLIST", 10.0, false),
+                run(36.0, 746.0, titles[n], 24.0, false),
+                run(36.0, 700.0, "Bring a photo ID and the funds you owe.", 11.0, false),
+                run(36.0, 680.0, "Read every page before you sign.", 11.0, false),
+            ],
+            rules: Vec::new(),
+            width: 595.0,
+        };
+        let out = pages_to_markdown((0..3).map(page).collect());
+        for (n, title) in titles.iter().enumerate() {
+            assert!(out[n].starts_with(&format!("# CLOSING CHECKLIST\n\n# {title}\n\n")), "{out:?}");
+        }
+        // The same line over body text, or too close in size to what follows, is a running head.
+        let page = |n: usize, size: f32| PageText {
+            runs: vec![
+                run(36.0, 780.0, "COMMERCIAL GENERAL LIABILITY", 10.0, true),
+                run(36.0, 750.0, ["SECTION I", "SECTION II", "SECTION III"][n], size, true),
+                run(36.0, 700.0, "We will pay those sums the insured must pay.", 10.0, false),
+            ],
+            rules: Vec::new(),
+            width: 595.0,
+        };
+        for size in [10.0, 14.0] {
+            let out = pages_to_markdown((0..3).map(|n| page(n, size)).collect());
+            assert!(out.iter().all(|p| !p.contains("COMMERCIAL")), "{out:?}");
+        }
     }
 
     #[test]
