@@ -841,10 +841,13 @@ fn side_heading(line: &Line, body: f32) -> Option<(usize, String, String)> {
     {
         return None;
     }
-    // Set apart in a cell of its own, it is a heading or a column's title, which the line as a
-    // whole answers for; a title with its note ("… (continued from back of Copy C)") is one.
+    // Set apart in a cell of its own beside other titles ("Proposed Rules" by "Federal
+    // Register"), it is one of a row of titles, which the line as a whole answers for; beside
+    // a form's prompts ("Standard" by "Someone can claim:") it heads them. A title with its
+    // note ("… (continued from back of Copy C)") is one.
     let text = line.text();
-    if line.cells[0].text.split_whitespace().count() <= words || is_noted_title(line, &text) {
+    let alone = line.cells[0].text.split_whitespace().count() <= words;
+    if (alone && side_by_side_headings(line, body).is_some()) || is_noted_title(line, &text) {
         return None;
     }
     let rest = text.split_whitespace().skip(words).collect::<Vec<_>>().join(" ");
@@ -1671,7 +1674,8 @@ mod tests {
             run(80.0, 800.0, "25 Federal income tax withheld from:", 8.0, false),
             run(115.0, 788.0, body, 8.0, false),
             run(36.0, 760.0, "Standard", 10.0, true),
-            run(80.0, 760.0, "Someone can claim:", 8.0, true),
+            // Alone in its cell, far from the prompt beside it.
+            run(120.0, 760.0, "Someone can claim:", 8.0, true),
             run(36.0, 748.0, "Deduction", 10.0, true),
             run(85.0, 748.0, "Spouse itemizes on a separate return", 8.0, false),
             run(115.0, 736.0, body, 8.0, false),
@@ -1683,6 +1687,15 @@ mod tests {
         assert!(out.starts_with("## Payments\n\n25 Federal income tax withheld from:"), "{out}");
         assert!(out.contains("\n## Standard Deduction\n\nSomeone can claim: Spouse itemizes"), "{out}");
         assert!(!out.contains("# Age"), "{out}");
+        // A title in its own cell beside another title is one of a row of titles.
+        let out = md(vec![
+            run(36.0, 800.0, "Proposed Rules", 14.0, true),
+            run(400.0, 800.0, "Federal Register", 8.0, true),
+            run(400.0, 788.0, "Vol. 85, No. 152", 8.0, false),
+            run(36.0, 760.0, body, 8.0, false),
+            run(36.0, 748.0, body, 8.0, false),
+        ]);
+        assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\nVol. 85"), "{out}");
     }
 
     #[test]
