@@ -668,7 +668,7 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
     // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings.
-    if chars > 120 || letters < 3 || letters * 2 < visible {
+    if chars > 120 || letters < 3 || letters * 2 < visible || is_date(&text) {
         return None;
     }
     // A form's bold field label with its value ("Valuation: Actual Cash Value") at about body
@@ -711,6 +711,61 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
     Some(size_level(line.size, body))
+}
+
+/// A date and nothing else ("Janvier 2021", "Thursday, August 6, 2020"): a cover's or a
+/// letter's, set large or bold, but no heading of what follows.
+fn is_date(text: &str) -> bool {
+    const NAMES: [&str; 38] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+    ];
+    let words: Vec<String> = text.split_whitespace().map(|w| w.trim_matches([',', '.']).to_lowercase()).collect();
+    let month = |w: &str| NAMES[..24].contains(&w);
+    let number = |w: &str| {
+        let digits = w.strip_suffix("er").unwrap_or(w);
+        !digits.is_empty() && digits.len() <= 4 && digits.chars().all(|c| c.is_ascii_digit())
+    };
+    (2..=5).contains(&words.len())
+        && words.iter().any(|w| month(w))
+        && words.iter().any(|w| number(w))
+        && words.iter().all(|w| NAMES.contains(&w.as_str()) || number(w))
 }
 
 /// A bold title followed by a note in parentheses set plain, and nothing else ("Step 2(b)—
@@ -1855,6 +1910,22 @@ mod tests {
         };
         let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
         assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+    }
+
+    #[test]
+    fn a_date_alone_is_not_a_heading_and_a_title_naming_a_month_is() {
+        for date in ["Janvier 2021", "Thursday, August 6, 2020", "1er mai 2019", "March 3, 2024"] {
+            assert!(is_date(date), "{date}");
+        }
+        for title in ["May 2021 Update", "March", "2021", "Report of 12 June"] {
+            assert!(!is_date(title), "{title}");
+        }
+        let out = md(vec![
+            run(50.0, 800.0, "Plan de transport actif", 24.0, false),
+            run(50.0, 760.0, "Janvier 2021", 18.0, false),
+            run(50.0, 700.0, "Le plan couvre toutes les routes de la municipalité.", 10.0, false),
+        ]);
+        assert!(out.starts_with("# Plan de transport actif\n\nJanvier 2021\n\n"), "{out}");
     }
 
     #[test]
