@@ -898,11 +898,13 @@ fn side_heading(line: &Line, body: f32) -> Option<(usize, String, String)> {
     }
     // Set apart in a cell of its own beside other titles ("Proposed Rules" by "Federal
     // Register"), it is one of a row of titles, which the line as a whole answers for; beside
-    // a form's prompts ("Standard" by "Someone can claim:") it heads them. A title with its
-    // note ("… (continued from back of Copy C)") is one.
+    // a form's prompts ("Standard" by "Someone can claim:") it heads them, unless it breaks
+    // off mid-phrase ("Tax Computation on", a margin title's first line beside a column's
+    // text). A title with its note ("… (continued from back of Copy C)") is one.
     let text = line.text();
     let alone = line.cells[0].text.split_whitespace().count() <= words;
-    if (alone && side_by_side_headings(line, body).is_some()) || is_noted_title(line, &text) {
+    if (alone && (side_by_side_headings(line, body).is_some() || ends_mid_phrase(label))) || is_noted_title(line, &text)
+    {
         return None;
     }
     let rest = text.split_whitespace().skip(words).collect::<Vec<_>>().join(" ");
@@ -1751,6 +1753,13 @@ mod tests {
             run(36.0, 748.0, body, 8.0, false),
         ]);
         assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\nVol. 85"), "{out}");
+        // Nor is a margin title's first line, cut off mid-phrase, beside a column's text.
+        let out = md(vec![
+            run(42.0, 800.0, "Tax Computation on", 14.0, true),
+            run(200.0, 800.0, "connected with a U.S. trade or business.", 9.5, false),
+            run(200.0, 788.0, body, 9.5, false),
+        ]);
+        assert!(!out.contains('#'), "{out}");
     }
 
     #[test]
