@@ -177,6 +177,16 @@ fn a_two_column_page_is_read_column_by_column() {
 fn unusable_pdfs_fail_permanently_with_their_reason() {
     let err = parse_pdf(&fixture("encrypted.pdf"), &limits()).unwrap_err();
     assert_eq!(err.class, ErrorClass::Encrypted);
+    // Its encryption dictionary written into the trailer rather than as an object of its own,
+    // as some writers do: still a file that needs a password, not a damaged one.
+    let bytes = fixture("encrypted.pdf");
+    let find = |what: &[u8]| bytes.windows(what.len()).position(|w| w == what).unwrap();
+    let (from, to) = (find(b"8 0 obj\n") + 8, find(b">>\nendobj\nxref") + 2);
+    let reference = find(b"/Encrypt 8 0 R");
+    // The trailer follows the cross-reference table, so no offset moves.
+    let inline = [&bytes[..reference], b"/Encrypt ", &bytes[from..to], &bytes[reference + 14..]].concat();
+    let err = parse_pdf(&inline, &limits()).unwrap_err();
+    assert_eq!(err.class, ErrorClass::Encrypted, "{}", err.message);
     let err = parse_pdf(&fixture("image-only.pdf"), &limits()).unwrap_err();
     assert_eq!(err.class, ErrorClass::NoTextLayer);
     assert!(err.message.contains("3 pages"), "{}", err.message);

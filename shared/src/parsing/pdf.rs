@@ -93,8 +93,10 @@ pub fn open(bytes: &[u8], limits: &Limits) -> StageResult<Pdf> {
             StageError::new(ErrorClass::CorruptPdf, format!("the PDF cannot be read: {text}"))
         }
     })?;
-    // lopdf opens files whose user password is empty; anything else needs a password we lack.
-    if doc.is_encrypted() && doc.encryption_state.is_none() {
+    // lopdf opens files whose user password is empty (and drops `/Encrypt` then); anything
+    // else needs a password we lack. `is_encrypted` sees only an encryption dictionary written
+    // as an object of its own, not one written into the trailer.
+    if doc.trailer.has(b"Encrypt") && doc.encryption_state.is_none() {
         return Err(StageError::new(ErrorClass::Encrypted, "the PDF is encrypted and needs a password"));
     }
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
