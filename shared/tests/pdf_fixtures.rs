@@ -236,6 +236,44 @@ fn a_file_whose_pages_lost_their_content_fails_by_name_not_partially() {
 }
 
 #[test]
+fn an_empty_compressed_content_part_is_empty_and_a_damaged_one_is_not() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    // zlib's whole encoding of nothing, as a writer leaves an unused content part; then the
+    // same part with its checksum broken.
+    for (part, whole) in [(&b"x\x9c\x03\x00\x00\x00\x00\x01"[..], true), (&b"x\x9c\x03\x00\xff\xff\xff\xff"[..], false)]
+    {
+        let mut doc = Document::with_version("1.5");
+        let helvetica =
+            doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+        let text =
+            doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 50 700 Td (Cover starts today.) Tj ET".to_vec()));
+        let empty = doc
+            .add_object(Stream::new(dictionary! { "Filter" => "FlateDecode" }, part.to_vec()).with_compression(false));
+        let pages_id = doc.new_object_id();
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => vec![text.into(), empty.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => helvetica } },
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        match parse_pdf(&bytes, &limits()) {
+            Ok(parsed) if whole => assert!(parsed.markdown.contains("Cover starts today."), "{}", parsed.markdown),
+            Err(e) if !whole => assert_eq!(e.class, ErrorClass::CorruptPdf, "{e:?}"),
+            other => panic!("whole part: {whole}, got {:?}", other.map(|p| p.markdown)),
+        }
+    }
+}
+
+#[test]
 fn the_text_state_is_saved_and_restored_by_q_and_q() {
     use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");

@@ -393,7 +393,12 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
             // lopdf's decoders keep what they recovered and only log a corrupt stream; nothing
             // recovered from compressed bytes means the stream is gone. (A partial result is
             // kept: a bad checksum after decryption is common in files readers open fine.)
-            Ok(data) if data.is_empty() && !stream.content.is_empty() && stream.dict.has(b"Filter") => {
+            Ok(data)
+                if data.is_empty()
+                    && !stream.content.is_empty()
+                    && stream.dict.has(b"Filter")
+                    && !inflates_to_nothing(&stream.content) =>
+            {
                 return Err(PageDamage::Undecodable);
             }
             Ok(data) => content.extend_from_slice(&data),
@@ -405,6 +410,14 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
         content.push(b'\n');
     }
     Ok(content)
+}
+
+/// Compressed bytes that hold nothing, checksum and all (zlib's eight bytes for an empty
+/// input): a writer's unused content part, not a damaged one.
+fn inflates_to_nothing(bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(bytes).take(1).read_to_end(&mut out).is_ok() && out.is_empty()
 }
 
 /// What a page draws that the parser reads: text runs in content-stream order (including text
