@@ -274,6 +274,38 @@ fn an_empty_compressed_content_part_is_empty_and_a_damaged_one_is_not() {
 }
 
 #[test]
+fn a_content_stream_whose_filter_is_an_object_of_its_own_is_decoded() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let helvetica = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut zlib, b"BT /F1 12 Tf 50 700 Td (Cover starts today.) Tj ET").unwrap();
+    let mut stream = Stream::new(dictionary! {}, zlib.finish().unwrap()).with_compression(false);
+    // `/Filter 4 0 R`, the array of filters written apart, as an invoicing system did.
+    let filters = doc.add_object(Object::Array(vec![Object::Name(b"FlateDecode".to_vec())]));
+    stream.dict.set("Filter", filters);
+    let content = doc.add_object(stream);
+    let pages_id = doc.new_object_id();
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => helvetica } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let md = parse_pdf(&bytes, &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("Cover starts today.")), "{md:?}");
+}
+
+#[test]
 fn the_text_state_is_saved_and_restored_by_q_and_q() {
     use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");

@@ -3,6 +3,24 @@
 //! hundreds of thousands of operators held at once (14 MB for one page of a thesis), more than
 //! the file itself.
 
+/// A stream's data with its filters applied, up to `limit` bytes. lopdf reads `/Filter` and
+/// `/DecodeParms` only as written in the stream's dictionary; some writers put them in objects
+/// of their own (`/Filter 3 0 R`), and the data would pass through still compressed.
+pub fn plain(doc: &lopdf::Document, stream: &lopdf::Stream, limit: usize) -> lopdf::Result<Vec<u8>> {
+    use lopdf::Object;
+    let indirect = |key: &[u8]| matches!(stream.dict.get(key), Ok(Object::Reference(_)));
+    if !indirect(b"Filter") && !indirect(b"DecodeParms") {
+        return stream.get_plain_content_with_limit(limit);
+    }
+    let mut dict = stream.dict.clone();
+    for key in [&b"Filter"[..], b"DecodeParms"] {
+        if let Ok(value) = stream.dict.get_deref(key, doc) {
+            dict.set(key, value.clone());
+        }
+    }
+    lopdf::Stream::new(dict, stream.content.clone()).get_plain_content_with_limit(limit)
+}
+
 /// A piece ends at the first operator boundary past this many bytes.
 pub const PIECE_BYTES: usize = 256 * 1024;
 

@@ -100,7 +100,7 @@ fn simple_table(font: &Dictionary, doc: &Document) -> Vec<String> {
 
 fn to_unicode(font: &Dictionary, doc: &Document) -> Option<ToUnicode> {
     let stream = font.get_deref(b"ToUnicode", doc).and_then(Object::as_stream).ok()?;
-    let data = stream.get_plain_content_with_limit(MAX_CMAP_BYTES).ok()?;
+    let data = super::content::plain(doc, stream, MAX_CMAP_BYTES).ok()?;
     let cmap = ToUnicode::parse(&data);
     tracing::trace!(bytes = data.len(), mappings = cmap.len(), "ToUnicode");
     Some(cmap).filter(|c| !c.is_empty())

@@ -389,7 +389,7 @@ fn page_content(doc: &Document, page_id: ObjectId) -> Result<Vec<u8>, PageDamage
     let mut content = Vec::new();
     for id in doc.get_page_contents(page_id) {
         let stream = doc.get_object(id).and_then(Object::as_stream).map_err(|_| PageDamage::MissingContent)?;
-        match stream.get_plain_content_with_limit(MAX_CONTENT_BYTES.saturating_sub(content.len())) {
+        match content::plain(doc, stream, MAX_CONTENT_BYTES.saturating_sub(content.len())) {
             // lopdf's decoders keep what they recovered and only log a corrupt stream; nothing
             // recovered from compressed bytes means the stream is gone. (A partial result is
             // kept: a bad checksum after decryption is common in files readers open fine.)
@@ -546,7 +546,7 @@ fn interpret_ops<'a>(
                 let Some(form) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.forms.get(n)) else {
                     continue;
                 };
-                let Ok(body) = form.get_plain_content_with_limit(MAX_CONTENT_BYTES) else { continue };
+                let Ok(body) = content::plain(doc, form, MAX_CONTENT_BYTES) else { continue };
                 let matrix =
                     form.dict.get(b"Matrix").and_then(Object::as_array).ok().and_then(|m| Matrix::from_operands(m));
                 let own = form

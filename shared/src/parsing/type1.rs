@@ -17,7 +17,7 @@ const MAX_CLEAR_TEXT: usize = 1024 * 1024;
 pub fn builtin_encoding(font: &Dictionary, doc: &Document) -> Option<Vec<String>> {
     let descriptor = font.get_deref(b"FontDescriptor", doc).and_then(Object::as_dict).ok()?;
     let program = descriptor.get_deref(b"FontFile", doc).and_then(Object::as_stream).ok()?;
-    let data = program.get_plain_content_with_limit(MAX_CLEAR_TEXT).ok()?;
+    let data = super::content::plain(doc, program, MAX_CLEAR_TEXT).ok()?;
     let clear = program
         .dict
         .get(b"Length1")
