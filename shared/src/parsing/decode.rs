@@ -20,6 +20,14 @@ pub struct TextDecoder<'a> {
     simple: Option<Vec<String>>,
     /// A composite font without a usable CMap (predefined CJK encodings): lopdf's decoding.
     fallback: Option<Encoding<'a>>,
+    /// A composite font without `/ToUnicode` whose codes are UTF-16 (`UniJIS-UCS2-H`,
+    /// `UniGB-UTF16-H`, …): the codes are the text.
+    utf16: bool,
+    /// A composite font without `/ToUnicode` whose codes are ids in one of Adobe's CJK character
+    /// collections (`Identity-H` over `Adobe-Japan1`): without the collection's tables they
+    /// name no character, and read as bytes they come out as other letters ("yswSwSww" for a
+    /// line of Japanese), which a search would match. Nothing is better.
+    unmapped: bool,
     two_byte: bool,
     /// Symbol, ZapfDingbats and the like: their private-use code points are their own.
     symbolic: Option<SymbolFont>,
@@ -106,13 +114,38 @@ fn to_unicode(font: &Dictionary, doc: &Document) -> Option<ToUnicode> {
     Some(cmap).filter(|c| !c.is_empty())
 }
 
+/// The composite font's glyphs are numbered in Adobe's Japanese, Chinese or Korean character
+/// collection (its descendant's `/CIDSystemInfo` `/Ordering`).
+fn cjk_collection(font: &Dictionary, doc: &Document) -> bool {
+    let ordering = || -> Option<Vec<u8>> {
+        let descendant = font.get_deref(b"DescendantFonts", doc).and_then(Object::as_array).ok()?.first()?;
+        let descendant = doc.dereference(descendant).ok()?.1.as_dict().ok()?;
+        let info = descendant.get_deref(b"CIDSystemInfo", doc).and_then(Object::as_dict).ok()?;
+        info.get_deref(b"Ordering", doc).and_then(Object::as_str).ok().map(<[u8]>::to_vec)
+    };
+    ordering().is_some_and(|o| matches!(o.as_slice(), b"Japan1" | b"Japan2" | b"GB1" | b"CNS1" | b"Korea1"))
+}
+
 impl<'a> TextDecoder<'a> {
     pub fn of(font: &'a Dictionary, doc: &'a Document) -> TextDecoder<'a> {
         let two_byte = font.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Type0");
         let to_unicode = to_unicode(font, doc);
+        let cmap = font.get(b"Encoding").and_then(Object::as_name).ok().filter(|_| two_byte && to_unicode.is_none());
+        let utf16 = cmap.is_some_and(|n| {
+            n.starts_with(b"Uni")
+                && (n.ends_with(b"-UCS2-H")
+                    || n.ends_with(b"-UCS2-V")
+                    || n.ends_with(b"-UTF16-H")
+                    || n.ends_with(b"-UTF16-V"))
+        });
+        let unmapped = cmap.is_some_and(|n| n == b"Identity-H" || n == b"Identity-V") && cjk_collection(font, doc);
         TextDecoder {
             simple: (!two_byte).then(|| simple_table(font, doc)),
-            fallback: (two_byte && to_unicode.is_none()).then(|| font.get_font_encoding(doc).ok()).flatten(),
+            fallback: (two_byte && to_unicode.is_none() && !utf16 && !unmapped)
+                .then(|| font.get_font_encoding(doc).ok())
+                .flatten(),
+            utf16,
+            unmapped,
             to_unicode,
             two_byte,
             symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of),
@@ -120,6 +153,14 @@ impl<'a> TextDecoder<'a> {
     }
 
     pub fn decode(&self, bytes: &[u8], out: &mut String) {
+        if self.unmapped {
+            return;
+        }
+        if self.utf16 {
+            let units = bytes.chunks_exact(2).map(|u| u16::from_be_bytes([u[0], u[1]]));
+            out.extend(char::decode_utf16(units).filter_map(Result::ok));
+            return;
+        }
         if let Some(enc) = &self.fallback {
             let _ = enc.write_to_string(bytes, out);
             return;
@@ -149,6 +190,35 @@ impl<'a> TextDecoder<'a> {
 #[cfg(test)]
 mod tests {
     use super::{SymbolFont, symbol_font_text, unshift_symbol_area};
+
+    #[test]
+    fn cjk_collection_ids_without_a_map_read_as_nothing_and_utf16_codes_as_themselves() {
+        use super::TextDecoder;
+        use lopdf::{Document, Object, dictionary};
+        let decoded = |encoding: &str, ordering: &str, bytes: &[u8]| {
+            let mut doc = Document::with_version("1.5");
+            let descendant = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "KozMinPro-Regular",
+                "CIDSystemInfo" => dictionary! {
+                    "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal(ordering),
+                    "Supplement" => 4,
+                },
+            });
+            let font = dictionary! {
+                "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "KozMinPro-Regular",
+                "Encoding" => encoding, "DescendantFonts" => vec![descendant.into()],
+            };
+            let mut out = String::new();
+            TextDecoder::of(&font, &doc).decode(bytes, &mut out);
+            out
+        };
+        // CIDs 0x0C3A 0x0F5B in Adobe-Japan1: no character without the collection's table.
+        assert_eq!(decoded("Identity-H", "Japan1", b"\x0c\x3a\x0f\x5b"), "");
+        // UCS-2 codes are the text ("序文").
+        assert_eq!(decoded("UniJIS-UCS2-H", "Japan1", b"\x5e\x8f\x65\x87"), "序文");
+        // Identity over an Identity ordering is left to lopdf's reading, as before.
+        assert!(!decoded("Identity-H", "Identity", b"\x00\x41\x00\x42").is_empty());
+    }
 
     #[test]
     fn symbol_area_letters_come_back_and_icons_and_unknown_glyphs_go() {
