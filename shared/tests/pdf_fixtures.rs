@@ -75,11 +75,17 @@ fn embedded_truetype_fonts_keep_accents_tables_and_headings() {
 
 /// A one-page PDF drawing `content` with the given resources.
 fn one_page_pdf(mut doc: lopdf::Document, content: &[u8], resources: lopdf::Dictionary) -> Vec<u8> {
-    use lopdf::{Object, Stream, dictionary};
-    let pages_id = doc.new_object_id();
+    use lopdf::{Stream, dictionary};
     let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    page_pdf(doc, content.into(), resources)
+}
+
+/// A one-page PDF whose page's `/Contents` is `contents` (a stream's reference, or an array).
+fn page_pdf(mut doc: lopdf::Document, contents: lopdf::Object, resources: lopdf::Dictionary) -> Vec<u8> {
+    use lopdf::{Object, dictionary};
+    let pages_id = doc.new_object_id();
     let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
+        "Type" => "Page", "Parent" => pages_id, "Contents" => contents, "Resources" => resources,
     });
     doc.objects.insert(
         pages_id,
@@ -237,7 +243,7 @@ fn a_file_whose_pages_lost_their_content_fails_by_name_not_partially() {
 
 #[test]
 fn an_empty_compressed_content_part_is_empty_and_a_damaged_one_is_not() {
-    use lopdf::{Document, Object, Stream, dictionary};
+    use lopdf::{Document, Stream, dictionary};
     // zlib's whole encoding of nothing, as a writer leaves an unused content part; then the
     // same part with its checksum broken.
     for (part, whole) in [(&b"x\x9c\x03\x00\x00\x00\x00\x01"[..], true), (&b"x\x9c\x03\x00\xff\xff\xff\xff"[..], false)]
@@ -249,22 +255,8 @@ fn an_empty_compressed_content_part_is_empty_and_a_damaged_one_is_not() {
             doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 50 700 Td (Cover starts today.) Tj ET".to_vec()));
         let empty = doc
             .add_object(Stream::new(dictionary! { "Filter" => "FlateDecode" }, part.to_vec()).with_compression(false));
-        let pages_id = doc.new_object_id();
-        let page = doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => vec![text.into(), empty.into()],
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => helvetica } },
-        });
-        doc.objects.insert(
-            pages_id,
-            Object::Dictionary(dictionary! {
-                "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
-                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-            }),
-        );
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        doc.trailer.set("Root", catalog);
-        let mut bytes = Vec::new();
-        doc.save_to(&mut bytes).unwrap();
+        let contents = vec![text.into(), empty.into()].into();
+        let bytes = page_pdf(doc, contents, dictionary! { "Font" => dictionary! { "F1" => helvetica } });
         match parse_pdf(&bytes, &limits()) {
             Ok(parsed) if whole => assert!(parsed.markdown.contains("Cover starts today."), "{}", parsed.markdown),
             Err(e) if !whole => assert_eq!(e.class, ErrorClass::CorruptPdf, "{e:?}"),
@@ -285,22 +277,7 @@ fn a_content_stream_whose_filter_is_an_object_of_its_own_is_decoded() {
     let filters = doc.add_object(Object::Array(vec![Object::Name(b"FlateDecode".to_vec())]));
     stream.dict.set("Filter", filters);
     let content = doc.add_object(stream);
-    let pages_id = doc.new_object_id();
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "Resources" => dictionary! { "Font" => dictionary! { "F1" => helvetica } },
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
-            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut bytes = Vec::new();
-    doc.save_to(&mut bytes).unwrap();
+    let bytes = page_pdf(doc, content.into(), dictionary! { "Font" => dictionary! { "F1" => helvetica } });
     let md = parse_pdf(&bytes, &limits()).map(|p| p.markdown);
     assert!(md.as_ref().is_ok_and(|m| m.contains("Cover starts today.")), "{md:?}");
 }
