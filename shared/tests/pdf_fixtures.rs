@@ -283,6 +283,30 @@ fn a_content_stream_whose_filter_is_an_object_of_its_own_is_decoded() {
 }
 
 #[test]
+fn a_page_set_only_in_cjk_fonts_without_a_unicode_map_fails_saying_so() {
+    use lopdf::{Document, Object, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let descendant = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "KozMinPro-Regular",
+        "CIDSystemInfo" => dictionary! {
+            "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("Japan1"), "Supplement" => 4,
+        },
+    });
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "KozMinPro-Regular",
+        "Encoding" => "Identity-H", "DescendantFonts" => vec![descendant.into()],
+    });
+    let bytes = one_page_pdf(
+        doc,
+        b"BT /F1 12 Tf 50 700 Td <0c3a0f5b> Tj ET",
+        dictionary! { "Font" => dictionary! { "F1" => font } },
+    );
+    let err = parse_pdf(&bytes, &limits()).unwrap_err();
+    assert_eq!(err.class, ErrorClass::NoTextLayer);
+    assert!(err.message.contains("no map to Unicode"), "{}", err.message);
+}
+
+#[test]
 fn the_text_state_is_saved_and_restored_by_q_and_q() {
     use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");

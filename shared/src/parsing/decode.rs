@@ -152,6 +152,10 @@ impl<'a> TextDecoder<'a> {
         }
     }
 
+    pub fn unmapped(&self) -> bool {
+        self.unmapped
+    }
+
     pub fn decode(&self, bytes: &[u8], out: &mut String) {
         if self.unmapped {
             return;

@@ -191,6 +191,12 @@ impl<'a> FontCache<'a> {
         self.0.borrow_mut().insert(key, Rc::clone(&loaded));
         loaded
     }
+
+    /// Whether a font drawn so far had codes no table maps to characters (CJK collection ids
+    /// without a ToUnicode map): a file drawn only in such fonts has text no reader can map.
+    pub fn any_unmapped(&self) -> bool {
+        self.0.borrow().values().any(|f| f.decoder.unmapped())
+    }
 }
 
 fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {

@@ -160,9 +160,13 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let text_chars: usize =
         pages.iter().flat_map(|p| &p.runs).map(|r| r.text.chars().filter(|c| !c.is_whitespace()).count()).sum();
     if text_chars == 0 {
+        let why = match fonts.any_unmapped() {
+            true => "its text is set in Japanese, Chinese or Korean fonts that carry no map to Unicode",
+            false => "scanned or image-only",
+        };
         return Err(StageError::new(
             ErrorClass::NoTextLayer,
-            format!("none of the {} pages has extractable text (scanned or image-only)", pdf.page_count()),
+            format!("none of the {} pages has extractable text ({why})", pdf.page_count()),
         ));
     }
     let tagged = if pdf.use_tags { tagged::pages_markdown(&pdf.doc, &pdf.pages, &pages) } else { None };
