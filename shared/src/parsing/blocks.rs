@@ -716,7 +716,7 @@ fn heading_style(line: &Line, body: f32) -> Option<usize> {
 /// A date and nothing else ("Janvier 2021", "Thursday, August 6, 2020"): a cover's or a
 /// letter's, set large or bold, but no heading of what follows.
 fn is_date(text: &str) -> bool {
-    const NAMES: [&str; 38] = [
+    const MONTHS: [&str; 24] = [
         "january",
         "february",
         "march",
@@ -741,6 +741,8 @@ fn is_date(text: &str) -> bool {
         "octobre",
         "novembre",
         "décembre",
+    ];
+    const DAYS: [&str; 14] = [
         "monday",
         "tuesday",
         "wednesday",
@@ -757,7 +759,7 @@ fn is_date(text: &str) -> bool {
         "dimanche",
     ];
     let words: Vec<String> = text.split_whitespace().map(|w| w.trim_matches([',', '.']).to_lowercase()).collect();
-    let month = |w: &str| NAMES[..24].contains(&w);
+    let month = |w: &str| MONTHS.contains(&w);
     let number = |w: &str| {
         let digits = w.strip_suffix("er").unwrap_or(w);
         !digits.is_empty() && digits.len() <= 4 && digits.chars().all(|c| c.is_ascii_digit())
@@ -765,7 +767,7 @@ fn is_date(text: &str) -> bool {
     (2..=5).contains(&words.len())
         && words.iter().any(|w| month(w))
         && words.iter().any(|w| number(w))
-        && words.iter().all(|w| NAMES.contains(&w.as_str()) || number(w))
+        && words.iter().all(|w| month(w) || DAYS.contains(&w.as_str()) || number(w))
 }
 
 /// A bold title followed by a note in parentheses set plain, and nothing else ("Step 2(b)—
