@@ -141,6 +141,39 @@ fn a_cyclic_or_very_deep_structure_tree_falls_back_to_the_layout_in_bounded_time
 }
 
 #[test]
+fn a_filled_in_fields_value_neither_costs_a_tagged_page_its_tree_nor_is_lost() {
+    // The tree reaches a field through its annotation (an /OBJR), never by MCID: its value,
+    // longer than the page's tagged text, must not count as text the tree failed to cover.
+    let bytes = tagged_pdf(|doc, page| {
+        let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+        let value = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 400.into(), 20.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            },
+            b"/Tx BMC BT /F1 10 Tf 2 5 Td (Insured: Harbour Freight Logistics of Northern Ontario Limited) Tj ET EMC"
+                .to_vec(),
+        ));
+        let widget = doc.add_object(dictionary! {
+            "Subtype" => "Widget", "FT" => "Tx", "P" => page,
+            "Rect" => vec![72.into(), 640.into(), 472.into(), 660.into()], "AP" => dictionary! { "N" => value },
+        });
+        if let Ok(Object::Dictionary(p)) = doc.get_object_mut(page) {
+            p.set("Annots", vec![Object::Reference(widget)]);
+        }
+        Object::Reference(doc.add_object(dictionary! { "S" => "H1", "Pg" => page, "K" => 0 }))
+    });
+    let parsed = parse_with(&bytes, true);
+    assert_eq!(parsed.parser, "local-tagged", "{}", parsed.markdown);
+    assert!(parsed.markdown.lines().any(|l| l == "# Tagged text under a structure tree"), "{}", parsed.markdown);
+    assert!(
+        parsed.markdown.contains("Insured: Harbour Freight Logistics of Northern Ontario Limited"),
+        "{}",
+        parsed.markdown
+    );
+}
+
+#[test]
 fn right_aligned_table_numbers_stay_apart_and_in_their_row() {
     // Cells spaced by a large character spacing that TJ offsets cancel inside each number.
     let nics = parse_with(&corpus("nics-background-checks-2015-11.pdf"), false).markdown;

@@ -81,12 +81,24 @@ fn one_page_pdf(mut doc: lopdf::Document, content: &[u8], resources: lopdf::Dict
 }
 
 /// A one-page PDF whose page's `/Contents` is `contents` (a stream's reference, or an array).
-fn page_pdf(mut doc: lopdf::Document, contents: lopdf::Object, resources: lopdf::Dictionary) -> Vec<u8> {
+fn page_pdf(doc: lopdf::Document, contents: lopdf::Object, resources: lopdf::Dictionary) -> Vec<u8> {
+    page_pdf_with(doc, contents, resources, lopdf::Dictionary::new())
+}
+
+/// The same, with more entries in the page's dictionary (`/Annots`, say).
+fn page_pdf_with(
+    mut doc: lopdf::Document,
+    contents: lopdf::Object,
+    resources: lopdf::Dictionary,
+    more: lopdf::Dictionary,
+) -> Vec<u8> {
     use lopdf::{Object, dictionary};
     let pages_id = doc.new_object_id();
-    let page = doc.add_object(dictionary! {
+    let mut page = dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => contents, "Resources" => resources,
-    });
+    };
+    page.extend(&more);
+    let page = doc.add_object(page);
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
@@ -153,6 +165,64 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
         "<!-- page 1 -->\n\nThe page own sentence.\n\nshown through the window\n\ninside the box\n\n\
          clipped words above the box\n"
     );
+}
+
+/// A form with a label on the page and, as annotations: a filled-in field, a check box in its
+/// "Yes" state, a typed comment, a hidden field and a push button (whose type is inherited from
+/// its field), each drawing its own words.
+fn pdf_with_filled_in_fields() -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.6");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let mut appearance = |bbox: [f32; 4], text: &str| {
+        let content = format!("/Tx BMC BT /F1 10 Tf 2 4 Td ({text}) Tj ET EMC");
+        doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form", "BBox" => bbox.map(Object::Real).to_vec(),
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            },
+            content.into_bytes(),
+        ))
+    };
+    let rect = |r: [f32; 4]| r.map(Object::Real).to_vec();
+    // Drawn at twice the size and scaled onto the field's rectangle, as 12.5.5 places it.
+    let value = appearance([0.0, 0.0, 300.0, 34.0], "PX-2291-A");
+    let yes = appearance([0.0, 0.0, 12.0, 12.0], "CHECKED");
+    let off = appearance([0.0, 0.0, 12.0, 12.0], "UNCHECKED");
+    let comment = appearance([0.0, 0.0, 200.0, 20.0], "Reviewed by underwriting");
+    let hidden = appearance([0.0, 0.0, 150.0, 17.0], "HIDDEN VALUE");
+    let button = appearance([0.0, 0.0, 80.0, 20.0], "Print form");
+    let button_field = doc.add_object(dictionary! { "FT" => "Btn", "Ff" => 1 << 16, "T" => "print" });
+    let annots: Vec<Object> = [
+        dictionary! { "Subtype" => "Widget", "FT" => "Tx", "Rect" => rect([150.0, 696.0, 300.0, 713.0]),
+        "AP" => dictionary! { "N" => value } },
+        dictionary! { "Subtype" => "Widget", "FT" => "Btn", "Rect" => rect([50.0, 650.0, 62.0, 662.0]), "AS" => "Yes",
+        "AP" => dictionary! { "N" => dictionary! { "Yes" => yes, "Off" => off } } },
+        dictionary! { "Subtype" => "FreeText", "Rect" => rect([50.0, 600.0, 250.0, 620.0]),
+        "AP" => dictionary! { "N" => comment } },
+        dictionary! { "Subtype" => "Widget", "FT" => "Tx", "F" => 2, "Rect" => rect([50.0, 560.0, 200.0, 577.0]),
+        "AP" => dictionary! { "N" => hidden } },
+        dictionary! { "Subtype" => "Widget", "Parent" => button_field, "Rect" => rect([50.0, 500.0, 130.0, 520.0]),
+        "AP" => dictionary! { "N" => button } },
+    ]
+    .into_iter()
+    .map(|a| doc.add_object(a).into())
+    .collect();
+    let content =
+        doc.add_object(Stream::new(dictionary! {}, b"BT /F1 10 Tf 50 700 Td (Policy number:) Tj ET".to_vec()));
+    let resources = dictionary! { "Font" => dictionary! { "F1" => font } };
+    page_pdf_with(doc, content.into(), resources, dictionary! { "Annots" => annots })
+}
+
+#[test]
+fn filled_in_fields_and_typed_comments_are_read_where_they_are_shown() {
+    let md = parse_pdf(&pdf_with_filled_in_fields(), &limits()).unwrap().markdown;
+    // The value sits beside its label, on its line, not after the page's text.
+    assert!(md.lines().any(|l| l == "Policy number: PX-2291-A"), "{md}");
+    assert!(md.contains("CHECKED") && !md.contains("UNCHECKED"), "the check box's current state only: {md}");
+    assert!(md.contains("Reviewed by underwriting"), "{md}");
+    assert!(!md.contains("HIDDEN VALUE"), "a hidden field is not shown: {md}");
+    assert!(!md.contains("Print form"), "a button's caption is not the document's text: {md}");
 }
 
 #[test]

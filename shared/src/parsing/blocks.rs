@@ -110,9 +110,12 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
                 let leader = dots(i) && (dots(i + 1) || i.checked_sub(1).is_some_and(dots));
                 // A sideways label ("Form" beside "1040") is its own word, however close.
                 let turn = r.sideways.is_some() || i.checked_sub(1).is_some_and(|p| g[p].sideways.is_some());
+                // A field's value drawn over the page's own text beside it is another word.
+                let field = i.checked_sub(1).is_some_and(|p| g[p].annotation != r.annotation);
                 match cells.last_mut() {
                     Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
                         let joined = !turn
+                            && !field
                             && (c.text.ends_with(' ')
                                 || r.text.starts_with(' ')
                                 || r.x - c.end_x < JOINED_RUNS * r.size);
@@ -1027,6 +1030,8 @@ pub(super) fn join_line(text: &mut String, next: &str) {
         text.push(SOFT_HYPHEN);
     } else if broken_number {
         // A reference number wraps at its own hyphen ("2023-" / "0379"): the hyphen stays.
+    } else if text.chars().last().is_some_and(is_ideograph) && next.starts_with(is_ideograph) {
+        // Chinese and Japanese set no space between words, nor where a line wraps.
     } else if !text.is_empty() {
         text.push(' ');
     }
@@ -1079,8 +1084,36 @@ pub fn cell_text<'r>(runs: impl IntoIterator<Item = &'r Run>) -> String {
 }
 
 /// Blocks from the page's lines, its ruled tables placed before the first line below their top.
+/// Chinese, Japanese or Korean script, which runs on from line to line without a space.
+fn is_ideograph(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{FF00}'..='\u{FFEF}')
+}
+
+/// The line pitch of a page set with wide leading (a double-spaced filing or draft): the most
+/// common gap between consecutive body lines, when it is wider than the 1.7 sizes that part
+/// paragraphs on a page set solid and most of the body's lines are set at it.
+fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
+    let of_body = |l: &Line| (l.size - body).abs() < 0.5;
+    let gaps: Vec<f32> = lines
+        .windows(2)
+        .filter(|w| of_body(&w[0]) && of_body(&w[1]))
+        .map(|w| w[0].y - w[1].y)
+        .filter(|g| *g > 0.0 && *g <= 3.0 * body)
+        .collect();
+    let mut counts: HashMap<i32, usize> = HashMap::new();
+    for g in &gaps {
+        *counts.entry((g * 2.0).round() as i32).or_default() += 1;
+    }
+    let (half_points, n) = counts.into_iter().max_by_key(|(k, n)| (*n, -*k))?;
+    let pitch = half_points as f32 / 2.0;
+    (n >= 4 && n * 2 >= gaps.len() && pitch > 1.7 * body).then_some(pitch)
+}
+
 fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
     let mut out = Vec::new();
+    let pitch = wide_pitch(lines, body);
+    let width = |l: &Line| l.cells.last().map_or(0.0, |c| c.end_x) - l.cells.first().map_or(0.0, |c| c.x);
+    let measure = lines.iter().map(width).fold(0.0, f32::max);
     let mut para: Option<(String, f32, f32)> = None; // text, last y, size
     let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
         if let Some((text, _, _)) = para.take() {
@@ -1182,11 +1215,27 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             continue;
         }
         let text = line.text();
+        // On a page set with wide leading, a line runs on from a full line above it when the
+        // words say so: a word or phrase broken off (a hyphen, a comma, a lower-case start), or
+        // ideographs running on. Not when indented, as a paragraph's first line is; a line
+        // that starts with a capital or a number may start an entry of a list.
+        let runs_on = |p: &str| {
+            let left = |l: &Line| l.cells.first().map_or(0.0, |c| c.x);
+            let (end, start) = (p.trim_end().chars().last(), text.chars().next());
+            let words_run_on = end.is_some_and(|c| matches!(c, '-' | ',' | '\u{AD}'))
+                || start.is_some_and(char::is_lowercase)
+                || end.is_some_and(is_ideograph) && start.is_some_and(is_ideograph);
+            words_run_on
+                && lines
+                    .get(i.wrapping_sub(2))
+                    .is_some_and(|prev| left(line) <= left(prev) + 0.8 * line.size && width(prev) >= 0.6 * measure)
+        };
         // A line above the last one starts the next column: the paragraph flows on into it
         // only mid-sentence.
         let continues = para.as_ref().is_some_and(|(p, y, size)| {
             let gap = y - line.y;
             let flows = gap > 0.0 && gap <= 1.7 * size.max(line.size)
+                || gap > 0.0 && pitch.is_some_and(|pitch| gap <= 1.1 * pitch) && runs_on(p)
                 || gap <= 0.0 && !p.trim_end().ends_with(['.', '!', '?', ':']) && text.starts_with(char::is_lowercase);
             flows && !is_list_item(&text) && !run_in_heading(line, p)
         });

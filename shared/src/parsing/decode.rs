@@ -65,6 +65,23 @@ fn symbol_font_text(font: SymbolFont, text: &str, out: &mut String) {
 
 /// A simple font's table: its symbol font's own encoding, or a base encoding, then the
 /// differences. Unknown names leave their code empty instead of failing the font.
+/// A glyph named by a letter or two and its own code (`a97` at 97, `g65` at 65), as bitmap
+/// fonts from TeX's dvips are: the code is the character. The name must carry the very code it
+/// is set at, so that a font's private numbering (`g123` at 40) stays unread.
+fn numbered_glyph(name: &[u8], code: usize) -> String {
+    let digits = name.iter().position(u8::is_ascii_digit).unwrap_or(name.len());
+    let (prefix, number) = name.split_at(digits);
+    let numbered = (1..=2).contains(&prefix.len())
+        && prefix.iter().all(u8::is_ascii_alphabetic)
+        && std::str::from_utf8(number).ok().and_then(|n| n.parse::<usize>().ok()) == Some(code)
+        && !number.starts_with(b"0");
+    if numbered && (code > 32 && code != 127) {
+        base_encoding(b"WinAnsiEncoding").get(code).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn simple_table(font: &Dictionary, doc: &Document) -> Vec<String> {
     let symbol = font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of);
     let encoding = font.get(b"Encoding").ok().and_then(|e| doc.dereference(e).ok()).map(|(_, e)| e);
@@ -90,7 +107,10 @@ fn simple_table(font: &Dictionary, doc: &Document) -> Vec<String> {
                 Object::Integer(n) => code = usize::try_from(*n).ok().filter(|n| *n < 256),
                 Object::Name(name) => {
                     if let Some(c) = code {
-                        let text = glyph_text(name);
+                        let text = match glyph_text(name) {
+                            t if t.is_empty() && symbol.is_none() => numbered_glyph(name, c),
+                            t => t,
+                        };
                         // A symbol font's differences often name its glyphs a1…a191; keep the
                         // built-in meaning then.
                         if !text.is_empty() || symbol.is_none() {

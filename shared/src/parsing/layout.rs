@@ -39,6 +39,9 @@ pub struct Run {
     /// Set sideways (a form's margin label read bottom to top): where the text starts and ends
     /// on the page's y axis. `y` is its start, and `x`..`end_x` the width of its glyphs.
     pub sideways: Option<(f32, f32)>,
+    /// Drawn by an annotation's appearance (a filled-in form field, a typed comment), not by the
+    /// page's content: a structure tree reaches it through the annotation, never by MCID.
+    pub annotation: bool,
 }
 
 struct Font<'a> {
@@ -200,11 +203,24 @@ impl<'a> FontCache<'a> {
 }
 
 fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
+    // A Type 3 font's widths are in its own glyph space, which its matrix maps to text space
+    // (a TeX bitmap font's is 0.01 per unit, not the 0.001 of other fonts).
+    let glyph_space = font
+        .get(b"Subtype")
+        .and_then(Object::as_name)
+        .is_ok_and(|s| s == b"Type3")
+        .then(|| font.get_deref(b"FontMatrix", doc).and_then(Object::as_array).map(|m| nums(m)))
+        .and_then(Result::ok)
+        .and_then(|m| m.first().map(|a| a.abs() * 1000.0))
+        .filter(|k| k.is_finite() && *k > 0.0)
+        .unwrap_or(1.0);
     let widths = font
         .get_deref(b"Widths", doc)
         .and_then(Object::as_array)
         .map(|a| {
-            a.iter().map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0)).collect()
+            a.iter()
+                .map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0) * glyph_space)
+                .collect()
         })
         .unwrap_or_default();
     let descendant = font
@@ -230,17 +246,17 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
 
 /// A 2-D affine matrix `[a b c d e f]` as PDF writes them.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Matrix([f32; 6]);
+pub(super) struct Matrix(pub(super) [f32; 6]);
 
 impl Matrix {
-    const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+    pub(super) const IDENTITY: Matrix = Matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
 
     fn translate(tx: f32, ty: f32) -> Matrix {
         Matrix([1.0, 0.0, 0.0, 1.0, tx, ty])
     }
 
     /// `self × other`: apply self, then other.
-    fn then(self, o: Matrix) -> Matrix {
+    pub(super) fn then(self, o: Matrix) -> Matrix {
         let [a, b, c, d, e, f] = self.0;
         let [oa, ob, oc, od, oe, of] = o.0;
         Matrix([
@@ -259,7 +275,7 @@ impl Matrix {
         (a * x + c * y + e, b * x + d * y + f)
     }
 
-    fn from_operands(ops: &[Object]) -> Option<Matrix> {
+    pub(super) fn from_operands(ops: &[Object]) -> Option<Matrix> {
         let v: Vec<f32> = ops.iter().filter_map(|o| o.as_float().ok()).collect();
         (v.len() == 6).then(|| Matrix([v[0], v[1], v[2], v[3], v[4], v[5]]))
     }
@@ -268,9 +284,9 @@ impl Matrix {
 /// The part of the graphics state text placement needs: where user space lies on the page and
 /// the box of the clipping path (`None`: the whole page).
 #[derive(Clone, Copy)]
-struct Graphics {
-    ctm: Matrix,
-    clip: Option<[f32; 4]>,
+pub(super) struct Graphics {
+    pub(super) ctm: Matrix,
+    pub(super) clip: Option<[f32; 4]>,
 }
 
 impl Graphics {
@@ -300,7 +316,8 @@ pub(super) fn nums(ops: &[Object]) -> Vec<f32> {
 }
 
 /// Fonts and form XObjects a content stream may name.
-struct Resources<'a> {
+#[derive(Default)]
+pub(super) struct Resources<'a> {
     fonts: BTreeMap<Vec<u8>, Rc<Font<'a>>>,
     forms: BTreeMap<Vec<u8>, &'a lopdf::Stream>,
     /// `/Properties` entries that carry an MCID (`/Tag /P1 BDC`).
@@ -340,7 +357,7 @@ impl<'a> Resources<'a> {
         Resources { fonts, forms, mcids }
     }
 
-    fn of_dict(res: &'a Dictionary, doc: &'a Document, cache: &FontCache<'a>) -> Self {
+    pub(super) fn of_dict(res: &'a Dictionary, doc: &'a Document, cache: &FontCache<'a>) -> Self {
         let fonts = res
             .get_deref(b"Font", doc)
             .and_then(Object::as_dict)
@@ -372,7 +389,7 @@ fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = 
 
 /// Content streams larger than this (decompressed) are refused: a decompression bomb fails the
 /// document as too large instead of taking the function's memory.
-const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
+pub(super) const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 /// Forms may draw forms; this deep and no deeper (a cycle is a malformed file).
 const MAX_FORM_DEPTH: usize = 8;
 
@@ -486,12 +503,13 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     if undecodable.get() {
         return Err(PageDamage::Undecodable);
     }
+    super::appearance::draw_annotations(doc, page_id, view, cache, &mut out);
     out.runs = join_sideways(out.runs);
     Ok(out)
 }
 
 /// A form XObject's content: one that does not decode draws nothing.
-fn interpret<'a>(
+pub(super) fn interpret<'a>(
     (doc, cache): (&'a Document, &FontCache<'a>),
     content: &[u8],
     res: &Resources<'a>,
@@ -507,7 +525,7 @@ fn interpret<'a>(
 
 /// The innermost marked-content id and whether an artifact encloses the current operator.
 #[derive(Clone, Copy, Debug, Default)]
-struct Marked {
+pub(super) struct Marked {
     mcid: Option<i64>,
     artifact: bool,
     pagination: bool,
@@ -739,6 +757,7 @@ impl Pieces<'_> {
             pagination: self.marked.pagination,
             role: None,
             sideways,
+            annotation: false,
         });
     }
 }
@@ -845,6 +864,7 @@ impl Run {
             role: None,
             hidden: false,
             sideways: None,
+            annotation: false,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Uploaded bytes → normalised markdown with a page marker before every page.
 
+mod appearance;
 mod blocks;
 mod boxes;
 mod cmap;

@@ -402,7 +402,9 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     let mut mark_chars = HashMap::<(usize, i64), usize>::new();
     for (p, page) in text.iter().enumerate() {
         for (i, r) in page.runs.iter().enumerate() {
-            if r.pagination {
+            // A field's value is reached through its annotation, not by MCID: not the tree's
+            // to cover, and kept below as text the tree leaves out.
+            if r.pagination || r.annotation {
                 continue;
             }
             let chars = r.text.chars().filter(|c| !c.is_whitespace()).count();
