@@ -226,6 +226,37 @@ fn filled_in_fields_and_typed_comments_are_read_where_they_are_shown() {
 }
 
 #[test]
+fn a_type3_fonts_widths_are_read_through_its_matrix() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.4");
+    // A TeX bitmap font: glyph space at 0.01 per unit, every glyph 50 units (half an em) wide,
+    // glyphs named by their codes.
+    let glyph = doc.add_object(Stream::new(dictionary! {}, b"50 0 d0".to_vec()));
+    let codes = 97..=122u8;
+    let names: Vec<Object> = codes.clone().map(|c| Object::Name(format!("a{c}").into_bytes())).collect();
+    let procs: lopdf::Dictionary = codes.clone().map(|c| (format!("a{c}"), Object::Reference(glyph))).collect();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type3", "FontBBox" => vec![0.into(), 0.into(), 50.into(), 70.into()],
+        "FontMatrix" => vec![0.01.into(), 0.into(), 0.into(), 0.01.into(), 0.into(), 0.into()],
+        "FirstChar" => 97, "LastChar" => 122, "Widths" => vec![Object::Integer(50); 26],
+        "Encoding" => dictionary! { "Type" => "Encoding", "Differences" => [vec![97.into()], names].concat() },
+        "CharProcs" => procs, "Resources" => dictionary! {},
+    });
+    // "work" is 4 half-ems of 10 pt: it ends at 92, where "ers" is set.
+    let md = parse_pdf(
+        &one_page_pdf(
+            doc,
+            b"BT /T3 10 Tf 72 700 Td (work) Tj ET BT /T3 10 Tf 92 700 Td (ers) Tj 10 0 Td ET",
+            dictionary! { "Font" => dictionary! { "T3" => font } },
+        ),
+        &limits(),
+    )
+    .unwrap()
+    .markdown;
+    assert_eq!(md, "<!-- page 1 -->\n\nworkers\n");
+}
+
+#[test]
 fn text_drawn_by_form_xobjects_is_read() {
     let md = parse_pdf(&pdf_with_text_in_a_form(), &limits()).expect("not mistaken for a scan").markdown;
     assert_eq!(md, "<!-- page 1 -->\n\nText drawn inside a form XObject\n");

@@ -1989,6 +1989,59 @@ mod tests {
     }
 
     #[test]
+    fn double_spaced_prose_reads_as_paragraphs_and_a_spaced_list_stays_a_list() {
+        let page = |x0: f32, lines: &[(f32, &str)]| {
+            md(lines
+                .iter()
+                .enumerate()
+                .map(|(i, (dx, t))| run(x0 + dx, 700.0 - 20.0 * i as f32, t, 10.0, false))
+                .collect())
+        };
+        // Set at twice its size, as a filing or a draft is: lines run on by their words, and
+        // an indented line starts the next paragraph.
+        let prose = page(
+            72.0,
+            &[
+                (18.0, "Havel's greengrocer displays a sign in his shop with the words, Work-"),
+                (0.0, "ers of the World, Unite! For Havel, the action, undertaken without much"),
+                (0.0, "thought on the part of the merchant, shows the essence of an ideology."),
+                (18.0, "In this reading, ideology is not a set of beliefs held by a person but"),
+                (0.0, "a veil, a means of distance between the signifier and the signified."),
+            ],
+        );
+        assert_eq!(
+            prose,
+            "Havel's greengrocer displays a sign in his shop with the words, Workers of the World, \
+             Unite! For Havel, the action, undertaken without much thought on the part of the merchant, shows the \
+             essence of an ideology.\n\nIn this reading, ideology is not a set of beliefs held by a person but a \
+             veil, a means of distance between the signifier and the signified.\n\n"
+        );
+        // The same spacing between questions that each start with a capital: one per line.
+        let list = page(
+            72.0,
+            &[
+                (0.0, "Does the policy cover floods, earthquakes and other natural disasters"),
+                (0.0, "Could you get a discount for smoke alarms or for a second policy here"),
+                (0.0, "Could you save money on the premium by increasing your deductible now"),
+                (0.0, "Who should you call with questions about the policy after the closing"),
+            ],
+        );
+        assert_eq!(list.matches("\n\n").count(), 4, "{list}");
+        // Ideographs run on from line to line without a space.
+        let chinese = page(
+            72.0,
+            &[
+                (0.0, "对公司根据公开发行证券的公司信息披露解释性公告第一号定义界定的非经常性损益项目以及把"),
+                (0.0, "开发行证券的公司信息披露解释性公告中列举的非经常性损益项目界定为经常性损益的项目应"),
+                (0.0, "说明原因并在报告中披露其理由和依据以及对公司财务状况和经营成果的影响情况等有关信息"),
+                (0.0, "公司报告期不存在将根据公告定义列举的非经常性损益项目界定为经常性损益的项目的情形"),
+                (0.0, "新增发行股票方案已经公司临时股东大会类别股东大会及类别股东大会审议通过尚须按规定"),
+            ],
+        );
+        assert!(chinese.contains("项目以及把开发行证券"), "{chinese}");
+    }
+
+    #[test]
     fn a_kicker_over_a_title_is_a_heading_on_every_page_and_a_running_head_over_text_is_not() {
         let titles = ["Before closing", "At closing", "After closing"];
         let page = |n: usize| PageText {

@@ -245,6 +245,23 @@ mod tests {
     }
 
     #[test]
+    fn a_bitmap_fonts_glyphs_named_by_their_own_codes_read_as_those_codes() {
+        use lopdf::{Document, Object, dictionary};
+        let doc = Document::with_version("1.5");
+        // dvips names a Type 3 font's glyphs by code; g123 at 40 is a private number.
+        let names = ["a97", "a98", "g123", "a010", "C99"].map(|n| Object::Name(n.into()));
+        let mut diffs = vec![Object::Integer(97), names[0].clone(), names[1].clone(), Object::Integer(40)];
+        diffs.extend([names[2].clone(), Object::Integer(10), names[3].clone(), Object::Integer(99), names[4].clone()]);
+        let font = dictionary! {
+            "Type" => "Font", "Subtype" => "Type3",
+            "Encoding" => dictionary! { "Type" => "Encoding", "Differences" => diffs },
+        };
+        let mut out = String::new();
+        super::TextDecoder::of(&font, &doc).decode(b"ab(\nc", &mut out);
+        assert_eq!(out, "abc");
+    }
+
+    #[test]
     fn symbol_area_letters_come_back_and_icons_and_unknown_glyphs_go() {
         let mut out = String::new();
         for glyph in ["\u{F049}", "\u{F04E}", "\u{F020}", "\u{E051}", "\u{F03D9}", "\u{FFFD}", "é", "fi"] {
