@@ -82,15 +82,16 @@ fn one_page_pdf(mut doc: lopdf::Document, content: &[u8], resources: lopdf::Dict
 
 /// A one-page PDF whose page's `/Contents` is `contents` (a stream's reference, or an array).
 fn page_pdf(doc: lopdf::Document, contents: lopdf::Object, resources: lopdf::Dictionary) -> Vec<u8> {
-    page_pdf_with(doc, contents, resources, lopdf::Dictionary::new())
+    page_pdf_with(doc, contents, resources, lopdf::Dictionary::new(), lopdf::Dictionary::new())
 }
 
-/// The same, with more entries in the page's dictionary (`/Annots`, say).
+/// The same, with more entries in the page's dictionary (`/Annots`, say) and the catalog's.
 fn page_pdf_with(
     mut doc: lopdf::Document,
     contents: lopdf::Object,
     resources: lopdf::Dictionary,
     more: lopdf::Dictionary,
+    catalog_more: lopdf::Dictionary,
 ) -> Vec<u8> {
     use lopdf::{Object, dictionary};
     let pages_id = doc.new_object_id();
@@ -106,7 +107,9 @@ fn page_pdf_with(
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         }),
     );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
+    catalog.extend(&catalog_more);
+    let catalog = doc.add_object(catalog);
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
@@ -167,10 +170,11 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
     );
 }
 
-/// A form with a label on the page and, as annotations: a filled-in field, a check box in its
+/// A form with labels on the page and, as annotations: a filled-in field, a check box in its
 /// "Yes" state, a typed comment, a hidden field and a push button (whose type is inherited from
-/// its field), each drawing its own words.
-fn pdf_with_filled_in_fields() -> Vec<u8> {
+/// its field), each drawing its own words; and two fields whose values have no appearance of
+/// their own (none at all, or one the form says is stale).
+fn pdf_with_filled_in_fields(stale: bool) -> Vec<u8> {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.6");
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
@@ -192,6 +196,7 @@ fn pdf_with_filled_in_fields() -> Vec<u8> {
     let comment = appearance([0.0, 0.0, 200.0, 20.0], "Reviewed by underwriting");
     let hidden = appearance([0.0, 0.0, 150.0, 17.0], "HIDDEN VALUE");
     let button = appearance([0.0, 0.0, 80.0, 20.0], "Print form");
+    let old = appearance([0.0, 0.0, 200.0, 17.0], "OLD CARRIER");
     let button_field = doc.add_object(dictionary! { "FT" => "Btn", "Ff" => 1 << 16, "T" => "print" });
     let annots: Vec<Object> = [
         dictionary! { "Subtype" => "Widget", "FT" => "Tx", "Rect" => rect([150.0, 696.0, 300.0, 713.0]),
@@ -204,21 +209,36 @@ fn pdf_with_filled_in_fields() -> Vec<u8> {
         "AP" => dictionary! { "N" => hidden } },
         dictionary! { "Subtype" => "Widget", "Parent" => button_field, "Rect" => rect([50.0, 500.0, 130.0, 520.0]),
         "AP" => dictionary! { "N" => button } },
+        dictionary! { "Subtype" => "Widget", "FT" => "Tx", "Rect" => rect([100.0, 445.0, 300.0, 462.0]),
+        "V" => Object::string_literal("Harbour Freight Ltd"), "DA" => Object::string_literal("/Helv 10 Tf 0 g") },
+        dictionary! { "Subtype" => "Widget", "FT" => "Tx", "Rect" => rect([100.0, 395.0, 300.0, 412.0]),
+        "V" => Object::string_literal("New Carrier Mutual"), "AP" => dictionary! { "N" => old } },
     ]
     .into_iter()
     .map(|a| doc.add_object(a).into())
     .collect();
-    let content =
-        doc.add_object(Stream::new(dictionary! {}, b"BT /F1 10 Tf 50 700 Td (Policy number:) Tj ET".to_vec()));
+    let content = b"BT /F1 10 Tf 50 700 Td (Policy number:) Tj ET BT /F1 10 Tf 50 450 Td (Insured:) Tj ET \
+        BT /F1 10 Tf 50 400 Td (Carrier:) Tj ET";
+    let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
     let resources = dictionary! { "Font" => dictionary! { "F1" => font } };
-    page_pdf_with(doc, content.into(), resources, dictionary! { "Annots" => annots })
+    let catalog = dictionary! { "AcroForm" => dictionary! { "Fields" => vec![], "NeedAppearances" => stale } };
+    page_pdf_with(doc, content.into(), resources, dictionary! { "Annots" => annots }, catalog)
 }
 
 #[test]
 fn filled_in_fields_and_typed_comments_are_read_where_they_are_shown() {
-    let md = parse_pdf(&pdf_with_filled_in_fields(), &limits()).unwrap().markdown;
+    let md = parse_pdf(&pdf_with_filled_in_fields(false), &limits()).unwrap().markdown;
     // The value sits beside its label, on its line, not after the page's text.
     assert!(md.lines().any(|l| l == "Policy number: PX-2291-A"), "{md}");
+    // A value with no appearance is set where a viewer would show it.
+    assert!(md.lines().any(|l| l == "Insured: Harbour Freight Ltd"), "{md}");
+    assert!(md.lines().any(|l| l == "Carrier: OLD CARRIER"), "the appearance, when the form trusts it: {md}");
+    let stale = parse_pdf(&pdf_with_filled_in_fields(true), &limits()).unwrap().markdown;
+    assert!(
+        stale.lines().any(|l| l == "Carrier: New Carrier Mutual"),
+        "the value, when appearances are stale: {stale}"
+    );
+    assert!(!stale.contains("OLD CARRIER"), "{stale}");
     assert!(md.contains("CHECKED") && !md.contains("UNCHECKED"), "the check box's current state only: {md}");
     assert!(md.contains("Reviewed by underwriting"), "{md}");
     assert!(!md.contains("HIDDEN VALUE"), "a hidden field is not shown: {md}");
