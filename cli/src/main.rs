@@ -307,9 +307,18 @@ async fn with_local_runner(run: bool) -> anyhow::Result<(Arc<Context>, Option<do
     Ok((Arc::new(ctx), registry))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     die_quietly_on_closed_pipe();
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(cli())
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    match runtime.map_err(anyhow::Error::from).and_then(|rt| rt.block_on(cli())) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The reason and its causes on one line: a refused file or a missing setting is not
+            // a crash, and the backtrace RUST_BACKTRACE would add buries the reason.
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn cli() -> anyhow::Result<()> {
@@ -414,7 +423,7 @@ async fn cli() -> anyhow::Result<()> {
             if stats {
                 return parse_bench::probe_stats(&path);
             }
-            let bytes = std::fs::read(&path)?;
+            let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let kind = doc_ingest::parsing::detect(&bytes, name)?;
             let parsed = doc_ingest::parsing::parse(kind, &bytes, &doc_ingest::parsing::Limits::from_env()?)?;
