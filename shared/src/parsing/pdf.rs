@@ -57,6 +57,13 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         }
         *dict = kept;
     }
+    // A link is never read; a page of a generated report may carry tens of thousands.
+    if let Object::Dictionary(dict) = object
+        && dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Link")
+        && !dict.has(b"AP")
+    {
+        *dict = lopdf::Dictionary::from_iter([(b"Subtype".to_vec(), Object::Name(b"Link".to_vec()))]);
+    }
     let kept = if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() };
     Some((id, kept))
 }
@@ -220,5 +227,13 @@ mod tests {
         let (_, returned) = slim((10, 0), &mut font).expect("kept");
         assert_eq!(returned.as_dict().map(|d| d.len()).ok(), Some(3));
         assert_eq!(font.as_dict().map(|d| d.len()).ok(), Some(3));
+        // A link keeps only what says it is one; a link that draws something is kept whole.
+        let link = || dictionary! { "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![0.into(); 4], "A" => dictionary! {} };
+        let (_, returned) = slim((11, 0), &mut Object::Dictionary(link())).expect("kept");
+        assert_eq!(returned.as_dict().map(|d| d.len()).ok(), Some(1));
+        let mut drawn = link();
+        drawn.set("AP", dictionary! {});
+        let (_, returned) = slim((12, 0), &mut Object::Dictionary(drawn)).expect("kept");
+        assert_eq!(returned.as_dict().map(|d| d.len()).ok(), Some(5));
     }
 }
