@@ -162,21 +162,7 @@ fn value_runs(
             };
             let (px, py) = view.point(x, y);
             let (end_x, _) = view.point(x + width, y);
-            Run {
-                x: px.min(end_x),
-                y: py,
-                end_x: px.max(end_x),
-                size,
-                bold: false,
-                text: line.trim().to_string(),
-                mcid: None,
-                artifact: false,
-                pagination: false,
-                role: None,
-                hidden: false,
-                sideways: None,
-                annotation: true,
-            }
+            Run { annotation: true, ..Run::plain(px.min(end_x), py, px.max(end_x), size, line.trim().to_string()) }
         })
         .collect()
 }

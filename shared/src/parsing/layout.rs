@@ -847,17 +847,16 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
 }
 
-#[cfg(test)]
 impl Run {
-    /// A plain run for tests: half an em per character, no marks.
-    pub(super) fn sample(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
+    /// A run of upright text from `x` to `end_x` on the baseline `y`, outside any marked content.
+    pub(super) fn plain(x: f32, y: f32, end_x: f32, size: f32, text: String) -> Run {
         Run {
             x,
             y,
-            end_x: x + text.chars().count() as f32 * size * 0.5,
+            end_x,
             size,
-            bold,
-            text: text.into(),
+            bold: false,
+            text,
             mcid: None,
             artifact: false,
             pagination: false,
@@ -866,6 +865,13 @@ impl Run {
             sideways: None,
             annotation: false,
         }
+    }
+
+    /// A plain run for tests: half an em per character, no marks.
+    #[cfg(test)]
+    pub(super) fn sample(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
+        let end_x = x + text.chars().count() as f32 * size * 0.5;
+        Run { bold, ..Run::plain(x, y, end_x, size, text.into()) }
     }
 }
 
