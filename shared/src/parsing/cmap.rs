@@ -6,6 +6,7 @@
 //! reader scans for the three sections that matter (`codespacerange`, `bfchar`, `bfrange`) and
 //! skips whatever else it meets, so a CMap yields every mapping it holds.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A range's destinations are generated, not listed: cap them so that a hostile range cannot
@@ -13,11 +14,17 @@ use std::collections::HashMap;
 const MAX_RANGE: u32 = 65_536;
 /// All mappings of one CMap, for the same reason.
 const MAX_ENTRIES: usize = 1 << 20;
+/// A range of more codes than this is kept as a range and read on lookup: a font that maps all
+/// 65,536 codes in a few lines (an OCR layer's, once per page) would otherwise cost a string per
+/// code, megabytes per font. Narrower ranges, the bulk of a text font's, are listed.
+const LISTED_RANGE: u32 = 16;
 
 #[derive(Debug, Default)]
 pub struct ToUnicode {
     /// (code length in bytes, code) → text.
     map: HashMap<(u8, u32), String>,
+    /// Wide ranges (code length, first code, last code, the first code's destination).
+    ranges: Vec<(u8, u32, u32, Vec<u8>)>,
     /// (length, low, high) per codespace range: how many bytes the next code takes.
     codespace: Vec<(u8, u32, u32)>,
 }
@@ -119,11 +126,11 @@ impl ToUnicode {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.map.len() + self.ranges.iter().map(|(_, lo, hi, _)| (hi - lo) as usize + 1).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.is_empty() && self.ranges.is_empty()
     }
 
     fn insert(&mut self, code: (u8, u32), text: String) {
@@ -168,17 +175,13 @@ impl ToUnicode {
             };
             let hi = hi.min(lo.saturating_add(MAX_RANGE - 1));
             match &items[i + 2] {
+                Token::Hex(base) if !base.is_empty() && hi - lo >= LISTED_RANGE => {
+                    self.ranges.push((n, lo, hi, base.clone()));
+                    i += 3;
+                }
                 Token::Hex(base) if !base.is_empty() => {
-                    // The last byte of the destination counts up through the range (9.10.3).
-                    for (k, code) in (lo..=hi).enumerate() {
-                        let mut d = base.clone();
-                        let last = d.len() - 1;
-                        let (sum, carry) = d[last].overflowing_add((k % 256) as u8);
-                        d[last] = sum;
-                        if last > 0 {
-                            d[last - 1] = d[last - 1].wrapping_add(((k / 256) as u8).wrapping_add(u8::from(carry)));
-                        }
-                        self.insert((n, code), utf16(&d));
+                    for code in lo..=hi {
+                        self.insert((n, code), counted(base, code - lo));
                     }
                     i += 3;
                 }
@@ -216,9 +219,29 @@ impl ToUnicode {
         default
     }
 
-    pub fn get(&self, code: &[u8]) -> Option<&str> {
-        code_of(code).and_then(|c| self.map.get(&c)).map(String::as_str)
+    pub fn get(&self, code: &[u8]) -> Option<Cow<'_, str>> {
+        let (n, code) = code_of(code)?;
+        if let Some(text) = self.map.get(&(n, code)) {
+            return Some(Cow::Borrowed(text));
+        }
+        // The last range defined wins, as the last definition of a code does.
+        let (_, lo, _, base) =
+            self.ranges.iter().rev().find(|(len, lo, hi, _)| *len == n && (*lo..=*hi).contains(&code))?;
+        Some(Cow::Owned(counted(base, code - lo)))
     }
+}
+
+/// The destination of the code `k` places into a `bfrange`: the last byte of the first code's
+/// destination counts up through the range (9.10.3), carrying into the byte before it.
+fn counted(base: &[u8], k: u32) -> String {
+    let mut d = base.to_vec();
+    let last = d.len() - 1;
+    let (sum, carry) = d[last].overflowing_add((k % 256) as u8);
+    d[last] = sum;
+    if last > 0 {
+        d[last - 1] = d[last - 1].wrapping_add(((k / 256) as u8).wrapping_add(u8::from(carry)));
+    }
+    utf16(&d)
 }
 
 /// Codespace ranges are compared byte by byte (9.7.6.2): <8140> <9FFC> does not contain 8200.
@@ -244,20 +267,39 @@ endcmap CMapName currentdict /CMap defineresource pop end end";
     #[test]
     fn reads_chars_ranges_arrays_names_and_surrogates() {
         let c = ToUnicode::parse(CMAP);
-        assert_eq!(c.get(&[0, 3]), Some(" "));
-        assert_eq!(c.get(&[0, 0x1C]), Some("fi"));
-        assert_eq!(c.get(&[0, 0x20]), Some("\u{FB02}"));
-        assert_eq!(c.get(&[0, 0x25]), Some("B"));
-        assert_eq!(c.get(&[0, 0x26]), Some("C"));
-        assert_eq!(c.get(&[0, 0x31]), Some("\u{1F642}"));
+        assert_eq!(c.get(&[0, 3]).as_deref(), Some(" "));
+        assert_eq!(c.get(&[0, 0x1C]).as_deref(), Some("fi"));
+        assert_eq!(c.get(&[0, 0x20]).as_deref(), Some("\u{FB02}"));
+        assert_eq!(c.get(&[0, 0x25]).as_deref(), Some("B"));
+        assert_eq!(c.get(&[0, 0x26]).as_deref(), Some("C"));
+        assert_eq!(c.get(&[0, 0x31]).as_deref(), Some("\u{1F642}"));
         assert_eq!(c.get(&[0, 0x27]), None);
         assert_eq!(c.code_len(&[0, 0x25, 0], 1), 2);
     }
 
     #[test]
+    fn a_range_over_every_code_is_read_without_a_string_per_code() {
+        let c = ToUnicode::parse(
+            b"1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange \
+              1 beginbfchar <0041> <0062> endbfchar",
+        );
+        assert!(c.map.len() <= 1, "kept as a range, not listed");
+        assert_eq!(c.len(), 65_537);
+        assert_eq!(c.get(&[0x12, 0x34]).as_deref(), Some("\u{1234}"));
+        assert_eq!(c.get(&[0x00, 0x41]).as_deref(), Some("b"), "a code defined on its own wins");
+        // A narrow range is listed as before.
+        let narrow = ToUnicode::parse(b"1 beginbfrange <0020> <002E> <0020> endbfrange");
+        assert_eq!(narrow.map.len(), 15);
+        assert_eq!(narrow.get(&[0x00, 0x2E]).as_deref(), Some("."));
+    }
+
+    #[test]
     fn hostile_ranges_are_capped_and_junk_is_skipped() {
         let c = ToUnicode::parse(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange ] ) >> <<");
-        assert_eq!(c.map.len(), MAX_RANGE as usize);
+        assert_eq!(c.len(), MAX_RANGE as usize);
+        assert_eq!(c.get(&[0, 0, 0, 1]).as_deref(), Some("B"));
+        assert!(c.get(&[0, 0, 0xFF, 0xFF]).is_some());
+        assert_eq!(c.get(&[0, 1, 0, 0]), None, "past the cap");
         assert!(ToUnicode::parse(b"beginbfchar <01> endbfchar <").is_empty());
     }
 }

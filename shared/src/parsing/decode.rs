@@ -201,8 +201,8 @@ impl<'a> TextDecoder<'a> {
             rest = tail;
             if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
                 match self.symbolic {
-                    Some(font) => symbol_font_text(font, text, out),
-                    None => unshift_symbol_area(text, out),
+                    Some(font) => symbol_font_text(font, &text, out),
+                    None => unshift_symbol_area(&text, out),
                 }
             } else if let (Some(table), [byte]) = (&self.simple, code) {
                 out.push_str(&table[usize::from(*byte)]);
