@@ -4,7 +4,9 @@
 //! there, so without them the parse keeps the questions and loses the answers.
 
 use super::content;
-use super::layout::{Drawn, FontCache, Graphics, MAX_CONTENT_BYTES, Marked, Matrix, Resources, Run, interpret, nums};
+use super::layout::{
+    Drawn, FontCache, Graphics, MAX_CONTENT_BYTES, Marked, Matrix, Resources, Run, inherited, interpret, nums,
+};
 use super::paths::transformed_box;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
@@ -35,6 +37,7 @@ pub(super) fn draw_annotations<'a>(
     // Together, the appearances decode to no more than one content stream may.
     let mut budget = MAX_CONTENT_BYTES;
     let mut drawn = Drawn::default();
+    let mut default_res: Option<Resources> = None;
     for annot in annots.iter().take(MAX_ANNOTATIONS) {
         let Ok(annot) = doc.dereference(annot).and_then(|(_, a)| a.as_dict()) else { continue };
         let Some((appearance, rect)) = shown(doc, annot) else { continue };
@@ -45,10 +48,16 @@ pub(super) fn draw_annotations<'a>(
         let Some(appearance) = appearance else { continue };
         let Ok(body) = content::plain(doc, appearance, budget) else { continue };
         budget = budget.saturating_sub(body.len());
-        let own = appearance.dict.get_deref(b"Resources", doc).and_then(Object::as_dict).ok().or(defaults);
-        let res = own.map(|d| Resources::of_dict(d, doc, cache)).unwrap_or_default();
+        // Most fields draw with the form's default resources: those are gathered once a page.
+        let own = appearance.dict.get_deref(b"Resources", doc).and_then(Object::as_dict).ok();
+        let own = own.map(|d| Resources::of_dict(d, doc, cache));
+        let res = match &own {
+            Some(own) => own,
+            None => default_res
+                .get_or_insert_with(|| defaults.map(|d| Resources::of_dict(d, doc, cache)).unwrap_or_default()),
+        };
         let gs = Graphics { ctm: placement(appearance, rect).then(view), clip: Some(transformed_box(&view, rect)) };
-        interpret((doc, cache), &body, &res, gs, 1, Marked::default(), &mut drawn);
+        interpret((doc, cache), &body, res, gs, 1, Marked::default(), &mut drawn);
         if budget == 0 {
             break;
         }
@@ -86,36 +95,21 @@ fn shown<'a>(doc: &'a Document, annot: &'a Dictionary) -> Option<(Option<&'a Str
     Some((appearance, rect))
 }
 
-/// A field attribute set on the widget or on the field it belongs to (12.7.3.1: attributes are
-/// inherited down the field tree).
-fn field_attr<'a>(doc: &'a Document, widget: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
-    let mut node = Some(widget);
-    // A field tree deeper than this is a loop.
-    for _ in 0..32 {
-        let dict = node?;
-        if let Ok(value) = dict.get_deref(key, doc) {
-            return Some(value);
-        }
-        node = dict.get_deref(b"Parent", doc).and_then(Object::as_dict).ok();
-    }
-    None
-}
-
 /// A push button: a field of type `/Btn` with flag 17 set.
 fn pushbutton(doc: &Document, widget: &Dictionary) -> bool {
     const PUSHBUTTON: i64 = 1 << 16;
-    field_attr(doc, widget, b"FT").and_then(|t| t.as_name().ok()) == Some(b"Btn".as_slice())
-        && field_attr(doc, widget, b"Ff").and_then(|f| f.as_i64().ok()).is_some_and(|f| f & PUSHBUTTON != 0)
+    inherited(doc, widget, b"FT").and_then(|t| t.as_name().ok()) == Some(b"Btn".as_slice())
+        && inherited(doc, widget, b"Ff").and_then(|f| f.as_i64().ok()).is_some_and(|f| f & PUSHBUTTON != 0)
 }
 
 /// The value of a text or choice field as text (a list's choices one per line).
 fn field_value(doc: &Document, widget: &Dictionary) -> Option<String> {
-    let kind = field_attr(doc, widget, b"FT")?.as_name().ok()?;
+    let kind = inherited(doc, widget, b"FT")?.as_name().ok()?;
     if kind != b"Tx" && kind != b"Ch" {
         return None;
     }
     let text = |o: &Object| lopdf::decode_text_string(o).ok();
-    let value = match field_attr(doc, widget, b"V")? {
+    let value = match inherited(doc, widget, b"V")? {
         Object::Array(items) => items.iter().filter_map(text).collect::<Vec<_>>().join("\n"),
         other => text(other)?,
     };
@@ -133,7 +127,7 @@ fn value_runs(
     [x0, y0, x1, y1]: [f32; 4],
     view: &Matrix,
 ) -> Vec<Run> {
-    let da = field_attr(doc, widget, b"DA").or_else(|| form?.get_deref(b"DA", doc).ok());
+    let da = inherited(doc, widget, b"DA").or_else(|| form?.get_deref(b"DA", doc).ok());
     let named = da.and_then(|d| d.as_str().ok()).and_then(|da| {
         let da = String::from_utf8_lossy(da);
         let words: Vec<&str> = da.split_whitespace().collect();
@@ -141,7 +135,7 @@ fn value_runs(
         words.get(at.checked_sub(1)?)?.parse::<f32>().ok()
     });
     let size = named.filter(|s| *s > 0.0 && s.is_finite()).unwrap_or(((y1 - y0) * 0.7).clamp(4.0, 12.0));
-    let align = field_attr(doc, widget, b"Q").and_then(|q| q.as_i64().ok()).unwrap_or(0);
+    let align = inherited(doc, widget, b"Q").and_then(|q| q.as_i64().ok()).unwrap_or(0);
     let lines: Vec<&str> = value.lines().filter(|l| !l.trim().is_empty()).collect();
     let one_line = lines.len() == 1;
     lines

@@ -453,16 +453,17 @@ pub struct Drawn {
     pub width: f32,
 }
 
-/// A page attribute set on it or inherited from the page tree (`MediaBox`, `Rotate`).
-fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Object> {
-    let mut node = doc.get_dictionary(page).ok();
-    // A page tree deeper than this is a loop.
+/// An attribute set on `node` or inherited down its tree through `/Parent`: a page's from the
+/// page tree (`MediaBox`, `Rotate`), a form field's from the field tree (`FT`, `V`, `DA`).
+pub(super) fn inherited<'a>(doc: &'a Document, node: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    let mut node = Some(node);
+    // A tree deeper than this is a loop.
     for _ in 0..64 {
         let dict = node?;
         if let Ok(value) = dict.get_deref(key, doc) {
             return Some(value);
         }
-        node = dict.get(b"Parent").and_then(Object::as_reference).and_then(|id| doc.get_dictionary(id)).ok();
+        node = dict.get_deref(b"Parent", doc).and_then(Object::as_dict).ok();
     }
     None
 }
@@ -470,13 +471,15 @@ fn inherited<'a>(doc: &'a Document, page: ObjectId, key: &[u8]) -> Option<&'a Ob
 /// User space as the page is shown: its media box turned by `/Rotate`, so that a landscape
 /// table drawn on a portrait page reads row by row. Also the shown width (A4 without a box).
 fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32) {
-    let media = inherited(doc, page, b"MediaBox").and_then(|b| b.as_array().ok()).map(|b| nums(b));
+    let page = doc.get_dictionary(page).ok();
+    let media = page.and_then(|p| inherited(doc, p, b"MediaBox")).and_then(|b| b.as_array().ok()).map(|b| nums(b));
     let [x0, y0, x1, y1] = match media.as_deref() {
         Some(&[a, b, c, d]) => [a.min(c), b.min(d), a.max(c), b.max(d)],
         _ => [0.0, 0.0, 595.0, 842.0],
     };
     let (w, h) = (x1 - x0, y1 - y0);
-    let rotate = inherited(doc, page, b"Rotate").and_then(|r| r.as_i64().ok()).unwrap_or(0).rem_euclid(360);
+    let rotate =
+        page.and_then(|p| inherited(doc, p, b"Rotate")).and_then(|r| r.as_i64().ok()).unwrap_or(0).rem_euclid(360);
     let origin = Matrix::translate(-x0, -y0);
     match rotate {
         90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h),
