@@ -79,6 +79,17 @@ fn a_tex_fonts_own_encoding_gives_its_ligatures_and_both_columns_read_in_order()
     assert!(left < right, "{md}");
 }
 
+#[test]
+fn identity_coded_truetype_without_to_unicode_is_read_through_the_fonts_own_cmap() {
+    let md = parse_with(&corpus("pdfminer-issue-625-identity-cmap.pdf"), true).markdown;
+    for word in ["91-504 Łódź", "Termin płatności", "Wirtualna Polska Media Spółka Akcyjna", "Dokumentacja - żółw"]
+    {
+        assert!(md.contains(word), "missing {word:?} in\n{md}");
+    }
+    // Read as if the glyph ids were a standard encoding, "płatności" came out "pBatno[ci".
+    assert!(!md.contains("pBatno"), "{md}");
+}
+
 /// One page of text under MCID 0, with a structure tree built by `tree`.
 fn tagged_pdf(tree: impl FnOnce(&mut Document, lopdf::ObjectId) -> Object) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");

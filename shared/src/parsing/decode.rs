@@ -8,6 +8,7 @@
 
 use super::cmap::ToUnicode;
 use super::glyphs::{SymbolFont, base_encoding, glyph_text};
+use super::truetype::CidGlyphs;
 use super::type1::builtin_encoding;
 use lopdf::{Dictionary, Document, Encoding, Object};
 
@@ -28,6 +29,9 @@ pub struct TextDecoder<'a> {
     /// name no character, and read as bytes they come out as other letters ("yswSwSww" for a
     /// line of Japanese), which a search would match. Nothing is better.
     unmapped: bool,
+    /// A composite TrueType font without `/ToUnicode` under `Identity-H`: its codes are glyph
+    /// ids, read through the embedded program's own tables.
+    glyphs: Option<CidGlyphs>,
     two_byte: bool,
     /// Symbol, ZapfDingbats and the like: their private-use code points are their own.
     symbolic: Option<SymbolFont>,
@@ -158,14 +162,17 @@ impl<'a> TextDecoder<'a> {
                     || n.ends_with(b"-UTF16-H")
                     || n.ends_with(b"-UTF16-V"))
         });
-        let unmapped = cmap.is_some_and(|n| n == b"Identity-H" || n == b"Identity-V") && cjk_collection(font, doc);
+        let identity = cmap.is_some_and(|n| n == b"Identity-H" || n == b"Identity-V");
+        let glyphs = identity.then(|| CidGlyphs::of(font, doc)).flatten();
+        let unmapped = identity && glyphs.is_none() && cjk_collection(font, doc);
         TextDecoder {
             simple: (!two_byte).then(|| simple_table(font, doc)),
-            fallback: (two_byte && to_unicode.is_none() && !utf16 && !unmapped)
+            fallback: (two_byte && to_unicode.is_none() && !utf16 && !unmapped && glyphs.is_none())
                 .then(|| font.get_font_encoding(doc).ok())
                 .flatten(),
             utf16,
             unmapped,
+            glyphs,
             to_unicode,
             two_byte,
             symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of),
@@ -183,6 +190,14 @@ impl<'a> TextDecoder<'a> {
         if self.utf16 {
             let units = bytes.chunks_exact(2).map(|u| u16::from_be_bytes([u[0], u[1]]));
             out.extend(char::decode_utf16(units).filter_map(Result::ok));
+            return;
+        }
+        if let Some(glyphs) = &self.glyphs {
+            for code in bytes.chunks_exact(2) {
+                if let Some(text) = glyphs.text(u16::from_be_bytes([code[0], code[1]])) {
+                    unshift_symbol_area(text, out);
+                }
+            }
             return;
         }
         if let Some(enc) = &self.fallback {

@@ -15,6 +15,7 @@ mod normalize;
 mod paths;
 mod pdf;
 mod tagged;
+mod truetype;
 mod type1;
 
 pub use detect::{DocKind, detect};
