@@ -248,6 +248,17 @@ fn a_figure_anchored_in_a_heading_is_not_heading_text() {
 }
 
 #[test]
+fn a_chart_label_drawn_over_itself_reads_once() {
+    // Chelsea's pie chart draws "1" four times where it then draws "10%": read as separate text,
+    // the label was "111110%".
+    for use_tags in [true, false] {
+        let md = parse_with(&corpus("chelsea_pdta.pdf"), use_tags).markdown;
+        assert!(md.contains("District 5 10% 10%"), "tags {use_tags}");
+        assert!(!md.contains("1110%"), "tags {use_tags}");
+    }
+}
+
+#[test]
 fn a_font_set_inside_q_does_not_outlive_its_q_and_a_step_back_along_a_line_breaks_words() {
     // Chelsea draws a line after `Q` with the font from before the `q`; the font set inside the
     // block, had it leaked, widened every glyph and glued words ("reliésau", "de t ransport").

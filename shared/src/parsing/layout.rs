@@ -507,6 +507,7 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
         return Err(PageDamage::Undecodable);
     }
     super::appearance::draw_annotations(doc, page_id, view, cache, &mut out);
+    super::overprint::drop_overprints(&mut out.runs);
     out.runs = join_sideways(out.runs);
     Ok(out)
 }

@@ -12,6 +12,7 @@ mod grid;
 mod layout;
 pub mod llamaparse;
 mod normalize;
+mod overprint;
 mod paths;
 mod pdf;
 mod tagged;
