@@ -170,6 +170,32 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
     );
 }
 
+/// An OCR layer as a scanner's software writes it: invisible text, each word stretched to its
+/// scanned width by character spacing, its last letter drawn apart with none; and a table row
+/// whose cells a character spacing sets apart, undone inside each number by TJ offsets; and
+/// drawn text whose word gaps are character spacing (a formula, a justified line).
+#[test]
+fn letter_spaced_ocr_words_read_whole_and_cells_set_apart_by_spacing_stay_apart() {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Times-Roman" });
+    let content = b"BT 3 Tr 1 0 0 1 90 700 Tm /F1 12 Tf 0 Tw <39> Tj 2.90 Tc 0.58 Tw 72 Tz <204e6f7274> Tj \
+        0 Tc <68> Tj 2.47 Tc -1.41 Tw <2042756f6e> Tj 0 Tc <61> Tj 2.74 Tc 0.72 Tw <2044726976> Tj \
+        0 Tc <6520> Tj ET \
+        BT 0 Tr 100 Tz 4 Tc 1 0 0 1 90 600 Tm /F1 10 Tf [(1) 400 (23) 400 (4)] TJ 0 Tc ET \
+        BT 1 0 0 1 90 500 Tm /F1 10 Tf (f\\(X) Tj 2.78 Tc (\\)=) Tj 0 Tc (g) Tj ET \
+        BT 1 0 0 1 90 400 Tm /F1 10 Tf 3.25 Tc (ac) Tj 0 Tc 12.13 0 Td (ommercial) Tj ET";
+    let md = parse_pdf(&one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => font } }), &limits())
+        .unwrap()
+        .markdown;
+    assert!(md.contains("9 North Buona Drive"), "{md}");
+    assert!(md.contains("12 34"), "{md}");
+    // Distiller sets TeX's math spaces as character spacing around the operator.
+    assert!(md.contains("f(X) = g"), "{md}");
+    // InDesign justifies a line the same way: "a" and "c(ommercial)" set apart by spacing.
+    assert!(md.contains("a commercial"), "{md}");
+}
+
 /// A form with labels on the page and, as annotations: a filled-in field, a check box in its
 /// "Yes" state, a typed comment, a hidden field and a push button (whose type is inherited from
 /// its field), each drawing its own words; and two fields whose values have no appearance of

@@ -309,6 +309,8 @@ struct TextState<'a> {
     char_space: f32,
     word_space: f32,
     h_scale: f32,
+    /// `3 Tr`: neither filled nor stroked, the text layer OCR lays over a scanned page.
+    invisible: bool,
 }
 
 pub(super) fn nums(ops: &[Object]) -> Vec<f32> {
@@ -560,6 +562,7 @@ fn interpret_ops<'a>(
         char_space: 0.0,
         word_space: 0.0,
         h_scale: 1.0,
+        invisible: false,
     };
     let mut stack: Vec<TextState> = Vec::new();
     for op in operations {
@@ -637,6 +640,7 @@ fn interpret_ops<'a>(
             "Tc" => st.char_space = nums(o).first().copied().unwrap_or(0.0),
             "Tw" => st.word_space = nums(o).first().copied().unwrap_or(0.0),
             "Tz" => st.h_scale = nums(o).first().copied().unwrap_or(100.0) / 100.0,
+            "Tr" => st.invisible = nums(o).first() == Some(&3.0),
             "Td" | "TD" => {
                 if let [tx, ty] = nums(o)[..] {
                     if op.operator == "TD" {
@@ -791,6 +795,18 @@ fn join_sideways(runs: Vec<Run>) -> Vec<Run> {
     out
 }
 
+/// Whether the strings read as one word of two letters or more, spaces aside.
+fn spelled(font: &Font<'_>, items: &[Object]) -> bool {
+    let mut text = String::new();
+    for item in items {
+        if let Object::String(bytes, _) = item {
+            font.decoder.decode(bytes, &mut text);
+        }
+    }
+    let text = text.trim_matches(' ');
+    text.chars().count() >= 2 && text.chars().all(char::is_alphanumeric)
+}
+
 /// Shows strings (and TJ's spacing numbers), appending the runs they draw.
 fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
     let Some(font) = st.font.clone() else { return };
@@ -814,11 +830,22 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
     let word_space = |g: &[u8]| if !font.two_byte && g == b" " { tw } else { 0.0 };
     let mut advance = 0.0f32; // in text space, unscaled by the matrix
     let mut gap = 0.0f32; // space beyond the last glyph's own width, unscaled by Tz
+    // An OCR layer stretches each word to its scanned width with character spacing (" Nort" at
+    // 0.24 em, then "h" at the pen): in invisible text, a word of two letters or more spaced
+    // under a cell's width with no TJ offset to undo it is letter-spaced, and its words are the
+    // spaces it writes. Drawn text uses the same spacing for gaps: InDesign justifies a line
+    // with `0.325 Tc (ac) Tj` for "a c(ommercial)", Distiller sets TeX's math spaces as
+    // `.278 Tc (\)=) Tj`.
+    let tracked = st.invisible
+        && tc > 0.0
+        && tc < CELL_GAP * size.abs()
+        && !items.iter().any(|i| i.as_float().is_ok())
+        && spelled(&font, items);
     for item in items {
         match item {
             // Table writers set cells apart with a large Tc that TJ offsets cancel inside each
             // number: then every glyph's gap counts, not only the string's.
-            Object::String(bytes, _) if tc > WORD_GAP * size.abs() => {
+            Object::String(bytes, _) if tc > WORD_GAP * size.abs() && !tracked => {
                 for glyph in bytes.chunks(glyph_len) {
                     pieces.before_glyph(gap, advance);
                     font.decoder.decode(glyph, &mut pieces.text);
@@ -846,6 +873,10 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
                 }
             }
         }
+    }
+    if tracked && !pieces.text.ends_with(' ') {
+        // The next string, drawn at the pen, runs on from this one ("h" after " Nort").
+        pieces.ink_end = advance;
     }
     pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
