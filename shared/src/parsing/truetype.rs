@@ -6,7 +6,6 @@
 
 use super::glyphs::glyph_text;
 use lopdf::{Dictionary, Document, Object};
-use std::collections::HashMap;
 use ttf_parser::{Face, GlyphId, PlatformId};
 
 /// A font program larger than this is not read (a decompression bomb).
@@ -17,7 +16,8 @@ const MAX_CID_MAP_BYTES: usize = 2 * 65_536;
 pub struct CidGlyphs {
     /// `/CIDToGIDMap` as a table; `None` where it is the identity.
     cid_to_gid: Option<Vec<u16>>,
-    text: HashMap<u16, String>,
+    /// By glyph id; empty where the font's tables name no text.
+    text: Vec<String>,
 }
 
 impl CidGlyphs {
@@ -33,7 +33,7 @@ impl CidGlyphs {
         let program = descriptor.get_deref(b"FontFile2", doc).and_then(Object::as_stream).ok()?;
         let data = super::content::plain(doc, program, MAX_FONT_BYTES).ok()?;
         let text = glyph_texts(&Face::parse(&data, 0).ok()?);
-        if text.is_empty() {
+        if text.iter().all(String::is_empty) {
             return None;
         }
         let cid_to_gid = match descendant.get_deref(b"CIDToGIDMap", doc) {
@@ -51,15 +51,15 @@ impl CidGlyphs {
             Some(table) => *table.get(usize::from(cid))?,
             None => cid,
         };
-        self.text.get(&gid).map(String::as_str)
+        self.text.get(usize::from(gid)).map(String::as_str).filter(|t| !t.is_empty())
     }
 }
 
 /// Each glyph's text: the first code point a Unicode `cmap` subtable gives it (a symbol font's
 /// (3,0) subtable after those, its U+F0xx codes unshifted by the caller), else its `post` name
 /// through the glyph list (ligatures and small capitals that no code point reaches).
-fn glyph_texts(face: &Face) -> HashMap<u16, String> {
-    let mut text = HashMap::new();
+fn glyph_texts(face: &Face) -> Vec<String> {
+    let mut text = vec![String::new(); usize::from(face.number_of_glyphs())];
     if let Some(cmap) = face.tables().cmap {
         let symbol = |s: &ttf_parser::cmap::Subtable| s.platform_id == PlatformId::Windows && s.encoding_id == 0;
         let mut subtables: Vec<_> = cmap.subtables.into_iter().filter(|s| s.is_unicode() || symbol(s)).collect();
@@ -68,20 +68,19 @@ fn glyph_texts(face: &Face) -> HashMap<u16, String> {
             subtable.codepoints(|code| {
                 if let (Some(c), Some(gid)) = (char::from_u32(code), subtable.glyph_index(code))
                     && gid.0 != 0
+                    && let Some(slot) = text.get_mut(usize::from(gid.0))
+                    && slot.is_empty()
                 {
-                    text.entry(gid.0).or_insert_with(|| c.to_string());
+                    slot.push(c);
                 }
             });
         }
     }
-    for gid in 1..face.number_of_glyphs() {
-        if !text.contains_key(&gid)
-            && let Some(name) = face.glyph_name(GlyphId(gid))
+    for (gid, slot) in text.iter_mut().enumerate().skip(1) {
+        if slot.is_empty()
+            && let Some(name) = u16::try_from(gid).ok().and_then(|g| face.glyph_name(GlyphId(g)))
         {
-            let named = glyph_text(name.as_bytes());
-            if !named.is_empty() {
-                text.insert(gid, named);
-            }
+            *slot = glyph_text(name.as_bytes());
         }
     }
     text
