@@ -429,26 +429,43 @@ fn a_content_stream_whose_filter_is_an_object_of_its_own_is_decoded() {
     assert!(md.as_ref().is_ok_and(|m| m.contains("Cover starts today.")), "{md:?}");
 }
 
-#[test]
-fn a_page_set_only_in_cjk_fonts_without_a_unicode_map_fails_saying_so() {
+/// A PDF of one page in a composite font without `/ToUnicode`: `encoding` over the collection
+/// `ordering`, showing `codes`.
+fn cjk_page(encoding: &str, ordering: &str, codes: &[u8]) -> Vec<u8> {
     use lopdf::{Document, Object, dictionary};
     let mut doc = Document::with_version("1.5");
     let descendant = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "KozMinPro-Regular",
+        "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "Ryumin-Light",
         "CIDSystemInfo" => dictionary! {
-            "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("Japan1"), "Supplement" => 4,
+            "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal(ordering), "Supplement" => 2,
         },
     });
     let font = doc.add_object(dictionary! {
-        "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "KozMinPro-Regular",
-        "Encoding" => "Identity-H", "DescendantFonts" => vec![descendant.into()],
+        "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "Ryumin-Light",
+        "Encoding" => encoding, "DescendantFonts" => vec![descendant.into()],
     });
-    let bytes = one_page_pdf(
-        doc,
-        b"BT /F1 12 Tf 50 700 Td <0c3a0f5b> Tj ET",
-        dictionary! { "Font" => dictionary! { "F1" => font } },
-    );
-    let err = parse_pdf(&bytes, &limits()).unwrap_err();
+    let hex: String = codes.iter().map(|b| format!("{b:02x}")).collect();
+    let content = format!("BT /F1 12 Tf 50 700 Td <{hex}> Tj ET");
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+}
+
+#[test]
+fn cjk_fonts_without_a_unicode_map_read_through_adobes_collections() {
+    // Distiller's non-embedded Japanese fonts: Shift-JIS codes under 90ms-RKSJ-H ("保険契約の条件",
+    // "the terms of the insurance contract"), and Adobe-Japan1 CIDs under Identity-H (843 あ, 1200 一).
+    let sjis = b"\x95\xdb\x8c\xaf\x8c\x5f\x96\xf1\x82\xcc\x8f\xf0\x8c\x8f";
+    let md = parse_pdf(&cjk_page("90ms-RKSJ-H", "Japan1", sjis), &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("保険契約の条件")), "{md:?}");
+    let md = parse_pdf(&cjk_page("Identity-H", "Japan1", b"\x03\x4b\x04\xb0"), &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("あ一")), "{md:?}");
+    // GBK under GBK-EUC-H: "保险" (insurance).
+    let md = parse_pdf(&cjk_page("GBK-EUC-H", "GB1", b"\xb1\xa3\xcf\xd5"), &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("保险")), "{md:?}");
+}
+
+#[test]
+fn a_page_set_only_in_cjk_fonts_of_a_collection_without_a_table_fails_saying_so() {
+    let err = parse_pdf(&cjk_page("Identity-H", "Japan2", b"\x0c\x3a\x0f\x5b"), &limits()).unwrap_err();
     assert_eq!(err.class, ErrorClass::NoTextLayer);
     assert!(err.message.contains("no map to Unicode"), "{}", err.message);
 }

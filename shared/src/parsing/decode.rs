@@ -6,11 +6,13 @@
 //! which drops every ligature whose code only the CMap names ("nancial" for "financial"), and
 //! refuses a whole font over one glyph name it does not know.
 
+use super::cjk::{Collection, Encoding as Predefined};
 use super::cmap::ToUnicode;
 use super::glyphs::{SymbolFont, base_encoding, glyph_text};
 use super::truetype::CidGlyphs;
 use super::type1::builtin_encoding;
 use lopdf::{Dictionary, Document, Encoding, Object};
+use std::sync::Arc;
 
 /// A CMap or encoding stream larger than this is ignored (a decompression bomb).
 const MAX_CMAP_BYTES: usize = 4 * 1024 * 1024;
@@ -25,9 +27,14 @@ pub struct TextDecoder<'a> {
     /// `UniGB-UTF16-H`, …): the codes are the text.
     utf16: bool,
     /// A composite font without `/ToUnicode` whose codes are ids in one of Adobe's CJK character
-    /// collections (`Identity-H` over `Adobe-Japan1`): without the collection's tables they
-    /// name no character, and read as bytes they come out as other letters ("yswSwSww" for a
-    /// line of Japanese), which a search would match. Nothing is better.
+    /// collections (`Identity-H` over `Adobe-Japan1`, or a predefined encoding such as
+    /// `90ms-RKSJ-H`): the collection's table reads them.
+    collection: Option<Collection>,
+    /// The font's predefined encoding, if it names one other than Identity: its codes are one to
+    /// four bytes long, and their CIDs (not the codes) index the font's widths.
+    encoding: Option<Arc<Predefined>>,
+    /// Codes that name CIDs of a collection without a table here (`Adobe-Japan2`): read as
+    /// bytes they would come out as other letters, which a search would match. Nothing is better.
     unmapped: bool,
     /// A composite TrueType font without `/ToUnicode` under `Identity-H`: its codes are glyph
     /// ids, read through the embedded program's own tables.
@@ -139,15 +146,19 @@ fn to_unicode(font: &Dictionary, doc: &Document) -> Option<ToUnicode> {
 }
 
 /// The composite font's glyphs are numbered in Adobe's Japanese, Chinese or Korean character
-/// collection (its descendant's `/CIDSystemInfo` `/Ordering`).
-fn cjk_collection(font: &Dictionary, doc: &Document) -> bool {
+/// collection (its descendant's `/CIDSystemInfo` `/Ordering`): `Some(None)` for one without a
+/// table here.
+fn cjk_collection(font: &Dictionary, doc: &Document) -> Option<Option<Collection>> {
     let ordering = || -> Option<Vec<u8>> {
         let descendant = font.get_deref(b"DescendantFonts", doc).and_then(Object::as_array).ok()?.first()?;
         let descendant = doc.dereference(descendant).ok()?.1.as_dict().ok()?;
         let info = descendant.get_deref(b"CIDSystemInfo", doc).and_then(Object::as_dict).ok()?;
         info.get_deref(b"Ordering", doc).and_then(Object::as_str).ok().map(<[u8]>::to_vec)
     };
-    ordering().is_some_and(|o| matches!(o.as_slice(), b"Japan1" | b"Japan2" | b"GB1" | b"CNS1" | b"Korea1"))
+    match ordering()?.as_slice() {
+        b"Japan2" => Some(None),
+        o => Collection::of_ordering(o).filter(|c| c.available()).map(Some),
+    }
 }
 
 impl<'a> TextDecoder<'a> {
@@ -163,14 +174,32 @@ impl<'a> TextDecoder<'a> {
                     || n.ends_with(b"-UTF16-V"))
         });
         let identity = cmap.is_some_and(|n| n == b"Identity-H" || n == b"Identity-V");
+        let encoding = two_byte
+            .then(|| font.get(b"Encoding").and_then(Object::as_name).ok())
+            .flatten()
+            .and_then(Predefined::predefined);
         let glyphs = identity.then(|| CidGlyphs::of(font, doc)).flatten();
-        let unmapped = identity && glyphs.is_none() && cjk_collection(font, doc);
+        let (collection, unmapped) = match () {
+            _ if to_unicode.is_some() || utf16 || glyphs.is_some() => (None, false),
+            _ if identity => match cjk_collection(font, doc) {
+                Some(c) => (c, c.is_none()),
+                None => (None, false),
+            },
+            _ => (encoding.as_ref().and_then(|e| e.collection()), false),
+        };
         TextDecoder {
             simple: (!two_byte).then(|| simple_table(font, doc)),
-            fallback: (two_byte && to_unicode.is_none() && !utf16 && !unmapped && glyphs.is_none())
-                .then(|| font.get_font_encoding(doc).ok())
-                .flatten(),
+            fallback: (two_byte
+                && to_unicode.is_none()
+                && !utf16
+                && !unmapped
+                && glyphs.is_none()
+                && collection.is_none())
+            .then(|| font.get_font_encoding(doc).ok())
+            .flatten(),
             utf16,
+            collection,
+            encoding,
             unmapped,
             glyphs,
             to_unicode,
@@ -183,8 +212,33 @@ impl<'a> TextDecoder<'a> {
         self.unmapped
     }
 
+    /// The font's predefined encoding (not Identity), which says how long each code is.
+    pub fn encoding(&self) -> Option<&Predefined> {
+        self.encoding.as_deref()
+    }
+
     pub fn decode(&self, bytes: &[u8], out: &mut String) {
         if self.unmapped {
+            return;
+        }
+        if let Some(collection) = self.collection {
+            match &self.encoding {
+                Some(enc) => {
+                    let mut rest = bytes;
+                    while !rest.is_empty() {
+                        let (len, cid) = enc.next_code(rest);
+                        if let Some(cid) = cid {
+                            collection.push_text(cid, out);
+                        }
+                        rest = &rest[len..];
+                    }
+                }
+                None => {
+                    for code in bytes.chunks_exact(2) {
+                        collection.push_text(u32::from(u16::from_be_bytes([code[0], code[1]])), out);
+                    }
+                }
+            }
             return;
         }
         if self.utf16 {
@@ -231,7 +285,7 @@ mod tests {
     use super::{SymbolFont, symbol_font_text, unshift_symbol_area};
 
     #[test]
-    fn cjk_collection_ids_without_a_map_read_as_nothing_and_utf16_codes_as_themselves() {
+    fn cjk_collection_ids_read_through_the_collection_and_utf16_codes_as_themselves() {
         use super::TextDecoder;
         use lopdf::{Document, Object, dictionary};
         let decoded = |encoding: &str, ordering: &str, bytes: &[u8]| {
@@ -251,8 +305,12 @@ mod tests {
             TextDecoder::of(&font, &doc).decode(bytes, &mut out);
             out
         };
-        // CIDs 0x0C3A 0x0F5B in Adobe-Japan1: no character without the collection's table.
-        assert_eq!(decoded("Identity-H", "Japan1", b"\x0c\x3a\x0f\x5b"), "");
+        // CIDs 843 and 1200 in Adobe-Japan1 are あ and 一: read through the collection's table.
+        assert_eq!(decoded("Identity-H", "Japan1", b"\x03\x4b\x04\xb0"), "あ一");
+        // The same codes in Shift-JIS under a predefined encoding.
+        assert_eq!(decoded("90ms-RKSJ-H", "Japan1", b"\x82\xa0\x88\xea"), "あ一");
+        // A collection without a table here: no character, rather than other letters.
+        assert_eq!(decoded("Identity-H", "Japan2", b"\x03\x4b"), "");
         // UCS-2 codes are the text ("序文").
         assert_eq!(decoded("UniJIS-UCS2-H", "Japan1", b"\x5e\x8f\x65\x87"), "序文");
         // Identity over an Identity ordering is left to lopdf's reading, as before.

@@ -110,15 +110,52 @@ impl Standard {
     }
 }
 
+/// A string's codes, each with its CID: a simple font's codes are bytes, a composite font's are
+/// two bytes long and are their CIDs, unless its encoding is a predefined CMap, whose codes are
+/// one to four bytes (Shift-JIS, GBK) and map to CIDs.
+struct Codes<'f, 'b> {
+    encoding: Option<&'f super::cjk::Encoding>,
+    len: usize,
+    rest: &'b [u8],
+}
+
+impl<'b> Iterator for Codes<'_, 'b> {
+    type Item = (&'b [u8], u32);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (len, cid) = match self.encoding {
+            Some(enc) => {
+                let (len, cid) = enc.next_code(self.rest);
+                (len, cid.unwrap_or(0))
+            }
+            None => {
+                let len = self.len.min(self.rest.len());
+                (len, self.rest[..len].iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b)))
+            }
+        };
+        let (code, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Some((code, cid))
+    }
+}
+
 impl Font<'_> {
+    /// The codes in `bytes` (see `Codes`).
+    fn codes<'b>(&self, bytes: &'b [u8]) -> Codes<'_, 'b> {
+        match self.two_byte {
+            true => Codes { encoding: self.decoder.encoding(), len: 2, rest: bytes },
+            false => Codes { encoding: None, len: 1, rest: bytes },
+        }
+    }
+
     fn advance(&self, bytes: &[u8]) -> f32 {
         if self.two_byte {
-            return bytes
-                .chunks(2)
-                .map(|c| {
-                    let cid = c.iter().fold(0u32, |acc, b| acc << 8 | u32::from(*b));
-                    self.cid_widths.get(&cid).copied().unwrap_or(self.cid_default) / 1000.0
-                })
+            return self
+                .codes(bytes)
+                .map(|(_, cid)| self.cid_widths.get(&cid).copied().unwrap_or(self.cid_default) / 1000.0)
                 .sum();
         }
         bytes
@@ -846,7 +883,7 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
             // Table writers set cells apart with a large Tc that TJ offsets cancel inside each
             // number: then every glyph's gap counts, not only the string's.
             Object::String(bytes, _) if tc > WORD_GAP * size.abs() && !tracked => {
-                for glyph in bytes.chunks(glyph_len) {
+                for (glyph, _) in font.codes(bytes) {
                     pieces.before_glyph(gap, advance);
                     font.decoder.decode(glyph, &mut pieces.text);
                     pieces.ink_end = advance + font.advance(glyph) * size * h;
@@ -860,7 +897,7 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
                 }
                 pieces.before_glyph(gap, advance);
                 font.decoder.decode(bytes, &mut pieces.text);
-                let glyphs = bytes.len() / glyph_len;
+                let glyphs = if font.two_byte { font.codes(bytes).count() } else { bytes.len() };
                 let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };
                 advance += (font.advance(bytes) * size + glyphs as f32 * tc + spaces as f32 * tw) * h;
                 gap = tc + word_space(&bytes[bytes.len() - glyph_len.min(bytes.len())..]);

@@ -3,6 +3,7 @@
 mod appearance;
 mod blocks;
 mod boxes;
+mod cjk;
 mod cmap;
 mod content;
 mod decode;
