@@ -432,6 +432,11 @@ fn a_content_stream_whose_filter_is_an_object_of_its_own_is_decoded() {
 /// A PDF of one page in a composite font without `/ToUnicode`: `encoding` over the collection
 /// `ordering`, showing `codes`.
 fn cjk_page(encoding: &str, ordering: &str, codes: &[u8]) -> Vec<u8> {
+    let hex: String = codes.iter().map(|b| format!("{b:02x}")).collect();
+    cjk_content(encoding, ordering, &format!("BT /F1 12 Tf 50 700 Td <{hex}> Tj ET"))
+}
+
+fn cjk_content(encoding: &str, ordering: &str, content: &str) -> Vec<u8> {
     use lopdf::{Document, Object, dictionary};
     let mut doc = Document::with_version("1.5");
     let descendant = doc.add_object(dictionary! {
@@ -444,9 +449,20 @@ fn cjk_page(encoding: &str, ordering: &str, codes: &[u8]) -> Vec<u8> {
         "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "Ryumin-Light",
         "Encoding" => encoding, "DescendantFonts" => vec![descendant.into()],
     });
-    let hex: String = codes.iter().map(|b| format!("{b:02x}")).collect();
-    let content = format!("BT /F1 12 Tf 50 700 Td <{hex}> Tj ET");
     one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+}
+
+#[test]
+fn vertical_writing_reads_its_columns_right_to_left() {
+    // "保険契約の" then "条件" in columns (90ms-RKSJ-V), the first on the right; and the same
+    // sentence drawn a glyph a line in an upright font, as older Japanese typesetting does.
+    let columns = "BT /F1 12 Tf 1 0 0 1 300 700 Tm <95db8caf8c5f96f182cc> Tj 1 0 0 1 280 700 Tm <8ff08c8f> Tj ET";
+    let md = parse_pdf(&cjk_content("90ms-RKSJ-V", "Japan1", columns), &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("保険契約の条件")), "{md:?}");
+    let glyphs = "BT /F1 12 Tf 12 TL 300 700 Td <95db> Tj T* <8caf> Tj T* <8c5f> Tj T* <96f1> Tj T* <82cc> Tj \
+                  -20 48 Td <8ff0> Tj T* <8c8f> Tj T* <8141> Tj ET";
+    let md = parse_pdf(&cjk_content("90ms-RKSJ-H", "Japan1", glyphs), &limits()).map(|p| p.markdown);
+    assert!(md.as_ref().is_ok_and(|m| m.contains("保険契約の条件、")), "{md:?}");
 }
 
 #[test]

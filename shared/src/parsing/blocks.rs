@@ -8,6 +8,7 @@ use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
 use super::tagged::Role;
+use super::vertical::cjk as wide;
 use std::collections::HashMap;
 
 /// One page's runs and rules, and its width in points.
@@ -433,7 +434,9 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
     // Every column between the gutters must hold prose.
     let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
-        let chars = side.iter().map(|c| c.text.chars().count()).sum::<usize>();
+        // A full-width character is two: a line of Japanese holds half the characters of a
+        // line of English as wide.
+        let chars = side.iter().flat_map(|c| c.text.chars()).map(|ch| if wide(ch) { 2 } else { 1 }).sum::<usize>();
         let mean = chars as f32 / side.len().max(1) as f32;
         (side.len() >= 4 && mean >= prose.0).then_some((chars, mean))
     };

@@ -56,6 +56,9 @@ struct Font<'a> {
     /// A composite (Type0) font's widths by CID, and its default width (`W`, `DW`).
     cid_widths: HashMap<u32, f32>,
     cid_default: f32,
+    /// Writing mode 1 (`Identity-V`, `90ms-RKSJ-V`): glyphs advance down the page, by this many
+    /// ems each (`DW2`; Japanese and Chinese set their columns this way).
+    vertical: Option<f32>,
 }
 
 /// Widths (thousandths of an em) of printable ASCII in Helvetica and Helvetica-Bold, from the
@@ -269,7 +272,18 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
         .and_then(|(_, d)| d.as_dict().ok());
     let bold = is_bold(font, doc) || descendant.is_some_and(|d| is_bold(d, doc));
     let base = font.get(b"BaseFont").and_then(Object::as_name).unwrap_or_default();
+    let two_byte = font.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Type0");
+    let vertical = two_byte
+        && match font.get_deref(b"Encoding", doc) {
+            Ok(Object::Name(n)) => n.ends_with(b"-V") || n == b"V",
+            Ok(Object::Stream(s)) => s.dict.get(b"WMode").and_then(Object::as_i64).is_ok_and(|m| m == 1),
+            _ => false,
+        };
+    // `DW2 [vy w1]`: w1 is the vertical displacement, -1000 unless the font says otherwise.
+    let dw2 = descendant.and_then(|d| d.get_deref(b"DW2", doc).and_then(Object::as_array).ok()).map(|a| nums(a));
+    let step = dw2.and_then(|d| d.get(1).copied()).map(|w1| -w1 / 1000.0).filter(|w| *w > 0.0 && *w < 4.0);
     Font {
+        vertical: vertical.then_some(step.unwrap_or(1.0)),
         cid_widths: descendant.map(|d| cid_widths(d, doc)).unwrap_or_default(),
         cid_default: descendant.and_then(|d| d.get(b"DW").and_then(Object::as_float).ok()).unwrap_or(1000.0),
         decoder: TextDecoder::of(font, doc),
@@ -277,7 +291,7 @@ fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a> {
         standard: Standard::of(base, bold),
         widths,
         first_char: font.get(b"FirstChar").and_then(Object::as_i64).unwrap_or(0).max(0) as usize,
-        two_byte: font.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"Type0"),
+        two_byte,
     }
 }
 
@@ -509,7 +523,8 @@ pub(super) fn inherited<'a>(doc: &'a Document, node: &'a Dictionary, key: &[u8])
 
 /// User space as the page is shown: its media box turned by `/Rotate`, so that a landscape
 /// table drawn on a portrait page reads row by row. Also the shown width (A4 without a box).
-fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32) {
+/// The matrix from the page's user space to the page as shown, and its width and height shown.
+fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32, f32) {
     let page = doc.get_dictionary(page).ok();
     let media = page.and_then(|p| inherited(doc, p, b"MediaBox")).and_then(|b| b.as_array().ok()).map(|b| nums(b));
     let [x0, y0, x1, y1] = match media.as_deref() {
@@ -521,16 +536,16 @@ fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32) {
         page.and_then(|p| inherited(doc, p, b"Rotate")).and_then(|r| r.as_i64().ok()).unwrap_or(0).rem_euclid(360);
     let origin = Matrix::translate(-x0, -y0);
     match rotate {
-        90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h),
-        180 => (origin.then(Matrix([-1.0, 0.0, 0.0, -1.0, w, h])), w),
-        270 => (origin.then(Matrix([0.0, 1.0, -1.0, 0.0, h, 0.0])), h),
-        _ => (Matrix::IDENTITY, w),
+        90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h, w),
+        180 => (origin.then(Matrix([-1.0, 0.0, 0.0, -1.0, w, h])), w, h),
+        270 => (origin.then(Matrix([0.0, 1.0, -1.0, 0.0, h, 0.0])), h, w),
+        _ => (Matrix::IDENTITY, w, h),
     }
 }
 
 pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Drawn, PageDamage> {
     let resources = Resources::of_page(doc, page_id, cache);
-    let (view, width) = page_view(doc, page_id);
+    let (view, width, height) = page_view(doc, page_id);
     let mut out = Drawn { width, ..Drawn::default() };
     let content = page_content(doc, page_id)?;
     // A piece at a time: the operators of a whole figure page at once outweigh the file.
@@ -548,6 +563,7 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     super::appearance::draw_annotations(doc, page_id, view, cache, &mut out);
     super::overprint::drop_overprints(&mut out.runs);
     out.runs = join_sideways(out.runs);
+    super::vertical::turn_columns(&mut out, height);
     Ok(out)
 }
 
@@ -847,6 +863,9 @@ fn spelled(font: &Font<'_>, items: &[Object]) -> bool {
 /// Shows strings (and TJ's spacing numbers), appending the runs they draw.
 fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
     let Some(font) = st.font.clone() else { return };
+    if let Some(step) = font.vertical {
+        return show_vertical(st, &font, step, items, marked, runs);
+    }
     let origin = st.tm.then(st.gs.ctm);
     let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
     let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
@@ -917,6 +936,58 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
     }
     pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
+}
+
+/// Shows strings in writing mode 1: each glyph `step` ems below the one before (ISO 32000-1,
+/// 9.4.4), a column read top to bottom. The pieces are those of horizontal text turned a quarter
+/// clockwise, so a column is a sideways run from its top to its foot.
+fn show_vertical(
+    st: &mut TextState,
+    font: &Font<'_>,
+    step: f32,
+    items: &[Object],
+    marked: Marked,
+    runs: &mut Vec<Run>,
+) {
+    let down = Matrix([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]);
+    let origin = down.then(st.tm).then(st.gs.ctm);
+    let scale = (origin.0[0].powi(2) + origin.0[1].powi(2)).sqrt();
+    let (size, tc) = (st.size, st.char_space);
+    let mut pieces = Pieces {
+        origin,
+        size: (size * scale).abs(),
+        em: size.abs(),
+        bold: font.bold,
+        marked,
+        clip: st.gs.clip,
+        runs,
+        text: String::new(),
+        from: 0.0,
+        ink_end: 0.0,
+    };
+    let (mut advance, mut gap) = (0.0f32, 0.0f32);
+    for item in items {
+        match item {
+            Object::String(bytes, _) => {
+                for (code, _) in font.codes(bytes) {
+                    pieces.before_glyph(gap, advance);
+                    font.decoder.decode(code, &mut pieces.text);
+                    pieces.ink_end = advance + step * size;
+                    gap = tc;
+                    advance = pieces.ink_end + gap;
+                }
+            }
+            // A positive number moves the next glyph down (the opposite of horizontal text).
+            other => {
+                if let Ok(n) = other.as_float() {
+                    gap += n / 1000.0 * size;
+                    advance += n / 1000.0 * size;
+                }
+            }
+        }
+    }
+    pieces.flush();
+    st.tm = Matrix::translate(0.0, -advance).then(st.tm);
 }
 
 impl Run {

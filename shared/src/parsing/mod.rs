@@ -19,6 +19,7 @@ mod pdf;
 mod tagged;
 mod truetype;
 mod type1;
+mod vertical;
 
 pub use detect::{DocKind, detect};
 pub use normalize::normalize;
