@@ -4,11 +4,11 @@
 //! tables, and reading order keeps sentences whole.
 
 use super::boxes::boxes;
+use super::cjk::is_cjk as wide;
 use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
 use super::tagged::Role;
-use super::vertical::cjk as wide;
 use std::collections::HashMap;
 
 /// One page's runs and rules, and its width in points.

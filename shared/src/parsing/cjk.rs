@@ -7,6 +7,7 @@
 //! the text of the whole document is lost.
 
 use hayro_cmap::{BfString, CMap, CMapName, CidFamily, load_embedded};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -125,6 +126,67 @@ impl Encoding {
     }
 }
 
+/// Japanese, Chinese and Korean characters, with their punctuation and full-width forms.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x31F0..=0x31FF
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
+}
+
+/// Ideographs and kana: the scripts written without spaces between words (not Hangul).
+fn unspaced(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+/// Closes letter-spacing in text written without spaces: three or more ideographs or kana each
+/// standing alone between single spaces are one word spaced out ("中 文 姓 名", a form's label;
+/// "开 票 通 知 单", a centred title), and a search for the word must find it. A space between
+/// longer runs is the writer's ("新山 祐介", a name; "坚持… 增强…", a title's two phrases).
+pub fn close_letter_spacing(text: &str) -> Cow<'_, str> {
+    let spaced = |line: &str| {
+        let mut alone = 0;
+        line.split(' ').any(|t| {
+            let mut chars = t.chars();
+            alone = if chars.next().is_some_and(unspaced) && chars.next().is_none() { alone + 1 } else { 0 };
+            alone >= 3
+        })
+    };
+    if text.is_ascii() || !text.lines().any(spaced) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if !spaced(line) {
+            out.push_str(line);
+            continue;
+        }
+        let tokens: Vec<&str> = line.split(' ').collect();
+        let alone = |t: &str| {
+            let mut chars = t.chars();
+            chars.next().is_some_and(unspaced) && chars.next().is_none()
+        };
+        let mut k = 0;
+        while k < tokens.len() {
+            let run = tokens[k..].iter().take_while(|t| alone(t)).count();
+            if k > 0 {
+                out.push(' ');
+            }
+            if run >= 3 {
+                tokens[k..k + run].iter().for_each(|t| out.push_str(t));
+                k += run;
+            } else {
+                out.push_str(tokens[k]);
+                k += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +205,16 @@ mod tests {
         assert_eq!(len, 2);
         Collection::Japan1.push_text(cid.unwrap(), &mut text);
         assert_eq!(text, "Aあ");
+    }
+
+    #[test]
+    fn letter_spaced_ideographs_close_and_a_writers_spaces_stay() {
+        let text = "| 中 文 姓 名 Name in Chinese | 胡駿 |\n开 票 通 知 单\n## 新山 祐介\n坚持社会主义 增强文化\n한 국 어 문 장\nA B C D";
+        assert_eq!(
+            close_letter_spacing(text),
+            "| 中文姓名 Name in Chinese | 胡駿 |\n开票通知单\n## 新山 祐介\n坚持社会主义 增强文化\n한 국 어 문 장\nA B C D"
+        );
+        assert!(matches!(close_letter_spacing("## 新山 祐介\n李 新"), Cow::Borrowed(_)));
     }
 
     #[test]

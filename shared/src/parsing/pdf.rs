@@ -198,7 +198,9 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
         markdown.push_str("\n\n");
         markdown.push_str(&page);
     }
-    Ok(Parsed { markdown: normalize(&resolve_line_hyphens(markdown)), page_count: pdf.page_count(), parser })
+    let markdown = resolve_line_hyphens(markdown);
+    let markdown = normalize(&super::cjk::close_letter_spacing(&markdown));
+    Ok(Parsed { markdown, page_count: pdf.page_count(), parser })
 }
 
 pub fn pdf_to_markdown(bytes: &[u8], limits: &Limits) -> StageResult<Parsed> {

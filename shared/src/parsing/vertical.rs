@@ -4,16 +4,9 @@
 //! counter-clockwise first, so that its rightmost column becomes its first line, and read as any
 //! other page.
 
+use super::cjk::is_cjk as cjk;
 use super::layout::{Drawn, Run};
 use super::paths::Rule;
-
-/// Japanese, Chinese and Korean characters, with their punctuation and full-width forms.
-pub(super) fn cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x11FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3130..=0x318F | 0x31F0..=0x31FF
-        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
-}
 
 /// Whether most of the page's visible characters are CJK set in columns (sideways runs that
 /// read downward). Latin turned on its side (a form's margin label) is not enough.
