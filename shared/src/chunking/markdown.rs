@@ -118,6 +118,13 @@ fn sentence_starts(text: &str, from: usize, to: usize, starts: &mut Vec<(usize, 
     while i < to {
         let b = bytes[i];
         i += 1;
+        if b == 0xE3 || b == 0xEF {
+            if let Some(end) = cjk_sentence_end(bytes, i - 1, to) {
+                starts.push((end, None));
+                i = end;
+            }
+            continue;
+        }
         if !matches!(b, b'.' | b'!' | b'?') {
             continue;
         }
@@ -137,6 +144,21 @@ fn sentence_starts(text: &str, from: usize, to: usize, starts: &mut Vec<(usize, 
             i = end + 1;
         }
     }
+}
+
+/// Japanese and Chinese end a sentence with a full-width mark and start the next one with no
+/// space: after `。`, `！` or `？` at `at` (and any closing brackets), where the next sentence
+/// starts, if one does before `to`.
+fn cjk_sentence_end(bytes: &[u8], at: usize, to: usize) -> Option<usize> {
+    const ENDS: [&str; 3] = ["。", "！", "？"];
+    const CLOSERS: [&str; 5] = ["」", "』", "）", "】", "〕"];
+    let rest = &bytes[at..to];
+    ENDS.iter().find(|e| rest.starts_with(e.as_bytes()))?;
+    let mut end = at + 3;
+    while let Some(c) = CLOSERS.iter().chain(&ENDS).find(|c| bytes[end..to].starts_with(c.as_bytes())) {
+        end += c.len();
+    }
+    (end < to && !bytes[end].is_ascii_whitespace()).then_some(end)
 }
 
 fn opens_sentence(b: u8) -> bool {
@@ -218,6 +240,21 @@ mod tests {
                 "J. Smith signs.",
                 "(Optional) cover ends!",
                 "3 days apply."
+            ]
+        );
+    }
+
+    #[test]
+    fn japanese_and_chinese_sentences_split_after_their_full_stops() {
+        let text = "保険期間は一年とします。「契約者」とは、申込者をいいます。」次の条件！本条款适用于中国。Ends.";
+        assert_eq!(
+            pieces(text),
+            [
+                "保険期間は一年とします。",
+                "「契約者」とは、申込者をいいます。」",
+                "次の条件！",
+                "本条款适用于中国。",
+                "Ends."
             ]
         );
     }
