@@ -436,7 +436,8 @@ fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> 
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
         // A full-width character is two: a line of Japanese holds half the characters of a
         // line of English as wide.
-        let chars = side.iter().flat_map(|c| c.text.chars()).map(|ch| if wide(ch) { 2 } else { 1 }).sum::<usize>();
+        let width = |t: &str| t.chars().count() + if t.is_ascii() { 0 } else { t.chars().filter(|c| wide(*c)).count() };
+        let chars = side.iter().map(|c| width(&c.text)).sum::<usize>();
         let mean = chars as f32 / side.len().max(1) as f32;
         (side.len() >= 4 && mean >= prose.0).then_some((chars, mean))
     };

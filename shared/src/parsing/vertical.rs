@@ -11,6 +11,9 @@ use super::paths::Rule;
 /// Whether most of the page's visible characters are CJK set in columns (sideways runs that
 /// read downward). Latin turned on its side (a form's margin label) is not enough.
 fn set_in_columns(runs: &[Run]) -> bool {
+    if !runs.iter().any(|r| r.sideways.is_some_and(|(from, to)| to < from)) {
+        return false;
+    }
     let (mut in_columns, mut all) = (0usize, 0usize);
     for r in runs.iter().filter(|r| !r.hidden) {
         all += r.text.chars().filter(|c| !c.is_whitespace()).count();
