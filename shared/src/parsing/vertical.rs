@@ -8,16 +8,19 @@ use super::cjk::is_cjk as cjk;
 use super::layout::{Drawn, Run};
 use super::paths::Rule;
 
-/// Whether most of the page's visible characters are CJK set in columns (sideways runs that
-/// read downward). Latin turned on its side (a form's margin label) is not enough.
+/// Whether most of the page's visible characters are CJK set in columns (sideways runs of two
+/// glyphs or more that read downward). Latin turned on its side (a form's margin label) is not
+/// enough, nor glyphs of a vertical font each placed on its own (a writer that sets a line of
+/// horizontal text a glyph at a time in an `Identity-V` font).
 fn set_in_columns(runs: &[Run]) -> bool {
-    if !runs.iter().any(|r| r.sideways.is_some_and(|(from, to)| to < from)) {
+    let column = |r: &Run| r.sideways.is_some_and(|(from, to)| to < from) && r.text.trim().chars().nth(1).is_some();
+    if !runs.iter().any(column) {
         return false;
     }
     let (mut in_columns, mut all) = (0usize, 0usize);
     for r in runs.iter().filter(|r| !r.hidden) {
         all += r.text.chars().filter(|c| !c.is_whitespace()).count();
-        if r.sideways.is_some_and(|(from, to)| to < from) {
+        if column(r) {
             in_columns += r.text.chars().filter(|c| cjk(*c)).count();
         }
     }
@@ -162,6 +165,19 @@ mod tests {
         assert_eq!(runs[0].text, "道路交通法");
         assert_eq!(runs[0].sideways, Some((700.0 + 6.4, 700.0 - 32.0 - 1.6)));
         assert!(runs[1..].iter().all(|r| r.sideways.is_none() && r.text.chars().count() == 1));
+    }
+
+    #[test]
+    fn a_line_set_a_glyph_at_a_time_in_a_vertical_font_stays_a_line() {
+        // Each glyph its own one-glyph column, side by side along the line.
+        let runs: Vec<Run> = "保険契約"
+            .chars()
+            .enumerate()
+            .map(|(i, c)| column(100.0 + 12.0 * i as f32, 700.0, 688.0, &c.to_string()))
+            .collect();
+        let mut page = Drawn { runs, rules: vec![], width: 612.0 };
+        turn_columns(&mut page, 792.0);
+        assert_eq!(page.width, 612.0);
     }
 
     #[test]
