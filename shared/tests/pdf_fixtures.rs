@@ -529,3 +529,22 @@ fn a_page_turned_by_rotate_is_read_as_shown() {
     assert!(at("BAIN, J MATTHEW") < at("37,499.96") && at("37,499.96") < at("SMITH, ALVARO R"), "{md}");
     assert!(at("SMITH, ALVARO R") < at("21,000.00"), "{md}");
 }
+
+#[test]
+fn hebrew_drawn_left_to_right_reads_right_to_left() {
+    use lopdf::{Document, Object, dictionary};
+    // ש ל ו ם ע at A–E. "שלום עולם" ("hello world") as a page shows it, left to right: the
+    // first line one string in visual order, the second its words drawn as Word draws them,
+    // right-hand word first.
+    let mut doc = Document::with_version("1.5");
+    let names = ["uni05E9", "uni05DC", "uni05D5", "uni05DD", "uni05E2"].map(|n| Object::Name(n.as_bytes().to_vec()));
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "ArialHebrew",
+        "Encoding" => dictionary! { "Type" => "Encoding", "Differences" => [vec![Object::Integer(65)], names.to_vec()].concat() },
+    });
+    let content = b"BT /F1 12 Tf 300 700 Td (DBCE DCBA) Tj ET \
+                    BT /F1 12 Tf 345 680 Td (DCBA) Tj ET BT /F1 12 Tf 300 680 Td (DBCE) Tj ET";
+    let bytes = one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => font } });
+    let md = parse_pdf(&bytes, &limits()).map(|p| p.markdown).unwrap();
+    assert_eq!(md.matches("שלום עולם").count(), 2, "{md}");
+}

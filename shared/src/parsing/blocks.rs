@@ -46,7 +46,13 @@ struct Line {
 
 impl Line {
     fn text(&self) -> String {
-        self.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" ")
+        let cells: Vec<&str> = self.cells.iter().map(|c| c.text.as_str()).collect();
+        let joined = cells.join(" ");
+        // A right-to-left line's cells, each in reading order, are read from the right.
+        if cells.len() > 1 && super::bidi::mostly_right_to_left(&joined) {
+            return cells.into_iter().rev().collect::<Vec<_>>().join(" ");
+        }
+        joined
     }
 }
 
@@ -144,6 +150,9 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             }
             for c in &mut cells {
                 squeeze_spaces(&mut c.text);
+                if let Some(logical) = super::bidi::to_logical(&c.text) {
+                    c.text = logical;
+                }
             }
             cells.retain(|c| !c.text.is_empty());
             let lead: Vec<&str> =

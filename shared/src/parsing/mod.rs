@@ -1,6 +1,7 @@
 //! Uploaded bytes → normalised markdown with a page marker before every page.
 
 mod appearance;
+mod bidi;
 mod blocks;
 mod boxes;
 mod cjk;

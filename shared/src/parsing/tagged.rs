@@ -176,6 +176,9 @@ impl<'a> Walk<'a> {
     fn text(&mut self, marks: &Marks) -> String {
         let mut out = String::new();
         let mut prev: Option<&Run> = None;
+        // Where the current line's text starts in `out`, and its runs: a line of right-to-left
+        // text is rebuilt from its runs in reading order when it ends.
+        let (mut line_start, mut line): (usize, Vec<&Run>) = (0, Vec::new());
         for key in marks {
             self.used.insert(*key);
             let Some(indices) = self.by_mark.get(key) else { continue };
@@ -184,10 +187,14 @@ impl<'a> Walk<'a> {
                 if let Some(p) = prev {
                     let new_line = (p.y - run.y).abs() > 0.4 * p.size.max(run.size);
                     if new_line && !is_script(run, p) && !is_script(p, run) {
+                        right_to_left_line(&mut out, line_start, &line);
+                        line.clear();
                         // The next line: a word hyphenated across it is joined as the layout
                         // joins it.
                         out.truncate(out.trim_end().len());
                         join_line(&mut out, run.text.trim_start());
+                        line_start = out.len() - run.text.trim_start().len();
+                        line.push(run);
                         prev = Some(run);
                         continue;
                     }
@@ -201,9 +208,11 @@ impl<'a> Walk<'a> {
                     }
                 }
                 out.push_str(&run.text);
+                line.push(run);
                 prev = Some(run);
             }
         }
+        right_to_left_line(&mut out, line_start, &line);
         out.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
@@ -353,6 +362,29 @@ impl<'a> Walk<'a> {
 enum Kid<'a> {
     Mark(usize, i64),
     Dict(&'a Dictionary),
+}
+
+/// A line of right-to-left text (`out[from..]`, drawn by `runs`) in reading order: its runs
+/// laid out left to right, as the page shows them, then turned (`bidi::to_logical`), whatever
+/// order the writer drew them in.
+fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
+    if !out.is_char_boundary(from) || super::bidi::to_logical(&out[from..]).is_none() {
+        return;
+    }
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut visual = String::new();
+    for (k, r) in sorted.iter().enumerate() {
+        let gap = k > 0 && r.x - sorted[k - 1].end_x > JOINED_RUNS * r.size;
+        if gap && !visual.ends_with(' ') && !r.text.starts_with(' ') {
+            visual.push(' ');
+        }
+        visual.push_str(&r.text);
+    }
+    if let Some(logical) = super::bidi::to_logical(&visual) {
+        out.truncate(from);
+        out.push_str(&logical);
+    }
 }
 
 fn cell(text: &str) -> String {
