@@ -771,7 +771,19 @@ struct Pieces<'r> {
     ink_end: f32,
 }
 
-impl Pieces<'_> {
+impl<'r> Pieces<'r> {
+    fn new(
+        origin: Matrix,
+        size: f32,
+        em: f32,
+        bold: bool,
+        marked: Marked,
+        clip: Option<[f32; 4]>,
+        runs: &'r mut Vec<Run>,
+    ) -> Pieces<'r> {
+        Pieces { origin, size, em, bold, marked, clip, runs, text: String::new(), from: 0.0, ink_end: 0.0 }
+    }
+
     /// Before a glyph drawn at `at` after `gap` of space beyond the previous glyph's width.
     fn before_glyph(&mut self, gap: f32, at: f32) {
         if gap > CELL_GAP * self.em && !self.text.trim().is_empty() {
@@ -869,18 +881,7 @@ fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run
     let origin = st.tm.then(st.gs.ctm);
     let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
     let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
-    let mut pieces = Pieces {
-        origin,
-        size: (size * scale).abs(),
-        em: size.abs(),
-        bold: font.bold,
-        marked,
-        clip: st.gs.clip,
-        runs,
-        text: String::new(),
-        from: 0.0,
-        ink_end: 0.0,
-    };
+    let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
     let glyph_len = if font.two_byte { 2 } else { 1 };
     // Word spacing applies to the single-byte code 32 only.
     let word_space = |g: &[u8]| if !font.two_byte && g == b" " { tw } else { 0.0 };
@@ -953,18 +954,7 @@ fn show_vertical(
     let origin = down.then(st.tm).then(st.gs.ctm);
     let scale = (origin.0[0].powi(2) + origin.0[1].powi(2)).sqrt();
     let (size, tc) = (st.size, st.char_space);
-    let mut pieces = Pieces {
-        origin,
-        size: (size * scale).abs(),
-        em: size.abs(),
-        bold: font.bold,
-        marked,
-        clip: st.gs.clip,
-        runs,
-        text: String::new(),
-        from: 0.0,
-        ink_end: 0.0,
-    };
+    let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
     let (mut advance, mut gap) = (0.0f32, 0.0f32);
     for item in items {
         match item {
