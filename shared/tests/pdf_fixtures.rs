@@ -548,3 +548,69 @@ fn hebrew_drawn_left_to_right_reads_right_to_left() {
     let md = parse_pdf(&bytes, &limits()).map(|p| p.markdown).unwrap();
     assert_eq!(md.matches("שלום עולם").count(), 2, "{md}");
 }
+
+/// Each `(x, y, text)` drawn in 10-point Helvetica, and each `(x0, y0, x1, y1)` stroked.
+fn helvetica_page(texts: &[(f32, f32, &str)], rules: &[(f32, f32, f32, f32)]) -> Vec<u8> {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let mut content = String::new();
+    for (x0, y0, x1, y1) in rules {
+        content.push_str(&format!("{x0} {y0} m {x1} {y1} l S "));
+    }
+    for (x, y, text) in texts {
+        content.push_str(&format!("BT /F1 10 Tf 1 0 0 1 {x} {y} Tm ({text}) Tj ET "));
+    }
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+}
+
+#[test]
+fn a_table_ruled_only_under_its_head_reads_entry_by_entry() {
+    // One rule down the middle, rules at the top, under the head and at the foot; entries set
+    // apart by space, the second wrapped over two lines in both columns.
+    let texts = [
+        (76.0, 690.0, "For this type of account:"),
+        (226.0, 690.0, "Give name and SSN of:"),
+        (76.0, 674.0, "1. Individual"),
+        (226.0, 674.0, "The individual"),
+        (76.0, 659.0, "2. Two or more individuals"),
+        (226.0, 659.0, "The actual owner of the"),
+        (76.0, 648.0, "\\(joint account\\)"),
+        (226.0, 648.0, "account"),
+        (76.0, 633.0, "3. Custodial account"),
+        (226.0, 633.0, "The minor"),
+    ];
+    let rules = [
+        (72.0, 700.0, 372.0, 700.0),
+        (72.0, 686.0, 372.0, 686.0),
+        (72.0, 600.0, 372.0, 600.0),
+        (222.0, 600.0, 222.0, 700.0),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    assert!(md.contains("| For this type of account: | Give name and SSN of: |"), "{md}");
+    assert!(md.contains("| 1. Individual | The individual |"), "{md}");
+    assert!(md.contains("| 2. Two or more individuals (joint account) | The actual owner of the account |"), "{md}");
+    assert!(md.contains("| 3. Custodial account | The minor |"), "{md}");
+}
+
+#[test]
+fn a_column_set_flush_right_stays_a_column() {
+    // "This week" starts and ends its column; its figures end with it, "unq" far from its start.
+    let texts = [
+        (72.0, 700.0, "Market"),
+        (200.0, 700.0, "This week"),
+        (300.0, 700.0, "Link"),
+        (72.0, 686.0, "Iowa"),
+        (197.19, 686.0, "1.35 - 1.42"),
+        (300.0, 686.0, "Iowa Ethanol"),
+        (72.0, 672.0, "Wisconsin"),
+        (228.32, 672.0, "unq"),
+        (300.0, 672.0, "Wisconsin Ethanol"),
+        (72.0, 658.0, "Nebraska"),
+        (197.19, 658.0, "1.38 - 1.40"),
+        (300.0, 658.0, "Nebraska Ethanol"),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &[]), &limits()).unwrap().markdown;
+    assert!(md.contains("| Wisconsin | unq | Wisconsin Ethanol |"), "{md}");
+    assert!(md.contains("| Nebraska | 1.38 - 1.40 | Nebraska Ethanol |"), "{md}");
+}

@@ -523,6 +523,13 @@ fn own_baselines(runs: &[Run], gutter: f32) -> Option<f32> {
 /// or two, or a form's labels beside another's.
 const OWN_COLUMN_LETTERS: (usize, usize) = (100, 300);
 
+/// A cell set flush right in its column has at most this many words, and no leader or blank
+/// to fill in: a form's lines end together too.
+const FLUSH_RIGHT_WORDS: usize = 4;
+const FILLS: [&str; 4] = ["..", ". .", "…", "__"];
+/// Cells of a table's head that has flush-right columns have at most this many words.
+const FLUSH_RIGHT_HEAD_WORDS: usize = 6;
+
 enum Block {
     Heading(usize, String),
     Table(Vec<Vec<String>>),
@@ -541,8 +548,20 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
         return None;
     }
     let columns: Vec<f32> = head.cells.iter().map(|c| c.x).collect();
+    let ends: Vec<f32> = head.cells.iter().map(|c| c.end_x).collect();
     let tolerance = 0.8 * head.size;
-    let column_of = |c: &Cell| columns.iter().position(|x| (x - c.x).abs() <= tolerance);
+    // A column's cells start together, or, past the first column, a short entry ends with the
+    // column when set flush right (figures, a column of links): "unq" under "1.38 - 1.43". Not
+    // under a head of long cells: justified prose ends every line together.
+    let short_head = head.cells.iter().all(|c| c.text.split_whitespace().count() <= FLUSH_RIGHT_HEAD_WORDS);
+    let column_of = |c: &Cell| {
+        columns.iter().position(|x| (x - c.x).abs() <= tolerance).or_else(|| {
+            let k = ends.iter().position(|e| (e - c.end_x).abs() <= tolerance).filter(|k| *k > 0 && short_head)?;
+            let short =
+                c.text.split_whitespace().count() <= FLUSH_RIGHT_WORDS && !FILLS.iter().any(|f| c.text.contains(f));
+            (short && c.x > columns[k] && c.x > ends[k - 1]).then_some(k)
+        })
+    };
     // Wrapped cell text stays inside its column; a paragraph after the table does not.
     let fits = |line: &Line| {
         line.cells.iter().all(|c| {
@@ -1133,12 +1152,37 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             out.push(Block::Paragraph(text));
         }
     };
-    tables.sort_by(|a, b| a.top.total_cmp(&b.top));
+    // A table comes before the first line below its top, or, on a page of columns where that
+    // line is in the next column, after the last line above it in its own column.
+    let beside = |l: &Line, t: &RuledTable| {
+        l.cells.first().is_some_and(|c| c.x < t.right) && l.cells.last().is_some_and(|c| c.end_x > t.left)
+    };
+    let overlap = |a: &Line, b: &Line| {
+        let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
+        let ((a0, a1), (b0, b1)) = (span(a), span(b));
+        a0 < b1 && b0 < a1
+    };
+    let place = |t: &RuledTable| {
+        let below = lines.iter().position(|l| l.y < t.top).unwrap_or(lines.len());
+        match lines[..below].iter().rposition(|l| beside(l, t)) {
+            // The short last line of a paragraph, not reaching over the table, comes first.
+            Some(mut j) => {
+                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(&lines[j + 1], &lines[j]) {
+                    j += 1;
+                }
+                j + 1
+            }
+            None => below,
+        }
+    };
+    let mut tables: Vec<(usize, RuledTable)> = tables.drain(..).map(|t| (place(&t), t)).collect();
+    // Popped from the end: the first placed, and of those the highest, last.
+    tables.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.top.total_cmp(&b.1.top)));
     let mut i = 0;
     while i < lines.len() {
-        while tables.last().is_some_and(|t| t.top > lines[i].y) {
+        while tables.last().is_some_and(|(at, _)| *at <= i) {
             flush(&mut para, &mut out);
-            out.push(Block::Table(tables.pop().map(|t| t.rows).unwrap_or_default()));
+            out.push(Block::Table(tables.pop().map(|(_, t)| t.rows).unwrap_or_default()));
         }
         if let Some((mut rows, next)) = take_table(lines, i) {
             flush(&mut para, &mut out);
@@ -1266,7 +1310,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
         *y = line.y;
     }
     flush(&mut para, &mut out);
-    out.extend(tables.into_iter().rev().map(|t| Block::Table(t.rows)));
+    out.extend(tables.into_iter().rev().map(|(_, t)| Block::Table(t.rows)));
     out
 }
 

@@ -14,8 +14,10 @@ const MIN_RULE: f32 = 6.0;
 const MAX_WORDS_PER_CELL: usize = 60;
 
 pub struct RuledTable {
-    /// The top edge, for placing the table among the page's lines.
+    /// The top edge and the sides, for placing the table among the page's lines.
     pub top: f32,
+    pub left: f32,
+    pub right: f32,
     pub rows: Vec<Vec<String>>,
 }
 
@@ -121,7 +123,7 @@ fn keyed_rows<'r>(row: Vec<Vec<&'r Run>>, baselines: &[f32]) -> Vec<Vec<Vec<&'r 
         keyed.then(|| (0..baselines.len()).filter(|i| words[*i] > 0).map(|i| baselines[i]).collect())
     };
     let Some(keys) = row.iter().filter_map(|c| lines_of(c)).max_by_key(Vec::len).filter(|k| k.len() >= KEY_ROWS) else {
-        return vec![row];
+        return spaced_rows(row);
     };
     // A run belongs to the last key line at or above it.
     let row_of = |r: &Run| keys.partition_point(|at| *at >= r.y - SAME_LINE).saturating_sub(1);
@@ -130,6 +132,62 @@ fn keyed_rows<'r>(row: Vec<Vec<&'r Run>>, baselines: &[f32]) -> Vec<Vec<Vec<&'r 
         for r in cell {
             out[row_of(r)][c].push(r);
         }
+    }
+    out
+}
+
+/// Space between two rows beyond the lines' leading, as a share of the type size.
+const ROW_SPACE: f32 = 0.25;
+/// Gaps between lines within this share of the type size of the leading are the leading.
+const LEADING_SLACK: f32 = 0.1;
+
+/// A ruled row that holds rows set apart by space (a table ruled only under its head and at
+/// its foot, each entry wrapped over lines): its lines, superscripts aside, are one leading
+/// apart, or a leading and some space where a row ends; every row so found fills two cells or
+/// more. Otherwise the row as it is.
+fn spaced_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
+    let mut sizes: Vec<f32> = row.iter().flatten().map(|r| r.size).collect();
+    sizes.sort_by(f32::total_cmp);
+    let Some(size) = sizes.get(sizes.len() / 2).copied() else {
+        return vec![row];
+    };
+    // A footnote mark set small and raised is not a line of its own.
+    let full = |r: &Run| r.size >= 0.85 * size;
+    let mut baselines: Vec<f32> = row.iter().flatten().filter(|r| full(r)).map(|r| r.y).collect();
+    baselines.sort_by(|a, b| b.total_cmp(a));
+    baselines.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);
+    let gaps: Vec<f32> = baselines.windows(2).map(|w| w[0] - w[1]).collect();
+    let Some(leading) = gaps.iter().copied().reduce(f32::min) else {
+        return vec![row];
+    };
+    let ends: Vec<bool> = gaps.iter().map(|g| *g >= leading + ROW_SPACE * size).collect();
+    let plain = gaps.iter().zip(&ends).all(|(g, end)| *end || *g <= leading + LEADING_SLACK * size);
+    // Lines closer than the type is tall are one line set in pieces (a centred cell beside a
+    // wrapped one), not a leading.
+    if !plain || !ends.contains(&true) || leading < 0.9 * size {
+        return vec![row];
+    }
+    let mut first_of = vec![0usize];
+    first_of.extend(ends.iter().scan(0, |k, end| {
+        *k += usize::from(*end);
+        Some(*k)
+    }));
+    let nearest = |r: &Run| {
+        let i = baselines.partition_point(|at| *at > r.y);
+        [i.checked_sub(1), (i < baselines.len()).then_some(i)]
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| (baselines[*a] - r.y).abs().total_cmp(&(baselines[*b] - r.y).abs()))
+            .unwrap_or(0)
+    };
+    let mut out: Vec<Vec<Vec<&Run>>> = vec![vec![Vec::new(); row.len()]; first_of[first_of.len() - 1] + 1];
+    for (c, cell) in row.iter().enumerate() {
+        for r in cell {
+            out[first_of[nearest(r)]][c].push(*r);
+        }
+    }
+    if out.iter().any(|cells| cells.iter().filter(|c| !c.is_empty()).count() < 2) {
+        return vec![row];
     }
     out
 }
@@ -146,12 +204,17 @@ const KEY_WORDS: usize = 3;
 /// and a ruled row holds at least this many of them to be read as a ledger.
 const KEY_ROWS: usize = 3;
 
+/// A table's head, ruled under, is at most this many type sizes tall.
+const HEAD_LINES: f32 = 2.5;
+
 /// An open side's column is at most this share of the table's width.
 const OPEN_SIDE: f32 = 0.3;
 
 /// Adds an edge past the first or last of `edges` where most of the crossing rules (as their
-/// from-to spans) run on past it and end together.
-fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>) {
+/// from-to spans) run on past it and end together. `framed`: the rules along the edges run
+/// from the first crossing rule to the last, as a table's inner rules do.
+/// Says whether a side as wide as most of the table was added so.
+fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>, framed: bool) -> bool {
     let spans: Vec<(f32, f32)> = spans.collect();
     let (first, last) = (edges[0], edges[edges.len() - 1]);
     let before = lines_at(spans.iter().map(|s| s.0).filter(|x| *x < first - MIN_RULE).collect());
@@ -165,13 +228,33 @@ fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>) {
     let end = after.last().copied().filter(|at| together(*at, |s| s.1));
     let span = end.unwrap_or(last) - start.unwrap_or(first);
     // A side as wide as most of the table is the page's text beside a ruled box (a form's
-    // amount column), not a column of row names.
-    if let Some(at) = start.filter(|at| first - at <= OPEN_SIDE * span) {
+    // amount column), not a column of row names; unless the table is open on both sides, its
+    // rules ending together at both and its inner rules running its whole height (a table
+    // ruled only under its head and at its ends, "For this type of account: | Give name and
+    // SSN of:").
+    let both = framed && start.is_some() && end.is_some();
+    let narrow_start = start.is_some_and(|at| first - at <= OPEN_SIDE * span);
+    let narrow_end = end.is_some_and(|at| at - last <= OPEN_SIDE * span);
+    if let Some(at) = start.filter(|_| both || narrow_start) {
         edges.insert(0, at);
     }
-    if let Some(at) = end.filter(|at| at - last <= OPEN_SIDE * span) {
+    if let Some(at) = end.filter(|_| both || narrow_end) {
         edges.push(at);
     }
+    both && !(narrow_start && narrow_end)
+}
+
+/// The grid's first row holds text at most `HEAD_LINES` type sizes tall.
+fn head_row(xs: &[f32], ys: &[f32], runs: &[Run]) -> bool {
+    let (Some(left), Some(right), [.., under, top]) = (xs.first(), xs.last(), ys) else {
+        return false;
+    };
+    let size = runs
+        .iter()
+        .filter(|r| r.x >= *left && r.x <= *right && r.y > *under && r.y < *top)
+        .map(|r| r.size)
+        .fold(0.0, f32::max);
+    size > 0.0 && top - under <= HEAD_LINES * size
 }
 
 /// Each grid line's rules, as their spans along it, from (position, from, to) of each rule: a
@@ -228,7 +311,7 @@ pub fn ruled_tables(
     let long = |r: &Rule| (r.x1 - r.x0).max(r.y1 - r.y0) >= MIN_RULE;
     let h: Vec<Rule> = ruling.across.iter().copied().filter(long).collect();
     let v: Vec<Rule> = ruling.down.iter().copied().filter(long).collect();
-    if h.len() < 3 || v.len() < 3 || h.len() * v.len() > 4_000_000 {
+    if h.len() < 3 || v.is_empty() || h.len() * v.len() > 4_000_000 {
         return (Vec::new(), taken);
     }
     let (h, v) = without_checkboxes(h, v);
@@ -239,8 +322,19 @@ pub fn ruled_tables(
         // An open side (a first column without a border at its left): the rules that run past
         // the outer border across end where the table does. Rules running on past the top are
         // a form's boxes above it more often than a table's head.
-        if xs.len() >= 2 {
-            open_sides(&mut xs, hs.iter().map(|i| (h[*i].x0, h[*i].x1)));
+        if let (Some(low), Some(high)) = (ys.first().copied(), ys.last().copied())
+            && !xs.is_empty()
+        {
+            let framed = vs.iter().all(|i| v[*i].y0 <= low + TOUCH && v[*i].y1 >= high - TOUCH);
+            let spans = || hs.iter().map(|i| (h[*i].x0, h[*i].x1));
+            let mut wide = xs.clone();
+            // Wide open sides are a table's only when its first row is a head of a line or
+            // two; a form's sections ruled across the page beside its amount boxes are not.
+            if framed && open_sides(&mut wide, spans(), true) && head_row(&wide, &ys, runs) {
+                xs = wide;
+            } else {
+                open_sides(&mut xs, spans(), false);
+            }
         }
         if ys.len() < 3 || xs.len() < 3 {
             continue;
@@ -383,7 +477,7 @@ pub fn ruled_tables(
                     taken[*i] = true;
                 }
             }
-            tables.push(RuledTable { top: ys[ys.len() - 1 - lo], rows });
+            tables.push(RuledTable { top: ys[ys.len() - 1 - lo], left, right, rows });
         }
     }
     (tables, taken)
