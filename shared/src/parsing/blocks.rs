@@ -1154,20 +1154,14 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
     };
     // A table comes before the first line below its top, or, on a page of columns where that
     // line is in the next column, after the last line above it in its own column.
-    let beside = |l: &Line, t: &RuledTable| {
-        l.cells.first().is_some_and(|c| c.x < t.right) && l.cells.last().is_some_and(|c| c.end_x > t.left)
-    };
-    let overlap = |a: &Line, b: &Line| {
-        let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
-        let ((a0, a1), (b0, b1)) = (span(a), span(b));
-        a0 < b1 && b0 < a1
-    };
+    let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
+    let overlap = |(a0, a1): (f32, f32), (b0, b1): (f32, f32)| a0 < b1 && b0 < a1;
     let place = |t: &RuledTable| {
         let below = lines.iter().position(|l| l.y < t.top).unwrap_or(lines.len());
-        match lines[..below].iter().rposition(|l| beside(l, t)) {
+        match lines[..below].iter().rposition(|l| overlap(span(l), (t.left, t.right))) {
             // The short last line of a paragraph, not reaching over the table, comes first.
             Some(mut j) => {
-                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(&lines[j + 1], &lines[j]) {
+                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(span(&lines[j + 1]), span(&lines[j])) {
                     j += 1;
                 }
                 j + 1

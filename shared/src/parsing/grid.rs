@@ -211,9 +211,9 @@ const HEAD_LINES: f32 = 2.5;
 const OPEN_SIDE: f32 = 0.3;
 
 /// Adds an edge past the first or last of `edges` where most of the crossing rules (as their
-/// from-to spans) run on past it and end together. `framed`: the rules along the edges run
-/// from the first crossing rule to the last, as a table's inner rules do.
-/// Says whether a side as wide as most of the table was added so.
+/// from-to spans) run on past it and end together; `framed`: the rules along the edges run
+/// from the first crossing rule to the last, as a table's inner rules do. Says whether a side
+/// as wide as most of the table was added so.
 fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>, framed: bool) -> bool {
     let spans: Vec<(f32, f32)> = spans.collect();
     let (first, last) = (edges[0], edges[edges.len() - 1]);
