@@ -614,3 +614,49 @@ fn a_column_set_flush_right_stays_a_column() {
     assert!(md.contains("| Wisconsin | unq | Wisconsin Ethanol |"), "{md}");
     assert!(md.contains("| Nebraska | 1.38 - 1.40 | Nebraska Ethanol |"), "{md}");
 }
+
+#[test]
+fn panels_in_one_frame_are_read_apart() {
+    // A frame split down the middle: a price list ruled by sections on the left, a chart's
+    // labels boxed on the right. No rule runs across both, so no row holds both; the links are
+    // set flush right, longer and shorter than their head.
+    let texts = [
+        (60.0, 720.0, "Market"),
+        (170.0, 720.0, "Price"),
+        (321.66, 720.0, "Link"),
+        (60.0, 700.0, "Iowa"),
+        (170.0, 700.0, "1.35"),
+        (282.19, 700.0, "Iowa Ethanol"),
+        (60.0, 686.0, "Minnesota"),
+        (170.0, 686.0, "1.38"),
+        (257.18, 686.0, "Minnesota Ethanol"),
+        (60.0, 672.0, "Nebraska"),
+        (170.0, 672.0, "unq"),
+        (260.52, 672.0, "Nebraska Ethanol"),
+        (60.0, 652.0, "Wisconsin"),
+        (170.0, 652.0, "1.27"),
+        (257.75, 652.0, "Wisconsin Ethanol"),
+        (370.0, 715.0, "Ethanol chart"),
+        (370.0, 695.0, "2.60"),
+        (370.0, 681.0, "2.40"),
+        (370.0, 667.0, "2.20"),
+        (370.0, 647.0, "2.00"),
+    ];
+    let rules = [
+        (50.0, 750.0, 550.0, 750.0),
+        (50.0, 600.0, 550.0, 600.0),
+        (50.0, 600.0, 50.0, 750.0),
+        (350.0, 600.0, 350.0, 750.0),
+        (550.0, 600.0, 550.0, 750.0),
+        (50.0, 712.0, 350.0, 712.0),
+        (50.0, 664.0, 350.0, 664.0),
+        (350.0, 730.0, 550.0, 730.0),
+        (350.0, 640.0, 550.0, 640.0),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    assert!(md.contains("| Market | Price | Link |"), "{md}");
+    assert!(md.contains("| Iowa | 1.35 | Iowa Ethanol |"), "{md}");
+    assert!(md.contains("| Minnesota | 1.38 | Minnesota Ethanol |"), "{md}");
+    assert!(md.contains("| Wisconsin | 1.27 | Wisconsin Ethanol |"), "{md}");
+    assert!(!md.lines().any(|l| l.contains("Ethanol") && l.contains("2.")), "{md}");
+}

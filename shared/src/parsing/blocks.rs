@@ -551,15 +551,18 @@ fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)>
     let ends: Vec<f32> = head.cells.iter().map(|c| c.end_x).collect();
     let tolerance = 0.8 * head.size;
     // A column's cells start together, or, past the first column, a short entry ends with the
-    // column when set flush right (figures, a column of links): "unq" under "1.38 - 1.43". Not
-    // under a head of long cells: justified prose ends every line together.
+    // column when set flush right (figures, a column of links), shorter or longer than the
+    // head's: "unq" under "1.38 - 1.43", "Minnesota Ethanol" under "Iowa Ethanol". Not under a
+    // head of long cells (justified prose ends every line together), nor under a form's label
+    // ("Phone:"), which a blank to fill in follows.
     let short_head = head.cells.iter().all(|c| c.text.split_whitespace().count() <= FLUSH_RIGHT_HEAD_WORDS);
     let column_of = |c: &Cell| {
         columns.iter().position(|x| (x - c.x).abs() <= tolerance).or_else(|| {
             let k = ends.iter().position(|e| (e - c.end_x).abs() <= tolerance).filter(|k| *k > 0 && short_head)?;
             let short =
                 c.text.split_whitespace().count() <= FLUSH_RIGHT_WORDS && !FILLS.iter().any(|f| c.text.contains(f));
-            (short && c.x > columns[k] && c.x > ends[k - 1]).then_some(k)
+            let label = head.cells[k].text.trim_end().ends_with(':');
+            (short && !label && c.x > ends[k - 1]).then_some(k)
         })
     };
     // Wrapped cell text stays inside its column; a paragraph after the table does not.

@@ -21,8 +21,10 @@ pub struct RuledTable {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Union-find over the rules, joined where a horizontal and a vertical one cross or touch.
-fn components(h: &[Rule], v: &[Rule]) -> Vec<(Vec<usize>, Vec<usize>)> {
+/// Union-find over the rules `hs` of `h` and `vs` of `v`, joined where a horizontal and a
+/// vertical one cross or touch; each group as indices into `h` and `v`.
+fn components(h: &[Rule], v: &[Rule], hs: &[usize], vs: &[usize]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let (h, v): (Vec<Rule>, Vec<Rule>) = (hs.iter().map(|i| h[*i]).collect(), vs.iter().map(|i| v[*i]).collect());
     let n = h.len() + v.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -45,7 +47,7 @@ fn components(h: &[Rule], v: &[Rule]) -> Vec<(Vec<usize>, Vec<usize>)> {
     for i in 0..n {
         let r = root(&mut parent, i);
         let g = groups.entry(r).or_default();
-        if i < h.len() { g.0.push(i) } else { g.1.push(i - h.len()) }
+        if i < h.len() { g.0.push(hs[i]) } else { g.1.push(vs[i - h.len()]) }
     }
     groups.into_values().collect()
 }
@@ -300,6 +302,19 @@ fn without_checkboxes(h: Vec<Rule>, v: Vec<Rule>) -> (Vec<Rule>, Vec<Rule>) {
     (h, v)
 }
 
+/// A page splits its frames into panels at most this many times.
+const MAX_SPLITS: usize = 64;
+
+/// A frame around panels set side by side (a price list beside its charts), not a table: the
+/// rules inside it each cross one column of text only, so no row runs across the columns.
+/// The columns that hold text, if so.
+fn panels(xs: &[f32], ys: &[f32], on_line: &[Vec<(f32, f32)>], cells: &[Vec<Vec<&Run>>]) -> Option<Vec<usize>> {
+    let texts: Vec<usize> = (0..xs.len() - 1).filter(|c| cells.iter().any(|row| !row[*c].is_empty())).collect();
+    let inner = &on_line[1..ys.len() - 1];
+    let apart = inner.iter().all(|spans| texts.iter().filter(|c| covers(spans, xs[**c], xs[**c + 1])).count() < 2);
+    (texts.len() >= 2 && !inner.is_empty() && apart).then_some(texts)
+}
+
 /// The ruled tables of a page, and for each run whether a table took it.
 pub fn ruled_tables(
     ruling: &Ruling,
@@ -316,7 +331,12 @@ pub fn ruled_tables(
     }
     let (h, v) = without_checkboxes(h, v);
     let mut tables = Vec::new();
-    for (hs, vs) in components(&h, &v) {
+    let all = |n: usize| (0..n).collect::<Vec<usize>>();
+    // Popped from the end: reversed, the groups are read in their first order.
+    let mut work = components(&h, &v, &all(h.len()), &all(v.len()));
+    work.reverse();
+    let mut splits = 0;
+    while let Some((hs, vs)) = work.pop() {
         let ys = lines_at(hs.iter().map(|i| (h[*i].y0 + h[*i].y1) / 2.0).collect());
         let mut xs = lines_at(vs.iter().map(|i| (v[*i].x0 + v[*i].x1) / 2.0).collect());
         // An open side (a first column without a border at its left): the rules that run past
@@ -352,6 +372,20 @@ pub fn ruled_tables(
             let row = ys.len() - 2 - ys.partition_point(|e| *e <= y).saturating_sub(1).min(ys.len() - 2);
             cells[row][col].push(r);
             inside.push((i, row));
+        }
+        let on_line = spans_on(&ys, hs.iter().map(|i| (h[*i].y0, h[*i].x0, h[*i].x1)));
+        if let Some(columns) = panels(&xs, &ys, &on_line, &cells) {
+            // Each panel is read on its own: a table may still be ruled inside one. Frames
+            // nested without end (a crafted file) stop being split, each split costing a pass
+            // over the rules.
+            splits += 1;
+            for c in columns.into_iter().filter(|_| splits <= MAX_SPLITS) {
+                let (from, to) = (xs[c] - TOUCH, xs[c + 1] + TOUCH);
+                let hs: Vec<usize> = hs.iter().copied().filter(|i| h[*i].x0 >= from && h[*i].x1 <= to).collect();
+                let vs: Vec<usize> = vs.iter().copied().filter(|i| v[*i].x0 >= from && v[*i].x1 <= to).collect();
+                work.extend(components(&h, &v, &hs, &vs).into_iter().rev());
+            }
+            continue;
         }
         let beside = spans_on(&xs, vs.iter().map(|i| (v[*i].x0, v[*i].y0, v[*i].y1)));
         // A word drawn in pieces across a column's line where no rule divides the row (a merged
@@ -389,7 +423,6 @@ pub fn ruled_tables(
         }
         // A cell with no rule under it runs on into the row below (a header set over two
         // rows): its text is read as one, in its top row.
-        let on_line = spans_on(&ys, hs.iter().map(|i| (h[*i].y0, h[*i].x0, h[*i].x1)));
         let ruled_under = |row: usize, col: usize| covers(&on_line[ys.len() - 2 - row], xs[col], xs[col + 1]);
         // Boxes that touch a table's border join its grid, and their lines cross the page's text
         // beside them: a cell with no rule on any side is that text (a form's line items beside
