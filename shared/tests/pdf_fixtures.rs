@@ -660,3 +660,31 @@ fn panels_in_one_frame_are_read_apart() {
     assert!(md.contains("| Wisconsin | 1.27 | Wisconsin Ethanol |"), "{md}");
     assert!(!md.lines().any(|l| l.contains("Ethanol") && l.contains("2.")), "{md}");
 }
+
+#[test]
+fn a_table_with_empty_rows_over_it_follows_the_text_above_its_own() {
+    // A form's box column ruled from the top of the section; its only text is in its last rows,
+    // beside the section's second paragraph.
+    let texts = [
+        (72.0, 720.0, "Step 1 says what to fill in above."),
+        (72.0, 660.0, "Step 2 asks for the amounts in the boxes."),
+        (310.0, 635.0, "3"),
+        (410.0, 635.0, "$"),
+        (310.0, 610.0, "4"),
+        (410.0, 610.0, "$"),
+        (72.0, 560.0, "Step 3 signs the form."),
+    ];
+    let rules = [
+        (300.0, 750.0, 500.0, 750.0),
+        (300.0, 650.0, 500.0, 650.0),
+        (300.0, 625.0, 500.0, 625.0),
+        (300.0, 600.0, 500.0, 600.0),
+        (300.0, 600.0, 300.0, 750.0),
+        (400.0, 600.0, 400.0, 750.0),
+        (500.0, 600.0, 500.0, 750.0),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} in {md}"));
+    assert!(at("Step 2 asks") < at("| 3 | $ |"), "{md}");
+    assert!(at("| 4 | $ |") < at("Step 3 signs"), "{md}");
+}

@@ -14,7 +14,7 @@ const MIN_RULE: f32 = 6.0;
 const MAX_WORDS_PER_CELL: usize = 60;
 
 pub struct RuledTable {
-    /// The top edge and the sides, for placing the table among the page's lines.
+    /// The top of its text and its sides, for placing the table among the page's lines.
     pub top: f32,
     pub left: f32,
     pub right: f32,
@@ -505,12 +505,17 @@ pub fn ruled_tables(
             if (rows.len() < 2 && !blank) || columns < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
                 continue;
             }
+            // Its top is its first text's: empty rows over it (a form's boxes ruled up the
+            // page beside other text) would place it above that text.
+            let mut text_top = f32::MIN;
             for (i, row) in &inside {
                 if (lo..hi).contains(row) {
                     taken[*i] = true;
+                    text_top = text_top.max(runs[*i].y + runs[*i].size);
                 }
             }
-            tables.push(RuledTable { top: ys[ys.len() - 1 - lo], left, right, rows });
+            let top = ys[ys.len() - 1 - lo].min(text_top);
+            tables.push(RuledTable { top, left, right, rows });
         }
     }
     (tables, taken)
