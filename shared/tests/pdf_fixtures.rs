@@ -688,3 +688,18 @@ fn a_table_with_empty_rows_over_it_follows_the_text_above_its_own() {
     assert!(at("Step 2 asks") < at("| 3 | $ |"), "{md}");
     assert!(at("| 4 | $ |") < at("Step 3 signs"), "{md}");
 }
+
+#[test]
+fn a_rule_between_two_lines_sets_them_apart_and_an_underline_does_not() {
+    let page = |rule: (f32, f32, f32, f32)| {
+        let texts =
+            [(72.0, 700.0, "The insurer pays the claim within thirty days"), (72.0, 684.0, "of the proof of loss")];
+        parse_pdf(&helvetica_page(&texts, &[rule]), &limits()).unwrap().markdown
+    };
+    // Across the page, clear of both lines' type.
+    let ruled = page((60.0, 694.5, 500.0, 694.5));
+    assert!(ruled.contains("thirty days\n\nof the proof"), "{ruled}");
+    // Under the first words only, as a link's underline is.
+    let underlined = page((72.0, 694.5, 140.0, 694.5));
+    assert!(underlined.contains("thirty days of the proof"), "{underlined}");
+}

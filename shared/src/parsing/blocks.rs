@@ -42,6 +42,8 @@ struct Line {
     cells: Vec<Cell>,
     /// The structure tree's role for every run of the line, when they agree.
     role: Option<Role>,
+    /// A rule is drawn across it and the line before it, in the space between them.
+    ruled_above: bool,
 }
 
 impl Line {
@@ -163,7 +165,7 @@ fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
             let side_label = side_label_of(&g);
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
-            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role }
+            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
@@ -247,7 +249,36 @@ fn squeeze_spaces(text: &mut String) {
 /// guide's introduction across the page, two columns of advice below it): then the part above
 /// and the part below are read the same way, each on its own.
 fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32) -> Vec<Line> {
-    boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect()
+    let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
+    mark_ruled(&mut lines, &ruling.across);
+    lines
+}
+
+/// Marks each line with a rule across it and the line before it, clear of both lines' type
+/// (under the line before's descenders, over its own capitals) and reaching past the line
+/// before (an underline does not): the lines are set apart, a title over a table's head or two
+/// fields of a form, however close, not one paragraph.
+fn mark_ruled(lines: &mut [Line], across: &[Rule]) {
+    let mut rules: Vec<&Rule> = across.iter().collect();
+    rules.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
+    for i in 1..lines.len() {
+        let (above, line) = (&lines[i - 1], &lines[i]);
+        let (low, high) = (line.y + 0.9 * line.size, above.y - 0.3 * above.size);
+        if high <= low {
+            continue;
+        }
+        let ((a0, a1), (b0, b1)) = (span(above), span(line));
+        let narrower = (a1 - a0).min(b1 - b0);
+        let from = rules.partition_point(|r| r.y0 < low);
+        // An underline (a link's, set well below its words) lies within the line above.
+        let tol = above.size;
+        let ruled = rules[from..].iter().take_while(|r| r.y0 <= high).any(|r| {
+            let under = r.x0 >= a0 - tol && r.x1 <= a1 + tol;
+            !under && r.x1.min(a1) - r.x0.max(a0) >= 0.5 * narrower && r.x1.min(b1) - r.x0.max(b0) >= 0.5 * narrower
+        });
+        lines[i].ruled_above = ruled;
+    }
 }
 
 fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
@@ -1291,7 +1322,7 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
             let flows = gap > 0.0 && gap <= 1.7 * size.max(line.size)
                 || gap > 0.0 && pitch.is_some_and(|pitch| gap <= 1.1 * pitch) && runs_on(p)
                 || gap <= 0.0 && !p.trim_end().ends_with(['.', '!', '?', ':']) && text.starts_with(char::is_lowercase);
-            flows && !is_list_item(&text) && !run_in_heading(line, p)
+            flows && !line.ruled_above && !is_list_item(&text) && !run_in_heading(line, p)
         });
         if !continues {
             flush(&mut para, &mut out);
