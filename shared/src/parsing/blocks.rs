@@ -47,6 +47,11 @@ struct Line {
 }
 
 impl Line {
+    /// Where its first cell starts and its last ends.
+    fn span(&self) -> (f32, f32) {
+        (self.cells.first().map_or(0.0, |c| c.x), self.cells.last().map_or(0.0, |c| c.end_x))
+    }
+
     fn text(&self) -> String {
         let cells: Vec<&str> = self.cells.iter().map(|c| c.text.as_str()).collect();
         let joined = cells.join(" ");
@@ -261,14 +266,13 @@ fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32) -> Vec<Line> {
 fn mark_ruled(lines: &mut [Line], across: &[Rule]) {
     let mut rules: Vec<&Rule> = across.iter().collect();
     rules.sort_by(|a, b| a.y0.total_cmp(&b.y0));
-    let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
     for i in 1..lines.len() {
         let (above, line) = (&lines[i - 1], &lines[i]);
         let (low, high) = (line.y + 0.9 * line.size, above.y - 0.3 * above.size);
         if high <= low {
             continue;
         }
-        let ((a0, a1), (b0, b1)) = (span(above), span(line));
+        let ((a0, a1), (b0, b1)) = (above.span(), line.span());
         let narrower = (a1 - a0).min(b1 - b0);
         let from = rules.partition_point(|r| r.y0 < low);
         // An underline (a link's, set well below its words) lies within the line above.
@@ -1178,7 +1182,7 @@ fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
 fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
     let mut out = Vec::new();
     let pitch = wide_pitch(lines, body);
-    let width = |l: &Line| l.cells.last().map_or(0.0, |c| c.end_x) - l.cells.first().map_or(0.0, |c| c.x);
+    let width = |l: &Line| l.span().1 - l.span().0;
     let measure = lines.iter().map(width).fold(0.0, f32::max);
     let mut para: Option<(String, f32, f32)> = None; // text, last y, size
     let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
@@ -1188,14 +1192,13 @@ fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Bloc
     };
     // A table comes before the first line below its top, or, on a page of columns where that
     // line is in the next column, after the last line above it in its own column.
-    let span = |l: &Line| (l.cells.first().map_or(0.0, |c| c.x), l.cells.last().map_or(0.0, |c| c.end_x));
     let overlap = |(a0, a1): (f32, f32), (b0, b1): (f32, f32)| a0 < b1 && b0 < a1;
     let place = |t: &RuledTable| {
         let below = lines.iter().position(|l| l.y < t.top).unwrap_or(lines.len());
-        match lines[..below].iter().rposition(|l| overlap(span(l), (t.left, t.right))) {
+        match lines[..below].iter().rposition(|l| overlap(l.span(), (t.left, t.right))) {
             // The short last line of a paragraph, not reaching over the table, comes first.
             Some(mut j) => {
-                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(span(&lines[j + 1]), span(&lines[j])) {
+                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(lines[j + 1].span(), lines[j].span()) {
                     j += 1;
                 }
                 j + 1
