@@ -300,6 +300,22 @@ fn a_first_page_masthead_and_a_page_number_atop_a_column_do_not_cut_a_sentence()
 }
 
 #[test]
+fn a_sample_form_shown_as_a_stack_of_sheets_reads_its_top_sheet_whole() {
+    // Each sheet's white page is filled over the one before; read through, their lines mixed
+    // word by word ("REQUIREDmay owe", "Lendee").
+    for use_tags in [true, false] {
+        let md = parse_with(&corpus("cfpb-mortgage_closing_forms.pdf"), use_tags).markdown;
+        assert!(
+            md.contains("6. BORROWER’S FAILURE TO PAY AS REQUIRED (A) Late Charge for Overdue Payments"),
+            "tags {use_tags}: {md}"
+        );
+        assert!(!md.contains("REQUIREDmay") && !md.contains("Lendee"), "tags {use_tags}: {md}");
+        // The covered text is kept, after the page's own.
+        assert!(md.contains("3. PAYMENTS (A) Time and Place of Payments"), "tags {use_tags}: {md}");
+    }
+}
+
+#[test]
 fn notes_beside_a_sample_form_in_small_print_are_read_as_a_column() {
     // The sample's 4.5 pt baselines are dense enough to meet the notes' by chance; the notes are
     // set at 11 pt, so the two are not one table's columns.

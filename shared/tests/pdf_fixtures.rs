@@ -170,6 +170,40 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
     );
 }
 
+/// A sample form shown as a stack of sheets: text, a white sheet filled over it, the next
+/// sheet's text on that; `state` is drawn before the white sheet, `clip` (a path and `W n`)
+/// clips it.
+fn pdf_with_a_sheet_over_text(state: &str, clip: &str) -> Vec<u8> {
+    use lopdf::{Document, Object, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let content = format!(
+        "BT /F1 10 Tf 72 700 Td (Alpha under one) Tj 0 -14 Td (Alpha under two) Tj ET \
+         q {state} {clip} 1 g 60 660 300 60 re f Q \
+         BT /F1 10 Tf 80 703 Td (Bravo over one) Tj 0 -14 Td (Bravo over two) Tj ET \
+         BT /F1 10 Tf 72 600 Td (Charlie after the sheets) Tj ET"
+    );
+    let states = dictionary! { "Half" => dictionary! { "ca" => Object::Real(0.5) }, "Lw" => dictionary! { "LW" => 2 } };
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font }, "ExtGState" => states })
+}
+
+#[test]
+fn text_a_sheet_is_filled_over_is_hidden_unless_the_fill_lets_it_show() {
+    let covered = |state: &str, clip: &str| {
+        let md = parse_pdf(&pdf_with_a_sheet_over_text(state, clip), &limits()).unwrap().markdown;
+        // Hidden text is kept, after the page's visible text.
+        md.find("Alpha under one").unwrap() > md.find("Charlie").unwrap()
+    };
+    assert!(covered("", ""));
+    assert!(covered("/Lw gs", "0 0 600 800 re W n"));
+    let md = parse_pdf(&pdf_with_a_sheet_over_text("", ""), &limits()).unwrap().markdown;
+    assert!(md.starts_with("<!-- page 1 -->\n\nBravo over one Bravo over two\n\nCharlie after the sheets"), "{md}");
+    // Half transparent, or clipped to a triangle whose box holds the text but whose shape does
+    // not: the text still shows.
+    assert!(!covered("/Half gs", ""));
+    assert!(!covered("", "0 0 m 600 0 l 0 800 l h W n"));
+}
+
 /// An OCR layer as a scanner's software writes it: invisible text, each word stretched to its
 /// scanned width by character spacing, its last letter drawn apart with none; and a table row
 /// whose cells a character spacing sets apart, undone inside each number by TJ offsets; and

@@ -56,7 +56,7 @@ pub(super) fn draw_annotations<'a>(
             None => default_res
                 .get_or_insert_with(|| defaults.map(|d| Resources::of_dict(d, doc, cache)).unwrap_or_default()),
         };
-        let gs = Graphics { ctm: placement(appearance, rect).then(view), clip: Some(transformed_box(&view, rect)) };
+        let gs = Graphics::new(placement(appearance, rect).then(view), Some(transformed_box(&view, rect)));
         interpret((doc, cache), &body, res, gs, 1, Marked::default(), &mut drawn);
         if budget == 0 {
             break;

@@ -398,8 +398,20 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
     let step = (span / 127.0).max(4.0);
     let n = ((span / step) as usize + 1).min(128);
     let mut crossed = vec![0u128; lines.len()];
+    // Positions with text to their left, and to their right, on each line.
+    let (mut left, mut right) = (vec![0u128; lines.len()], vec![0u128; lines.len()]);
+    let below = |x: f32| ((x - from) / step).floor().clamp(-1.0, n as f32 - 1.0) as i32;
     for r in runs.iter().filter(|r| !r.text.trim().is_empty()) {
         let Some(i) = line_of(r.y) else { continue };
+        // Positions k with from + k·step > x: those at or after the first one past the run's start.
+        let past_start = (below(r.x) + 1) as u32;
+        if past_start < 128 {
+            left[i] |= u128::MAX << past_start;
+        }
+        let before_end = below(r.end_x);
+        if before_end >= 0 {
+            right[i] |= u128::MAX >> (127 - before_end);
+        }
         // Positions strictly inside the run: x < from + k·step < end_x.
         let lo = ((r.x - from) / step).floor() + 1.0;
         let hi = ((r.end_x - from) / step).ceil() - 1.0;
@@ -411,14 +423,18 @@ fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
     }
     let mut best: Option<(usize, usize)> = None;
     for k in 0..n {
-        let mut start = 0;
+        let (mut start, mut sides) = (0, (0u128, 0u128));
         // The page's end closes the last stretch as a crossed line would.
         for (i, mask) in crossed.iter().chain([&u128::MAX]).enumerate() {
             if mask >> k & 1 == 1 {
-                if i - start > best.map_or(0, |(a, b)| b - a) {
+                // A stretch with no text on one side is a margin, not a gutter.
+                let beside = sides.0 & sides.1;
+                if beside >> k & 1 == 1 && i - start > best.map_or(0, |(a, b)| b - a) {
                     best = Some((start, i));
                 }
-                start = i + 1;
+                (start, sides) = (i + 1, (0, 0));
+            } else {
+                sides = (sides.0 | left[i], sides.1 | right[i]);
             }
         }
     }

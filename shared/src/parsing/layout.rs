@@ -4,17 +4,18 @@
 //! `lopdf::Document::extract_text` throws away.
 
 use super::content;
+use super::cover::{SeeThrough, hide_covered};
 use super::decode::TextDecoder;
 use super::paths::{Path, Rule, intersect, transformed_box};
 use super::tagged::Role;
-use lopdf::content::{Content, Operation};
+use lopdf::content::Operation;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// One string shown on the page, in user-space points (y grows upwards).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Run {
     pub x: f32,
     pub y: f32,
@@ -306,6 +307,12 @@ impl Matrix {
         Matrix([1.0, 0.0, 0.0, 1.0, tx, ty])
     }
 
+    /// Whether a box stays a box: no turn but by quarters, no skew.
+    pub(super) fn axis_aligned(&self) -> bool {
+        let [a, b, c, d, ..] = self.0;
+        (b == 0.0 && c == 0.0) || (a == 0.0 && d == 0.0)
+    }
+
     /// `self × other`: apply self, then other.
     pub(super) fn then(self, o: Matrix) -> Matrix {
         let [a, b, c, d, e, f] = self.0;
@@ -338,11 +345,20 @@ impl Matrix {
 pub(super) struct Graphics {
     pub(super) ctm: Matrix,
     pub(super) clip: Option<[f32; 4]>,
+    /// The clip is its box, not a shape within it (a hexagon, a circle, a turned rectangle).
+    pub(super) clip_exact: bool,
+    /// Whether a fill now lets what lies under it show (an `ExtGState`'s alpha or blend mode).
+    pub(super) see_through: SeeThrough,
 }
 
 impl Graphics {
-    fn clip_to(&mut self, bounds: [f32; 4]) {
+    pub(super) fn new(ctm: Matrix, clip: Option<[f32; 4]>) -> Self {
+        Graphics { ctm, clip, clip_exact: true, see_through: SeeThrough::default() }
+    }
+
+    fn clip_to(&mut self, bounds: [f32; 4], exact: bool) {
         self.clip = Some(self.clip.map_or(bounds, |c| intersect(c, bounds)));
+        self.clip_exact &= exact;
     }
 }
 
@@ -375,6 +391,7 @@ pub(super) struct Resources<'a> {
     forms: BTreeMap<Vec<u8>, &'a lopdf::Stream>,
     /// `/Properties` entries that carry an MCID (`/Tag /P1 BDC`).
     mcids: BTreeMap<Vec<u8>, i64>,
+    states: BTreeMap<Vec<u8>, SeeThrough>,
 }
 
 fn mcids_in(res: &Dictionary, doc: &Document) -> BTreeMap<Vec<u8>, i64> {
@@ -398,7 +415,7 @@ impl<'a> Resources<'a> {
             .collect();
         let (inline, ids) = doc.get_page_resources(page_id).unwrap_or_default();
         let dicts = inline.into_iter().chain(ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok()));
-        let (mut forms, mut mcids) = (BTreeMap::new(), BTreeMap::new());
+        let (mut forms, mut mcids, mut states) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         for res in dicts {
             for (name, form) in forms_in(res, doc) {
                 forms.entry(name).or_insert(form);
@@ -406,8 +423,11 @@ impl<'a> Resources<'a> {
             for (name, mcid) in mcids_in(res, doc) {
                 mcids.entry(name).or_insert(mcid);
             }
+            for (name, state) in states_in(res, doc) {
+                states.entry(name).or_insert(state);
+            }
         }
-        Resources { fonts, forms, mcids }
+        Resources { fonts, forms, mcids, states }
     }
 
     pub(super) fn of_dict(res: &'a Dictionary, doc: &'a Document, cache: &FontCache<'a>) -> Self {
@@ -422,8 +442,22 @@ impl<'a> Resources<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        Resources { fonts, forms: forms_in(res, doc).collect(), mcids: mcids_in(res, doc) }
+        Resources {
+            fonts,
+            forms: forms_in(res, doc).collect(),
+            mcids: mcids_in(res, doc),
+            states: states_in(res, doc).collect(),
+        }
     }
+}
+
+fn states_in(res: &Dictionary, doc: &Document) -> impl Iterator<Item = (Vec<u8>, SeeThrough)> {
+    let states = res.get_deref(b"ExtGState", doc).and_then(Object::as_dict).ok();
+    let states = states.into_iter().flat_map(|d| d.iter());
+    states
+        .filter_map(|(name, s)| Some((name.clone(), SeeThrough::of(doc.dereference(s).ok()?.1.as_dict().ok()?, doc))))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = (Vec<u8>, &'a lopdf::Stream)> + 'a {
@@ -504,6 +538,8 @@ pub struct Drawn {
     pub rules: Vec<Rule>,
     /// The page's width as shown, in points.
     pub width: f32,
+    /// Runs compared against boxes filled over them (see [`hide_covered`]).
+    pub cover_work: usize,
 }
 
 /// An attribute set on `node` or inherited down its tree through `/Parent`: a page's from the
@@ -550,12 +586,8 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     let content = page_content(doc, page_id)?;
     // A piece at a time: the operators of a whole figure page at once outweigh the file.
     let undecodable = std::cell::Cell::new(false);
-    let operations = content::pieces(&content, content::PIECE_BYTES).into_iter().flat_map(|piece| {
-        let decoded = Content::decode(piece);
-        undecodable.set(undecodable.get() || decoded.is_err());
-        decoded.map(|c| c.operations).unwrap_or_default()
-    });
-    let page = Graphics { ctm: view, clip: None };
+    let operations = content::operations(&content, &undecodable);
+    let page = Graphics::new(view, None);
     interpret_ops((doc, cache), operations, &resources, page, 0, Marked::default(), &mut out);
     if undecodable.get() {
         return Err(PageDamage::Undecodable);
@@ -567,7 +599,8 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     Ok(out)
 }
 
-/// A form XObject's content: one that does not decode draws nothing.
+/// A form XObject's content, a piece at a time like a page's: a piece that does not decode
+/// draws nothing.
 pub(super) fn interpret<'a>(
     (doc, cache): (&'a Document, &FontCache<'a>),
     content: &[u8],
@@ -577,9 +610,8 @@ pub(super) fn interpret<'a>(
     marked: Marked,
     out: &mut Drawn,
 ) {
-    if let Ok(content) = Content::decode(content) {
-        interpret_ops((doc, cache), content.operations, res, gs, depth, marked, out);
-    }
+    let undecodable = std::cell::Cell::new(false);
+    interpret_ops((doc, cache), content::operations(content, &undecodable), res, gs, depth, marked, out);
 }
 
 /// The innermost marked-content id and whether an artifact encloses the current operator.
@@ -644,7 +676,7 @@ fn interpret_ops<'a>(
                 if let Ok(b) = form.dict.get(b"BBox").and_then(Object::as_array)
                     && let [x0, y0, x1, y1] = nums(b)[..]
                 {
-                    gs.clip_to(transformed_box(&gs.ctm, [x0, y0, x1, y1]));
+                    gs.clip_to(transformed_box(&gs.ctm, [x0, y0, x1, y1]), gs.ctm.axis_aligned());
                 }
                 interpret(
                     (doc, cache),
@@ -728,9 +760,21 @@ fn interpret_ops<'a>(
                 next_line(&mut st);
                 show(&mut st, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
+            "gs" => {
+                if let Some(state) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.states.get(n)) {
+                    st.gs.see_through = st.gs.see_through.then(*state);
+                }
+            }
             other => {
-                if let Some(bounds) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
-                    st.gs.clip_to(bounds);
+                if let Some((bounds, exact)) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
+                    st.gs.clip_to(bounds, exact);
+                }
+                for filled in path.filled.drain(..) {
+                    // Under a clip of another shape, what the fill paints is less than its box.
+                    if st.gs.clip_exact && !st.gs.see_through.any() {
+                        let shown = st.gs.clip.map_or(filled, |c| intersect(c, filled));
+                        hide_covered(&mut out.runs, shown, &mut out.cover_work);
+                    }
                 }
             }
         }

@@ -95,6 +95,11 @@ pub struct Path {
     bounds: Option<[f32; 4]>,
     /// `W`/`W*` seen: the path, once painted (or ended by `n`), clips what follows.
     clips: bool,
+    /// A curve, or a rectangle turned off the axes, is in the path: its box is not its shape.
+    irregular: bool,
+    /// Rectangles the last painting operator filled, for the caller to take: beyond a rule's
+    /// thickness both ways, they may cover text drawn before them.
+    pub filled: Vec<[f32; 4]>,
 }
 
 fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
@@ -130,8 +135,15 @@ pub fn bounds_of(points: impl IntoIterator<Item = (f32, f32)>) -> Option<[f32; 4
 
 impl Path {
     /// Follows a path construction or painting operator; any other operator is not a path's.
-    /// Returns the box of a clipping path when the operator ends one.
-    pub fn op(&mut self, operator: &str, operands: &[Object], ctm: &Matrix, rules: &mut Vec<Rule>) -> Option<[f32; 4]> {
+    /// Returns the box of a clipping path when the operator ends one, and whether the path is
+    /// that box.
+    pub fn op(
+        &mut self,
+        operator: &str,
+        operands: &[Object],
+        ctm: &Matrix,
+        rules: &mut Vec<Rule>,
+    ) -> Option<([f32; 4], bool)> {
         match (operator, &nums_of(operator, operands)[..]) {
             ("m", [x, y]) => {
                 self.current = self.include(ctm.point(*x, *y));
@@ -144,12 +156,14 @@ impl Path {
             }
             // A curve's control points bound it too.
             ("c" | "v" | "y", [points @ .., x, y]) => {
+                self.irregular = true;
                 for p in points.chunks_exact(2) {
                     self.include(ctm.point(p[0], p[1]));
                 }
                 self.current = self.include(ctm.point(*x, *y));
             }
             ("re", [x, y, w, h]) => {
+                self.irregular |= !ctm.axis_aligned();
                 let b = transformed_box(ctm, [*x, *y, x + w, y + h]);
                 self.include((b[0], b[1]));
                 self.include((b[2], b[3]));
@@ -163,17 +177,25 @@ impl Path {
                 self.current = s;
             }
             ("W" | "W*", _) => self.clips = true,
-            ("S" | "s" | "B" | "B*" | "b" | "b*", _) => {
+            ("S" | "s", _) => {
+                let exact = self.rectangle().is_some();
                 self.paint(true, rules);
-                return self.end();
+                return self.end(exact);
+            }
+            ("B" | "B*" | "b" | "b*", _) => {
+                let exact = self.fill();
+                self.paint(true, rules);
+                return self.end(exact);
             }
             ("f" | "F" | "f*", _) => {
+                let exact = self.fill();
                 self.paint(false, rules);
-                return self.end();
+                return self.end(exact);
             }
             ("n", _) => {
+                let exact = self.rectangle().is_some();
                 self.pieces.clear();
-                return self.end();
+                return self.end(exact);
             }
             _ => {}
         }
@@ -187,10 +209,32 @@ impl Path {
         p
     }
 
-    /// The path is done: its box, when it clips.
-    fn end(&mut self) -> Option<[f32; 4]> {
+    /// The path is done: its box, when it clips, and whether it is that box.
+    fn end(&mut self, exact: bool) -> Option<([f32; 4], bool)> {
         let bounds = self.bounds.take();
-        std::mem::take(&mut self.clips).then_some(bounds).flatten()
+        self.irregular = false;
+        std::mem::take(&mut self.clips).then_some(bounds).flatten().map(|b| (b, exact))
+    }
+
+    /// The path's rectangle when the path is one upright rectangle and nothing else.
+    fn rectangle(&self) -> Option<[f32; 4]> {
+        match self.pieces[..] {
+            [Piece::Rect(r)] if !self.irregular => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Keeps the path's rectangle when the path is one: two (`re re f*`) may fill a frame
+    /// around a hole that shows what lies under it. Returns whether the path is a rectangle.
+    fn fill(&mut self) -> bool {
+        let rect = self.rectangle();
+        if let Some(r @ [x0, y0, x1, y1]) = rect
+            && x1 - x0 > THIN
+            && y1 - y0 > THIN
+        {
+            self.filled.push(r);
+        }
+        rect.is_some()
     }
 
     fn paint(&mut self, stroked: bool, rules: &mut Vec<Rule>) {

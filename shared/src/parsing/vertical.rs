@@ -135,6 +135,7 @@ mod tests {
             ],
             rules: vec![Rule { x0: 50.0, y0: 100.0, x1: 50.0, y1: 700.0 }],
             width: 595.0,
+            ..Drawn::default()
         };
         turn_columns(&mut page, 842.0);
         let [left, right, number] = &page.runs[..] else { panic!() };
@@ -175,7 +176,7 @@ mod tests {
             .enumerate()
             .map(|(i, c)| column(100.0 + 12.0 * i as f32, 700.0, 688.0, &c.to_string()))
             .collect();
-        let mut page = Drawn { runs, rules: vec![], width: 612.0 };
+        let mut page = Drawn { runs, rules: vec![], width: 612.0, ..Drawn::default() };
         turn_columns(&mut page, 792.0);
         assert_eq!(page.width, 612.0);
     }
@@ -183,11 +184,16 @@ mod tests {
     #[test]
     fn latin_on_its_side_or_a_few_columns_leave_the_page_as_it_is() {
         let label = column(20.0, 700.0, 500.0, "Print or type");
-        let mut page = Drawn { runs: vec![label], rules: vec![], width: 612.0 };
+        let mut page = Drawn { runs: vec![label], rules: vec![], width: 612.0, ..Drawn::default() };
         turn_columns(&mut page, 792.0);
         assert_eq!(page.width, 612.0);
         let body = Run::plain(72.0, 600.0, 500.0, 10.0, "本文は横書きで、長い段落が続きます。".into());
-        let mut page = Drawn { runs: vec![column(20.0, 700.0, 650.0, "縦書き"), body], rules: vec![], width: 612.0 };
+        let mut page = Drawn {
+            runs: vec![column(20.0, 700.0, 650.0, "縦書き"), body],
+            rules: vec![],
+            width: 612.0,
+            ..Drawn::default()
+        };
         turn_columns(&mut page, 792.0);
         assert_eq!(page.width, 612.0);
         assert!(page.runs[0].sideways.is_some());
