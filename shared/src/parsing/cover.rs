@@ -8,7 +8,7 @@ use lopdf::{Dictionary, Document, Object};
 
 /// A filled box smaller than this (points) across or along is a rule, a bullet or a check box,
 /// not something laid over text.
-pub(super) const MIN_COVER: f32 = 6.0;
+const MIN_COVER: f32 = 6.0;
 
 /// Runs compared against covering boxes per page, at most: a chart of thousands of bars drawn
 /// after its labels cannot make a page quadratic.

@@ -451,13 +451,12 @@ impl<'a> Resources<'a> {
     }
 }
 
-fn states_in(res: &Dictionary, doc: &Document) -> impl Iterator<Item = (Vec<u8>, SeeThrough)> {
-    let states = res.get_deref(b"ExtGState", doc).and_then(Object::as_dict).ok();
-    let states = states.into_iter().flat_map(|d| d.iter());
-    states
-        .filter_map(|(name, s)| Some((name.clone(), SeeThrough::of(doc.dereference(s).ok()?.1.as_dict().ok()?, doc))))
-        .collect::<Vec<_>>()
-        .into_iter()
+fn states_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = (Vec<u8>, SeeThrough)> + 'a {
+    res.get_deref(b"ExtGState", doc).and_then(Object::as_dict).into_iter().flat_map(move |states| {
+        states.iter().filter_map(move |(name, s)| {
+            Some((name.clone(), SeeThrough::of(doc.dereference(s).ok()?.1.as_dict().ok()?, doc)))
+        })
+    })
 }
 
 fn forms_in<'a>(res: &'a Dictionary, doc: &'a Document) -> impl Iterator<Item = (Vec<u8>, &'a lopdf::Stream)> + 'a {
