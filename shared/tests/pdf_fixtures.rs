@@ -204,6 +204,52 @@ fn text_a_sheet_is_filled_over_is_hidden_unless_the_fill_lets_it_show() {
     assert!(!covered("", "0 0 m 600 0 l 0 800 l h W n"));
 }
 
+#[test]
+fn a_page_number_the_pages_background_is_painted_over_is_still_furniture() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let pages_id = doc.new_object_id();
+    let kids: Vec<Object> = (1..=2)
+        .map(|n| {
+            let content = format!(
+                "BT /F1 10 Tf 297 40 Td ({n}) Tj ET q 1 0.97 0.9 rg 0 0 595 842 re f Q \
+                 BT /F1 10 Tf 72 700 Td (Water damage cover, part {n}, with sudden leaks) Tj ET"
+            );
+            let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+            let page = dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            };
+            doc.add_object(page).into()
+        })
+        .collect();
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => kids, "Count" => 2,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    assert!(md.contains("Water damage cover, part 2, with sudden leaks"), "{md}");
+    assert!(!md.lines().any(|l| l == "1" || l == "2"), "{md}");
+    // On a single page too, below its text; a number among the text stays.
+    let mut one = Document::with_version("1.5");
+    let f1 = one.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let content = b"BT /F1 10 Tf 297 40 Td (19) Tj 0 660 Td (42) Tj ET q 1 0.97 0.9 rg 0 0 595 842 re f Q \
+        BT /F1 10 Tf 72 720 Td (Learning is a natural, unstoppable process.) Tj 0 -40 Td (A second line of text.) Tj ET";
+    let md = parse_pdf(&one_page_pdf(one, content, dictionary! { "Font" => dictionary! { "F1" => f1 } }), &limits())
+        .unwrap()
+        .markdown;
+    assert!(!md.lines().any(|l| l == "19"), "{md}");
+    assert!(md.lines().any(|l| l == "42"), "{md}");
+}
+
 /// An OCR layer as a scanner's software writes it: invisible text, each word stretched to its
 /// scanned width by character spacing, its last letter drawn apart with none; and a table row
 /// whose cells a character spacing sets apart, undone inside each number by TJ offsets; and

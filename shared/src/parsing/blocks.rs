@@ -1570,7 +1570,7 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
-            hidden_text.push(cell_text(&hidden));
+            hidden_text.push(lines_of(&hidden));
             let ruling = Ruling::of(&p.rules);
             let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
@@ -1628,8 +1628,20 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             let mut keep = keep.into_iter();
             lines.retain(|_| keep.next().unwrap_or(true));
             let mut blocks = blocks_of(&lines, body, tables);
-            if !hidden.is_empty() {
-                blocks.push(Block::Paragraph(hidden));
+            // A page number the page's own background is painted over is furniture all the same,
+            // where a visible one would be: beyond the page's text, or repeated.
+            let (high, low) =
+                lines.iter().fold((f32::NEG_INFINITY, f32::INFINITY), |(h, l), x| (h.max(x.y), l.min(x.y)));
+            let beyond = |l: &Line| l.y > high || l.y < low;
+            let mut hidden_kept = String::new();
+            for l in hidden
+                .iter()
+                .filter(|l| !(furniture(l) && (several || beyond(l) || running.contains_key(&shape(&l.text())))))
+            {
+                join_line(&mut hidden_kept, &l.text());
+            }
+            if !hidden_kept.is_empty() {
+                blocks.push(Block::Paragraph(hidden_kept));
             }
             let mut out = String::new();
             render(&blocks, &mut out);

@@ -277,10 +277,14 @@ impl<'a> Walk<'a> {
             b"Table" => {
                 let mut rows = Vec::new();
                 let mut first_page = None;
-                self.rows(elem, page, depth + 1, &mut rows, &mut first_page);
+                let mut asides = Vec::new();
+                self.rows(elem, page, depth + 1, &mut rows, &mut first_page, &mut asides);
+                let (before, after): (Vec<_>, Vec<_>) = asides.into_iter().partition(|a| a.2);
+                self.asides(before, depth + 1);
                 if rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) {
                     self.push(first_page.or(page), Block::Table(rows));
                 }
+                self.asides(after, depth + 1);
             }
             b"P" | b"Caption" | b"Note" | b"Quote" | b"Code" | b"Formula" | b"TOCI" | b"LI" | b"Lbl" | b"LBody"
             | b"Span" | b"Link" | b"Reference" | b"BibEntry" | b"Figure" => {
@@ -309,6 +313,16 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Each one paragraph: a chart's labels are dozens of text boxes of a word or two.
+    fn asides(&mut self, asides: Vec<Aside<'a>>, depth: usize) {
+        for (d, page, _) in asides {
+            let (p, text) = self.leaf_text(d, page, depth);
+            if !text.is_empty() {
+                self.push(p, Block::Paragraph(text));
+            }
+        }
+    }
+
     fn flush(&mut self, loose: &mut Marks) {
         if loose.is_empty() {
             return;
@@ -328,6 +342,7 @@ impl<'a> Walk<'a> {
         depth: usize,
         rows: &mut Vec<Vec<String>>,
         first_page: &mut Option<usize>,
+        asides: &mut Vec<Aside<'a>>,
     ) {
         if depth > MAX_DEPTH {
             self.damaged = true;
@@ -351,13 +366,18 @@ impl<'a> Walk<'a> {
                     }
                 }
                 rows.push(cells);
+            } else if matches!(self.role(d).as_slice(), b"THead" | b"TBody" | b"TFoot") {
+                self.rows(d, page, depth + 1, rows, first_page, asides);
             } else {
-                // THead, TBody, TFoot.
-                self.rows(d, page, depth + 1, rows, first_page);
+                asides.push((d, page, rows.is_empty()));
             }
         }
     }
 }
+
+/// A table's kid that is not a row (its `Caption`, the charts Excel nests in a sheet's table):
+/// read before the table when no row came before it, else after.
+type Aside<'a> = (&'a Dictionary, Option<usize>, bool);
 
 enum Kid<'a> {
     Mark(usize, i64),
