@@ -1,0 +1,116 @@
+//! Tables without rules: consecutive lines whose cells start at the same places.
+
+use super::*;
+
+/// A cell set flush right in its column has at most this many words, and no leader or blank
+/// to fill in: a form's lines end together too.
+pub(super) const FLUSH_RIGHT_WORDS: usize = 4;
+pub(super) const FILLS: [&str; 4] = ["..", ". .", "…", "__"];
+/// Cells of a table's head that has flush-right columns have at most this many words.
+pub(super) const FLUSH_RIGHT_HEAD_WORDS: usize = 6;
+
+/// Consecutive lines of two or more cells whose starts align form a table. A line with fewer
+/// cells is either the start of a row whose other cells follow on the next lines (cells set
+/// vertically centred) or wrapped text continuing the current row's cells; which one is
+/// decided by whether the next lines fill its missing columns.
+pub(super) fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)> {
+    let head = &lines[start];
+    // The structure tree's headings stay headings, however their cells align.
+    let named_heading = |l: &Line| matches!(l.role, Some(Role::Heading(..)));
+    if head.cells.len() < 2 || named_heading(head) {
+        return None;
+    }
+    let columns: Vec<f32> = head.cells.iter().map(|c| c.x).collect();
+    let ends: Vec<f32> = head.cells.iter().map(|c| c.end_x).collect();
+    let tolerance = 0.8 * head.size;
+    // A column's cells start together, or, past the first column, a short entry ends with the
+    // column when set flush right (figures, a column of links), shorter or longer than the
+    // head's: "unq" under "1.38 - 1.43", "Minnesota Ethanol" under "Iowa Ethanol". Not under a
+    // head of long cells (justified prose ends every line together), nor under a form's label
+    // ("Phone:"), which a blank to fill in follows.
+    let short_head = head.cells.iter().all(|c| c.text.split_whitespace().count() <= FLUSH_RIGHT_HEAD_WORDS);
+    let column_of = |c: &Cell| {
+        columns.iter().position(|x| (x - c.x).abs() <= tolerance).or_else(|| {
+            let k = ends.iter().position(|e| (e - c.end_x).abs() <= tolerance).filter(|k| *k > 0 && short_head)?;
+            let short =
+                c.text.split_whitespace().count() <= FLUSH_RIGHT_WORDS && !FILLS.iter().any(|f| c.text.contains(f));
+            let label = head.cells[k].text.trim_end().ends_with(':');
+            (short && !label && c.x > ends[k - 1]).then_some(k)
+        })
+    };
+    // Wrapped cell text stays inside its column; a paragraph after the table does not.
+    let fits = |line: &Line| {
+        line.cells.iter().all(|c| {
+            column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance))
+        })
+    };
+    let belongs = |i: usize| -> bool {
+        let line = &lines[i];
+        let gap = lines[i - 1].y - line.y;
+        gap <= 2.6 * line.size.max(head.size)
+            && !named_heading(line)
+            && fits(line)
+            && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
+    };
+    let cols_of = |line: &Line| -> Vec<usize> { line.cells.iter().filter_map(column_of).collect() };
+
+    let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
+    let mut full_rows = 1;
+    let mut i = start + 1;
+    while i < lines.len() && belongs(i) {
+        let line = &lines[i];
+        let cols = cols_of(line);
+        let row = rows.last().expect("a table starts with a row");
+        let complete = row.iter().all(|c| !c.is_empty());
+        let starts_row = if cols.len() == columns.len() {
+            full_rows += 1;
+            true
+        } else if complete && cols.iter().any(|c| !row[*c].is_empty()) {
+            // A new row if the following lines fill the columns this one leaves empty.
+            let mut filled: Vec<usize> = cols.clone();
+            let mut j = i + 1;
+            while j < lines.len() && belongs(j) && lines[j].cells.len() < columns.len() {
+                let next = cols_of(&lines[j]);
+                if next.iter().any(|c| filled.contains(c)) {
+                    break;
+                }
+                filled.extend(next);
+                j += 1;
+            }
+            filled.len() == columns.len()
+        } else {
+            false
+        };
+        if starts_row {
+            rows.push(vec![String::new(); columns.len()]);
+        }
+        let row = rows.last_mut().expect("a table starts with a row");
+        for (c, col) in line.cells.iter().zip(&cols) {
+            if !row[*col].is_empty() {
+                row[*col].push(' ');
+            }
+            row[*col].push_str(&c.text);
+        }
+        i += 1;
+    }
+    (full_rows >= 2 || rows.len() >= 3).then(|| (merge_wrapped_rows(rows), i))
+}
+
+/// Rows whose every cell reads on from the cell above (text cut mid-sentence, continued in
+/// lower case) are one row wrapped over several lines; two columns of prose set side by side
+/// (a paragraph and its sidebar) come out as a single such row.
+pub(super) fn merge_wrapped_rows(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let cut = |c: &str| c.split_whitespace().count() >= 3 && !c.trim_end().ends_with(['.', '!', '?', ':', ';']);
+    let mut out: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match out.last_mut() {
+            Some(above) if above.iter().all(|c| cut(c)) && row.iter().all(|c| c.starts_with(char::is_lowercase)) => {
+                for (cell, next) in above.iter_mut().zip(&row) {
+                    join_line(cell, next);
+                }
+            }
+            _ => out.push(row),
+        }
+    }
+    out
+}

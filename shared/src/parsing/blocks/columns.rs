@@ -1,0 +1,329 @@
+//! Reading order: a page's columns found by their gutters and read one after another.
+
+use super::*;
+
+/// A page set in two or three columns is read column by column: full-width lines above the
+/// columns, each column left to right, then full-width lines below. Prose only: table columns
+/// are short, and a table read across stays a table. Columns may fill only part of a page (a
+/// guide's introduction across the page, two columns of advice below it): then the part above
+/// and the part below are read the same way, each on its own.
+pub(super) fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32) -> Vec<Line> {
+    let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
+    mark_ruled(&mut lines, &ruling.across);
+    lines
+}
+
+/// Marks each line with a rule across it and the line before it, clear of both lines' type
+/// (under the line before's descenders, over its own capitals) and reaching past the line
+/// before (an underline does not): the lines are set apart, a title over a table's head or two
+/// fields of a form, however close, not one paragraph.
+pub(super) fn mark_ruled(lines: &mut [Line], across: &[Rule]) {
+    let mut rules: Vec<&Rule> = across.iter().collect();
+    rules.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    for i in 1..lines.len() {
+        let (above, line) = (&lines[i - 1], &lines[i]);
+        let (low, high) = (line.y + 0.9 * line.size, above.y - 0.3 * above.size);
+        if high <= low {
+            continue;
+        }
+        let ((a0, a1), (b0, b1)) = (above.span(), line.span());
+        let narrower = (a1 - a0).min(b1 - b0);
+        let from = rules.partition_point(|r| r.y0 < low);
+        // An underline (a link's, set well below its words) lies within the line above.
+        let tol = above.size;
+        let ruled = rules[from..].iter().take_while(|r| r.y0 <= high).any(|r| {
+            let under = r.x0 >= a0 - tol && r.x1 <= a1 + tol;
+            !under && r.x1.min(a1) - r.x0.max(a0) >= 0.5 * narrower && r.x1.min(b1) - r.x0.max(b0) >= 0.5 * narrower
+        });
+        lines[i].ruled_above = ruled;
+    }
+}
+
+pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
+    let lines = lines_of(&runs);
+    let (gutters, closing) = find_gutters(&lines, &runs, width, (25.0, 25.0));
+    if !gutters.is_empty() {
+        return closed_columns(runs, &gutters, closing, width, depth);
+    }
+    let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < 4) else {
+        return lines;
+    };
+    let (mut above, mut band, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    for run in runs {
+        let part = if run.y > top {
+            &mut above
+        } else if run.y < bottom {
+            &mut below
+        } else {
+            &mut band
+        };
+        part.push(run);
+    }
+    // Columns under a full-width part must be clearly prose, one of them at least: two
+    // columns of short items (a form's check boxes) are a table.
+    let (gutters, closing) = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
+    if gutters.is_empty() {
+        return lines;
+    }
+    let mut out = ordered(above, width, depth + 1);
+    out.extend(closed_columns(band, &gutters, closing, width, depth));
+    out.extend(ordered(below, width, depth + 1));
+    out
+}
+
+/// Columns above the full-width line that closes them (`closing`, a baseline), then what is
+/// below it read on its own: a logo or a page number under a form's closing note is not the
+/// foot of a column.
+pub(super) fn closed_columns(runs: Vec<Run>, gutters: &[f32], closing: f32, width: f32, depth: usize) -> Vec<Line> {
+    let (cols, rest): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.y > closing);
+    let mut out = columns(cols, gutters);
+    if !rest.is_empty() {
+        out.extend(ordered(rest, width, depth + 1));
+    }
+    out
+}
+
+/// Lines read column by column between the gutters; runs that cross a gutter are full-width
+/// lines, read before the columns when above them and after otherwise.
+pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
+    // Runs, not merged cells, are split at the gutters: a narrow gutter is narrower than the
+    // gap that separates table cells, so one baseline's cells can run across it.
+    let mut columns: Vec<Vec<Run>> = vec![Vec::new(); gutters.len() + 1];
+    let mut full = Vec::new();
+    for run in runs {
+        if gutters.iter().any(|g| run.x < *g && run.end_x > *g) {
+            full.push(run);
+        } else {
+            let col = gutters.iter().filter(|g| run.end_x > **g).count();
+            columns[col].push(run);
+        }
+    }
+    let mut columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
+    let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
+    let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
+    for c in 1..columns.len() {
+        let n = masthead(&columns[c - 1], &columns[c]);
+        if n > 0 {
+            // Into the first column by height: a page number above it still opens the page.
+            let head: Vec<Line> = columns[c].drain(..n).collect();
+            let at = columns[0].partition_point(|l| l.y > head[0].y);
+            columns[0].splice(at..at, head);
+        }
+    }
+    above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
+}
+
+/// A few lines heading a column apart from its text, which reads on from the column before
+/// mid-sentence: a masthead set atop the last column of a first page ("Federal Register /
+/// Vol. 85, No. 152 / Thursday, August 6, 2020"), read with the first column so that the
+/// sentence stays whole. Returns how many lines.
+pub(super) fn masthead(before: &[Line], column: &[Line]) -> usize {
+    let Some(last) = before.last() else { return 0 };
+    if last.text().trim_end().ends_with(['.', '!', '?', ':']) {
+        return 0;
+    }
+    let gap = |i: usize| column[i - 1].y - column[i].y > 2.5 * column[i - 1].size.max(column[i].size);
+    (1..column.len().min(5))
+        .find(|&i| gap(i))
+        .filter(|&i| column[i].text().starts_with(char::is_lowercase))
+        .unwrap_or(0)
+}
+
+/// The tallest stretch of consecutive lines (top and bottom baselines) that leaves some x
+/// between 15 % and 85 % of the page uncrossed, when it is not the whole page: where columns
+/// may be.
+pub(super) fn column_band(lines: &[Line], runs: &[Run], width: f32) -> Option<(f32, f32)> {
+    const MIN_LINES: usize = 8;
+    if lines.len() <= MIN_LINES || width <= 0.0 {
+        return None;
+    }
+    // Lines are sorted top down; a run belongs to the nearest line's baseline.
+    let line_of = |y: f32| {
+        let i = lines.partition_point(|l| l.y > y);
+        [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter(|&j| j < lines.len())
+            .min_by(|a, b| (lines[*a].y - y).abs().total_cmp(&(lines[*b].y - y).abs()))
+    };
+    // Up to 128 probe positions, 4 points apart or more: each line's crossed positions are
+    // one bit mask, so a page costs a pass over its runs and one over positions × lines.
+    let (from, span) = (width * 0.15, width * 0.7);
+    let step = (span / 127.0).max(4.0);
+    let n = ((span / step) as usize + 1).min(128);
+    let mut crossed = vec![0u128; lines.len()];
+    // Positions with text to their left, and to their right, on each line.
+    let (mut left, mut right) = (vec![0u128; lines.len()], vec![0u128; lines.len()]);
+    let below = |x: f32| ((x - from) / step).floor().clamp(-1.0, n as f32 - 1.0) as i32;
+    for r in runs.iter().filter(|r| !r.text.trim().is_empty()) {
+        let Some(i) = line_of(r.y) else { continue };
+        // Positions k with from + k·step > x: those at or after the first one past the run's start.
+        let past_start = (below(r.x) + 1) as u32;
+        if past_start < 128 {
+            left[i] |= u128::MAX << past_start;
+        }
+        let before_end = below(r.end_x);
+        if before_end >= 0 {
+            right[i] |= u128::MAX >> (127 - before_end);
+        }
+        // Positions strictly inside the run: x < from + k·step < end_x.
+        let lo = ((r.x - from) / step).floor() + 1.0;
+        let hi = ((r.end_x - from) / step).ceil() - 1.0;
+        let (lo, hi) = (lo.max(0.0) as usize, hi.min(n as f32 - 1.0));
+        if hi >= lo as f32 {
+            let hi = hi as usize;
+            crossed[i] |= (u128::MAX >> (127 - hi)) & (u128::MAX << lo);
+        }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for k in 0..n {
+        let (mut start, mut sides) = (0, (0u128, 0u128));
+        // The page's end closes the last stretch as a crossed line would.
+        for (i, mask) in crossed.iter().chain([&u128::MAX]).enumerate() {
+            if mask >> k & 1 == 1 {
+                // A stretch with no text on one side is a margin, not a gutter.
+                let beside = sides.0 & sides.1;
+                if beside >> k & 1 == 1 && i - start > best.map_or(0, |(a, b)| b - a) {
+                    best = Some((start, i));
+                }
+                (start, sides) = (i + 1, (0, 0));
+            } else {
+                sides = (sides.0 | left[i], sides.1 | right[i]);
+            }
+        }
+    }
+    let (a, b) = best?;
+    if b - a < MIN_LINES || b - a == lines.len() {
+        return None;
+    }
+    // Cut halfway between the band's edge lines and their neighbours outside it.
+    let top = if a == 0 { f32::INFINITY } else { (lines[a - 1].y + lines[a].y) / 2.0 };
+    let bottom = if b == lines.len() { f32::NEG_INFINITY } else { (lines[b - 1].y + lines[b].y) / 2.0 };
+    Some((top, bottom))
+}
+
+/// x positions between 15 % and 85 % of the page that almost no text crosses and that have
+/// prose on both sides: one gutter for two columns, two for three. Prose is measured in
+/// characters per cell on average: `(in every column, in one column at least)`. With the
+/// gutters, the baseline of the full-width line that closes the columns, if any (-∞ if none).
+pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32, f32)) -> (Vec<f32>, f32) {
+    let none = (Vec::new(), f32::NEG_INFINITY);
+    if lines.len() < 6 || width <= 0.0 {
+        return none;
+    }
+    let cells: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
+    // A title or a footer may span the columns.
+    let allowed = 1 + lines.len() / 10;
+    let step = 4.0;
+    // Stretches of x that few runs cross; in each, the middle of its least-crossed positions.
+    let mut stretches: Vec<Vec<(f32, usize)>> = Vec::new();
+    let spans: Vec<(f32, f32)> = runs.iter().filter(|r| !r.text.trim().is_empty()).map(|r| (r.x, r.end_x)).collect();
+    let mut x = width * 0.15;
+    while x <= width * 0.85 {
+        let crossing = spans.iter().filter(|(from, to)| *from < x && *to > x).count();
+        if crossing <= allowed {
+            match stretches.last_mut() {
+                Some(s) if s.last().is_some_and(|(end, _)| x - end <= step * 1.5) => s.push((x, crossing)),
+                _ => stretches.push(vec![(x, crossing)]),
+            }
+        }
+        x += step;
+    }
+    let cells_beside =
+        |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
+    let mut gutters: Vec<f32> = stretches
+        .iter()
+        .filter_map(|s| {
+            let least = s.iter().map(|(_, n)| *n).min()?;
+            let at: Vec<f32> = s.iter().filter(|(_, n)| *n == least).map(|(x, _)| *x).collect();
+            Some((at[0] + at[at.len() - 1]) / 2.0)
+        })
+        // A margin is not a gutter: text on both sides.
+        .filter(|g| {
+            let (left, right) = cells_beside(*g);
+            left >= 4 && right >= 4
+        })
+        .collect();
+    let candidates = gutters.clone();
+    // Every column between the gutters must hold prose.
+    let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
+        let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
+        // A full-width character is two: a line of Japanese holds half the characters of a
+        // line of English as wide.
+        let width = |t: &str| t.chars().count() + if t.is_ascii() { 0 } else { t.chars().filter(|c| wide(*c)).count() };
+        let chars = side.iter().map(|c| width(&c.text)).sum::<usize>();
+        let mean = chars as f32 / side.len().max(1) as f32;
+        (side.len() >= 4 && mean >= prose.0).then_some((chars, mean))
+    };
+    while !gutters.is_empty() {
+        let mut bounds = vec![f32::MIN];
+        bounds.extend(&gutters);
+        bounds.push(f32::MAX);
+        let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(w[0], w[1])).collect();
+        if gutters.len() <= 2
+            && columns.iter().all(Option::is_some)
+            && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
+        {
+            return (gutters, f32::NEG_INFINITY);
+        }
+        // Merge the poorest column into a neighbour by dropping a gutter beside it.
+        let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
+        gutters.remove(poorest.min(gutters.len() - 1));
+    }
+    // Where no split into prose columns is found, columns set on their own baselines (a form
+    // beside its instructions) are columns however short their lines; a table's columns share
+    // their rows' baselines.
+    let apart: Vec<(f32, f32)> =
+        candidates.into_iter().filter_map(|g| own_baselines(runs, g).map(|closing| (g, closing))).collect();
+    if !(1..=2).contains(&apart.len()) {
+        return none;
+    }
+    let closing = apart.iter().map(|(_, c)| *c).fold(f32::NEG_INFINITY, f32::max);
+    (apart.into_iter().map(|(g, _)| g).collect(), closing)
+}
+
+/// No text crosses `gutter` above the lines that close the columns (a note centred under a
+/// form), both sides hold six lines and some words or more there, and few of their baselines
+/// meet: each side keeps its own line spacing, where a table's cells share their rows'
+/// baselines. A chart's labels have too few words to count. Returns the closing lines' top
+/// baseline (-∞ if none) when the gutter holds.
+pub(super) fn own_baselines(runs: &[Run], gutter: f32) -> Option<f32> {
+    let text: Vec<&Run> = runs.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let crosses = |r: &&Run| r.x < gutter && r.end_x > gutter;
+    // Lines across the gutter may close the columns: nothing else is set among them.
+    let closing = text.iter().filter(|r| crosses(r)).map(|r| r.y).fold(f32::NEG_INFINITY, f32::max);
+    let first_crossing = text.iter().filter(|r| crosses(r)).map(|r| r.y).fold(f32::INFINITY, f32::min);
+    if text.iter().any(|r| !crosses(r) && r.y <= closing && r.y >= first_crossing) {
+        return None;
+    }
+    let side = |left: bool| {
+        let runs: Vec<&Run> = text
+            .iter()
+            .copied()
+            .filter(|r| r.y > closing && if left { r.end_x <= gutter } else { r.x >= gutter })
+            .collect();
+        let letters: usize = runs.iter().map(|r| r.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+        let weighted: f32 = runs.iter().map(|r| r.size * r.text.chars().count() as f32).sum();
+        let size = weighted / runs.iter().map(|r| r.text.chars().count()).sum::<usize>().max(1) as f32;
+        let mut ys: Vec<i32> = runs.iter().map(|r| (r.y * 2.0).round() as i32).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        (ys, letters, size)
+    };
+    let ((left, left_letters, left_size), (right, right_letters, right_size)) = (side(true), side(false));
+    let near = |y: &i32| (y - 1..=y + 1).any(|y| right.binary_search(&y).is_ok());
+    let shared = left.iter().filter(|y| near(y)).count();
+    // A table's columns share one type size too; beside a sample set in small print, a column's
+    // baselines meet the sample's dense ones by chance.
+    let one_size = left_size.max(right_size) < 1.5 * left_size.min(right_size);
+    (left.len() >= 6
+        && right.len() >= 6
+        && left_letters.min(right_letters) >= OWN_COLUMN_LETTERS.0
+        && left_letters + right_letters >= OWN_COLUMN_LETTERS.1
+        && (!one_size || shared * 4 <= left.len().min(right.len())))
+    .then_some(closing)
+}
+
+/// The letters columns set on their own baselines hold at least, `(each, both)`: a paragraph
+/// or two, or a form's labels beside another's.
+pub(super) const OWN_COLUMN_LETTERS: (usize, usize) = (100, 300);

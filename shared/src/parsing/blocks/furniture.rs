@@ -1,0 +1,129 @@
+//! Running heads and footers, page numbers, and the writer's pagination marks.
+
+use super::*;
+
+/// Digits stand for page numbers and dates, so "Page 3 of 12" repeats as "Page # of #".
+pub(super) fn shape(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect()
+}
+
+/// Lines that open or close most pages of a document of 3+ pages are running headers/footers.
+pub(super) fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut folios: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    for (index, lines) in pages.iter().enumerate() {
+        // Two lines at each edge: a page number may sit outside the running head or foot.
+        // Edges in reading order and on the page: a running head split by a two-column
+        // page's gutter ("Form W-9 (Rev. 3-2024)" … "Page 2") opens both columns.
+        let tail = lines.len().saturating_sub(2).max(2.min(lines.len()));
+        let (top, bottom) = edge_baselines(lines);
+        let mut edges: Vec<String> = lines
+            .iter()
+            .take(2)
+            .chain(&lines[tail..])
+            .chain(lines.iter().filter(|l| l.y >= top || l.y <= bottom))
+            .map(|l| l.text())
+            .collect();
+        edges.sort();
+        edges.dedup();
+        for e in edges {
+            if let Some((folio, rest)) = folio(&e) {
+                folios.entry((shape(&rest), folio - index as i64)).or_default().push(shape(&e));
+            }
+            *seen.entry(shape(&e)).or_default() += 1;
+        }
+    }
+    // On most pages of a short document, or on several pages of a long one (a chapter's
+    // running head changes with the chapter), or numbered as the pages are on two or more (a
+    // short chapter's "Chapter 3: Utilities 6", "… 7").
+    seen.retain(|_, n| pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3));
+    if pages.len() >= 3 {
+        seen.extend(folios.into_values().filter(|heads| heads.len() >= 2).flatten().map(|s| (s, 2)));
+    }
+    seen
+}
+
+/// The page number a running head or foot carries at its start or end, beside at least two
+/// words ("Chapter 3: Utilities 6", "10 GNU Libtasn1 Manual"), and the line without it: a line
+/// of a number and one word ("Step 2") may be a heading.
+pub(super) fn folio(text: &str) -> Option<(i64, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let worded = words.iter().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+    let number = |w: &&str| w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty();
+    if worded < 2 || words.len() < 3 {
+        return None;
+    }
+    let (n, rest) = match (words.first(), words.last()) {
+        (_, Some(last)) if number(last) => (last, &words[..words.len() - 1]),
+        (Some(first), _) if number(first) => (first, &words[1..]),
+        _ => return None,
+    };
+    Some((n.parse().ok()?, rest.join(" ")))
+}
+
+/// The second baseline from the top and from the bottom of a page: the lines at or beyond them
+/// are at the page's edges, whatever column they open or close.
+pub(super) fn edge_baselines(lines: &[Line]) -> (f32, f32) {
+    let mut ys: Vec<f32> = lines.iter().map(|l| l.y).collect();
+    ys.sort_by(|a, b| b.total_cmp(a));
+    ys.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    match ys.len() {
+        0 => (f32::INFINITY, f32::NEG_INFINITY),
+        n => (ys[1.min(n - 1)], ys[n.saturating_sub(2)]),
+    }
+}
+
+/// The writer's pagination marks that are furniture: a line of them that repeats on two or
+/// more pages (digits aside), or a page number. Said once (a one-page transcript's running
+/// head, a form number on the first page only), such a line is the page's text like any
+/// other, as the layout path keeps a line that does not repeat. Returns, per page, the indices
+/// of the pagination runs to keep.
+pub fn pagination_said_once(pages: &[PageText]) -> Vec<Vec<usize>> {
+    let lines: Vec<Vec<(String, Vec<usize>)>> = pages.iter().map(pagination_lines).collect();
+    let mut pages_of: HashMap<String, usize> = HashMap::new();
+    for page in &lines {
+        let mut shapes: Vec<String> = page.iter().map(|(text, _)| shape(text)).collect();
+        shapes.sort();
+        shapes.dedup();
+        for s in shapes {
+            *pages_of.entry(s).or_default() += 1;
+        }
+    }
+    lines
+        .into_iter()
+        .map(|page| {
+            page.into_iter()
+                .filter(|(text, _)| !is_page_number(text) && pages_of.get(&shape(text)).is_none_or(|n| *n < 2))
+                .flat_map(|(_, runs)| runs)
+                .collect()
+        })
+        .collect()
+}
+
+/// A page's pagination runs as lines: their text and the runs' indices.
+pub(super) fn pagination_lines(page: &PageText) -> Vec<(String, Vec<usize>)> {
+    let runs = &page.runs;
+    by_line((0..runs.len()).filter(|i| runs[*i].pagination).collect(), |i| &runs[*i])
+        .into_iter()
+        .map(|mut line| {
+            line.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
+            let text = line.iter().map(|i| runs[*i].text.trim()).collect::<Vec<_>>().join(" ");
+            (text, line)
+        })
+        .collect()
+}
+
+/// A page number alone on a line: `12`, `iv`, `- 3 -`, `Page 2`, `Page 2 of 6`, `2 of 6`.
+pub(super) fn is_page_number(text: &str) -> bool {
+    let number = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 6
+            && (t.chars().all(|c| c.is_ascii_digit()) || t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l')))
+    };
+    let t = text.trim_matches(|c: char| c == '-' || c.is_whitespace());
+    let t = ["Page ", "PAGE ", "page "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t).trim();
+    match t.split_once(" of ") {
+        Some((n, of)) => number(n.trim()) && of.trim().chars().all(|c| c.is_ascii_digit()) && !of.trim().is_empty(),
+        None => number(t),
+    }
+}

@@ -1,0 +1,254 @@
+//! Lines → blocks (headings, tables, list items, paragraphs) → markdown.
+
+use super::*;
+
+pub(super) enum Block {
+    Heading(usize, String),
+    Table(Vec<Vec<String>>),
+    Paragraph(String),
+}
+
+/// Glyphs set as list bullets (symbol fonts' among them, once mapped): rendered as `- `.
+/// Check boxes are not: "☐ Settlement agent" is a choice on a form, not a bullet point.
+pub const BULLETS: [char; 13] = ['•', '◦', '▪', '●', '■', '◆', '❖', '⬥', '➢', '➤', '►', '✓', '✔'];
+
+/// Bullets, `(a)`, `a)`, `iv.`, `3.`, and clause numbers such as `4.2`: each starts a new block.
+pub(super) fn is_list_item(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with(BULLETS) || t.starts_with(['–', '*', '◻', '□', '❑', '❒']) || t.starts_with("- ") {
+        return true;
+    }
+    let Some(w) = t.split_whitespace().next() else { return false };
+    let inner = w.trim_start_matches('(').trim_end_matches([')', '.']);
+    // A bare number opens an item (a footnote) only before a capital: "100 percent of…" or
+    // "48 and any…" wrapped onto their own line are the sentence going on.
+    let bare = w.len() == inner.len() && !inner.contains('.');
+    let numbering = !inner.is_empty()
+        && (!bare || t[w.len()..].trim_start().starts_with(char::is_uppercase))
+        && inner.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()));
+    let marker = w.ends_with([')', '.'])
+        && (inner.len() == 1 && inner.chars().all(|c| c.is_ascii_lowercase())
+            || !inner.is_empty() && inner.chars().all(|c| matches!(c, 'i' | 'v' | 'x')));
+    // A form's lettered line ("b Household employee wages … 1b"): a lone letter before a
+    // capital, other than the words "a" and "y" that a wrapped sentence may start with.
+    let lettered = matches!(w.as_bytes(), [b'b'..=b'x' | b'z'])
+        && t[w.len()..].trim_start().starts_with(|c: char| c.is_uppercase());
+    numbering || marker || lettered
+}
+
+/// The line pitch of a page set with wide leading (a double-spaced filing or draft): the most
+/// common gap between consecutive body lines, when it is wider than the 1.7 sizes that part
+/// paragraphs on a page set solid and most of the body's lines are set at it.
+pub(super) fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
+    let of_body = |l: &Line| (l.size - body).abs() < 0.5;
+    let gaps: Vec<f32> = lines
+        .windows(2)
+        .filter(|w| of_body(&w[0]) && of_body(&w[1]))
+        .map(|w| w[0].y - w[1].y)
+        .filter(|g| *g > 0.0 && *g <= 3.0 * body)
+        .collect();
+    let mut counts: HashMap<i32, usize> = HashMap::new();
+    for g in &gaps {
+        *counts.entry((g * 2.0).round() as i32).or_default() += 1;
+    }
+    let (half_points, n) = counts.into_iter().max_by_key(|(k, n)| (*n, -*k))?;
+    let pitch = half_points as f32 / 2.0;
+    (n >= 4 && n * 2 >= gaps.len() && pitch > 1.7 * body).then_some(pitch)
+}
+
+/// Blocks from the page's lines, its ruled tables placed before the first line below their top.
+pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
+    let mut out = Vec::new();
+    let pitch = wide_pitch(lines, body);
+    let width = |l: &Line| l.span().1 - l.span().0;
+    let measure = lines.iter().map(width).fold(0.0, f32::max);
+    let mut para: Option<(String, f32, f32)> = None; // text, last y, size
+    let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
+        if let Some((text, _, _)) = para.take() {
+            out.push(Block::Paragraph(text));
+        }
+    };
+    // A table comes before the first line below its top, or, on a page of columns where that
+    // line is in the next column, after the last line above it in its own column.
+    let overlap = |(a0, a1): (f32, f32), (b0, b1): (f32, f32)| a0 < b1 && b0 < a1;
+    let place = |t: &RuledTable| {
+        let below = lines.iter().position(|l| l.y < t.top).unwrap_or(lines.len());
+        match lines[..below].iter().rposition(|l| overlap(l.span(), (t.left, t.right))) {
+            // The short last line of a paragraph, not reaching over the table, comes first.
+            Some(mut j) => {
+                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(lines[j + 1].span(), lines[j].span()) {
+                    j += 1;
+                }
+                j + 1
+            }
+            None => below,
+        }
+    };
+    let mut tables: Vec<(usize, RuledTable)> = tables.drain(..).map(|t| (place(&t), t)).collect();
+    // Popped from the end: the first placed, and of those the highest, last.
+    tables.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.top.total_cmp(&b.1.top)));
+    let mut i = 0;
+    while i < lines.len() {
+        while tables.last().is_some_and(|(at, _)| *at <= i) {
+            flush(&mut para, &mut out);
+            out.push(Block::Table(tables.pop().map(|(_, t)| t.rows).unwrap_or_default()));
+        }
+        if let Some((mut rows, next)) = take_table(lines, i) {
+            flush(&mut para, &mut out);
+            if let [row] = rows.as_mut_slice() {
+                // Side-by-side prose is read column by column.
+                out.extend(row.drain(..).map(Block::Paragraph));
+            } else {
+                out.push(Block::Table(rows));
+            }
+            i = next;
+            continue;
+        }
+        let line = &lines[i];
+        i += 1;
+        if let Some(level) = lines.get(i).and_then(|next| kicker(line, next, body)) {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, line.text()));
+            continue;
+        }
+        if let Some((level, mut label, mut rest)) = side_heading(line, body) {
+            // The label wraps in its margin ("Standard" / "Deduction"), each line beside text.
+            let mut last = line;
+            while let Some(next) = lines.get(i)
+                && let Some((_, more, beside)) = side_heading(next, body)
+                && (next.cells[0].x - last.cells[0].x).abs() < 1.0
+                && (next.size - last.size).abs() < 0.5
+                && last.y - next.y <= WRAP_LEADING * last.size
+            {
+                label = format!("{label} {more}");
+                join_line(&mut rest, &beside);
+                last = next;
+                i += 1;
+            }
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, label));
+            para = Some((rest, last.y, last.size));
+            continue;
+        }
+        if let Some(level) = heading_level(line, body) {
+            flush(&mut para, &mut out);
+            let mut text = line.text();
+            // A heading that wraps: the next line is set the same way, at the heading's own
+            // leading, and does not start a numbered section of its own.
+            let mut last = line;
+            while let Some(next) = lines.get(i)
+                && heading_style(next, body).is_some()
+                && (next.role.is_none() || next.role == line.role)
+                && (next.size - last.size).abs() < 0.5
+                && next.bold == last.bold
+                && last.y - next.y <= WRAP_LEADING * last.size
+                && section_number(&next.text()).is_none()
+            {
+                text.push(' ');
+                text.push_str(&next.text());
+                last = next;
+                i += 1;
+            }
+            // A large paragraph's first line, or a form label wrapped onto a second line
+            // ("Total future monthly" / "savings goals: $"), reads on in lower case. A bold
+            // paragraph wraps like a heading, but no heading runs to a paragraph's length.
+            let long = section_number(&text).is_none() && text.split_whitespace().count() > MAX_HEADING_WORDS;
+            if line.role.is_none()
+                && (long
+                    || ends_mid_phrase(&text)
+                    || lines.get(i).is_some_and(|next| bold_sentence_goes_on(last, next, body))
+                    || lines.get(i).is_some_and(|next| reads_on(last, next, body))
+                    || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
+            {
+                flush(&mut para, &mut out);
+                para = Some((text, last.y, last.size));
+                continue;
+            }
+            out.push(Block::Heading(level, text));
+            continue;
+        }
+        if let Some(blocks) = side_by_side_headings(line, body) {
+            flush(&mut para, &mut out);
+            out.extend(blocks);
+            continue;
+        }
+        if let Some(level) = display_sentence(line, body)
+            && !lines.get(i.wrapping_sub(2)).is_some_and(|prev| close_below(prev, line))
+            && !lines.get(i).is_some_and(|next| close_below(line, next))
+        {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(level, line.text()));
+            continue;
+        }
+        let text = line.text();
+        // On a page set with wide leading, a line runs on from a full line above it when the
+        // words say so: a word or phrase broken off (a hyphen, a comma, a lower-case start), or
+        // ideographs running on. Not when indented, as a paragraph's first line is; a line
+        // that starts with a capital or a number may start an entry of a list.
+        let runs_on = |p: &str| {
+            let left = |l: &Line| l.cells.first().map_or(0.0, |c| c.x);
+            let (end, start) = (p.trim_end().chars().last(), text.chars().next());
+            let words_run_on = end.is_some_and(|c| matches!(c, '-' | ',' | '\u{AD}'))
+                || start.is_some_and(char::is_lowercase)
+                || end.is_some_and(is_ideograph) && start.is_some_and(is_ideograph);
+            words_run_on
+                && lines
+                    .get(i.wrapping_sub(2))
+                    .is_some_and(|prev| left(line) <= left(prev) + 0.8 * line.size && width(prev) >= 0.6 * measure)
+        };
+        // A line above the last one starts the next column: the paragraph flows on into it
+        // only mid-sentence.
+        let continues = para.as_ref().is_some_and(|(p, y, size)| {
+            let gap = y - line.y;
+            let flows = gap > 0.0 && gap <= 1.7 * size.max(line.size)
+                || gap > 0.0 && pitch.is_some_and(|pitch| gap <= 1.1 * pitch) && runs_on(p)
+                || gap <= 0.0 && !p.trim_end().ends_with(['.', '!', '?', ':']) && text.starts_with(char::is_lowercase);
+            flows && !line.ruled_above && !is_list_item(&text) && !run_in_heading(line, p)
+        });
+        if !continues {
+            flush(&mut para, &mut out);
+            let text = match text.strip_prefix(BULLETS) {
+                Some(rest) => format!("- {}", rest.trim_start()),
+                None => text,
+            };
+            para = Some((text, line.y, line.size));
+            continue;
+        }
+        let (p, y, _) = para.as_mut().expect("continues implies a paragraph");
+        join_line(p, &text);
+        *y = line.y;
+    }
+    flush(&mut para, &mut out);
+    out.extend(tables.into_iter().rev().map(|(_, t)| Block::Table(t.rows)));
+    out
+}
+
+pub(super) fn escape_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+pub(super) fn render(blocks: &[Block], out: &mut String) {
+    for b in blocks {
+        match b {
+            Block::Heading(level, text) => {
+                out.push_str(&"#".repeat(*level));
+                out.push(' ');
+                out.push_str(text);
+            }
+            Block::Paragraph(text) => out.push_str(text),
+            Block::Table(rows) => {
+                let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+                for (i, row) in rows.iter().enumerate() {
+                    let cells: Vec<String> =
+                        (0..n).map(|c| escape_cell(row.get(c).map_or("", String::as_str))).collect();
+                    out.push_str(&format!("| {} |\n", cells.join(" | ")));
+                    if i == 0 {
+                        out.push_str(&format!("|{}\n", " --- |".repeat(n)));
+                    }
+                }
+                out.pop();
+            }
+        }
+        out.push_str("\n\n");
+    }
+}

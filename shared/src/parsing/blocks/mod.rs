@@ -1,0 +1,178 @@
+//! Positioned runs → markdown blocks: lines, a two-column page's reading order, tables, headings
+//! (by weight, size and section numbering) and paragraphs, with running headers and footers
+//! removed. Retrieval needs exactly these: headings give chunks their heading path, tables stay
+//! tables, and reading order keeps sentences whole.
+
+use super::boxes::boxes;
+use super::cjk::is_cjk as wide;
+use super::grid::{RuledTable, ruled_tables};
+use super::layout::{CELL_GAP, JOINED_RUNS, Run};
+use super::paths::{Rule, Ruling};
+use super::tagged::Role;
+use std::collections::HashMap;
+
+// One step of the layout per file; the steps share `Line` and one another's predicates, hence
+// the glob imports here and `use super::*` in each.
+mod aligned;
+mod columns;
+mod furniture;
+mod headings;
+mod lines;
+mod markdown;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use aligned::*;
+use columns::*;
+use furniture::*;
+use headings::*;
+use lines::*;
+use markdown::*;
+use text::*;
+
+pub use furniture::pagination_said_once;
+pub(super) use lines::{by_line, is_script};
+pub use markdown::BULLETS;
+pub(super) use text::join_line;
+pub use text::{cell_text, resolve_line_hyphens};
+
+/// One page's runs and rules, and its width in points.
+pub struct PageText {
+    pub runs: Vec<Run>,
+    pub rules: Vec<Rule>,
+    pub width: f32,
+}
+
+/// Characters per size (in half points) of a page's visible runs.
+fn sizes(runs: &[Run]) -> HashMap<i32, usize> {
+    let mut by_size: HashMap<i32, usize> = HashMap::new();
+    for r in runs.iter().filter(|r| !r.hidden) {
+        *by_size.entry((r.size * 2.0).round() as i32).or_default() += r.text.chars().count();
+    }
+    by_size
+}
+
+/// The body size: the size most characters are set in, with the count of characters. Reading
+/// text is not set below 6 pt: smaller print (a sample form shown reduced, which may hold most
+/// of a page's characters) sets the body only where nothing legible has enough text.
+fn body_size(by_size: &HashMap<i32, usize>) -> (f32, usize) {
+    let most = |legible: bool| {
+        by_size
+            .iter()
+            .filter(|(s, _)| !legible || **s >= 2 * LEGIBLE_PT)
+            .max_by_key(|(s, n)| (**n, -**s))
+            .map(|(s, n)| (*s as f32 / 2.0, *n))
+    };
+    most(true).filter(|(_, n)| *n >= OWN_BODY_CHARS).or_else(|| most(false)).unwrap_or((10.0, 0))
+}
+
+/// The smallest size body text is set in, in points.
+const LEGIBLE_PT: i32 = 6;
+
+/// A page of this much body text is measured on its own when its body is larger than the
+/// document's: a guide that reproduces sample forms in small print is mostly small print,
+/// but its own pages are not.
+const OWN_BODY_CHARS: usize = 300;
+
+/// Markdown for each page, in order (one string per page, without page markers).
+pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
+    let page_sizes: Vec<HashMap<i32, usize>> = pages.iter().map(|p| sizes(&p.runs)).collect();
+    let mut all: HashMap<i32, usize> = HashMap::new();
+    for (size, n) in page_sizes.iter().flatten() {
+        *all.entry(*size).or_default() += n;
+    }
+    let (body, _) = body_size(&all);
+    let bodies: Vec<f32> = page_sizes
+        .iter()
+        .map(|sizes| match body_size(sizes) {
+            (own, chars) if chars >= OWN_BODY_CHARS => own.max(body),
+            _ => body,
+        })
+        .collect();
+    let mut hidden_text = Vec::new();
+    let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
+        .into_iter()
+        .map(|p| {
+            // Clipped-out text is kept for search, apart: in the flow it would run into the
+            // visible lines it lies under.
+            let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
+            hidden_text.push(lines_of(&hidden));
+            let ruling = Ruling::of(&p.rules);
+            let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
+            let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
+            (reading_order(runs, &ruling, p.width), tables)
+        })
+        .unzip();
+    let running = running_lines(&per_page);
+    let several = per_page.len() > 1;
+    per_page
+        .into_iter()
+        .zip(tables)
+        .zip(hidden_text)
+        .zip(bodies)
+        .map(|(((mut lines, tables), hidden), body)| {
+            // A heading the structure tree names is content, however often it repeats.
+            // A head that ends (or starts) with its page number ("Form 1040 (2024) … Page 2") is
+            // furniture however few pages repeat it; a bare number there may be a table's.
+            let numbered = |l: &Line| {
+                [l.cells.first(), l.cells.last()]
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c.text.trim_start().to_lowercase().starts_with("page") && is_page_number(&c.text))
+            };
+            let furniture = |l: &Line| {
+                !matches!(l.role, Some(Role::Heading(..)))
+                    && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()) || numbered(l))
+            };
+            // A page may open with a page number above its running head, or close with both.
+            // A ruled table beyond the line means it is not at the page's edge: a repeated
+            // caption over a table that ends the page ("Résultats") is content.
+            let kicks =
+                |lines: &[Line], i: usize| lines.get(i + 1).is_some_and(|n| kicker(&lines[i], n, body).is_some());
+            for _ in 0..2 {
+                if lines
+                    .first()
+                    .is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y) && !kicks(&lines, 0))
+                {
+                    lines.remove(0);
+                }
+                if lines.last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y)) {
+                    lines.pop();
+                }
+            }
+            // What is left at the page's edges but opens or closes a column. A lone number
+            // there on a single page is as likely a chart's axis as a page number.
+            let (top, bottom) = edge_baselines(&lines);
+            let keep: Vec<bool> = (0..lines.len())
+                .map(|i| {
+                    let l = &lines[i];
+                    let edge = (l.y >= top && !tables.iter().any(|t| t.top > l.y))
+                        || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
+                    !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text())))) || kicks(&lines, i)
+                })
+                .collect();
+            let mut keep = keep.into_iter();
+            lines.retain(|_| keep.next().unwrap_or(true));
+            let mut blocks = blocks_of(&lines, body, tables);
+            // A page number the page's own background is painted over is furniture all the same,
+            // where a visible one would be: beyond the page's text, or repeated.
+            let (high, low) =
+                lines.iter().fold((f32::NEG_INFINITY, f32::INFINITY), |(h, l), x| (h.max(x.y), l.min(x.y)));
+            let beyond = |l: &Line| l.y > high || l.y < low;
+            let mut hidden_kept = String::new();
+            for l in hidden
+                .iter()
+                .filter(|l| !(furniture(l) && (several || beyond(l) || running.contains_key(&shape(&l.text())))))
+            {
+                join_line(&mut hidden_kept, &l.text());
+            }
+            if !hidden_kept.is_empty() {
+                blocks.push(Block::Paragraph(hidden_kept));
+            }
+            let mut out = String::new();
+            render(&blocks, &mut out);
+            out
+        })
+        .collect()
+}

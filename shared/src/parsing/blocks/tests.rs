@@ -1,0 +1,1153 @@
+//! Unit tests of the layout heuristics, on runs set by hand.
+
+use super::*;
+
+#[test]
+fn spaces_are_squeezed_only_where_needed() {
+    for (text, want) in [("a b", "a b"), (" a  b\t", "a b"), ("a\u{a0}b", "a b"), ("", ""), ("  ", ""), ("a ", "a")] {
+        let mut t = text.to_string();
+        squeeze_spaces(&mut t);
+        assert_eq!(t, want, "{text:?}");
+    }
+}
+
+#[test]
+fn a_number_wrapped_onto_its_own_line_goes_on_with_the_sentence_and_a_footnote_does_not() {
+    for item in
+        ["1. Scope", "(b) the insured", "4.2 Limits", "iv. Exclusions", "➢ Know", "◻ Escrow agent", "3 The flight"]
+    {
+        assert!(is_list_item(item), "{item}");
+    }
+    for text in ["b Household employee wages . . . 1b", "z Add lines 1a through 1h"] {
+        assert!(is_list_item(text), "{text}");
+    }
+    for text in ["a Director of the company", "y Compris les frais", "b and c apply"] {
+        assert!(!is_list_item(text), "{text}");
+    }
+    for text in ["100 percent of what you sign.", "48 and any services", "9 (737 MAX) airplanes", "1 200 000$"] {
+        assert!(!is_list_item(text), "{text}");
+    }
+}
+
+fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
+    Run::sample(x, y, text, size, bold)
+}
+
+fn md(runs: Vec<Run>) -> String {
+    resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0))
+}
+
+#[test]
+fn pagination_marks_are_furniture_only_when_they_repeat_or_number_the_page() {
+    let mark = |x: f32, y: f32, text: &str| Run { pagination: true, artifact: true, ..run(x, y, text, 9.0, false) };
+    let page = |runs: Vec<Run>| PageText { runs, rules: Vec::new(), width: 595.0 };
+    let pages = vec![
+        page(vec![
+            run(50.0, 700.0, "Body text.", 10.0, false),
+            mark(50.0, 820.0, "Official - Subject to"),
+            mark(160.0, 820.0, "Final Review"),
+            mark(50.0, 40.0, "Form DCF-F-"),
+            mark(110.0, 40.0, "2476"),
+            mark(300.0, 20.0, "Page 1 of 2"),
+        ]),
+        page(vec![mark(300.0, 20.0, "Page 2 of 2"), mark(500.0, 40.0, "7"), run(50.0, 700.0, "More.", 10.0, false)]),
+    ];
+    // The head and the form number (one line with its split-off digits) are said once;
+    // "Page # of #" repeats, and a lone number is a page number.
+    assert_eq!(pagination_said_once(&pages), vec![vec![1, 2, 3, 4], vec![]]);
+}
+
+#[test]
+fn bold_numbered_lines_become_headings_at_their_depth() {
+    let out = md(vec![
+        run(50.0, 800.0, "4 Water damage", 10.0, true),
+        run(50.0, 780.0, "We pay for sudden escape of water from fixed installations.", 10.0, false),
+        run(50.0, 760.0, "4.2 Exclusions", 10.0, true),
+        run(50.0, 740.0, "Gradual leaks are not covered.", 10.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "## 4 Water damage\n\nWe pay for sudden escape of water from fixed installations.\n\n### 4.2 Exclusions\n\nGradual leaks are not covered.\n\n"
+    );
+}
+
+#[test]
+fn a_wrapped_heading_is_one_heading_and_form_labels_and_dates_are_not_headings() {
+    let out = md(vec![
+        run(50.0, 800.0, "SECTION 1. RENEWAL", 14.0, true),
+        run(50.0, 784.0, "PROVISIONS", 14.0, true),
+        run(50.0, 760.0, "The policy renews each year on the date shown in the schedule.", 10.0, false),
+        run(50.0, 740.0, "Valuation: Actual Cash Value", 10.0, true),
+        run(50.0, 720.0, "To 10-20-2022", 10.0, true),
+        run(50.0, 712.0, "5. Watch out for:", 10.0, true),
+        run(50.0, 705.0, "SECTION II: LIABILITY", 10.0, true),
+        run(50.0, 690.0, "Exclusions", 14.0, true),
+        run(50.0, 660.0, "Wear and tear", 14.0, true),
+    ]);
+    assert_eq!(
+        out,
+        "## SECTION 1. RENEWAL PROVISIONS\n\nThe policy renews each year on the date shown in the schedule.\n\n\
+         Valuation: Actual Cash Value\n\nTo 10-20-2022\n\n5. Watch out for:\n\n### SECTION II: LIABILITY\n\n## Exclusions\n\n## Wear and tear\n\n"
+    );
+}
+
+#[test]
+fn a_bold_run_in_heading_starts_its_block_and_a_bold_term_does_not() {
+    let out = md(vec![
+        run(50.0, 800.0, "We will pay for loss caused by fire.", 10.0, false),
+        run(50.0, 788.0, "B. Changes", 10.0, true),
+        run(110.0, 788.0, "This policy may be changed only by endorsement.", 10.0, false),
+        run(50.0, 776.0, "Notice must reach us before the", 10.0, false),
+        run(50.0, 764.0, "insured", 10.0, true),
+        run(95.0, 764.0, "moves away.", 10.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "We will pay for loss caused by fire.\n\nB. Changes This policy may be changed only by endorsement. \
+         Notice must reach us before the insured moves away.\n\n"
+    );
+}
+
+#[test]
+fn aligned_cells_become_a_table_and_wrapped_cells_stay_in_their_row() {
+    let out = md(vec![
+        run(50.0, 800.0, "Cover", 9.0, true),
+        run(250.0, 800.0, "Limit", 9.0, true),
+        run(50.0, 785.0, "Buildings", 9.0, false),
+        run(250.0, 785.0, "£500,000", 9.0, false),
+        run(50.0, 770.0, "Accidental damage to", 9.0, false),
+        run(250.0, 770.0, "£2,000", 9.0, false),
+        run(50.0, 760.0, "glass", 9.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "| Cover | Limit |\n| --- | --- |\n| Buildings | £500,000 |\n| Accidental damage to glass | £2,000 |\n\n"
+    );
+}
+
+#[test]
+fn rows_wrapped_in_every_cell_are_one_row_and_a_paragraph_beside_its_sidebar_is_not_a_table() {
+    let out = md(vec![
+        run(50.0, 800.0, "Plus de sentiers qui", 9.0, false),
+        run(250.0, 800.0, "It is an investment in the", 9.0, false),
+        run(50.0, 789.0, "acceptent les chiens", 9.0, false),
+        run(250.0, 789.0, "health of our community.", 9.0, false),
+        run(50.0, 770.0, "Pistes cyclables", 9.0, false),
+        run(250.0, 770.0, "Very important.", 9.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "| Plus de sentiers qui acceptent les chiens | It is an investment in the health of our community. |\n\
+         | --- | --- |\n| Pistes cyclables | Very important. |\n\n"
+    );
+    let out = md(vec![
+        run(30.0, 700.0, "Only you can decide how much you feel", 10.0, false),
+        run(330.0, 700.0, "This worksheet is", 8.0, false),
+        run(30.0, 686.0, "comfortable spending on a home and plan", 10.0, false),
+        run(330.0, 688.0, "designed for first-time", 8.0, false),
+        run(30.0, 672.0, "a monthly payment.", 10.0, false),
+        run(330.0, 676.0, "home buyers.", 8.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "Only you can decide how much you feel comfortable spending on a home and plan a monthly payment.\n\n\
+         This worksheet is designed for first-time home buyers.\n\n"
+    );
+}
+
+#[test]
+fn a_hyphen_at_a_line_break_stays_where_the_document_writes_the_compound_whole() {
+    let out = md(vec![
+        run(50.0, 800.0, "A fixed-rate loan. Even with a fixed-", 10.0, false),
+        run(50.0, 788.0, "rate loan the insur-", 10.0, false),
+        run(50.0, 776.0, "ance and case 2023-", 10.0, false),
+        run(50.0, 764.0, "0379 go on. Deaf or hard-of-", 10.0, false),
+        run(50.0, 752.0, "hearing callers too.", 10.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "A fixed-rate loan. Even with a fixed-rate loan the insurance and case 2023-0379 go on. Deaf or \
+         hard-of-hearing callers too.\n\n"
+    );
+}
+
+#[test]
+fn a_superscript_against_its_line_joins_it() {
+    let out = md(vec![
+        run(50.0, 800.0, "Published on the 10", 10.0, false),
+        Run { x: 145.0, ..run(145.0, 804.0, "th", 6.0, false) },
+        run(155.0, 800.0, "of each month.", 10.0, false),
+    ]);
+    assert_eq!(out, "Published on the 10th of each month.\n\n");
+}
+
+#[test]
+fn a_line_cut_off_on_a_preposition_is_not_a_heading() {
+    let body = "Under penalties of perjury, I certify that the number shown on this form is correct.";
+    let out = md(vec![
+        run(50.0, 800.0, body, 10.0, false),
+        run(50.0, 780.0, "Signature of", 10.0, true),
+        run(50.0, 768.0, "U.S. person Date", 10.0, false),
+        run(50.0, 740.0, "2. Interest and broker accounts considered inactive during", 10.0, true),
+        run(50.0, 728.0, "1983. You must sign the certification.", 10.0, false),
+        run(50.0, 700.0, "Part A", 10.0, true),
+        run(50.0, 680.0, body, 10.0, false),
+    ]);
+    assert!(!out.contains("# Signature"), "{out}");
+    assert!(out.contains("Signature of U.S. person Date"), "{out}");
+    assert!(!out.contains("# 2. Interest"), "{out}");
+    assert!(out.contains("### Part A\n"), "a name ends a heading: {out}");
+}
+
+#[test]
+fn side_by_side_cells_set_small_are_text_however_large_a_word_of_them_is() {
+    let body = "Comments must be received on or before the date shown in this proposed rule.";
+    let out = md(vec![
+        run(50.0, 800.0, "Proposed Rules", 18.0, true),
+        run(400.0, 800.0, "Federal Register", 8.0, true),
+        run(50.0, 770.0, body, 10.0, false),
+        run(50.0, 750.0, body, 10.0, false),
+        run(237.0, 100.0, "Cat. No. 10231X", 7.0, false),
+        run(480.0, 100.0, "Form", 7.0, false),
+        run(498.0, 100.0, "W-9", 16.0, true),
+        run(528.0, 100.0, "(Rev. 3-2024)", 7.0, false),
+    ]);
+    assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\n"), "{out}");
+    assert!(!out.contains("# Cat.") && !out.contains("# Form W-9"), "{out}");
+}
+
+#[test]
+fn a_bold_title_with_a_plain_note_in_parentheses_is_a_heading_and_a_bold_lead_is_not() {
+    let body = "If you choose this option, complete this worksheet on only one Form W-4 for all jobs.";
+    let note = |y: f32, title: &str, rest: &str| {
+        let end = 50.0 + title.chars().count() as f32 * 5.0;
+        vec![run(50.0, y, title, 10.0, true), run(end + 5.0, y, rest, 10.0, false)]
+    };
+    let mut runs = note(800.0, "Step 2(b)—Multiple Jobs Worksheet", "(Keep for your records.)");
+    runs.push(run(50.0, 780.0, body, 10.0, false));
+    runs.extend(note(760.0, "Two jobs.", "(If you have two jobs, see below.)"));
+    runs.extend(note(740.0, "Box 12", "(continued) codes F and G"));
+    runs.push(run(50.0, 720.0, body, 10.0, false));
+    let out = md(runs);
+    assert!(out.starts_with("### Step 2(b)—Multiple Jobs Worksheet (Keep for your records.)\n\n"), "{out}");
+    assert!(!out.contains("# Two jobs") && !out.contains("# Box 12"), "{out}");
+}
+
+#[test]
+fn a_form_section_label_set_large_in_the_margin_heads_the_lines_beside_it() {
+    let body = "Enter the amounts from each of your forms on the lines of this section.";
+    let out = md(vec![
+        run(36.0, 800.0, "Payments", 10.0, true),
+        run(80.0, 800.0, "25 Federal income tax withheld from:", 8.0, false),
+        run(115.0, 788.0, body, 8.0, false),
+        run(36.0, 760.0, "Standard", 10.0, true),
+        // Alone in its cell, far from the prompt beside it.
+        run(120.0, 760.0, "Someone can claim:", 8.0, true),
+        run(36.0, 748.0, "Deduction", 10.0, true),
+        run(85.0, 748.0, "Spouse itemizes on a separate return", 8.0, false),
+        run(115.0, 736.0, body, 8.0, false),
+        // A bold lead at the size of its line is a run-in label, not a side heading.
+        run(36.0, 710.0, "Age/Blindness You:", 8.0, true),
+        run(112.0, 710.0, "Were born before January 2, 1960", 8.0, false),
+        run(115.0, 698.0, body, 8.0, false),
+    ]);
+    assert!(out.starts_with("## Payments\n\n25 Federal income tax withheld from:"), "{out}");
+    assert!(out.contains("\n## Standard Deduction\n\nSomeone can claim: Spouse itemizes"), "{out}");
+    assert!(!out.contains("# Age"), "{out}");
+    // A title in its own cell beside another title is one of a row of titles.
+    let out = md(vec![
+        run(36.0, 800.0, "Proposed Rules", 14.0, true),
+        run(400.0, 800.0, "Federal Register", 8.0, true),
+        run(400.0, 788.0, "Vol. 85, No. 152", 8.0, false),
+        run(36.0, 760.0, body, 8.0, false),
+        run(36.0, 748.0, body, 8.0, false),
+    ]);
+    assert!(out.starts_with("# Proposed Rules\n\nFederal Register\n\nVol. 85"), "{out}");
+    // Nor is a margin title's first line, cut off mid-phrase, beside a column's text.
+    let out = md(vec![
+        run(42.0, 800.0, "Tax Computation on", 14.0, true),
+        run(200.0, 800.0, "connected with a U.S. trade or business.", 9.5, false),
+        run(200.0, 788.0, body, 9.5, false),
+    ]);
+    assert!(!out.contains('#'), "{out}");
+}
+
+#[test]
+fn a_bold_sentence_over_two_lines_is_text_and_a_bold_title_over_its_dates_a_heading() {
+    let body = "Notices received in the period, by county, with the number of employees affected.";
+    let out = md(vec![
+        run(50.0, 800.0, "Summary by Received Date", 10.0, true),
+        run(50.0, 788.0, "07/01/2015 - 03/25/2016", 10.0, true),
+        run(50.0, 770.0, body, 10.0, false),
+        run(50.0, 750.0, "For Privacy Act and Paperwork Reduction", 10.0, true),
+        run(50.0, 738.0, "Act Notice, see the separate instructions.", 10.0, true),
+        run(50.0, 720.0, body, 10.0, false),
+    ]);
+    assert!(out.starts_with("### Summary by Received Date\n\n07/01/2015"), "{out}");
+    assert!(out.contains("\nFor Privacy Act and Paperwork Reduction Act Notice, see the separate"), "{out}");
+}
+
+#[test]
+fn a_section_number_tabbed_off_its_title_heads_it_and_a_far_column_does_not() {
+    let body = "The public may address the Board on any agenda item and any item not on the agenda.";
+    let out = md(vec![
+        run(76.6, 800.0, "1.", 10.8, true),
+        run(103.7, 800.0, "CALL TO ORDER/FLAG SALUTE", 10.8, true),
+        run(76.6, 775.0, "2. PUBLIC COMMENT", 10.8, true),
+        run(104.0, 760.0, body, 10.8, false),
+        run(76.6, 735.0, "3.", 10.8, true),
+        run(400.0, 735.0, "Approved", 10.8, true),
+        run(104.0, 720.0, body, 10.8, false),
+    ]);
+    assert!(out.starts_with("## 1. CALL TO ORDER/FLAG SALUTE\n\n## 2. PUBLIC COMMENT\n\n"), "{out}");
+    assert!(!out.contains("# 3."), "{out}");
+}
+
+#[test]
+fn small_print_beside_a_title_is_its_own_line_and_a_sideways_label_its_own_word() {
+    let sideways = Run { end_x: 43.1, sideways: Some((737.0, 755.0)), ..run(36.1, 737.0, "Form", 7.0, false) };
+    let out = md(vec![
+        sideways,
+        Run { end_x: 96.6, ..run(43.2, 737.9, "1040 ", 24.0, true) },
+        run(97.6, 735.8, "U.S. Individual Income Tax Return", 12.0, true),
+        run(97.6, 748.7, "Department of the Treasury", 6.0, false),
+        run(36.0, 700.0, "Filing status, a line of ordinary text, long enough to set the body.", 10.0, false),
+    ]);
+    assert!(out.starts_with("Department of the Treasury\n\n# Form 1040 U.S. Individual"), "{out}");
+}
+
+#[test]
+fn a_large_brace_gathers_the_choices_it_encloses() {
+    let out = md(vec![
+        run(50.0, 712.0, "$22,500 if head of household", 8.0, false),
+        run(40.0, 700.0, "{", 30.0, false),
+        run(50.0, 700.0, "$30,000 if married filing jointly", 8.0, false),
+        run(50.0, 688.0, "$15,000 if single", 8.0, false),
+    ]);
+    assert_eq!(out.matches("\n\n").count(), 1, "{out}");
+}
+
+#[test]
+fn lines_join_into_paragraphs_and_hyphenated_words_rejoin() {
+    let out = md(vec![
+        run(50.0, 800.0, "The insur-", 10.0, false),
+        run(50.0, 788.0, "ance starts today.", 10.0, false),
+        run(50.0, 750.0, "• first item", 10.0, false),
+    ]);
+    assert_eq!(out, "The insurance starts today.\n\n- first item\n\n");
+}
+
+#[test]
+fn two_column_pages_read_left_column_then_right() {
+    let mut runs = vec![run(50.0, 820.0, "A title across the whole page width, above both columns", 10.0, false)];
+    for i in 0..6 {
+        let y = 780.0 - i as f32 * 12.0;
+        runs.push(run(50.0, y, &format!("left column sentence number {i} goes on"), 8.0, false));
+        runs.push(run(320.0, y, &format!("right column sentence number {i} goes on"), 8.0, false));
+    }
+    let out = md(runs);
+    let left = out.find("left column sentence number 5").unwrap();
+    let right = out.find("right column sentence number 0").unwrap();
+    assert!(left < right, "{out}");
+}
+
+#[test]
+fn a_masthead_atop_the_next_column_does_not_cut_the_sentence_that_flows_into_it() {
+    let left = [
+        "The agency invites you to take part in",
+        "this rulemaking by sending comments,",
+        "data or views about the proposal. The",
+        "most helpful comments refer to a part",
+        "of the rule, give the reasons for any",
+        "change they suggest and include the",
+        "supporting data. Send them to the",
+        "docket at the address listed under",
+    ];
+    let right = [
+        "the heading ADDRESSES above. To keep",
+        "the docket free of duplicates, send one",
+        "copy of your comments only. We will",
+        "post them with any personal details",
+        "you give, without change, online at",
+        "the docket's page, and we read them.",
+    ];
+    let mut runs: Vec<Run> =
+        left.iter().enumerate().map(|(i, t)| run(40.0, 700.0 - 10.0 * i as f32, t, 8.0, false)).collect();
+    runs.push(run(320.0, 727.0, "Federal Register", 8.0, true));
+    runs.push(run(320.0, 712.0, "Vol. 85, No. 152", 8.0, false));
+    runs.push(run(320.0, 700.0, "Thursday, August 6, 2020", 8.0, false));
+    runs.extend(right.iter().enumerate().map(|(i, t)| run(320.0, 668.0 - 10.0 * i as f32, t, 8.0, false)));
+    let out = md(runs);
+    assert!(out.contains("docket at the address listed under the heading ADDRESSES above."), "{out}");
+    assert!(out.find("Thursday, August 6, 2020").unwrap() < out.find("The agency invites").unwrap(), "{out}");
+}
+
+#[test]
+fn three_narrow_columns_are_prose_read_in_order_not_a_table() {
+    // Federal Register style: columns closer than a table's cell gap.
+    let mut runs = Vec::new();
+    for i in 0..8 {
+        let y = 780.0 - i as f32 * 10.0;
+        for (col, x) in [(0, 40.0), (1, 220.0), (2, 400.0)] {
+            let text = format!("column {col} line {i} of running prose text");
+            runs.push(Run { end_x: x + 170.0, ..run(x, y, &text, 8.0, false) });
+        }
+    }
+    let out = md(runs);
+    assert!(!out.contains('|'), "{out}");
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(pos("column 0 line 7") < pos("column 1 line 0"), "{out}");
+    assert!(pos("column 1 line 7") < pos("column 2 line 0"), "{out}");
+}
+
+#[test]
+fn lines_of_a_paragraph_set_large_are_not_headings() {
+    assert!(has_sentence_break("The agency closed the assessment. The Initial Assessment"));
+    assert!(!has_sentence_break("U.S. Department of Transportation"));
+    assert!(!has_sentence_break("Docket No. FAA-2020-0686"));
+    assert!(!has_sentence_break("Section 4. Exclusions"));
+}
+
+#[test]
+fn table_of_contents_entries_are_not_headings() {
+    let out = md(vec![run(50.0, 800.0, "1 Introduction :::::::::::: 1", 10.0, true)]);
+    assert_eq!(out, "1 Introduction :::::::::::: 1\n\n");
+}
+
+#[test]
+fn running_headers_and_footers_are_dropped() {
+    let words = ["", "Cover starts today.", "Claims are paid in pounds.", "Cancel within fourteen days."];
+    let page = |n: u32| PageText {
+        runs: vec![
+            run(50.0, 820.0, "Acme Home Policy", 8.0, false),
+            run(50.0, 700.0, words[n as usize], 10.0, false),
+            run(50.0, 30.0, &format!("Page {n} of 3"), 8.0, false),
+            run(300.0, 18.0, &n.to_string(), 8.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
+    assert_eq!(out[1], "Claims are paid in pounds.\n\n");
+}
+
+#[test]
+fn a_date_alone_is_not_a_heading_and_a_title_naming_a_month_is() {
+    for date in ["Janvier 2021", "Thursday, August 6, 2020", "1er mai 2019", "March 3, 2024"] {
+        assert!(is_date(date), "{date}");
+    }
+    for title in ["May 2021 Update", "March", "2021", "Report of 12 June"] {
+        assert!(!is_date(title), "{title}");
+    }
+    let out = md(vec![
+        run(50.0, 800.0, "Plan de transport actif", 24.0, false),
+        run(50.0, 760.0, "Janvier 2021", 18.0, false),
+        run(50.0, 700.0, "Le plan couvre toutes les routes de la municipalité.", 10.0, false),
+    ]);
+    assert!(out.starts_with("# Plan de transport actif\n\nJanvier 2021\n\n"), "{out}");
+}
+
+#[test]
+fn double_spaced_prose_reads_as_paragraphs_and_a_spaced_list_stays_a_list() {
+    let page = |x0: f32, lines: &[(f32, &str)]| {
+        md(lines.iter().enumerate().map(|(i, (dx, t))| run(x0 + dx, 700.0 - 20.0 * i as f32, t, 10.0, false)).collect())
+    };
+    // Set at twice its size, as a filing or a draft is: lines run on by their words, and
+    // an indented line starts the next paragraph.
+    let prose = page(
+        72.0,
+        &[
+            (18.0, "Havel's greengrocer displays a sign in his shop with the words, Work-"),
+            (0.0, "ers of the World, Unite! For Havel, the action, undertaken without much"),
+            (0.0, "thought on the part of the merchant, shows the essence of an ideology."),
+            (18.0, "In this reading, ideology is not a set of beliefs held by a person but"),
+            (0.0, "a veil, a means of distance between the signifier and the signified."),
+        ],
+    );
+    assert_eq!(
+        prose,
+        "Havel's greengrocer displays a sign in his shop with the words, Workers of the World, \
+         Unite! For Havel, the action, undertaken without much thought on the part of the merchant, shows the \
+         essence of an ideology.\n\nIn this reading, ideology is not a set of beliefs held by a person but a \
+         veil, a means of distance between the signifier and the signified.\n\n"
+    );
+    // The same spacing between questions that each start with a capital: one per line.
+    let list = page(
+        72.0,
+        &[
+            (0.0, "Does the policy cover floods, earthquakes and other natural disasters"),
+            (0.0, "Could you get a discount for smoke alarms or for a second policy here"),
+            (0.0, "Could you save money on the premium by increasing your deductible now"),
+            (0.0, "Who should you call with questions about the policy after the closing"),
+        ],
+    );
+    assert_eq!(list.matches("\n\n").count(), 4, "{list}");
+    // Ideographs run on from line to line without a space.
+    let chinese = page(
+        72.0,
+        &[
+            (0.0, "对公司根据公开发行证券的公司信息披露解释性公告第一号定义界定的非经常性损益项目以及把"),
+            (0.0, "开发行证券的公司信息披露解释性公告中列举的非经常性损益项目界定为经常性损益的项目应"),
+            (0.0, "说明原因并在报告中披露其理由和依据以及对公司财务状况和经营成果的影响情况等有关信息"),
+            (0.0, "公司报告期不存在将根据公告定义列举的非经常性损益项目界定为经常性损益的项目的情形"),
+            (0.0, "新增发行股票方案已经公司临时股东大会类别股东大会及类别股东大会审议通过尚须按规定"),
+        ],
+    );
+    assert!(chinese.contains("项目以及把开发行证券"), "{chinese}");
+}
+
+#[test]
+fn a_kicker_over_a_title_is_a_heading_on_every_page_and_a_running_head_over_text_is_not() {
+    let titles = ["Before closing", "At closing", "After closing"];
+    let page = |n: usize| PageText {
+        runs: vec![
+            run(36.0, 780.0, "CLOSING CHECKLIST", 10.0, false),
+            run(36.0, 746.0, titles[n], 24.0, false),
+            run(36.0, 700.0, "Bring a photo ID and the funds you owe.", 11.0, false),
+            run(36.0, 680.0, "Read every page before you sign.", 11.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let out = pages_to_markdown((0..3).map(page).collect());
+    for (n, title) in titles.iter().enumerate() {
+        assert!(out[n].starts_with(&format!("# CLOSING CHECKLIST\n\n# {title}\n\n")), "{out:?}");
+    }
+    // The same line over body text, or too close in size to what follows, is a running head.
+    let page = |n: usize, size: f32| PageText {
+        runs: vec![
+            run(36.0, 780.0, "COMMERCIAL GENERAL LIABILITY", 10.0, true),
+            run(36.0, 750.0, ["SECTION I", "SECTION II", "SECTION III"][n], size, true),
+            run(36.0, 700.0, "We will pay those sums the insured must pay.", 10.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    for size in [10.0, 14.0] {
+        let out = pages_to_markdown((0..3).map(|n| page(n, size)).collect());
+        assert!(out.iter().all(|p| !p.contains("COMMERCIAL")), "{out:?}");
+    }
+}
+
+#[test]
+fn a_short_chapters_running_head_numbered_as_its_pages_is_dropped_and_numbered_steps_are_not() {
+    let head = ["Chapter 2: Utilities 6", "Chapter 2: Utilities 7", "Chapter 3: Functions 9", "10 Chapter 3"];
+    let step = ["Step 1", "Step 2", "Options", "Examples"];
+    let body = ["Each tool reads its options.", "Errors go to stderr.", "Flags come first.", "Run it twice."];
+    let page = |n: usize| PageText {
+        runs: vec![
+            run(50.0, 820.0, head[n], 8.0, false),
+            run(50.0, 790.0, step[n], 10.0, false),
+            run(50.0, 700.0, body[n], 10.0, false),
+            run(50.0, 680.0, "The exit status is zero on success.", 10.0, false),
+            run(50.0, 660.0, body[3 - n], 10.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let out = pages_to_markdown((0..4).map(page).collect());
+    assert!(!out[0].contains("Utilities") && !out[1].contains("Utilities"), "{out:?}");
+    // Said on one page only, with a number that does not follow the pages, it is text.
+    assert!(out[2].contains("Chapter 3: Functions 9") && out[3].contains("10 Chapter 3"), "{out:?}");
+    // A number and one word ("Step 1", "Step 2") on consecutive pages is no running head.
+    assert!(out[0].contains("Step 1") && out[1].contains("Step 2"), "{out:?}");
+}
+
+#[test]
+fn a_lower_case_line_continues_and_a_clause_before_a_colon_introduces() {
+    let out = md(vec![
+        run(50.0, 800.0, "4. A strategy for the future of the", 20.0, true),
+        run(50.0, 778.0, "active transport plan", 20.0, true),
+        run(
+            50.0,
+            740.0,
+            "Does the vision proposed in the 2014 plan still reflect, today as then, your priorities and",
+            10.0,
+            true,
+        ),
+        run(50.0, 728.0, "your aspirations?", 10.0, true),
+        run(50.0, 700.0, "Findings by agency, including the determination:", 10.0, true),
+        run(50.0, 688.0, "The agency found no maltreatment.", 10.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "## 4. A strategy for the future of the active transport plan\n\n\
+         Does the vision proposed in the 2014 plan still reflect, today as then, your priorities and your aspirations?\n\n\
+         Findings by agency, including the determination: The agency found no maltreatment.\n\n"
+    );
+}
+
+#[test]
+fn a_word_drawn_in_pieces_across_an_unruled_column_line_stays_whole() {
+    let h = |y: f32| Rule { x0: 50.0, y0: y, x1: 450.0, y1: y };
+    let v = |x: f32, y0: f32| Rule { x0: x, y0, x1: x, y1: 700.0 };
+    // The line between the last two columns stops above the middle row: a merged cell.
+    let rules = vec![h(700.0), h(670.0), h(640.0), h(610.0), v(50.0, 610.0), v(150.0, 610.0), v(300.0, 670.0)];
+    let rules = [rules, vec![v(450.0, 610.0), Rule { x0: 300.0, y0: 610.0, x1: 300.0, y1: 640.0 }]].concat();
+    let piece = |x: f32, text: &str| Run { end_x: x + 3.0 * text.len() as f32, ..run(x, 650.0, text, 10.0, false) };
+    let runs = vec![
+        run(55.0, 680.0, "Country", 10.0, false),
+        run(155.0, 680.0, "Germany", 10.0, false),
+        run(305.0, 680.0, "France", 10.0, false),
+        run(55.0, 650.0, "Continent", 10.0, false),
+        piece(291.0, "Eur"),
+        piece(300.0, "o"),
+        piece(303.0, "pe"),
+        run(55.0, 620.0, "Capital", 10.0, false),
+        run(155.0, 620.0, "Berlin", 10.0, false),
+        run(305.0, 620.0, "Paris", 10.0, false),
+    ];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(out.contains("| Continent | Europe |  |"), "{out}");
+    assert!(out.contains("| Capital | Berlin | Paris |"), "{out}");
+}
+
+#[test]
+fn a_ruled_grid_is_a_table_whose_bold_header_cells_are_not_headings() {
+    let h = |y: f32| Rule { x0: 50.0, y0: y, x1: 450.0, y1: y };
+    let v = |x: f32| Rule { x0: x, y0: 600.0, x1: x, y1: 700.0 };
+    let rules = vec![h(700.0), h(670.0), h(640.0), h(600.0), v(50.0), v(150.0), v(450.0)];
+    let runs = vec![
+        run(50.0, 750.0, "Schedule of cover", 10.0, false),
+        run(55.0, 680.0, "RESSOURCES", 12.0, true),
+        run(155.0, 680.0, "Responsable", 12.0, true),
+        run(55.0, 650.0, "Financier", 10.0, false),
+        // Text below a row's rule belongs to the next row, whatever its spacing.
+        run(155.0, 650.0, "Budget annuel du", 10.0, false),
+        run(155.0, 618.0, "service", 10.0, false),
+        run(55.0, 610.0, "Humain", 10.0, false),
+        run(50.0, 560.0, "After the table.", 10.0, false),
+    ];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert_eq!(
+        out,
+        "Schedule of cover\n\n| RESSOURCES | Responsable |\n| --- | --- |\n| Financier | Budget annuel du |\n\
+         | Humain | service |\n\nAfter the table.\n\n"
+    );
+}
+
+#[test]
+fn a_ledger_ruled_by_columns_only_is_read_entry_by_entry_and_a_wrapped_head_stays_one_row() {
+    // Columns ruled, a rule under the head and at the foot only: each entry's amount on its
+    // first line, its description wrapped below; the head's cells wrap over three lines.
+    let h = |y: f32| Rule { x0: 36.0, y0: y, x1: 436.0, y1: y };
+    let v = |x: f32| Rule { x0: x, y0: 560.0, x1: x, y1: 720.0 };
+    let rules = vec![h(720.0), h(680.0), h(560.0), v(36.0), v(136.0), v(336.0), v(436.0)];
+    let mut runs = vec![
+        run(40.0, 708.0, "Payee", 8.0, true),
+        run(140.0, 708.0, "Obligation", 8.0, true),
+        run(140.0, 698.0, "or service", 8.0, true),
+        run(140.0, 688.0, "description", 8.0, true),
+        run(340.0, 708.0, "Amount", 8.0, true),
+    ];
+    let entries = [
+        ("BAIN, J MATTHEW", "DISTRICT DIRECTOR", None, "37,499.96"),
+        ("CITIBANK", "STAFF TRANSPORTATION", Some("AIRFARE TO WASHINGTON DC AND RETURN"), "920.68"),
+        ("CITIBANK", "SENATOR'S TRANSPORTATION", Some("TRAIN FARE TO NEW YORK AND RETURN"), "618.00"),
+    ];
+    let mut y = 668.0;
+    for (payee, what, more, amount) in entries {
+        runs.extend([
+            run(40.0, y, payee, 8.0, false),
+            run(140.0, y, what, 8.0, false),
+            run(340.0, y, amount, 8.0, false),
+        ]);
+        if let Some(more) = more {
+            y -= 9.0;
+            runs.push(run(140.0, y, more, 8.0, false));
+        }
+        y -= 9.0;
+    }
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(out.starts_with("| Payee | Obligation or service description | Amount |\n"), "{out}");
+    assert!(out.contains("\n| BAIN, J MATTHEW | DISTRICT DIRECTOR | 37,499.96 |\n"), "{out}");
+    assert!(
+        out.contains("\n| CITIBANK | STAFF TRANSPORTATION AIRFARE TO WASHINGTON DC AND RETURN | 920.68 |\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n| CITIBANK | SENATOR'S TRANSPORTATION TRAIN FARE TO NEW YORK AND RETURN | 618.00 |"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_rate_table_ruled_every_third_row_with_an_open_first_column_is_read_row_by_row() {
+    // Borders drawn cell by cell, a row-name column with no rule at its left, a header cell
+    // over two rows and rules only under every third row, as the IRS sets its rate tables.
+    let h = |x0: f32, y: f32| Rule { x0, y0: y, x1: 300.0, y1: y };
+    let mut rules = vec![h(36.0, 700.0), h(108.0, 688.0), h(36.0, 676.0), h(36.0, 640.0), h(36.0, 604.0)];
+    for x in [108.0, 200.0, 300.0] {
+        rules.extend((0..8).map(|i| Rule { x0: x, y0: 604.0 + 12.0 * i as f32, x1: x, y1: 616.5 + 12.0 * i as f32 }));
+    }
+    let mut runs = vec![
+        run(40.0, 691.0, "Higher Paying Job", 8.0, true),
+        run(112.0, 691.0, "Lower Paying Job", 8.0, true),
+        run(40.0, 679.0, "Wage & Salary", 8.0, true),
+        run(112.0, 679.0, "$0 - 9,999", 8.0, false),
+        run(204.0, 679.0, "$10,000 - 19,999", 8.0, false),
+    ];
+    for (i, (name, a, b)) in [
+        ("$0 - 9,999", "$0", "$700"),
+        ("$10,000 - 19,999", "0", "1,700"),
+        ("$20,000 - 29,999", "700", "2,760"),
+        ("$30,000 - 39,999", "850", "3,110"),
+        ("$40,000 - 49,999", "910", "3,310"),
+        ("$50,000 and over", "1,020", "3,420"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = 667.0 - 12.0 * i as f32;
+        runs.extend([run(40.0, y, name, 8.0, false), run(130.0, y, a, 8.0, false), run(220.0, y, b, 8.0, false)]);
+    }
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(!out.contains('#'), "{out}");
+    assert!(out.contains("| Higher Paying Job Wage & Salary | Lower Paying Job |  |\n"), "{out}");
+    assert!(out.contains("|  | $0 - 9,999 | $10,000 - 19,999 |\n"), "{out}");
+    assert!(out.contains("| $10,000 - 19,999 | 0 | 1,700 |\n| $20,000 - 29,999 | 700 | 2,760 |\n"), "{out}");
+    assert!(out.contains("| $50,000 and over | 1,020 | 3,420 |"), "{out}");
+}
+
+#[test]
+fn a_forms_amount_column_beside_its_sections_prose_does_not_make_the_prose_a_column() {
+    // Sections ruled across the page; only the amount boxes at the right are ruled down.
+    let mut rules: Vec<Rule> = [700.0, 660.0, 620.0].iter().map(|y| rule(36.0, *y, 576.0, *y)).collect();
+    for x in [480.0, 500.0, 576.0] {
+        rules.push(rule(x, 620.0, x, 700.0));
+    }
+    rules.extend([rule(480.0, 680.0, 576.0, 680.0), rule(480.0, 640.0, 576.0, 640.0)]);
+    let runs = vec![
+        run(40.0, 688.0, "Multiply the number of qualifying children under age 17 by $2,000", 9.0, false),
+        run(40.0, 676.0, "and enter the total of the amounts here", 9.0, false),
+        run(484.0, 684.0, "3", 9.0, true),
+        run(40.0, 648.0, "Other income not from jobs you expect this year", 9.0, false),
+        run(484.0, 644.0, "4a", 9.0, true),
+    ];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(out.contains("Multiply the number of qualifying children under age 17 by $2,000 and enter"), "{out}");
+    assert!(!out.contains("| Multiply"), "{out}");
+}
+
+#[test]
+fn columns_below_a_full_width_introduction_are_read_one_after_the_other() {
+    let mut runs = Vec::new();
+    for i in 0..4 {
+        let y = 800.0 - i as f32 * 12.0;
+        runs.push(run(50.0, y, &format!("Introduction line {i} runs across the whole width of the page"), 10.0, false));
+    }
+    runs.push(run(50.0, 730.0, "Before you sign", 14.0, true));
+    runs.push(run(320.0, 730.0, "Mistakes to avoid", 14.0, true));
+    for i in 0..8 {
+        let y = 710.0 - i as f32 * 12.0;
+        runs.push(run(50.0, y, &format!("left advice line {i} keeps on going with more words"), 10.0, false));
+        runs.push(run(320.0, y, &format!("right advice line {i} keeps on going with more words"), 10.0, false));
+    }
+    let out = md(runs);
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(pos("Introduction line 3") < pos("## Before you sign"), "{out}");
+    assert!(pos("## Before you sign") < pos("left advice line 0"), "{out}");
+    assert!(pos("left advice line 7") < pos("## Mistakes to avoid"), "{out}");
+    assert!(pos("## Mistakes to avoid") < pos("right advice line 0"), "{out}");
+}
+
+#[test]
+fn a_title_sentence_is_a_heading_and_lines_reading_on_in_lower_case_are_not() {
+    let out = md(vec![
+        run(50.0, 800.0, "Define what is affordable for you.", 24.0, false),
+        run(50.0, 760.0, "You are almost done with the home buying and", 14.0, false),
+        run(50.0, 743.0, "mortgage process, but there is one last step.", 14.0, false),
+        run(50.0, 700.0, "Total future monthly", 12.0, false),
+        run(50.0, 686.0, "savings goals:", 12.0, false),
+        run(200.0, 686.0, "$", 14.0, false),
+        run(50.0, 650.0, "Your savings goals may differ from your current goals.", 10.0, false),
+        run(50.0, 638.0, "Enter the amount you want to put away each month from your take-home income.", 10.0, false),
+        run(50.0, 560.0, "Each line of this paragraph is set large.", 24.0, false),
+        run(50.0, 532.0, "So no line of it is a title.", 24.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "# Define what is affordable for you.\n\n\
+         You are almost done with the home buying and mortgage process, but there is one last step.\n\n\
+         Total future monthly savings goals: $\n\n\
+         Your savings goals may differ from your current goals. \
+         Enter the amount you want to put away each month from your take-home income.\n\n\
+         Each line of this paragraph is set large. So no line of it is a title.\n\n"
+    );
+}
+
+#[test]
+fn titles_side_by_side_are_headings_and_a_label_wrapped_past_another_field_is_not() {
+    let body = "Your total monthly spending and savings should be no more than your take-home income.";
+    let out = md(vec![
+        run(50.0, 800.0, "Monthly income", 14.0, false),
+        run(320.0, 800.0, "Monthly spending and savings", 14.0, false),
+        run(50.0, 770.0, body, 10.0, false),
+        run(50.0, 740.0, "Estimated total", 12.0, false),
+        run(320.0, 734.0, "Home maintenance: $", 12.0, false),
+        run(50.0, 726.0, "monthly payment: $", 12.0, false),
+        run(50.0, 690.0, body, 10.0, false),
+        run(50.0, 660.0, "1. Determine who will", 14.0, false),
+        run(320.0, 660.0, "Who will be conducting my closing?", 14.0, false),
+        run(50.0, 630.0, body, 10.0, false),
+    ]);
+    assert!(out.starts_with("## Monthly income\n\n## Monthly spending and savings\n\n"), "{out}");
+    assert!(!out.contains("# Estimated total"), "{out}");
+    assert!(out.contains("Estimated total"), "{out}");
+    assert!(!out.contains("# Who will"), "steps and questions are prompts: {out}");
+}
+
+#[test]
+fn reading_text_sets_the_body_where_a_reduced_sample_form_holds_most_characters() {
+    let mut runs = vec![
+        run(36.0, 800.0, "The Note will provide you with details regarding your loan, including the", 11.0, false),
+        run(36.0, 784.0, "amount you owe, the interest rate of the mortgage loan and the payment dates.", 11.0, false),
+    ];
+    let clause = "In return for a loan that I have received, I promise to pay the principal and interest.";
+    for i in 0..6 {
+        let y = 740.0 - 30.0 * i as f32;
+        runs.push(run(36.0, y, "Read this document carefully before you sign it at your closing.", 11.0, false));
+        runs.push(run(300.0, y + 10.0, "1. BORROWER'S PROMISE TO PAY", 4.5, true));
+        for j in 0..4 {
+            runs.push(run(300.0, y + 4.0 - 4.0 * j as f32, clause, 4.5, false));
+        }
+    }
+    // Set larger than the body on 1.46 times its size, a lead paragraph's first line reads on.
+    runs.push(run(36.0, 500.0, "If you are refinancing a loan, you have a right to cancel the loan", 14.0, false));
+    runs.push(run(36.0, 479.5, "within three business days of closing.", 14.0, false));
+    let out = md(runs);
+    assert!(out.contains("cancel the loan within three"), "{out}");
+    assert!(!out.contains('#'), "neither the guide's 11 pt text nor the form's bold 4.5 pt lines are headings: {out}");
+    assert!(out.contains("including the amount you owe"), "{out}");
+}
+
+#[test]
+fn a_form_beside_its_instructions_is_read_column_by_column() {
+    let steps = [
+        "1. Determine who will",
+        "conduct your closing,",
+        "where to be, and when.",
+        "The title of the person",
+        "who conducts your closing",
+        "varies by state. You can",
+        "shop around for the",
+        "company of your choice.",
+        "2. Ask the person who",
+        "will conduct your closing",
+        "what to expect at closing.",
+    ];
+    let fields = [
+        "Who will be conducting my closing? What is their title?",
+        "Name: Phone:",
+        "When is my closing? Where is my closing?",
+        "Date: Time:",
+        "Address:",
+        "What do I need to bring to my closing?",
+        "About how much will I need to pay at closing?",
+    ];
+    let mut runs: Vec<Run> =
+        steps.iter().enumerate().map(|(i, t)| run(50.0, 800.0 - 13.0 * i as f32, t, 10.0, false)).collect();
+    runs.extend(fields.iter().enumerate().map(|(i, t)| run(300.0, 805.0 - 22.0 * i as f32, t, 9.0, false)));
+    let out = md(runs);
+    assert!(
+        out.starts_with(
+            "1. Determine who will conduct your closing, where to be, and when. The title of the person \
+             who conducts your closing varies by state. You can shop around for the company of your choice.\n\n\
+             2. Ask the person who will conduct your closing what to expect at closing.\n\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Who will be conducting my closing? What is their title?"), "{out}");
+}
+
+#[test]
+fn two_forms_side_by_side_are_read_one_after_the_other_above_the_note_that_closes_them() {
+    let left = ["A Your income:", "B Co-borrower's income:", "C Total monthly pre-tax income:"];
+    let right = ["G Rent:", "H Utilities:", "I Debt payments:", "J Living and other expenses:"];
+    let notes = ["Electricity, gas, water, phone, internet, etc.", "Student loans, car loans, etc."];
+    let mut runs = Vec::new();
+    for (i, label) in left.iter().chain(&left).enumerate() {
+        runs.push(run(30.0, 700.0 - 40.0 * i as f32, label, 10.0, false));
+        runs.push(run(200.0, 700.0 - 40.0 * i as f32, "$", 10.0, false));
+    }
+    for (i, label) in right.iter().chain(&right).enumerate() {
+        let y = 710.0 - 52.0 * i as f32;
+        runs.push(run(320.0, y, label, 10.0, false));
+        runs.push(run(495.0, y, "$", 10.0, false));
+        runs.push(run(320.0, y - 14.0, notes[i % 2], 7.0, false));
+    }
+    // The note under both forms, and a logo and a link below it in either column.
+    runs.push(run(190.0, 250.0, "Your total spending should be no more than your income.", 8.0, false));
+    runs.push(run(40.0, 60.0, "Consumer Bureau", 7.0, false));
+    runs.push(run(520.0, 60.0, "Learn more", 7.0, false));
+    let out = md(runs);
+    let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+    assert!(out.starts_with("A Your income: $\n\n"), "{out}");
+    assert!(at("C Total monthly pre-tax income: $") < at("G Rent: $"), "{out}");
+    assert!(at("J Living and other expenses: $ Student loans") < at("Your total spending"), "{out}");
+    assert!(at("Your total spending") < at("Consumer Bureau"), "{out}");
+    assert!(at("Your total spending") < at("Learn more"), "{out}");
+}
+
+#[test]
+fn a_forms_line_items_beside_amount_boxes_that_touch_a_table_are_read_line_by_line() {
+    // As the 1040 sets its income lines: a header table ruled into columns ends on the rule
+    // that opens the section; the amount boxes below hang from it, one per line; each line
+    // item runs from a label column across the table's columns in dot leaders drawn dot by
+    // dot to its line number.
+    let mut rules = vec![rule(36.0, 700.0, 576.0, 700.0), rule(36.0, 676.0, 576.0, 676.0)];
+    rules.extend([688.0, 682.0].map(|y| rule(260.0, y, 576.0, y)));
+    for x in [260.0, 350.0, 420.0, 480.0, 500.0, 576.0] {
+        rules.push(rule(x, 676.0, x, 700.0));
+    }
+    for x in [480.0, 500.0, 576.0] {
+        rules.push(rule(x, 580.0, x, 676.0));
+    }
+    rules.extend((1..=8).map(|i| rule(480.0, 676.0 - 12.0 * i as f32, 576.0, 676.0 - 12.0 * i as f32)));
+    let mut runs = vec![
+        run(264.0, 691.0, "Social security number", 7.0, false),
+        run(354.0, 691.0, "Relationship", 7.0, false),
+        run(424.0, 691.0, "Credit", 7.0, false),
+        run(36.0, 666.0, "Income", 12.0, true),
+    ];
+    for (i, note) in [
+        "Attach Form(s)",
+        "W-2 here. Also",
+        "attach Forms",
+        "W-2G and 1099-R",
+        "if tax was",
+        "withheld. If you",
+        "did not get a",
+        "Form W-2, see",
+        "instructions.",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        runs.push(run(36.0, 652.0 - 7.5 * i as f32, note, 6.0, i == 0));
+    }
+    for i in 0..8 {
+        let y = 666.0 - 12.0 * i as f32;
+        runs.push(run(110.0, y, &format!("Amount from schedule part {}", i + 1), 8.0, false));
+        runs.extend((0..12).map(|d| run(330.0 + 12.0 * d as f32, y, ".", 8.0, false)));
+        runs.push(run(485.0, y, &format!("{}z", i + 1), 8.0, true));
+    }
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+    assert!(!out.contains("| . |"), "{out}");
+    // The table keeps its head, though no row under it is filled in.
+    assert!(out.contains("| Social security number | Relationship | Credit |\n| --- |"), "{out}");
+    assert!(at("Income") < at("part 1"), "{out}");
+    for i in 1..8 {
+        let (item, number, next) = (format!("part {i}"), format!("{i}z"), format!("part {}", i + 1));
+        assert!(at(&item) < at(&number) && at(&number) < at(&next), "{out}");
+    }
+}
+
+#[test]
+fn dot_leaders_drawn_dot_by_dot_do_not_make_columns() {
+    let mut runs = Vec::new();
+    for (i, (item, number)) in
+        [("Add lines 12 and 13", "14"), ("Subtract line 14 from line 11", "15"), ("Other taxes", "16")]
+            .into_iter()
+            .enumerate()
+    {
+        let y = 700.0 - 12.0 * i as f32;
+        runs.push(run(110.0, y, item, 8.0, false));
+        runs.extend((0..10).map(|d| run(300.0 + 12.0 * d as f32, y, ".", 8.0, false)));
+        runs.push(run(485.0, y, number, 8.0, true));
+    }
+    let out = md(runs);
+    assert!(!out.contains("| . |"), "{out}");
+    assert!(out.contains("Subtract line 14 from line 11 . . . . . . . . . ."), "{out}");
+}
+
+#[test]
+fn a_checkbox_set_against_a_tables_border_does_not_add_a_row_to_it() {
+    let mut rules: Vec<Rule> = [700.0, 688.0, 676.0].iter().map(|y| rule(36.0, *y, 576.0, *y)).collect();
+    rules.extend([36.0, 300.0, 576.0].map(|x| rule(x, 676.0, x, 700.0)));
+    // An 8-point box just under the table's last rule, its top within a touch of it.
+    rules.extend([rule(120.0, 675.0, 128.0, 675.0), rule(120.0, 667.0, 128.0, 667.0)]);
+    rules.extend([rule(120.0, 667.0, 120.0, 675.0), rule(128.0, 667.0, 128.0, 675.0)]);
+    let runs = vec![
+        run(40.0, 691.0, "Your first name", 8.0, false),
+        run(304.0, 691.0, "Last name", 8.0, false),
+        run(40.0, 679.0, "Home address", 8.0, false),
+        run(304.0, 679.0, "Apt. no.", 8.0, false),
+        run(40.0, 668.0, "Filing Status", 12.0, true),
+        run(132.0, 668.0, "Single", 8.0, false),
+    ];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(out.contains("| Home address | Apt. no. |\n\n"), "{out}");
+    assert!(!out.contains("| Filing Status"), "{out}");
+}
+
+fn rule(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
+    Rule { x0, y0, x1, y1 }
+}
+
+#[test]
+fn a_forms_title_boxes_are_read_box_by_box() {
+    let runs = vec![
+        run(40.0, 760.0, "Form W-9", 20.0, true),
+        run(40.0, 745.0, "(Rev. March 2024)", 7.0, false),
+        run(40.0, 737.0, "Department of the Treasury", 7.0, false),
+        run(200.0, 765.0, "Request for Taxpayer", 14.0, true),
+        run(170.0, 750.0, "Identification Number and Certification", 14.0, true),
+        run(180.0, 737.0, "Go to www.irs.gov for instructions.", 8.0, false),
+        run(500.0, 765.0, "Give form to the", 9.0, true),
+        run(500.0, 753.0, "requester. Do not", 9.0, true),
+        run(500.0, 741.0, "send to the IRS.", 9.0, true),
+        run(40.0, 715.0, "Before you begin. For guidance related to the purpose of this form, see below.", 8.0, false),
+    ];
+    // Rules drawn down between the boxes (one of them in two pieces), and across under them
+    // in pieces a hair apart, the leftmost lowest.
+    let rules = vec![
+        rule(160.0, 730.0, 160.0, 755.0),
+        rule(160.0, 755.0, 160.0, 780.0),
+        rule(490.0, 730.0, 490.0, 780.0),
+        rule(118.0, 727.9, 300.0, 727.9),
+        rule(300.0, 728.0, 576.0, 728.0),
+        rule(36.0, 728.5, 120.0, 728.5),
+    ];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    for whole in [
+        "Request for Taxpayer Identification Number and Certification",
+        "Give form to the requester. Do not send to the IRS.",
+    ] {
+        assert!(out.contains(whole), "{out}");
+    }
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
+    assert!(at("Form W-9") < at("Department of the Treasury"), "{out}");
+    assert!(at("Department of the Treasury") < at("Request for Taxpayer"), "{out}");
+    assert!(at("Go to www.irs.gov") < at("Give form"), "{out}");
+    assert!(at("send to the IRS.") < at("Before you begin."), "{out}");
+}
+
+#[test]
+fn a_forms_section_label_is_read_before_the_text_beside_it_and_a_tables_columns_are_not_labels() {
+    let mut runs = Vec::new();
+    for (i, label) in ["Step 2:", "Multiple Jobs", "or Spouse", "Works"].into_iter().enumerate() {
+        runs.push(run(36.0, 685.0 - 12.0 * i as f32, label, 10.0, true));
+    }
+    for (i, text) in [
+        "Complete this step if you hold more than one job at a time, or are married",
+        "filing jointly and your spouse also works. The correct amount of withholding",
+        "depends on income earned from all of these jobs.",
+        "Do only one of the following.",
+        "(a) Use the estimator for the most accurate withholding for this step.",
+        "(b) Use the Multiple Jobs Worksheet on page 3.",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        runs.push(run(122.0, 685.0 - 12.0 * i as f32, text, 9.0, false));
+    }
+    // A schedule's bold row names beside their values, ruled off the same way: a table.
+    for (i, (name, value)) in
+        [("Deductible", "$500"), ("Limit", "$10,000"), ("Term", "12 months")].into_iter().enumerate()
+    {
+        runs.push(run(36.0, 580.0 - 12.0 * i as f32, name, 10.0, true));
+        runs.push(run(200.0, 580.0 - 12.0 * i as f32, value, 10.0, false));
+    }
+    let rules = vec![rule(36.0, 700.0, 576.0, 700.0), rule(36.0, 600.0, 576.0, 600.0), rule(36.0, 540.0, 576.0, 540.0)];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(
+        out.contains("Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you hold more than one job at a time, or are married filing jointly"),
+        "{out}"
+    );
+    assert!(out.contains("| Deductible | $500 |"), "{out}");
+}
+
+#[test]
+fn a_page_of_hundreds_of_labels_and_rules_keeps_every_word() {
+    // Far past the stretches and ruled boxes read one by one: the rest is read as it stands.
+    let mut runs = Vec::new();
+    for i in 0..300 {
+        let y = 9000.0 - 30.0 * i as f32;
+        runs.push(run(36.0, y, &format!("Label{i}:"), 10.0, true));
+        runs.push(run(122.0, y, &format!("value{i} of the field"), 9.0, false));
+        runs.push(run(122.0, y - 12.0, &format!("more{i} text"), 9.0, false));
+    }
+    let mut rules: Vec<Rule> =
+        (0..500).map(|i| rule(300.0 + 0.5 * i as f32, 0.0, 300.0 + 0.5 * i as f32, 9100.0)).collect();
+    rules.push(rule(36.0, 9100.0, 576.0, 9100.0));
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    for i in [0, 63, 64, 65, 299] {
+        for word in [format!("Label{i}:"), format!("value{i}"), format!("more{i}")] {
+            assert!(out.contains(&word), "{word} lost");
+        }
+    }
+}
+
+#[test]
+fn a_large_warning_sign_does_not_make_its_line_a_heading() {
+    let mut runs: Vec<Run> = (0..6)
+        .map(|i| run(50.0, 800.0 - 12.0 * i as f32, "Body text of the instructions set line after line.", 9.0, false))
+        .collect();
+    runs.push(run(50.0, 716.0, "▲", 21.6, false));
+    runs.push(run(62.0, 716.0, "one Form W-4. Withholding will be most accurate if you", 9.0, false));
+    let out = md(runs);
+    assert!(!out.contains('#'), "{out}");
+}
+
+#[test]
+fn a_label_column_that_opens_below_the_sections_first_field_line_is_one_label() {
+    let mut runs = vec![
+        run(100.0, 700.0, "Preparer's name", 7.0, false),
+        run(220.0, 700.0, "Preparer's signature", 7.0, false),
+        run(36.0, 691.0, "Paid", 11.0, true),
+        run(36.0, 679.0, "Preparer", 11.0, true),
+        run(100.0, 674.0, "Firm's name", 7.0, false),
+        run(36.0, 667.0, "Use Only", 11.0, true),
+        run(100.0, 662.0, "Firm's address", 7.0, false),
+    ];
+    runs.push(run(36.0, 620.0, "Go to the website for instructions and the latest information.", 9.0, false));
+    let rules = vec![rule(36.0, 710.0, 576.0, 710.0), rule(36.0, 650.0, 576.0, 650.0)];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(out.contains("Paid Preparer Use Only\n"), "{out}");
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
+    assert!(at("Paid Preparer Use Only") < at("Firm's name"), "{out}");
+}
+
+#[test]
+fn a_grid_of_a_thousand_rules_each_way_keeps_its_text() {
+    // Every row boundary ruled only in part, so each is checked cell by cell.
+    let mut rules: Vec<Rule> =
+        (0..1000).map(|i| rule(0.0, 3.0 * i as f32, 1500.0 + 0.1 * i as f32, 3.0 * i as f32)).collect();
+    rules.extend((0..1000).map(|i| rule(3.0 * i as f32, 0.0, 3.0 * i as f32, 3000.0)));
+    let runs = vec![run(10.0, 400.0, "Inside", 10.0, false), run(10.0, 3100.0, "Above the grid.", 10.0, false)];
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 900.0 }]).remove(0);
+    assert!(out.contains("Inside") && out.contains("Above the grid."), "{out}");
+}
+
+#[test]
+fn page_numbers_are_recognised_with_their_words() {
+    for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
+        assert!(is_page_number(text), "{text}");
+    }
+    for text in ["Page two", "2 of the 6 forms", "Pages 2", "Step 2", "of 6"] {
+        assert!(!is_page_number(text), "{text}");
+    }
+}
+
+#[test]
+fn a_bold_paragraph_set_larger_is_not_a_heading_however_its_lines_wrap() {
+    let mut runs = vec![
+        run(50.0, 800.0, "You may file the forms electronically on the agency's employer filing", 12.0, true),
+        run(50.0, 786.0, "instructions and information web page which is also accessible at", 12.0, true),
+        run(50.0, 772.0, "the agency website where you can create fill-in versions of", 12.0, true),
+    ];
+    for i in 0..6 {
+        runs.push(run(
+            50.0,
+            740.0 - 12.0 * i as f32,
+            "Body text of the notice set in its own size, line after line.",
+            10.0,
+            false,
+        ));
+    }
+    let out = md(runs);
+    assert!(!out.contains('#'), "{out}");
+    assert!(out.contains("employer filing instructions and information web page"), "{out}");
+}
