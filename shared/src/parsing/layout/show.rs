@@ -1,0 +1,237 @@
+//! Text-showing operators: strings cut into runs at word and cell gaps, upright or vertical.
+
+use super::*;
+
+/// A horizontal gap wider than this (in ems) separates cells or columns, not words.
+pub(in crate::parsing) const CELL_GAP: f32 = 1.2;
+
+/// Two runs closer than this (in ems) are one word, drawn in pieces: no space between them.
+pub(in crate::parsing) const JOINED_RUNS: f32 = 0.15;
+/// Space beyond a glyph's own width wider than this (in ems) is a word gap.
+pub(super) const WORD_GAP: f32 = 0.18;
+
+/// The runs one show operator draws. A string is cut where the pen jumps a cell's width (TJ
+/// offsets or character spacing): writers fill a table row with one TJ and draw its other
+/// cells later, and a run spanning the jump would place those cells inside it.
+pub(super) struct Pieces<'r> {
+    pub(super) origin: Matrix,
+    pub(super) size: f32,
+    pub(super) em: f32,
+    pub(super) bold: bool,
+    pub(super) marked: Marked,
+    pub(super) clip: Option<[f32; 4]>,
+    pub(super) runs: &'r mut Vec<Run>,
+    pub(super) text: String,
+    /// Where the current piece starts and where its last glyph's ink ends, in text space.
+    pub(super) from: f32,
+    pub(super) ink_end: f32,
+}
+
+impl<'r> Pieces<'r> {
+    pub(super) fn new(
+        origin: Matrix,
+        size: f32,
+        em: f32,
+        bold: bool,
+        marked: Marked,
+        clip: Option<[f32; 4]>,
+        runs: &'r mut Vec<Run>,
+    ) -> Pieces<'r> {
+        Pieces { origin, size, em, bold, marked, clip, runs, text: String::new(), from: 0.0, ink_end: 0.0 }
+    }
+
+    /// Before a glyph drawn at `at` after `gap` of space beyond the previous glyph's width.
+    pub(super) fn before_glyph(&mut self, gap: f32, at: f32) {
+        if gap > CELL_GAP * self.em && !self.text.trim().is_empty() {
+            self.flush();
+        } else if gap > WORD_GAP * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
+            self.text.push(' ');
+        }
+        if self.text.is_empty() {
+            self.from = at;
+        }
+    }
+
+    pub(super) fn flush(&mut self) {
+        let text = std::mem::take(&mut self.text);
+        if text.trim().is_empty() {
+            return;
+        }
+        let (mut x, y) = self.origin.point(self.from, 0.0);
+        let (mut end_x, end_y) = self.origin.point(self.ink_end, 0.0);
+        // Text turned a quarter or more advances along the page's y axis: its extent across is
+        // its glyphs' height, from below the baseline to the ascender.
+        let [a, b, ..] = self.origin.0;
+        let sideways = (b.abs() > a.abs()).then_some((y, end_y));
+        if sideways.is_some() {
+            let (below, above) =
+                (self.origin.point(self.from, -0.2 * self.em).0, self.origin.point(self.from, 0.75 * self.em).0);
+            (x, end_x) = (below.min(above), below.max(above));
+        }
+        // Wholly outside: left or right of the clip, its baseline above it, or its glyphs'
+        // tops below it.
+        let hidden = self.clip.is_some_and(|[x0, y0, x1, y1]| {
+            end_x <= x0 || x >= x1 || y >= y1 || y + 0.7 * self.size <= y0 || x0 >= x1 || y0 >= y1
+        });
+        self.runs.push(Run {
+            x,
+            y,
+            end_x,
+            hidden,
+            size: self.size,
+            bold: self.bold,
+            text,
+            mcid: self.marked.mcid,
+            artifact: self.marked.artifact,
+            pagination: self.marked.pagination,
+            role: None,
+            sideways,
+            annotation: false,
+        });
+    }
+}
+
+/// A sideways line drawn in several strings (a font change for a bold phrase, say) is one run:
+/// each string starts where the one before it ended, on the same baseline.
+pub(super) fn join_sideways(runs: Vec<Run>) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::with_capacity(runs.len());
+    for r in runs {
+        if let Some(prev) = out.last_mut()
+            && let (Some((from, to)), Some((start, end))) = (prev.sideways, r.sideways)
+            && (to - from).signum() == (end - start).signum()
+            && (prev.x - r.x).abs() < 0.3 * r.size
+            && (start - to).abs() <= CELL_GAP * r.size
+        {
+            if (start - to).abs() > WORD_GAP * r.size && !prev.text.ends_with(' ') && !r.text.starts_with(' ') {
+                prev.text.push(' ');
+            }
+            prev.text.push_str(&r.text);
+            prev.sideways = Some((from, end));
+            prev.bold &= r.bold;
+            prev.hidden &= r.hidden;
+            continue;
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// Whether the strings read as one word of two letters or more, spaces aside.
+pub(super) fn spelled(font: &Font<'_>, items: &[Object]) -> bool {
+    let mut text = String::new();
+    for item in items {
+        if let Object::String(bytes, _) = item {
+            font.decoder.decode(bytes, &mut text);
+        }
+    }
+    let text = text.trim_matches(' ');
+    text.chars().count() >= 2 && text.chars().all(char::is_alphanumeric)
+}
+
+/// Shows strings (and TJ's spacing numbers), appending the runs they draw.
+pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &mut Vec<Run>) {
+    let Some(font) = st.font.clone() else { return };
+    if let Some(step) = font.vertical {
+        return show_vertical(st, &font, step, items, marked, runs);
+    }
+    let origin = st.tm.then(st.gs.ctm);
+    let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
+    let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
+    let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
+    let glyph_len = if font.two_byte { 2 } else { 1 };
+    // Word spacing applies to the single-byte code 32 only.
+    let word_space = |g: &[u8]| if !font.two_byte && g == b" " { tw } else { 0.0 };
+    let mut advance = 0.0f32; // in text space, unscaled by the matrix
+    let mut gap = 0.0f32; // space beyond the last glyph's own width, unscaled by Tz
+    // An OCR layer stretches each word to its scanned width with character spacing (" Nort" at
+    // 0.24 em, then "h" at the pen): in invisible text, a word of two letters or more spaced
+    // under a cell's width with no TJ offset to undo it is letter-spaced, and its words are the
+    // spaces it writes. Drawn text uses the same spacing for gaps: InDesign justifies a line
+    // with `0.325 Tc (ac) Tj` for "a c(ommercial)", Distiller sets TeX's math spaces as
+    // `.278 Tc (\)=) Tj`.
+    let tracked = st.invisible
+        && tc > 0.0
+        && tc < CELL_GAP * size.abs()
+        && !items.iter().any(|i| i.as_float().is_ok())
+        && spelled(&font, items);
+    for item in items {
+        match item {
+            // Table writers set cells apart with a large Tc that TJ offsets cancel inside each
+            // number: then every glyph's gap counts, not only the string's.
+            Object::String(bytes, _) if tc > WORD_GAP * size.abs() && !tracked => {
+                for (glyph, _) in font.codes(bytes) {
+                    pieces.before_glyph(gap, advance);
+                    font.decoder.decode(glyph, &mut pieces.text);
+                    pieces.ink_end = advance + font.advance(glyph) * size * h;
+                    gap = tc + word_space(glyph);
+                    advance = pieces.ink_end + gap * h;
+                }
+            }
+            Object::String(bytes, _) => {
+                if bytes.is_empty() {
+                    continue;
+                }
+                pieces.before_glyph(gap, advance);
+                font.decoder.decode(bytes, &mut pieces.text);
+                let glyphs = if font.two_byte { font.codes(bytes).count() } else { bytes.len() };
+                let spaces = if font.two_byte { 0 } else { bytes.iter().filter(|b| **b == b' ').count() };
+                advance += (font.advance(bytes) * size + glyphs as f32 * tc + spaces as f32 * tw) * h;
+                gap = tc + word_space(&bytes[bytes.len() - glyph_len.min(bytes.len())..]);
+                pieces.ink_end = advance - gap * h;
+            }
+            other => {
+                if let Ok(n) = other.as_float() {
+                    gap -= n / 1000.0 * size;
+                    advance -= n / 1000.0 * size * h;
+                }
+            }
+        }
+    }
+    if tracked && !pieces.text.ends_with(' ') {
+        // The next string, drawn at the pen, runs on from this one ("h" after " Nort").
+        pieces.ink_end = advance;
+    }
+    pieces.flush();
+    st.tm = Matrix::translate(advance, 0.0).then(st.tm);
+}
+
+/// Shows strings in writing mode 1: each glyph `step` ems below the one before (ISO 32000-1,
+/// 9.4.4), a column read top to bottom. The pieces are those of horizontal text turned a quarter
+/// clockwise, so a column is a sideways run from its top to its foot.
+pub(super) fn show_vertical(
+    st: &mut TextState,
+    font: &Font<'_>,
+    step: f32,
+    items: &[Object],
+    marked: Marked,
+    runs: &mut Vec<Run>,
+) {
+    let down = Matrix([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]);
+    let origin = down.then(st.tm).then(st.gs.ctm);
+    let scale = (origin.0[0].powi(2) + origin.0[1].powi(2)).sqrt();
+    let (size, tc) = (st.size, st.char_space);
+    let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
+    let (mut advance, mut gap) = (0.0f32, 0.0f32);
+    for item in items {
+        match item {
+            Object::String(bytes, _) => {
+                for (code, _) in font.codes(bytes) {
+                    pieces.before_glyph(gap, advance);
+                    font.decoder.decode(code, &mut pieces.text);
+                    pieces.ink_end = advance + step * size;
+                    gap = tc;
+                    advance = pieces.ink_end + gap;
+                }
+            }
+            // A positive number moves the next glyph down (the opposite of horizontal text).
+            other => {
+                if let Ok(n) = other.as_float() {
+                    gap += n / 1000.0 * size;
+                    advance += n / 1000.0 * size;
+                }
+            }
+        }
+    }
+    pieces.flush();
+    st.tm = Matrix::translate(0.0, -advance).then(st.tm);
+}

@@ -1,0 +1,21 @@
+//! Unit tests of the interpreter's run building.
+
+use super::*;
+
+fn sideways(x: f32, from: f32, to: f32, text: &str, bold: bool) -> Run {
+    Run { end_x: x + 7.0, sideways: Some((from, to)), ..Run::sample(x, from, text, 8.0, bold) }
+}
+
+#[test]
+fn a_sideways_line_drawn_in_pieces_is_one_run_and_the_next_line_another() {
+    let runs = join_sideways(vec![
+        sideways(36.0, 545.0, 595.0, "Print or type.", true),
+        sideways(46.0, 545.0, 560.0, "See", false),
+        sideways(46.0, 562.0, 620.0, "Specific Instructions", true),
+        sideways(46.0, 620.0, 660.0, " on page 3.", false),
+    ]);
+    let texts: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts, ["Print or type.", "See Specific Instructions on page 3."]);
+    assert_eq!(runs[1].sideways, Some((545.0, 660.0)));
+    assert!(!runs[1].bold);
+}
