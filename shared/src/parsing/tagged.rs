@@ -354,7 +354,8 @@ impl<'a> Walk<'a> {
             if !d.has(b"S") {
                 continue;
             }
-            if self.role(d) == b"TR" {
+            let role = self.role(d);
+            if role == b"TR" {
                 let mut cells = Vec::new();
                 for cell in self.kids(d, self.page_of(d, page)) {
                     if let Kid::Dict(c) = cell
@@ -366,7 +367,7 @@ impl<'a> Walk<'a> {
                     }
                 }
                 rows.push(cells);
-            } else if matches!(self.role(d).as_slice(), b"THead" | b"TBody" | b"TFoot") {
+            } else if matches!(role.as_slice(), b"THead" | b"TBody" | b"TFoot") {
                 self.rows(d, page, depth + 1, rows, first_page, asides);
             } else {
                 asides.push((d, page, rows.is_empty()));

@@ -90,14 +90,14 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             _ => body,
         })
         .collect();
-    let mut hidden_text = Vec::new();
+    let mut hidden_lines = Vec::new();
     let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
         .into_iter()
         .map(|p| {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
-            hidden_text.push(lines_of(&hidden));
+            hidden_lines.push(lines_of(&hidden));
             let ruling = Ruling::of(&p.rules);
             let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
@@ -109,7 +109,7 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
     per_page
         .into_iter()
         .zip(tables)
-        .zip(hidden_text)
+        .zip(hidden_lines)
         .zip(bodies)
         .map(|(((mut lines, tables), hidden), body)| {
             // A heading the structure tree names is content, however often it repeats.
@@ -156,15 +156,13 @@ pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
             lines.retain(|_| keep.next().unwrap_or(true));
             let mut blocks = blocks_of(&lines, body, tables);
             // A page number the page's own background is painted over is furniture all the same,
-            // where a visible one would be: beyond the page's text, or repeated.
+            // where a visible one would be: beyond the page's text, or on a document of several pages
+            // (the only kind with repeated lines).
             let (high, low) =
                 lines.iter().fold((f32::NEG_INFINITY, f32::INFINITY), |(h, l), x| (h.max(x.y), l.min(x.y)));
             let beyond = |l: &Line| l.y > high || l.y < low;
             let mut hidden_kept = String::new();
-            for l in hidden
-                .iter()
-                .filter(|l| !(furniture(l) && (several || beyond(l) || running.contains_key(&shape(&l.text())))))
-            {
+            for l in hidden.iter().filter(|l| !(furniture(l) && (several || beyond(l)))) {
                 join_line(&mut hidden_kept, &l.text());
             }
             if !hidden_kept.is_empty() {
