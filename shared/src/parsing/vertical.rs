@@ -54,6 +54,18 @@ fn lone_glyph(r: &Run) -> bool {
     !r.hidden && chars.next().is_some_and(cjk) && chars.clone().count() <= 1 && chars.all(cjk)
 }
 
+/// A letter drawn on its own, upright: forms stack a word down a narrow box a letter at a time
+/// ("Code" beside box 12, "PRINT CLEARLY" down a margin). Not a form field's value: a list
+/// box's one-letter choices are drawn so too, and are choices.
+fn lone_letter(r: &Run) -> bool {
+    let mut chars = r.text.trim().chars();
+    !r.hidden
+        && !r.annotation
+        && r.sideways.is_none()
+        && chars.next().is_some_and(|c| c.is_alphabetic() && !cjk(c))
+        && chars.next().is_none()
+}
+
 /// The box a lone glyph's ink fills: left, right, top and foot.
 fn ink(r: &Run) -> (f32, f32, f32, f32) {
     match r.sideways {
@@ -63,8 +75,8 @@ fn ink(r: &Run) -> (f32, f32, f32, f32) {
 }
 
 /// Lone glyphs stacked into a column, each under the one before it in the page's order with no
-/// more than half an em between them, become one column run; three at least, so that a table's
-/// one-character cells stay cells.
+/// more than half an em between them (letters: `LETTER_GAP`), become one column run; three at
+/// least, so that a table's one-character cells stay cells.
 fn stack_columns(runs: Vec<Run>) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::with_capacity(runs.len());
     let mut stack: Vec<Run> = Vec::new();
@@ -73,15 +85,23 @@ fn stack_columns(runs: Vec<Run>) -> Vec<Run> {
             out.append(stack);
             return;
         }
-        let (left, right, top, _) = ink(&stack[0]);
+        let (mut left, mut right, top, _) = ink(&stack[0]);
         let foot = ink(&stack[stack.len() - 1]).3;
         let text: String = stack.iter().map(|r| r.text.trim()).collect();
+        // Stacked letters never turn the page: their word is read on their first letter's line.
+        let (mut y, stacked) = (top, lone_letter(&stack[0]));
+        if stacked {
+            left = stack.iter().map(|r| r.x).fold(f32::MAX, f32::min);
+            right = stack.iter().map(|r| r.end_x).fold(f32::MIN, f32::max);
+            y = stack[0].y;
+        }
         let first = stack.drain(..).next().expect("three glyphs");
-        out.push(Run { x: left, end_x: right, y: top, text, sideways: Some((top, foot)), ..first });
+        out.push(Run { x: left, end_x: right, y, text, sideways: Some((top, foot)), stacked, ..first });
         stack.clear();
     };
     for r in runs {
-        if !lone_glyph(&r) {
+        let letter = lone_letter(&r);
+        if !letter && !lone_glyph(&r) {
             flush(&mut stack, &mut out);
             out.push(r);
             continue;
@@ -89,7 +109,10 @@ fn stack_columns(runs: Vec<Run>) -> Vec<Run> {
         if let Some(prev) = stack.last() {
             let ((l0, r0, _, foot), (l1, r1, top, _)) = (ink(prev), ink(&r));
             let em = prev.size.max(r.size);
-            let under = ((l0 + r0) - (l1 + r1)).abs() / 2.0 < 0.3 * em && (foot - top).abs() < 0.5 * em;
+            let gap = if letter { LETTER_GAP } else { 0.5 };
+            let under = lone_letter(prev) == letter
+                && ((l0 + r0) - (l1 + r1)).abs() / 2.0 < 0.3 * em
+                && (foot - top).abs() < gap * em;
             if !under {
                 flush(&mut stack, &mut out);
             }
@@ -100,9 +123,13 @@ fn stack_columns(runs: Vec<Run>) -> Vec<Run> {
     out
 }
 
+/// Stacked letters leave at most this much of an em between one's foot and the next's top: a
+/// table's column of one-letter cells, drawn a column at a time, is set at a row's pitch.
+const LETTER_GAP: f32 = 0.3;
+
 /// Turns a page set in columns (see the module's note); other pages are left as they are.
 pub(super) fn turn_columns(page: &mut Drawn, height: f32) {
-    if page.runs.iter().any(lone_glyph) {
+    if page.runs.iter().any(|r| lone_glyph(r) || lone_letter(r)) {
         page.runs = stack_columns(std::mem::take(&mut page.runs));
     }
     if !set_in_columns(&page.runs) {
@@ -166,6 +193,32 @@ mod tests {
         assert_eq!(runs[0].text, "道路交通法");
         assert_eq!(runs[0].sideways, Some((700.0 + 6.4, 700.0 - 32.0 - 1.6)));
         assert!(runs[1..].iter().all(|r| r.sideways.is_none() && r.text.chars().count() == 1));
+    }
+
+    #[test]
+    fn letters_stacked_down_a_forms_box_are_a_word_and_a_list_boxs_choices_or_a_tables_are_not() {
+        // Form W-2's "Code" (4 pt letters 3.5 pt apart); a 1040's "PRINT" (6.5 pt, 7.8 apart).
+        let letter = |x: f32, y: f32, size: f32, t: char| Run::plain(x, y, x + 0.6 * size, size, t.to_string());
+        let mut runs: Vec<Run> =
+            "Code".chars().enumerate().map(|(i, c)| letter(458.0, 600.0 - 3.5 * i as f32, 4.0, c)).collect();
+        runs.extend("PRINT".chars().enumerate().map(|(i, c)| letter(95.0, 700.0 - 7.8 * i as f32, 6.5, c)));
+        // A list box's one-letter choices, and a table's column of grades at a 1.4 em row pitch.
+        runs.extend(
+            "ABC"
+                .chars()
+                .enumerate()
+                .map(|(i, c)| Run { annotation: true, ..letter(300.0, 400.0 - 11.0 * i as f32, 10.0, c) }),
+        );
+        runs.extend("ABC".chars().enumerate().map(|(i, c)| letter(200.0, 300.0 - 14.0 * i as f32, 10.0, c)));
+        let runs = stack_columns(runs);
+        let texts: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["Code", "PRINT", "A", "B", "C", "A", "B", "C"]);
+        assert!(runs[0].sideways.is_some_and(|(top, foot)| top > foot) && runs[0].stacked);
+        // Read on its first letter's line.
+        assert_eq!(runs[0].y, 600.0);
+        let mut page = Drawn { runs, rules: vec![], width: 612.0, ..Drawn::default() };
+        turn_columns(&mut page, 792.0);
+        assert_eq!(page.width, 612.0);
     }
 
     #[test]

@@ -57,8 +57,10 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
         }
         _ => false,
     };
-    // Most lines are body text: decided before their text is assembled.
-    if (line.cells.len() != 1 && !tabbed) || !(line.bold || larger || line.bold_lead.is_some()) || fine {
+    // Most lines are body text: decided before their text is assembled. A word stacked down a
+    // form's margin ("PRINT CLEARLY") labels what is beside it.
+    if line.stacked || (line.cells.len() != 1 && !tabbed) || !(line.bold || larger || line.bold_lead.is_some()) || fine
+    {
         return None;
     }
     let text = line.text();

@@ -28,6 +28,8 @@ pub(super) struct Line {
     pub(super) role: Option<Role>,
     /// A rule is drawn across it and the line before it, in the space between them.
     pub(super) ruled_above: bool,
+    /// All its text is letters stacked down a form's box or margin.
+    pub(super) stacked: bool,
 }
 
 impl Line {
@@ -151,7 +153,8 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             let side_label = side_label_of(&g);
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
-            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false }
+            let stacked = g.iter().all(|r| r.stacked);
+            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false, stacked }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()

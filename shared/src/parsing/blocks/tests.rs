@@ -317,6 +317,22 @@ fn small_print_beside_a_title_is_its_own_line_and_a_sideways_label_its_own_word(
 }
 
 #[test]
+fn a_word_stacked_down_a_margin_heads_nothing() {
+    let stacked = |word: &str, y: f32| Run {
+        sideways: Some((y + 5.2, y - 7.8 * 6.0)),
+        stacked: true,
+        ..run(95.0, y, word, 6.5, true)
+    };
+    let out = md(vec![
+        stacked("PRINT", 700.0),
+        run(120.0, 700.0, "Your first name and initial, a field's label of ordinary text", 7.0, false),
+        stacked("CLEARLY", 640.0),
+        run(120.0, 620.0, "Home address (number and street), another label of the form", 7.0, false),
+    ]);
+    assert!(out.contains("CLEARLY") && !out.contains('#'), "{out}");
+}
+
+#[test]
 fn a_large_brace_gathers_the_choices_it_encloses() {
     let out = md(vec![
         run(50.0, 712.0, "$22,500 if head of household", 8.0, false),

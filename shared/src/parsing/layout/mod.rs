@@ -61,6 +61,9 @@ pub struct Run {
     /// Drawn by an annotation's appearance (a filled-in form field, a typed comment), not by the
     /// page's content: a structure tree reaches it through the annotation, never by MCID.
     pub annotation: bool,
+    /// Letters set one under another (a box's "Code", a margin's "PRINT CLEARLY"), read as one
+    /// word: a label beside what it names, never a heading.
+    pub stacked: bool,
 }
 
 impl Run {
@@ -80,6 +83,7 @@ impl Run {
             hidden: false,
             sideways: None,
             annotation: false,
+            stacked: false,
         }
     }
 

@@ -87,6 +87,7 @@ impl<'r> Pieces<'r> {
             role: None,
             sideways,
             annotation: false,
+            stacked: false,
         });
     }
 }
