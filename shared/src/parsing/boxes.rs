@@ -173,10 +173,11 @@ fn label_stretch(section: Vec<Run>, page_right: f32) -> Stretch {
     let Some(beside) = beside else { return Err(section) };
     let (mut g0, mut g1) = (first.end_x, beside.x);
     // A number before its bold title ("1.   CALL TO ORDER") is a numbered heading, not a label.
-    // A bold line number beside a label is the form's own numbering ("Payments  25 Federal…").
+    // A bold line number beside a label is the form's own numbering ("Payments  25 Federal…");
+    // a bold word stacked down the margin beside it ("PRINT CLEARLY") is neither.
     let worded = |r: &Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
     if !first.bold
-        || (beside.bold && worded(beside))
+        || (beside.bold && worded(beside) && !beside.stacked)
         || !worded(first)
         || first.x > left + TOUCH
         || g1 - g0 < first.size

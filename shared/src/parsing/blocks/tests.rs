@@ -317,19 +317,29 @@ fn small_print_beside_a_title_is_its_own_line_and_a_sideways_label_its_own_word(
 }
 
 #[test]
-fn a_word_stacked_down_a_margin_heads_nothing() {
+fn a_word_stacked_down_a_margin_heads_nothing_and_leaves_the_label_beside_it_whole() {
+    // A 1040's name block: bold labels at the left, "PRINT CLEARLY" stacked down the margin
+    // beside them, the fields' labels to the right.
     let stacked = |word: &str, y: f32| Run {
+        end_x: 101.4,
         sideways: Some((y + 5.2, y - 7.8 * 6.0)),
         stacked: true,
-        ..run(95.0, y, word, 6.5, true)
+        ..run(94.8, y, word, 6.5, true)
     };
     let out = md(vec![
-        stacked("PRINT", 700.0),
-        run(120.0, 700.0, "Your first name and initial, a field's label of ordinary text", 7.0, false),
-        stacked("CLEARLY", 640.0),
-        run(120.0, 620.0, "Home address (number and street), another label of the form", 7.0, false),
+        stacked("PRINT", 723.4),
+        run(112.8, 723.8, "For the year Jan. 1-Dec. 31, 2010, or other tax year beginning", 6.6, false),
+        run(36.0, 712.8, "Name,", 11.0, true),
+        run(112.0, 713.6, "Your first name and initial", 7.0, false),
+        run(36.0, 699.6, "Address,", 11.0, true),
+        run(36.0, 686.4, "and SSN", 11.0, true),
+        run(112.0, 689.8, "If a joint return, spouse's first name and initial", 7.0, false),
+        stacked("CLEARLY", 676.6),
+        run(112.0, 665.5, "Home address (number and street). If you have a P.O. box, see instructions.", 7.0, false),
+        run(112.0, 641.6, "City, town or post office, state, and ZIP code. If you have a foreign address", 7.0, false),
     ]);
     assert!(out.contains("CLEARLY") && !out.contains('#'), "{out}");
+    assert!(out.contains("Name, Address, and SSN"), "{out}");
 }
 
 #[test]
