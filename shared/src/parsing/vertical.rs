@@ -85,16 +85,18 @@ fn stack_columns(runs: Vec<Run>) -> Vec<Run> {
             out.append(stack);
             return;
         }
-        let (mut left, mut right, top, _) = ink(&stack[0]);
+        let (left, right, top, _) = ink(&stack[0]);
         let foot = ink(&stack[stack.len() - 1]).3;
         let text: String = stack.iter().map(|r| r.text.trim()).collect();
-        // Stacked letters never turn the page: their word is read on their first letter's line.
-        let (mut y, stacked) = (top, lone_letter(&stack[0]));
-        if stacked {
-            left = stack.iter().map(|r| r.x).fold(f32::MAX, f32::min);
-            right = stack.iter().map(|r| r.end_x).fold(f32::MIN, f32::max);
-            y = stack[0].y;
-        }
+        // Stacked letters never turn the page: their word is read on their first letter's line,
+        // as wide as its widest letter.
+        let stacked = lone_letter(&stack[0]);
+        let (left, right, y) = if stacked {
+            let left = stack.iter().map(|r| r.x).fold(f32::MAX, f32::min);
+            (left, stack.iter().map(|r| r.end_x).fold(f32::MIN, f32::max), stack[0].y)
+        } else {
+            (left, right, top)
+        };
         let first = stack.drain(..).next().expect("three glyphs");
         out.push(Run { x: left, end_x: right, y, text, sideways: Some((top, foot)), stacked, ..first });
         stack.clear();
