@@ -14,8 +14,9 @@ const MIN_RULE: f32 = 6.0;
 const MAX_WORDS_PER_CELL: usize = 60;
 
 pub struct RuledTable {
-    /// The top of its text and its sides, for placing the table among the page's lines.
+    /// The top of its text, its foot and its sides, for placing the table among the page's lines.
     pub top: f32,
+    pub bottom: f32,
     pub left: f32,
     pub right: f32,
     pub rows: Vec<Vec<String>>,
@@ -213,19 +214,24 @@ const HEAD_LINES: f32 = 2.5;
 const OPEN_SIDE: f32 = 0.3;
 
 /// Adds an edge past the first or last of `edges` where most of the crossing rules (as their
-/// from-to spans) run on past it and end together; `framed`: the rules along the edges run
-/// from the first crossing rule to the last, as a table's inner rules do. Says whether a side
-/// as wide as most of the table was added so.
-fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32)>, framed: bool) -> bool {
-    let spans: Vec<(f32, f32)> = spans.collect();
+/// from-to spans, and whether each is inside the table, neither its top nor its foot) run on
+/// past it and end together; `framed`: the rules along the edges run from the first crossing
+/// rule to the last, as a table's inner rules do. Says whether a side as wide as most of the
+/// table was added so.
+fn open_sides(edges: &mut Vec<f32>, spans: impl Iterator<Item = (f32, f32, bool)>, framed: bool) -> bool {
+    let spans: Vec<(f32, f32, bool)> = spans.collect();
     let (first, last) = (edges[0], edges[edges.len() - 1]);
     let before = lines_at(spans.iter().map(|s| s.0).filter(|x| *x < first - MIN_RULE).collect());
     let after = lines_at(spans.iter().map(|s| s.1).filter(|x| *x > last + MIN_RULE).collect());
     // Most of the rows reach it: a form's sections ruled across the page beside boxes ruled
     // only within them do not make a column of the page's margin.
     let needed = (spans.len() / 2).max(2);
-    let together =
-        |at: f32, end: fn(&(f32, f32)) -> f32| spans.iter().filter(|s| (end(s) - at).abs() <= TOUCH).count() >= needed;
+    // A side that only the table's top and foot reach is one box beside all its rows (a form's
+    // "Step 1: Enter Personal Information" beside its name and address boxes), not a column.
+    let together = |at: f32, end: fn(&(f32, f32, bool)) -> f32| {
+        let reach: Vec<&(f32, f32, bool)> = spans.iter().filter(|s| (end(s) - at).abs() <= TOUCH).collect();
+        reach.len() >= needed && reach.iter().any(|s| s.2)
+    };
     let start = before.first().copied().filter(|at| together(*at, |s| s.0));
     let end = after.last().copied().filter(|at| together(*at, |s| s.1));
     let span = end.unwrap_or(last) - start.unwrap_or(first);
@@ -315,6 +321,42 @@ fn panels(xs: &[f32], ys: &[f32], on_line: &[Vec<(f32, f32)>], cells: &[Vec<Vec<
     (texts.len() >= 2 && !inner.is_empty() && apart).then_some(texts)
 }
 
+/// Boxes stacked at most this deep over a table are a header's.
+const HEADER_BOXES_DEEP: usize = 4;
+
+/// A grid's top line that rules less than half the grid's width, with rules running on up
+/// past it, is the foot of a box in a form's header (the W-4's OMB number over its year), not
+/// the top of a table: the header's title and lines are the page's, read before the table, and
+/// the grid starts at the next line down. Drops such lines from `hs`, and from `vs` the rules
+/// wholly above what is left.
+fn without_header_boxes(h: &[Rule], v: &[Rule], hs: &mut Vec<usize>, vs: &mut Vec<usize>) {
+    let mid = |r: &Rule| (r.y0 + r.y1) / 2.0;
+    // A header holds boxes a few deep; each pass costs a pass over the rules.
+    for _ in 0..HEADER_BOXES_DEEP {
+        let ys = lines_at(hs.iter().map(|i| mid(&h[*i])).collect());
+        // Three lines at least must stay for a grid.
+        let [.., next, top] = ys[..] else { return };
+        if ys.len() < 4 || !vs.iter().any(|i| v[*i].y1 > top + TOUCH) {
+            return;
+        }
+        let left = hs.iter().map(|i| h[*i].x0).fold(f32::MAX, f32::min);
+        let right = hs.iter().map(|i| h[*i].x1).fold(f32::MIN, f32::max);
+        let mut spans: Vec<(f32, f32)> =
+            hs.iter().filter(|i| (mid(&h[**i]) - top).abs() <= TOUCH).map(|i| (h[*i].x0, h[*i].x1)).collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut ruled, mut reach) = (0.0, f32::MIN);
+        for (from, to) in spans {
+            ruled += (to - from.max(reach)).max(0.0);
+            reach = reach.max(to);
+        }
+        if 2.0 * ruled >= right - left {
+            return;
+        }
+        hs.retain(|i| mid(&h[*i]) < top - TOUCH);
+        vs.retain(|i| v[*i].y0 < next - TOUCH);
+    }
+}
+
 /// The ruled tables of a page, and for each run whether a table took it.
 pub fn ruled_tables(
     ruling: &Ruling,
@@ -336,7 +378,8 @@ pub fn ruled_tables(
     let mut work = components(&h, &v, &all(h.len()), &all(v.len()));
     work.reverse();
     let mut splits = 0;
-    while let Some((hs, vs)) = work.pop() {
+    while let Some((mut hs, mut vs)) = work.pop() {
+        without_header_boxes(&h, &v, &mut hs, &mut vs);
         let ys = lines_at(hs.iter().map(|i| (h[*i].y0 + h[*i].y1) / 2.0).collect());
         let mut xs = lines_at(vs.iter().map(|i| (v[*i].x0 + v[*i].x1) / 2.0).collect());
         // An open side (a first column without a border at its left): the rules that run past
@@ -346,7 +389,8 @@ pub fn ruled_tables(
             && !xs.is_empty()
         {
             let framed = vs.iter().all(|i| v[*i].y0 <= low + TOUCH && v[*i].y1 >= high - TOUCH);
-            let spans = || hs.iter().map(|i| (h[*i].x0, h[*i].x1));
+            let inner = |r: &Rule| (r.y0 - low).abs() > TOUCH && (r.y0 - high).abs() > TOUCH;
+            let spans = || hs.iter().map(|i| (h[*i].x0, h[*i].x1, inner(&h[*i])));
             let mut wide = xs.clone();
             // Wide open sides are a table's only when its first row is a head of a line or
             // two; a form's sections ruled across the page beside its amount boxes are not.
@@ -515,7 +559,8 @@ pub fn ruled_tables(
                 }
             }
             let top = ys[ys.len() - 1 - lo].min(text_top);
-            tables.push(RuledTable { top, left, right, rows });
+            let bottom = ys[ys.len() - 1 - hi];
+            tables.push(RuledTable { top, bottom, left, right, rows });
         }
     }
     (tables, taken)

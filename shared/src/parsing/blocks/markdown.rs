@@ -56,6 +56,9 @@ pub(super) fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
     (n >= 4 && n * 2 >= gaps.len() && pitch > 1.7 * body).then_some(pitch)
 }
 
+/// A margin label beside a table is at most this many lines.
+const MARGIN_LABEL_LINES: usize = 6;
+
 /// Blocks from the page's lines, its ruled tables placed before the first line below their top.
 pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
     let mut out = Vec::new();
@@ -83,6 +86,14 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             }
             None => below,
         }
+    };
+    // A bold label of a few lines in the margin beside the table, from its top down ("Step 1:
+    // Enter Personal Information" beside a form's name and address boxes), names it: read
+    // before it. Prose in a column beside a table is not its label.
+    let place = |t: &RuledTable| {
+        let at = place(t);
+        let beside = lines[at..].iter().take_while(|l| l.span().1 <= t.left + 1.0 && l.y > t.bottom).count();
+        if beside <= MARGIN_LABEL_LINES && lines.get(at).is_some_and(|l| l.bold) { at + beside } else { at }
     };
     let mut tables: Vec<(usize, RuledTable)> = tables.drain(..).map(|t| (place(&t), t)).collect();
     // Popped from the end: the first placed, and of those the highest, last.

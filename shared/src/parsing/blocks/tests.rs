@@ -1177,3 +1177,54 @@ fn a_bold_paragraph_set_larger_is_not_a_heading_however_its_lines_wrap() {
     assert!(!out.contains('#'), "{out}");
     assert!(out.contains("employer filing instructions and information web page"), "{out}");
 }
+
+#[test]
+fn a_forms_header_boxes_over_its_first_table_are_read_first_and_the_tables_margin_label_before_it() {
+    let mut runs = vec![
+        run(36.0, 744.0, "Form W-4", 20.0, true),
+        run(36.0, 720.0, "Department of the Treasury", 6.5, false),
+        run(196.0, 746.0, "Employee’s Withholding Certificate", 14.0, true),
+        run(122.0, 734.0, "Complete Form W-4 so that your employer can withhold the correct tax.", 8.0, false),
+        run(243.0, 723.0, "Give Form W-4 to your employer.", 8.0, false),
+        run(504.0, 748.0, "OMB No. 1545-0074", 7.0, false),
+        run(510.0, 718.0, "2025", 20.0, true),
+    ];
+    for (i, label) in ["Step 1:", "Enter", "Personal", "Information"].into_iter().enumerate() {
+        runs.push(run(36.0, 696.0 - 11.0 * i as f32, label, 10.0, true));
+    }
+    for (y, cells) in [
+        (
+            700.0,
+            [(98.0, "(a) First name and middle initial"), (278.0, "Last name"), (479.0, "(b) Social security number")],
+        ),
+        (676.0, [(98.0, "Address"), (278.0, "Apt."), (479.0, "Does your name match?")]),
+        (652.0, [(98.0, "City or town"), (278.0, "State"), (479.0, "ZIP code")]),
+    ] {
+        runs.extend(cells.into_iter().map(|(x, text)| run(x, y, text, 7.0, false)));
+    }
+    runs.push(run(36.0, 590.0, "TIP: Consider using the estimator.", 10.0, false));
+    let mut rules = vec![
+        // The header's boxes: rules down between them from the page's top, and the foot of the
+        // OMB number's box, over the year.
+        rule(115.2, 707.5, 115.2, 756.0),
+        rule(496.8, 707.5, 496.8, 756.0),
+        rule(496.3, 744.0, 576.2, 744.0),
+        // Across the page under the header and under the table; the table's own rows.
+        rule(35.8, 708.0, 576.2, 708.0),
+        rule(35.8, 600.0, 576.2, 600.0),
+        rule(93.4, 684.0, 576.2, 684.0),
+        rule(93.4, 660.0, 576.2, 660.0),
+        rule(93.4, 636.0, 576.2, 636.0),
+    ];
+    rules.extend([93.6, 273.6, 475.2].map(|x| rule(x, 599.7, x, 708.2)));
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 612.0 }]).remove(0);
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
+    assert!(at("Employee’s Withholding Certificate") < at("Complete Form W-4"), "{out}");
+    assert!(out.contains("\n\nComplete Form W-4 so that"), "{out}");
+    assert!(at("2025") < at("Step 1: Enter Personal Information"), "{out}");
+    assert!(
+        at("Step 1: Enter Personal Information") < at("| (a) First name and middle initial | Last name |"),
+        "{out}"
+    );
+    assert!(at("| City or town | State | ZIP code |") < at("TIP:"), "{out}");
+}
