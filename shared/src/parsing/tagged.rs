@@ -423,7 +423,7 @@ fn end_list(out: &mut String) {
 fn render(block: &Block, out: &mut String) {
     match block {
         Block::Heading(level, text) => out.push_str(&format!("{} {text}\n\n", "#".repeat(*level))),
-        Block::Paragraph(text) => out.push_str(&format!("{text}\n\n")),
+        Block::Paragraph(text) => out.push_str(&format!("{}\n\n", super::blocks::escape_text(text))),
         Block::Item(text) => {
             let text =
                 text.trim_start_matches(|c| super::blocks::BULLETS.contains(&c) || matches!(c, '-' | '–' | '*' | ' '));

@@ -234,6 +234,20 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
     out
 }
 
+/// Text from a page that would read as markdown syntax at a line's start is escaped: a form's
+/// "# of claims" would be a heading on every chunk after it, a line of backticks would fence
+/// off the rest of the document from its headings, and a page's own "<!-- page 9 -->" would
+/// move every later citation.
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let syntax = |line: &str| ["#", "```", "~~~", "<!--"].iter().any(|m| line.starts_with(m));
+    if !s.lines().any(syntax) {
+        return s.into();
+    }
+    let lines: Vec<String> =
+        s.split('\n').map(|line| if syntax(line) { format!("\\{line}") } else { line.to_owned() }).collect();
+    lines.join("\n").into()
+}
+
 pub(super) fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
@@ -246,7 +260,7 @@ pub(super) fn render(blocks: &[Block], out: &mut String) {
                 out.push(' ');
                 out.push_str(text);
             }
-            Block::Paragraph(text) => out.push_str(text),
+            Block::Paragraph(text) => out.push_str(&escape_text(text)),
             Block::Table(rows) => {
                 let n = rows.iter().map(Vec::len).max().unwrap_or(0);
                 for (i, row) in rows.iter().enumerate() {

@@ -33,7 +33,7 @@ use text::*;
 
 pub use furniture::pagination_said_once;
 pub(super) use lines::{by_line, is_script};
-pub use markdown::BULLETS;
+pub use markdown::{BULLETS, escape_text};
 pub(super) use text::join_line;
 pub use text::{cell_text, resolve_line_hyphens};
 

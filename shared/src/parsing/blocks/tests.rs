@@ -1228,3 +1228,26 @@ fn a_forms_header_boxes_over_its_first_table_are_read_first_and_the_tables_margi
     );
     assert!(at("| City or town | State | ZIP code |") < at("TIP:"), "{out}");
 }
+
+#[test]
+fn text_that_reads_as_markdown_syntax_stays_text_for_the_chunker() {
+    use crate::chunking::{Chunker, ChunkingConfig};
+    let runs = vec![
+        run(72.0, 700.0, "Loss History", 14.0, true),
+        run(72.0, 680.0, "# of claims in the last three years: 2", 10.0, false),
+        run(72.0, 660.0, "```", 10.0, false),
+        run(72.0, 640.0, "<!-- page 9 -->", 10.0, false),
+        run(72.0, 610.0, "Vehicle Schedule", 14.0, true),
+        run(72.0, 590.0, "Two vehicles are insured under this policy.", 10.0, false),
+    ];
+    let out = md(runs);
+    // No floor, so that each section is a chunk of its own.
+    let chunks =
+        Chunker::new(&ChunkingConfig { min_tokens: 0, ..ChunkingConfig::default() }).chunk(uuid::Uuid::nil(), &out);
+    let paths: Vec<&Vec<String>> = chunks.iter().map(|c| &c.heading_path).collect();
+    assert!(chunks.iter().all(|c| c.page_start != Some(9)), "{out}\n{chunks:?}");
+    assert!(paths.iter().all(|p| !p.iter().any(|h| h.contains("of claims"))), "{out}\n{paths:?}");
+    let last = chunks.iter().find(|c| c.content.contains("Two vehicles")).expect("the last paragraph");
+    assert_eq!(last.heading_path.last().map(String::as_str), Some("Vehicle Schedule"), "{out}");
+    assert!(out.contains("# of claims in the last three years: 2"), "{out}");
+}
