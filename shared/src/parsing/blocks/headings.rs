@@ -231,6 +231,22 @@ pub(super) fn bold_sentence_goes_on(line: &Line, next: &Line, body: f32) -> bool
         && heading_style(next, body).is_none()
 }
 
+/// `next` is set as `line`, one line of text each, at its leading, and `line` ends with a comma
+/// while `next` passes for a heading: one heading wrapped after its comma, if the two together
+/// pass for one.
+pub(super) fn wraps_after_comma(line: &Line, next: &Line, body: f32) -> bool {
+    line.cells.len() == 1
+        && next.cells.len() == 1
+        && line.role.is_none()
+        && next.role.is_none()
+        && line.text().ends_with(',')
+        && (line.size - next.size).abs() < 0.5
+        && line.bold == next.bold
+        && line.y > next.y
+        && line.y - next.y <= WRAP_LEADING * line.size
+        && heading_level(next, body).is_some()
+}
+
 /// `next` is set just below `line` at about its size: the two belong to one block.
 pub(super) fn close_below(line: &Line, next: &Line) -> bool {
     let ratio = line.size.max(next.size) / line.size.min(next.size).max(1.0);

@@ -141,7 +141,32 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             para = Some((rest, last.y, last.size));
             continue;
         }
-        if let Some(level) = heading_level(line, body) {
+        // A line set as the one before it, at its leading, after a comma goes on with it: the
+        // last line of a list of authors is not a heading.
+        let goes_on = para.as_ref().is_some_and(|(p, y, size)| {
+            p.ends_with(',') && (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size
+        });
+        // A title wrapped after a comma ("… Acceptance Model: Origins," / "Developments and
+        // Future Directions"): its first line alone reads as a clause, the two as one heading.
+        let joined = lines
+            .get(i)
+            .filter(|next| !goes_on && wraps_after_comma(line, next, body))
+            .map(|next| {
+                let mut both = line.clone();
+                both.cells[0].text = format!("{} {}", line.text(), next.text());
+                both.cells[0].end_x = both.cells[0].end_x.max(next.cells[0].end_x);
+                both.y = next.y;
+                both
+            })
+            .filter(|both| heading_level(both, body).is_some());
+        let line = match &joined {
+            Some(both) => {
+                i += 1;
+                both
+            }
+            None => line,
+        };
+        if !goes_on && let Some(level) = heading_level(line, body) {
             flush(&mut para, &mut out);
             let mut text = line.text();
             // A heading that wraps: the next line is set the same way, at the heading's own
@@ -178,12 +203,13 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             out.push(Block::Heading(level, text));
             continue;
         }
-        if let Some(blocks) = side_by_side_headings(line, body) {
+        if !goes_on && let Some(blocks) = side_by_side_headings(line, body) {
             flush(&mut para, &mut out);
             out.extend(blocks);
             continue;
         }
-        if let Some(level) = display_sentence(line, body)
+        if !goes_on
+            && let Some(level) = display_sentence(line, body)
             && !lines.get(i.wrapping_sub(2)).is_some_and(|prev| close_below(prev, line))
             && !lines.get(i).is_some_and(|next| close_below(line, next))
         {

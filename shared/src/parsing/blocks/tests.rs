@@ -1251,3 +1251,57 @@ fn text_that_reads_as_markdown_syntax_stays_text_for_the_chunker() {
     assert_eq!(last.heading_path.last().map(String::as_str), Some("Vehicle Schedule"), "{out}");
     assert!(out.contains("# of claims in the last three years: 2"), "{out}");
 }
+
+#[test]
+fn the_last_line_of_a_list_of_authors_is_not_a_heading() {
+    let mut runs = vec![
+        run(90.0, 720.0, "Trace-based Just-in-Time Type Specialization for Dynamic Languages", 18.0, true),
+        run(
+            60.0,
+            690.0,
+            "Andreas Gal, Brendan Eich, Mike Shaver, David Anderson, David Mandelin, Mohammad Haghighat,",
+            12.0,
+            false,
+        ),
+        run(120.0, 676.0, "Jesse Ruderman, Edwin Smith, Rick Reitmaier, Michael Franz", 12.0, false),
+    ];
+    for i in 0..6 {
+        runs.push(run(
+            72.0,
+            640.0 - 12.0 * i as f32,
+            "Dynamic languages such as JavaScript are more difficult to compile than statically typed ones.",
+            10.0,
+            false,
+        ));
+    }
+    let out = md(runs);
+    assert!(!out.contains("# Jesse"), "{out}");
+    assert!(out.contains("Mohammad Haghighat, Jesse Ruderman"), "{out}");
+    assert!(out.starts_with("# Trace-based"), "{out}");
+}
+
+#[test]
+fn a_title_wrapped_after_a_comma_is_one_heading_and_a_bold_sentence_so_wrapped_is_not() {
+    let mut runs = vec![
+        run(89.0, 680.0, "Overview of the Technology Acceptance Model: Origins,", 17.3, true),
+        run(162.0, 660.0, "Developments and Future Directions", 17.3, true),
+        run(74.0, 630.0, "Mohammad Chuttur", 12.0, false),
+    ];
+    for i in 0..6 {
+        runs.push(run(
+            72.0,
+            600.0 - 14.0 * i as f32,
+            "User acceptance of technology has been an important field of study for two decades.",
+            12.0,
+            false,
+        ));
+    }
+    runs.push(run(72.0, 500.0, "Keep this notice with your policy,", 12.0, true));
+    runs.push(run(72.0, 486.0, "as it forms part of the contract.", 12.0, true));
+    let out = md(runs);
+    assert!(
+        out.contains("## Overview of the Technology Acceptance Model: Origins, Developments and Future Directions\n"),
+        "{out}"
+    );
+    assert!(!out.contains("# Keep") && !out.contains("# as it"), "{out}");
+}
