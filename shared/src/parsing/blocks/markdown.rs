@@ -265,7 +265,11 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
 /// off the rest of the document from its headings, and a page's own "<!-- page 9 -->" would
 /// move every later citation.
 pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
-    let syntax = |line: &str| ["#", "```", "~~~", "<!--"].iter().any(|m| line.starts_with(m));
+    let heading = |line: &str| {
+        let marks = line.bytes().take_while(|b| *b == b'#').count();
+        (1..=6).contains(&marks) && line[marks..].chars().next().is_none_or(char::is_whitespace)
+    };
+    let syntax = |line: &str| heading(line) || ["```", "~~~", "<!--"].iter().any(|m| line.starts_with(m));
     if !s.lines().any(syntax) {
         return s.into();
     }

@@ -1237,8 +1237,9 @@ fn text_that_reads_as_markdown_syntax_stays_text_for_the_chunker() {
         run(72.0, 680.0, "# of claims in the last three years: 2", 10.0, false),
         run(72.0, 660.0, "```", 10.0, false),
         run(72.0, 640.0, "<!-- page 9 -->", 10.0, false),
-        run(72.0, 610.0, "Vehicle Schedule", 14.0, true),
-        run(72.0, 590.0, "Two vehicles are insured under this policy.", 10.0, false),
+        run(72.0, 615.0, "#14-01 is the endorsement's number.", 10.0, false),
+        run(72.0, 585.0, "Vehicle Schedule", 14.0, true),
+        run(72.0, 565.0, "Two vehicles are insured under this policy.", 10.0, false),
     ];
     let out = md(runs);
     // No floor, so that each section is a chunk of its own.
@@ -1250,6 +1251,8 @@ fn text_that_reads_as_markdown_syntax_stays_text_for_the_chunker() {
     let last = chunks.iter().find(|c| c.content.contains("Two vehicles")).expect("the last paragraph");
     assert_eq!(last.heading_path.last().map(String::as_str), Some("Vehicle Schedule"), "{out}");
     assert!(out.contains("# of claims in the last three years: 2"), "{out}");
+    // What reads as text in markdown stays as it is.
+    assert!(out.contains("\n#14-01 is the endorsement's number."), "{out}");
 }
 
 #[test]
