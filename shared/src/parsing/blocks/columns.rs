@@ -98,6 +98,7 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
             columns[col].push(run);
         }
     }
+    lift_title(&mut columns, &mut full);
     let mut columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
@@ -111,6 +112,30 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
         }
     }
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
+}
+
+/// A full-width line set beside the top of one column, above the other columns' first lines
+/// (a section's title "SECTION 2  DIESEL ENGINES" whose last word runs over the gutter, under
+/// the first column's running head), is read before the columns, with what that column sets
+/// level with it or above: otherwise its start would open the first column and its end, not
+/// above every column, would be read after them all.
+fn lift_title(columns: &mut [Vec<Run>], full: &mut Vec<Run>) {
+    let highest = |c: &[Run]| c.iter().map(|r| r.y).fold(f32::MIN, f32::max);
+    let Some(first) = (0..columns.len()).max_by(|a, b| highest(&columns[*a]).total_cmp(&highest(&columns[*b]))) else {
+        return;
+    };
+    let top = highest(&columns[first]);
+    let second = (0..columns.len()).filter(|c| *c != first).map(|c| highest(&columns[c])).fold(f32::MIN, f32::max);
+    // The lowest such line: what the column sets level with it or above is lifted, and no
+    // more (a caption or a raised prime lower down stays where it is).
+    let level = |f: &Run| f.y > second + 0.2 * f.size && f.y <= top + 0.2 * f.size;
+    let Some(floor) = full.iter().filter(|f| level(f)).map(|f| f.y - 0.2 * f.size).min_by(f32::total_cmp) else {
+        return;
+    };
+    let (lifted, rest): (Vec<Run>, Vec<Run>) =
+        std::mem::take(&mut columns[first]).into_iter().partition(|r| r.y >= floor);
+    full.extend(lifted);
+    columns[first] = rest;
 }
 
 /// A few lines heading a column apart from its text, which reads on from the column before

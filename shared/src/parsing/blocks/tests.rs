@@ -409,6 +409,39 @@ fn a_masthead_atop_the_next_column_does_not_cut_the_sentence_that_flows_into_it(
 }
 
 #[test]
+fn a_title_in_small_capitals_over_the_gutter_is_read_whole_before_the_columns() {
+    // "SECTION 2   DIESEL ENGINES": capitals at 16 pt, the rest at 12.8 pt, the last word over
+    // the gutter, under the first column's running head; both columns start lower.
+    let piece = |x: f32, text: &str, size: f32| Run {
+        end_x: x + text.len() as f32 * 0.62 * size,
+        ..run(x, 762.0, text, size, true)
+    };
+    let mut runs = vec![
+        run(31.0, 800.0, "Pt C, Ch 1, Sec 2", 9.0, false),
+        piece(31.0, "SECTION 2", 16.0),
+        piece(201.0, "D", 16.0),
+        piece(211.0, "IESEL ", 12.8),
+        piece(254.0, "E", 16.0),
+        piece(264.0, "NGINES", 12.8),
+    ];
+    for i in 0..8 {
+        let y = 680.0 - i as f32 * 11.0;
+        runs.push(Run {
+            end_x: 262.0,
+            ..run(31.0, y, &format!("left column line {i} of running prose text"), 9.0, false)
+        });
+        runs.push(Run {
+            end_x: 522.0,
+            ..run(305.0, y + 12.0, &format!("right column line {i} of running prose"), 9.0, false)
+        });
+    }
+    let out = md(runs);
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(pos("DIESEL ENGINES") < pos("left column line 0"), "{out}");
+    assert!(pos("left column line 7") < pos("right column line 0"), "{out}");
+}
+
+#[test]
 fn three_narrow_columns_are_prose_read_in_order_not_a_table() {
     // Federal Register style: columns closer than a table's cell gap.
     let mut runs = Vec::new();
