@@ -196,6 +196,9 @@ fn text_a_sheet_is_filled_over_is_hidden_unless_the_fill_lets_it_show() {
     };
     assert!(covered("", ""));
     assert!(covered("/Lw gs", "0 0 600 800 re W n"));
+    // A clip drawn as a box's four sides, closed by `h` or left to the implicit close.
+    assert!(covered("", "0 0 m 600 0 l 600 800 l 0 800 l h W n"));
+    assert!(covered("", "0 800 m 600 800 l 600 0 l 0 0 l W n"));
     let md = parse_pdf(&pdf_with_a_sheet_over_text("", ""), &limits()).unwrap().markdown;
     assert!(md.starts_with("<!-- page 1 -->\n\nBravo over one Bravo over two\n\nCharlie after the sheets"), "{md}");
     // Half transparent, or clipped to a triangle whose box holds the text but whose shape does

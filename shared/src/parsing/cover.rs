@@ -64,15 +64,23 @@ pub(super) fn hide_covered(runs: &mut [Run], rect: [f32; 4], work: &mut usize) {
     }
     *work += runs.len();
     for run in runs.iter_mut().filter(|r| !r.hidden && r.sideways.is_none()) {
-        // Glyphs reach a fifth of an em below the baseline and 0.7 em above it; a tenth of an
-        // em to spare allows for widths estimated from the font.
+        // Glyphs reach 0.7 em above the baseline and, with descenders, a fifth of an em below
+        // it; a tenth of an em to spare allows for widths estimated from the font.
         let slack = 0.1 * run.size;
+        let descent = if sits_on_baseline(&run.text) { 0.0 } else { 0.2 * run.size };
         let (left, right) = (run.x.min(run.end_x), run.x.max(run.end_x));
         run.hidden = left >= x0 - slack
             && right <= x1 + slack
-            && run.y - 0.2 * run.size >= y0 - slack
+            && run.y - descent >= y0 - slack
             && run.y + 0.7 * run.size <= y1 + slack;
     }
+}
+
+/// No glyph of the text reaches below its baseline: capitals (but J and Q), digits, letters
+/// without descenders and a few marks. A box drawn over a running head set in capitals may
+/// stop at their baseline.
+fn sits_on_baseline(text: &str) -> bool {
+    text.chars().all(|c| c.is_ascii_alphanumeric() && !"gjpqyJQ".contains(c) || " .-:&'!?".contains(c))
 }
 
 #[cfg(test)]
@@ -94,6 +102,12 @@ mod tests {
         let mut runs = vec![run(10.0, 100.0, "under")];
         hide_covered(&mut runs, [0.0, 97.0, 100.0, 99.0], &mut work);
         assert!(!runs[0].hidden);
+        // A box over a section's name in capitals, from just under their baseline: a later
+        // page's name drawn over the one left on the template. Words that reach below the
+        // baseline still show under its edge.
+        let mut runs = vec![run(10.0, 100.0, "EXECUTIVE SUMMARY"), run(10.0, 100.0, "Appendix")];
+        hide_covered(&mut runs, [0.0, 99.5, 200.0, 110.0], &mut work);
+        assert!(runs[0].hidden && !runs[1].hidden);
     }
 
     #[test]

@@ -13,14 +13,15 @@ use std::hash::BuildHasher;
 /// in a condensed face), is a fifth of an em away.
 const SAME_PLACE: f32 = 0.1;
 
-/// Drops every run that repeats an earlier one's text, size and visibility within
-/// [`SAME_PLACE`] (and half its own width) of where that one was drawn, keeping the first.
+/// Drops every run that repeats an earlier one's text and size within [`SAME_PLACE`] (and half
+/// its own width) of where that one was drawn, keeping the first, unless only the later copy
+/// shows: a template's text covered by a box and drawn again over it reads once, where it shows.
 pub(super) fn drop_overprints(runs: &mut Vec<Run>) {
     // Earlier runs by text, size and a grid of cells twice SAME_PLACE wide, so that a copy lies
     // in the run's own cell or in the one neighbour on the side it is nearer to: four lookups.
     // The map holds each cell's latest run and `before` chains it to the cell's earlier ones,
     // which spares a vector per cell on pages where nothing repeats.
-    let mut latest: FxHashMap<(u64, i32, bool, i32, i32), usize> =
+    let mut latest: FxHashMap<(u64, i32, i32, i32), usize> =
         FxHashMap::with_capacity_and_hasher(runs.len(), FxBuildHasher);
     let mut before = vec![usize::MAX; runs.len()];
     let mut keep = vec![true; runs.len()];
@@ -32,21 +33,27 @@ pub(super) fn drop_overprints(runs: &mut Vec<Run>) {
         let (gx, gy) = (run.x / (2.0 * near), run.y / (2.0 * near));
         let (cx, cy) = (gx.floor() as i32, gy.floor() as i32);
         let side = |g: f32| if g - g.floor() < 0.5 { -1 } else { 1 };
-        let key = (FxBuildHasher.hash_one(&run.text), (run.size * 4.0).round() as i32, run.hidden);
+        let key = (FxBuildHasher.hash_one(&run.text), (run.size * 4.0).round() as i32);
         let near_x = near.min(0.5 * (run.end_x - run.x).abs());
-        let repeat = [(0, 0), (side(gx), 0), (0, side(gy)), (side(gx), side(gy))].iter().any(|&(dx, dy)| {
-            let mut j = latest.get(&(key.0, key.1, key.2, cx + dx, cy + dy)).copied().unwrap_or(usize::MAX);
+        let copy_of = [(0, 0), (side(gx), 0), (0, side(gy)), (side(gx), side(gy))].iter().find_map(|&(dx, dy)| {
+            let mut j = latest.get(&(key.0, key.1, cx + dx, cy + dy)).copied().unwrap_or(usize::MAX);
             while let Some(e) = runs.get(j) {
                 if e.text == run.text && (e.x - run.x).abs() <= near_x && (e.y - run.y).abs() <= near {
-                    return true;
+                    return Some(j);
                 }
                 j = before[j];
             }
-            false
+            None
         });
-        if repeat {
-            keep[i] = false;
-        } else if let Some(previous) = latest.insert((key.0, key.1, key.2, cx, cy), i) {
+        match copy_of {
+            Some(j) if runs[j].hidden && !run.hidden => keep[j] = false,
+            Some(_) => {
+                keep[i] = false;
+                continue;
+            }
+            None => {}
+        }
+        if let Some(previous) = latest.insert((key.0, key.1, cx, cy), i) {
             before[i] = previous;
         }
     }
@@ -169,6 +176,18 @@ mod tests {
                 ("l", 302.2, 500.0),
             ]
         );
+    }
+
+    #[test]
+    fn a_copy_drawn_over_its_covered_self_reads_once_where_it_shows() {
+        // A page's text, a box over it, the same text again on the box: the first copy is
+        // hidden, and only the second is read.
+        let hidden = |x: f32, text: &str| Run { hidden: true, ..Run::sample(x, 700.0, text, 12.0, false) };
+        let mut runs =
+            vec![hidden(72.0, "UE 8"), hidden(200.0, "covered only"), Run::sample(72.0, 700.0, "UE 8", 12.0, false)];
+        drop_overprints(&mut runs);
+        let texts: Vec<(&str, bool)> = runs.iter().map(|r| (r.text.as_str(), r.hidden)).collect();
+        assert_eq!(texts, [("covered only", true), ("UE 8", false)]);
     }
 
     #[test]

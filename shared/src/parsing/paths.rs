@@ -216,12 +216,44 @@ impl Path {
         std::mem::take(&mut self.clips).then_some(bounds).flatten().map(|b| (b, exact))
     }
 
-    /// The path's rectangle when the path is one upright rectangle and nothing else.
+    /// The path's rectangle when the path is one upright rectangle and nothing else, given by
+    /// `re` or drawn side by side (`m l l l h`, as some writers set a clip).
     fn rectangle(&self) -> Option<[f32; 4]> {
         match self.pieces[..] {
-            [Piece::Rect(r)] if !self.irregular => Some(r),
-            _ => None,
+            _ if self.irregular => None,
+            [Piece::Rect(r)] => Some(r),
+            _ => self.sides_of_a_box(),
         }
+    }
+
+    /// The path's box when its pieces are that box's four sides drawn one after another (the
+    /// last may be left to the implicit close).
+    fn sides_of_a_box(&self) -> Option<[f32; 4]> {
+        const NEAR: f32 = 0.05;
+        let [x0, y0, x1, y1] = self.bounds?;
+        if x1 - x0 <= NEAR || y1 - y0 <= NEAR || self.pieces.len() > 5 {
+            return None;
+        }
+        let near = |a: f32, b: f32| (a - b).abs() <= NEAR;
+        let corner = |x: f32, y: f32| (near(x, x0) || near(x, x1)) && (near(y, y0) || near(y, y1));
+        let side = |[ax, ay, bx, by]: [f32; 4]| (near(ax, bx) || near(ay, by)) && corner(ax, ay) && corner(bx, by);
+        let (mut first, mut last, mut sides) = (None, None::<(f32, f32)>, 0);
+        for piece in &self.pieces {
+            let Piece::Segment(s @ [ax, ay, bx, by]) = *piece else { return None };
+            if near(ax, bx) && near(ay, by) {
+                continue;
+            }
+            if !side(s) || last.is_some_and(|(px, py)| !near(px, ax) || !near(py, ay)) {
+                return None;
+            }
+            first.get_or_insert((ax, ay));
+            last = Some((bx, by));
+            sides += 1;
+        }
+        let ((fx, fy), (lx, ly)) = (first?, last?);
+        let closed = near(fx, lx) && near(fy, ly);
+        let ok = sides == 4 && closed || sides == 3 && !closed && side([lx, ly, fx, fy]);
+        ok.then_some([x0, y0, x1, y1])
     }
 
     /// Keeps the path's rectangle when the path is one: two (`re re f*`) may fill a frame
