@@ -30,6 +30,9 @@ pub(super) struct Line {
     pub(super) ruled_above: bool,
     /// All its text is letters stacked down a form's box or margin.
     pub(super) stacked: bool,
+    /// Its last word ends with the line: the writer set a space after it. Korean wraps
+    /// mid-word as well as between words, and only this space tells the two apart.
+    pub(super) word_end: bool,
 }
 
 impl Line {
@@ -138,6 +141,7 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
                     }
                 }
             }
+            let word_end = cells.last().is_some_and(|c| c.text.ends_with(char::is_whitespace));
             for c in &mut cells {
                 squeeze_spaces(&mut c.text);
                 if let Some(logical) = crate::parsing::bidi::to_logical(&c.text) {
@@ -154,7 +158,7 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
             let stacked = g.iter().all(|r| r.stacked);
-            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false, stacked }
+            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false, stacked, word_end }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()

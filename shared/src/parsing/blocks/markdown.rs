@@ -66,6 +66,8 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
     let width = |l: &Line| l.span().1 - l.span().0;
     let measure = lines.iter().map(width).fold(0.0, f32::max);
     let mut para: Option<(String, f32, f32)> = None; // text, last y, size
+    // Whether the paragraph's last line ended with a space after its last word.
+    let mut word_end = false;
     let flush = |para: &mut Option<(String, f32, f32)>, out: &mut Vec<Block>| {
         if let Some((text, _, _)) = para.take() {
             out.push(Block::Paragraph(text));
@@ -139,6 +141,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             flush(&mut para, &mut out);
             out.push(Block::Heading(level, label));
             para = Some((rest, last.y, last.size));
+            word_end = last.word_end;
             continue;
         }
         // A line set as the one before it, at its leading, after a comma goes on with it: the
@@ -198,6 +201,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             {
                 flush(&mut para, &mut out);
                 para = Some((text, last.y, last.size));
+                word_end = last.word_end;
                 continue;
             }
             out.push(Block::Heading(level, text));
@@ -249,10 +253,12 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 None => text,
             };
             para = Some((text, line.y, line.size));
+            word_end = line.word_end;
             continue;
         }
         let (p, y, _) = para.as_mut().expect("continues implies a paragraph");
-        join_line(p, &text);
+        join_wrapped(p, &text, word_end);
+        word_end = line.word_end;
         *y = line.y;
     }
     flush(&mut para, &mut out);

@@ -354,6 +354,20 @@ fn a_large_brace_gathers_the_choices_it_encloses() {
 }
 
 #[test]
+fn korean_wrapped_between_words_keeps_its_space_and_wrapped_inside_a_word_does_not() {
+    // The writer sets a space after a line's last word; a word cut by the wrap has none.
+    let out = md(vec![
+        run(72.0, 700.0, "보험회사에서 그동안 판매했거나 ", 10.0, false),
+        run(72.0, 686.0, "향후 판매하게 될 단계에 돌", 10.0, false),
+        run(72.0, 672.0, "입하였다고 세계보건기구가 인정한 코로나", 10.0, false),
+        run(72.0, 658.0, "中文的行", 10.0, false),
+        run(72.0, 644.0, "文字", 10.0, false),
+    ]);
+    assert!(out.contains("판매했거나 향후 판매하게 될 단계에 돌입하였다고"), "{out}");
+    assert!(out.contains("코로나中文的行文字"), "{out}");
+}
+
+#[test]
 fn lines_join_into_paragraphs_and_hyphenated_words_rejoin() {
     let out = md(vec![
         run(50.0, 800.0, "The insur-", 10.0, false),

@@ -5,6 +5,13 @@ use super::*;
 /// Appends the next line of a paragraph or cell, rejoining a word broken at the line end
 /// ("insur-" + "ance").
 pub(in crate::parsing) fn join_line(text: &mut String, next: &str) {
+    join_wrapped(text, next, false);
+}
+
+/// [`join_line`], told whether the line before ended with a space after its last word: Korean
+/// separates words by spaces but may wrap inside a word, so the space is kept only when the
+/// writer set one.
+pub(super) fn join_wrapped(text: &mut String, next: &str, word_end: bool) {
     let broken_number = text.strip_suffix('-').is_some_and(|t| t.ends_with(|c: char| c.is_ascii_digit()))
         && next.starts_with(|c: char| c.is_ascii_digit());
     let broken_word = text.strip_suffix(['-', SOFT_HYPHEN]).is_some_and(|t| t.ends_with(char::is_alphabetic))
@@ -15,7 +22,9 @@ pub(in crate::parsing) fn join_line(text: &mut String, next: &str) {
         text.push(SOFT_HYPHEN);
     } else if broken_number {
         // A reference number wraps at its own hyphen ("2023-" / "0379"): the hyphen stays.
-    } else if text.chars().last().is_some_and(is_ideograph) && next.starts_with(is_ideograph) {
+    } else if text.chars().last().is_some_and(|c| is_ideograph(c) && !(word_end && is_hangul(c)))
+        && next.starts_with(is_ideograph)
+    {
         // Chinese and Japanese set no space between words, nor where a line wraps.
     } else if !text.is_empty() {
         text.push(' ');
@@ -62,13 +71,21 @@ pub fn resolve_line_hyphens(markdown: String) -> String {
 /// what a structure tree leaves out.
 pub fn cell_text<'r>(runs: impl IntoIterator<Item = &'r Run>) -> String {
     let mut text = String::new();
+    let mut word_end = false;
     for line in lines_of(runs) {
-        join_line(&mut text, &line.text());
+        join_wrapped(&mut text, &line.text(), word_end);
+        word_end = line.word_end;
     }
     text
 }
 
-/// Chinese, Japanese or Korean script, which runs on from line to line without a space.
+/// Chinese, Japanese or Korean script, which runs on from line to line without a space (Korean
+/// only where the wrap cuts a word).
 pub(super) fn is_ideograph(c: char) -> bool {
     matches!(c, '\u{3000}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7AF}' | '\u{FF00}'..='\u{FFEF}')
+}
+
+/// A Hangul syllable: Korean, which sets spaces between words.
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7AF}')
 }
