@@ -11,6 +11,16 @@ pub(super) fn shape(text: &str) -> String {
 pub(super) fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut folios: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    // Pages on which a line is set more than once: a running head is set once a page, and a
+    // clause repeated under each heading of each page is text, however regular.
+    let mut twice: HashMap<String, usize> = HashMap::new();
+    for lines in pages {
+        let mut shapes: Vec<String> = lines.iter().map(|l| shape(&l.text())).collect();
+        shapes.sort_unstable();
+        for pair in shapes.chunk_by(|a, b| a == b).filter(|same| same.len() > 1) {
+            *twice.entry(pair[0].clone()).or_default() += 1;
+        }
+    }
     for (index, lines) in pages.iter().enumerate() {
         // Two lines at each edge: a page number may sit outside the running head or foot.
         // Edges in reading order and on the page: a running head split by a two-column
@@ -36,7 +46,9 @@ pub(super) fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     // On most pages of a short document, or on several pages of a long one (a chapter's
     // running head changes with the chapter), or numbered as the pages are on two or more (a
     // short chapter's "Chapter 3: Utilities 6", "… 7").
-    seen.retain(|_, n| pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3));
+    seen.retain(|s, n| {
+        pages.len() >= 3 && (*n * 2 > pages.len() || *n >= 3) && twice.get(s).is_none_or(|t| *t * 2 <= *n)
+    });
     if pages.len() >= 3 {
         seen.extend(folios.into_values().filter(|heads| heads.len() >= 2).flatten().map(|s| (s, 2)));
     }

@@ -505,6 +505,30 @@ fn running_headers_and_footers_are_dropped() {
 }
 
 #[test]
+fn a_clause_repeated_under_every_heading_of_every_page_is_text_not_a_running_head() {
+    // Each page: its running head, then the same clause under each of three headings, its
+    // lines at the page's top and bottom edges like a running head's or foot's.
+    let page = |n: u32| {
+        let mut runs = vec![run(50.0, 820.0, "Acme Home Policy", 8.0, false)];
+        for (k, top) in [790.0, 600.0, 410.0].into_iter().enumerate() {
+            runs.push(run(50.0, top, &format!("Section {}", 3 * n + k as u32), 12.0, true));
+            runs.push(run(
+                50.0,
+                top - 16.0,
+                "This clause applies to every section of the policy and is set",
+                10.0,
+                false,
+            ));
+            runs.push(run(50.0, top - 28.0, "again under each of them.", 10.0, false));
+        }
+        PageText { runs, rules: Vec::new(), width: 595.0 }
+    };
+    let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
+    assert!(!out[1].contains("Acme"), "{}", out[1]);
+    assert_eq!(out[1].matches("is set again under each of them.").count(), 3, "{}", out[1]);
+}
+
+#[test]
 fn a_date_alone_is_not_a_heading_and_a_title_naming_a_month_is() {
     for date in ["Janvier 2021", "Thursday, August 6, 2020", "1er mai 2019", "March 3, 2024"] {
         assert!(is_date(date), "{date}");
