@@ -217,7 +217,7 @@ impl Path {
     }
 
     /// The path's rectangle when the path is one upright rectangle and nothing else, given by
-    /// `re` or drawn side by side (`m l l l h`, as some writers set a clip).
+    /// `re` or drawn one side after another (`m l l l h`, as some writers set a clip).
     fn rectangle(&self) -> Option<[f32; 4]> {
         match self.pieces[..] {
             _ if self.irregular => None,
