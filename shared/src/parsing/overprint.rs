@@ -4,7 +4,7 @@
 //! writers draw a page twice, the first time without a few glyphs ("1 9" under "1.9", "fo"
 //! under "for"); the fuller copy is the one read.
 
-use super::layout::Run;
+use super::layout::{JOINED_RUNS, Run};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 
@@ -60,6 +60,70 @@ pub(super) fn drop_overprints(runs: &mut Vec<Run>) {
     let mut keep = keep.into_iter();
     runs.retain(|_| keep.next().unwrap_or(true));
     drop_partial_copies(runs);
+    drop_copies_inside(runs);
+}
+
+/// Runs looked back over, in a baseline's order by x, for one that holds a run: a line made
+/// bold by drawing it again word by word has its words within a few runs of its first copy.
+const INSIDE_SCAN: usize = 64;
+
+/// Drops every run of two letters or more that lies within a longer run at its baseline, size
+/// and visibility, when its text is found in that run's at about the place its x falls: a
+/// heading made bold by drawing it again word by word ("FOR", "ALL" over "ENFORCED FOR ALL
+/// ACCESS") would read "ENFORCED FOR ALL ACCESSFORALLACCESS".
+fn drop_copies_inside(runs: &mut Vec<Run>) {
+    let mut bands: FxHashMap<(i32, bool, i32), Vec<usize>> = FxHashMap::default();
+    for (i, r) in runs.iter().enumerate() {
+        if r.size > 0.0 && r.sideways.is_none() && !r.text.trim().is_empty() {
+            let near = SAME_PLACE * r.size;
+            bands
+                .entry(((r.size * 4.0).round() as i32, r.hidden, (r.y / (2.0 * near)).round() as i32))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut keep = vec![true; runs.len()];
+    for band in bands.values_mut().filter(|b| b.len() > 1) {
+        band.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
+        for k in 1..band.len() {
+            let b = &runs[band[k]];
+            if b.text.trim().chars().count() < 2 {
+                continue;
+            }
+            let near = SAME_PLACE * b.size;
+            // A piece of a word drawn in pieces ("in" "iti" "a" "ll" "y") is no copy, whatever
+            // another run around it holds: it touches the pieces beside it.
+            let touch = JOINED_RUNS * b.size;
+            let around = &band[k.saturating_sub(INSIDE_SCAN)..(k + INSIDE_SCAN).min(band.len())];
+            let glued = || {
+                around.iter().any(|&r| {
+                    let r = &runs[r];
+                    r.text.chars().any(char::is_alphanumeric)
+                        && ((r.end_x - b.x).abs() < touch || (b.end_x - r.x).abs() < touch)
+                        && !std::ptr::eq(r, b)
+                })
+            };
+            let inside = band[k.saturating_sub(INSIDE_SCAN)..k].iter().rev().any(|&j| {
+                let a = &runs[j];
+                keep[j] && a.x <= b.x + near && b.end_x <= a.end_x + near && holds_at(a, b)
+            }) && !glued();
+            keep[band[k]] = !inside;
+        }
+    }
+    let mut keep = keep.into_iter();
+    runs.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// `a`'s text holds `b`'s (spaces at its ends aside), starting within three characters of
+/// where `b`'s x falls along `a` (characters taken as equally wide).
+fn holds_at(a: &Run, b: &Run) -> bool {
+    let (whole, part) = (a.text.as_str(), b.text.trim());
+    let count = whole.chars().count();
+    if part.chars().count() >= count || a.end_x <= a.x {
+        return false;
+    }
+    let expected = (b.x - a.x) / (a.end_x - a.x) * count as f32;
+    whole.match_indices(part).any(|(at, _)| (whole[..at].chars().count() as f32 - expected).abs() <= 3.0)
 }
 
 /// Drops every run whose letters start where another's do (within [`SAME_PLACE`]) and with the
@@ -176,6 +240,44 @@ mod tests {
                 ("l", 302.2, 500.0),
             ]
         );
+    }
+
+    #[test]
+    fn a_line_drawn_again_word_by_word_over_itself_reads_once() {
+        let word = |x: f32, text: &str| Run::sample(x, 500.0, text, 11.5, true);
+        let mut runs = vec![
+            word(148.1, "ENFORCED FOR ALL ACCESS"),
+            word(148.1, "ENFORCED"),
+            word(186.7, "FOR"),
+            word(207.4, "ALL"),
+            word(243.5, "ACCESS"),
+            // Not copies: the next word after the line, other letters within its span, the
+            // same word a line below.
+            word(290.0, "ALL"),
+            word(160.0, "CAT"),
+            Run::sample(207.4, 480.0, "ALL", 11.5, true),
+        ];
+        // Nor a word drawn in pieces under the run of another copy's scattered glyphs.
+        let piece = |x: f32, end_x: f32, text: &str| Run { end_x, ..Run::sample(x, 300.0, text, 9.2, false) };
+        runs.extend([
+            piece(438.1, 490.2, "i t b i iti ll"),
+            piece(467.4, 474.3, "in"),
+            piece(474.3, 481.6, "iti"),
+            piece(481.6, 486.0, "a"),
+            piece(486.0, 490.2, "ll"),
+            piece(490.2, 493.0, "y"),
+        ]);
+        drop_overprints(&mut runs);
+        let texts: Vec<(&str, f32, f32)> = runs.iter().map(|r| (r.text.as_str(), r.x, r.y)).collect();
+        let expected = [
+            ("ENFORCED FOR ALL ACCESS", 148.1, 500.0),
+            ("ALL", 290.0, 500.0),
+            ("CAT", 160.0, 500.0),
+            ("ALL", 207.4, 480.0),
+        ];
+        assert_eq!(texts[..4], expected);
+        let word: String = runs[5..].iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(word, "initially");
     }
 
     #[test]
