@@ -120,12 +120,12 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
 /// level with it or above: otherwise its start would open the first column and its end, not
 /// above every column, would be read after them all.
 fn lift_title(columns: &mut [Vec<Run>], full: &mut Vec<Run>) {
-    let highest = |c: &[Run]| c.iter().map(|r| r.y).fold(f32::MIN, f32::max);
-    let Some(first) = (0..columns.len()).max_by(|a, b| highest(&columns[*a]).total_cmp(&highest(&columns[*b]))) else {
+    let highs: Vec<f32> = columns.iter().map(|c| c.iter().map(|r| r.y).fold(f32::MIN, f32::max)).collect();
+    let Some(first) = (0..highs.len()).max_by(|a, b| highs[*a].total_cmp(&highs[*b])) else {
         return;
     };
-    let top = highest(&columns[first]);
-    let second = (0..columns.len()).filter(|c| *c != first).map(|c| highest(&columns[c])).fold(f32::MIN, f32::max);
+    let top = highs[first];
+    let second = highs.iter().enumerate().filter(|(c, _)| *c != first).map(|(_, h)| *h).fold(f32::MIN, f32::max);
     // The lowest such line: what the column sets level with it or above is lifted, and no
     // more (a caption or a raised prime lower down stays where it is).
     let level = |f: &Run| f.y > second + 0.2 * f.size && f.y <= top + 0.2 * f.size;
