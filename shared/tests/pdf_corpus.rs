@@ -180,6 +180,48 @@ fn a_tables_caption_and_the_notes_nested_in_it_are_read_around_its_rows() {
 }
 
 #[test]
+fn a_paragraph_tagged_in_pieces_reads_as_one_where_the_page_shows_one() {
+    // IRS forms end a P at each link and go on in the next one; a Wikipedia export sets each
+    // link beside its sentence. Pieces on one line a space apart, or a sentence going on at the
+    // next line's start, are one paragraph; a title, a one-line code, a form's next box are not.
+    let content = b"BT /F1 12 Tf 14 TL 72 700 Td \
+        /P <</MCID 0>> BDC (Claims may be filed online through the insurer's ) Tj EMC \
+        /Link <</MCID 1>> BDC (claims portal) Tj EMC \
+        /P <</MCID 2>> BDC ( or by mail, and the) Tj EMC \
+        T* /P <</MCID 3>> BDC (receipt is kept until the claim is settled.) Tj EMC \
+        T* T* /P <</MCID 4>> BDC (Premiums are due on the first day of each month, and a) Tj \
+        T* (grace period of thirty days applies to each of them, after) Tj EMC \
+        T* /P <</MCID 5>> BDC (Insurer may cancel the policy.) Tj EMC \
+        T* T* /P <</MCID 6>> BDC (Claims Office) Tj EMC \
+        T* /P <</MCID 7>> BDC (Send every form to the address below.) Tj EMC \
+        T* /P <</MCID 8>> BDC (A-Accident to the insured vehicle while parked on a public road) Tj EMC \
+        T* /P <</MCID 9>> BDC (B-Burglary) Tj EMC \
+        T* T* /P <</MCID 10>> BDC (15 State) Tj EMC /P <</MCID 11>> BDC [-1000 (Employer's state ID number)] TJ EMC \
+        ET";
+    let bytes = tagged_page(content, |doc, page| {
+        let kids: Vec<Object> = (0..12)
+            .map(|m| {
+                let s = if m == 1 { "Link" } else { "P" };
+                Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => m }))
+            })
+            .collect();
+        Object::Reference(doc.add_object(dictionary! { "S" => "Div", "Pg" => page, "K" => kids }))
+    });
+    let parsed = parse_with(&bytes, true);
+    assert_eq!(parsed.parser, "local-tagged", "{}", parsed.markdown);
+    let md = &parsed.markdown;
+    for whole in [
+        "Claims may be filed online through the insurer’s claims portal or by mail, and the receipt is kept until the claim is settled.",
+        "to each of them, after Insurer may cancel the policy.",
+        "Claims Office\n\nSend every form",
+        "public road\n\nB-Burglary",
+        "15 State\n\nEmployer’s state ID number",
+    ] {
+        assert!(md.contains(whole), "missing {whole:?} in\n{md}");
+    }
+}
+
+#[test]
 fn a_filled_in_fields_value_neither_costs_a_tagged_page_its_tree_nor_is_lost() {
     // The tree reaches a field through its annotation (an /OBJR), never by MCID: its value,
     // longer than the page's tagged text, must not count as text the tree failed to cover.

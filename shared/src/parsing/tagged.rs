@@ -41,6 +41,9 @@ struct Walk<'a> {
     /// The marks under heading elements, with their level and the element's number.
     heading_marks: HashMap<(usize, i64), (usize, usize)>,
     headings: usize,
+    /// The last block pushed when it is a paragraph that may go on: its index, marks, and
+    /// whether an inline element (a link, a span) made it.
+    open: Option<(usize, Marks, bool)>,
     damaged: bool,
 }
 
@@ -226,6 +229,97 @@ impl<'a> Walk<'a> {
     fn push(&mut self, page: Option<usize>, block: Block) {
         let page = page.or_else(|| self.blocks.last().map(|b| b.0)).unwrap_or(0);
         self.blocks.push((page, block));
+        self.open = None;
+    }
+
+    /// A paragraph, or the rest of the one before it: writers tag one paragraph's pieces as
+    /// siblings (an IRS form ends a `P` at each link and goes on in the next, a Wikipedia
+    /// export sets each link beside its sentence), which read as one paragraph where the page
+    /// shows one.
+    fn paragraph(&mut self, marks: Marks, inline: bool) {
+        if let Some((at, mut before, was_inline)) = self.open.take() {
+            if let Some((_, Block::Paragraph(text))) = self.blocks.get(at)
+                && self.goes_on(text, &before, &marks, inline || was_inline)
+            {
+                before.extend(marks);
+                let text = self.text(&before);
+                self.blocks[at].1 = Block::Paragraph(text);
+                self.open = Some((at, before, inline));
+                return;
+            }
+            self.open = Some((at, before, was_inline));
+        }
+        let page = marks.first().map(|m| m.0);
+        let text = self.text(&marks);
+        if !text.is_empty() {
+            self.push(page, Block::Paragraph(text));
+            self.open = Some((self.blocks.len() - 1, marks, inline));
+        }
+    }
+
+    /// Whether `next` goes on where `before` (whose text is `text`) stops: on the same line
+    /// a space after it, or on the next line at the same size when the sentence is not over and
+    /// the new line starts in lower case, or with a link, or the line before it was full (a
+    /// paragraph after a short line without a full stop follows a title or a label).
+    fn goes_on(&self, text: &str, before: &Marks, next: &Marks, inline: bool) -> bool {
+        let runs = |marks: &Marks| -> Vec<(usize, &Run)> {
+            marks
+                .iter()
+                .flat_map(|k| self.by_mark.get(k).into_iter().flatten().map(move |&i| (k.0, &self.pages[k.0].runs[i])))
+                .collect()
+        };
+        let (before, next) = (runs(before), runs(next));
+        let (Some(&(page, end)), Some(&(pb, b))) = (before.last(), next.first()) else { return false };
+        if page != pb || end.sideways.is_some() || b.sideways.is_some() {
+            return false;
+        }
+        // The last line's own baseline and size, not those of a footnote mark at its end.
+        let near = |r: &Run| (r.y - end.y).abs() <= 0.6 * end.size.max(b.size);
+        let base =
+            before.iter().rev().take_while(|(p, r)| *p == page && near(r)).map(|(_, r)| r.size).fold(0.0, f32::max);
+        let mut last = before.len() - 1;
+        while last > 0
+            && near(before[last].1)
+            && before[last].1.size < 0.85 * base
+            && before[last].1.text.trim().chars().count() <= 6
+        {
+            last -= 1;
+        }
+        let a = before[last].1;
+        let size = a.size.max(b.size);
+        if (a.y - b.y).abs() <= 0.4 * size {
+            // A word's space, wider in justified text around a link: a form's next box starts
+            // further on.
+            let space = if inline { 1.5 } else { 0.5 };
+            return b.x >= end.end_x - 0.5 * size && b.x - end.end_x <= space * size;
+        }
+        let line = |r: &Run| (r.y - a.y).abs() <= 0.4 * size;
+        let line_start = before.iter().rev().take_while(|(_, r)| line(r)).map(|(_, r)| r.x).fold(a.x, f32::min);
+        // The next line starts at the paragraph's left edge (or left of its first line's
+        // indent), not under a label at the right of a form.
+        let left = before.iter().filter(|(p, _)| *p == page).map(|(_, r)| r.x).fold(a.x, f32::min);
+        let step = a.y - b.y;
+        let next_line = (0.9 * size..=1.8 * size).contains(&step)
+            && (a.size - b.size).abs() <= 0.15 * size
+            && b.x <= line_start + size
+            && b.x >= left - 3.0 * size;
+        if !next_line || ends_sentence(text) {
+            return false;
+        }
+        let starts_low = b.text.trim_start().chars().next().is_some_and(|c| c.is_lowercase() || ",.;:)]".contains(c));
+        // A last line stopping on a word in lower case or a comma was wrapped when the next
+        // line's first word would not have fitted after it, within the right edge of the
+        // paragraph's other lines. A paragraph of one line says nothing of its edge: a list of
+        // codes, each one line and some longer than the next code's first line, is not one
+        // paragraph.
+        let right = before.iter().filter(|(p, r)| *p == page && !line(r)).map(|(_, r)| r.end_x).reduce(f32::max);
+        let first = b.text.trim_start();
+        let word = first.split_whitespace().next().unwrap_or_default().chars().count();
+        let word_width = (b.end_x - b.x) * word as f32 / first.chars().count().max(1) as f32;
+        let wrapped = text.ends_with(|c: char| c.is_lowercase() || c == ',')
+            && right.is_some_and(|right| a.end_x + 0.25 * size + word_width > right)
+            && a.end_x - line_start >= 20.0 * size;
+        starts_low || inline || wrapped
     }
 
     fn element(&mut self, elem: &'a Dictionary, page: Option<usize>, depth: usize, sections: usize) {
@@ -286,8 +380,13 @@ impl<'a> Walk<'a> {
                 }
                 self.asides(after, depth + 1);
             }
-            b"P" | b"Caption" | b"Note" | b"Quote" | b"Code" | b"Formula" | b"TOCI" | b"LI" | b"Lbl" | b"LBody"
-            | b"Span" | b"Link" | b"Reference" | b"BibEntry" | b"Figure" => {
+            b"P" | b"Span" | b"Link" | b"Reference" | b"Quote" | b"Annot" => {
+                let mut marks = Marks::new();
+                self.marks(elem, page, depth, &mut marks);
+                self.paragraph(marks, role.as_slice() != b"P");
+            }
+            b"Caption" | b"Note" | b"Code" | b"Formula" | b"TOCI" | b"LI" | b"Lbl" | b"LBody" | b"BibEntry"
+            | b"Figure" => {
                 let (p, text) = self.leaf_text(elem, page, depth);
                 if !text.is_empty() {
                     self.push(p, Block::Paragraph(text));
@@ -327,12 +426,8 @@ impl<'a> Walk<'a> {
         if loose.is_empty() {
             return;
         }
-        let page = loose.first().map(|m| m.0);
-        let text = self.text(loose);
-        loose.clear();
-        if !text.is_empty() {
-            self.push(page, Block::Paragraph(text));
-        }
+        let marks = std::mem::take(loose);
+        self.paragraph(marks, false);
     }
 
     fn rows(
@@ -406,6 +501,12 @@ fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
         out.truncate(from);
         out.push_str(&logical);
     }
+}
+
+/// A sentence's or a clause's end: what a paragraph that stops there may end with.
+fn ends_sentence(text: &str) -> bool {
+    let text = text.trim_end_matches(|c: char| c.is_whitespace() || "\"'”’»)]".contains(c));
+    text.ends_with(['.', '!', '?', ':', ';', '。', '！', '？', '：', '；'])
 }
 
 fn cell(text: &str) -> String {
@@ -483,6 +584,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         blocks: Vec::new(),
         heading_marks: HashMap::new(),
         headings: 0,
+        open: None,
         damaged: false,
     };
     for kid in walk.kids(root, None) {
