@@ -6,7 +6,9 @@
 //! mirrored bracket's glyph to the character it stands for. Arabic's presentation forms (the
 //! joined shapes fonts draw, U+FB50–U+FEFF) become the letters they shape.
 
+use super::layout::Run;
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 fn right_to_left(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
@@ -88,6 +90,21 @@ pub fn mostly_right_to_left(text: &str) -> bool {
     rtl > ltr
 }
 
+/// Runs sorted left to right put a mark drawn over a right-to-left letter (Arabic's tanween,
+/// Hebrew's points), set inside the letter's width, after the letter; the page's order has it
+/// before, so that once the line is turned it follows its letter ("أيضًا", not "أيًضا").
+pub(in crate::parsing) fn marks_before_letters(runs: &mut [&Run]) {
+    for i in 1..runs.len() {
+        let (letter, mark) = (runs[i - 1], runs[i]);
+        let Some(first) = letter.text.chars().next() else { continue };
+        let width = (letter.end_x - letter.x) / letter.text.chars().count() as f32;
+        let is_mark = !mark.text.is_empty() && mark.text.chars().all(is_combining_mark);
+        if is_mark && right_to_left(first) && first.is_alphabetic() && mark.x >= letter.x && mark.x < letter.x + width {
+            runs.swap(i - 1, i);
+        }
+    }
+}
+
 /// `visual` in reading order when most of its letters are right-to-left; `None` otherwise.
 pub fn to_logical(visual: &str) -> Option<String> {
     if !mostly_right_to_left(visual) {
@@ -122,7 +139,15 @@ pub fn to_logical(visual: &str) -> Option<String> {
         }
     }
     let mut out = String::with_capacity(visual.len());
+    let letter = |c: Option<char>, rtl: bool| c.is_some_and(|c| c.is_alphabetic() && right_to_left(c) == rtl);
     for unit in units.iter().rev() {
+        // A Latin word set against an Arabic or Hebrew one ("Pythonلتنفيذ", "وPython") is two
+        // words: the page shows them apart by their direction, and a search for either must find it.
+        let last = out.chars().next_back();
+        let first = unit.first().copied();
+        if (letter(last, true) && letter(first, false)) || (letter(last, false) && letter(first, true)) {
+            out.push(' ');
+        }
         match unit {
             [c] if !left_to_right(*c) => match *c as u32 {
                 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => out.extend(c.nfkc()),
@@ -164,5 +189,23 @@ mod tests {
     fn left_to_right_lines_are_left_alone() {
         assert_eq!(to_logical("Cover starts today."), None);
         assert_eq!(to_logical("Policy 12 — פוליסה"), None);
+    }
+
+    #[test]
+    fn a_latin_word_set_against_an_arabic_one_is_a_word_of_its_own() {
+        assert_eq!(to_logical("ذيفنتلPython مادختسا").as_deref(), Some("استخدام Python لتنفيذ"));
+        assert_eq!(to_logical("ماعلا اذه Pythonو").as_deref(), Some("و Python هذا العام"));
+    }
+
+    #[test]
+    fn a_mark_drawn_over_a_letter_follows_it_once_the_line_is_turned() {
+        use crate::parsing::layout::Run;
+        // As sorted by x: the tanween's x lies inside the dad it is drawn over.
+        let runs = [(204.7, 207.5, "ا"), (207.5, 217.7, "ض"), (208.1, 208.1, "\u{64b}"), (217.7, 220.6, "ي")]
+            .map(|(x, end, t)| Run::plain(x, 700.0, end, 12.0, t.to_string()));
+        let mut sorted: Vec<&Run> = runs.iter().collect();
+        super::marks_before_letters(&mut sorted);
+        let visual: String = sorted.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(to_logical(&visual).as_deref(), Some("يض\u{64b}ا"));
     }
 }

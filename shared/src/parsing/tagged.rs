@@ -489,6 +489,7 @@ fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
     }
     let mut sorted = runs.to_vec();
     sorted.sort_by(|a, b| a.x.total_cmp(&b.x));
+    super::bidi::marks_before_letters(&mut sorted);
     let mut visual = String::new();
     for (k, r) in sorted.iter().enumerate() {
         let gap = k > 0 && r.x - sorted[k - 1].end_x > JOINED_RUNS * r.size;

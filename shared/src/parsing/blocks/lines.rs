@@ -94,6 +94,7 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
         .into_iter()
         .map(|mut g| {
             g.sort_by(|a, b| a.x.total_cmp(&b.x));
+            crate::parsing::bidi::marks_before_letters(&mut g);
             // A warning sign or bullet set large ("▲!" before a caution) does not make its line
             // a heading: the line's size is its words'.
             let worded = |r: &&&Run| r.text.chars().any(char::is_alphanumeric);
