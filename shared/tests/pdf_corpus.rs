@@ -222,6 +222,32 @@ fn a_paragraph_tagged_in_pieces_reads_as_one_where_the_page_shows_one() {
 }
 
 #[test]
+fn a_paragraph_of_many_thousand_tagged_pieces_is_read_in_bounded_time() {
+    // Each letter its own Span, siblings in a Div, all one paragraph by the page: joining them
+    // must not read the paragraph again for each piece.
+    let mut content = b"BT /F1 12 Tf 14 TL 36 800 Td ".to_vec();
+    let pieces = 20_000;
+    for m in 0..pieces {
+        content.extend_from_slice(format!("/Span <</MCID {m}>> BDC (w) Tj EMC ").as_bytes());
+        if m % 60 == 59 {
+            content.extend_from_slice(b"T* ");
+        }
+    }
+    content.extend_from_slice(b"ET");
+    let bytes = tagged_page(&content, |doc, page| {
+        let kids: Vec<Object> = (0..pieces)
+            .map(|m| Object::Reference(doc.add_object(dictionary! { "S" => "Span", "Pg" => page, "K" => m })))
+            .collect();
+        Object::Reference(doc.add_object(dictionary! { "S" => "Div", "Pg" => page, "K" => kids }))
+    });
+    let started = std::time::Instant::now();
+    let parsed = parse_with(&bytes, true);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(parsed.parser, "local-tagged");
+    assert_eq!(parsed.markdown.matches('w').count(), pieces as usize);
+}
+
+#[test]
 fn a_filled_in_fields_value_neither_costs_a_tagged_page_its_tree_nor_is_lost() {
     // The tree reaches a field through its annotation (an /OBJR), never by MCID: its value,
     // longer than the page's tagged text, must not count as text the tree failed to cover.

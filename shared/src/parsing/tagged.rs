@@ -27,6 +27,21 @@ enum Block {
 /// Where one element's text lives: (page index, MCID) in tree order.
 type Marks = Vec<(usize, i64)>;
 
+/// A paragraph that may go on in the next element: its block, its marks, how many elements
+/// made it, whether the last was inline (a link, a span), and that one's text.
+struct Open {
+    at: usize,
+    marks: Marks,
+    inline: bool,
+    pieces: usize,
+    tail: String,
+}
+
+/// Bounds on joining pieces into one paragraph, against trees of a million one-letter spans:
+/// pieces per paragraph, and runs read to find its edges.
+const MAX_PIECES: usize = 2_000;
+const EDGE_RUNS: usize = 400;
+
 struct Walk<'a> {
     doc: &'a Document,
     role_map: Option<&'a Dictionary>,
@@ -41,9 +56,8 @@ struct Walk<'a> {
     /// The marks under heading elements, with their level and the element's number.
     heading_marks: HashMap<(usize, i64), (usize, usize)>,
     headings: usize,
-    /// The last block pushed when it is a paragraph that may go on: its index, marks, and
-    /// whether an inline element (a link, a span) made it.
-    open: Option<(usize, Marks, bool)>,
+    /// The last block pushed when it is a paragraph that may go on.
+    open: Option<Open>,
     damaged: bool,
 }
 
@@ -227,9 +241,19 @@ impl<'a> Walk<'a> {
     }
 
     fn push(&mut self, page: Option<usize>, block: Block) {
+        self.close();
         let page = page.or_else(|| self.blocks.last().map(|b| b.0)).unwrap_or(0);
         self.blocks.push((page, block));
-        self.open = None;
+    }
+
+    /// The open paragraph's text, read once from all its pieces when it has taken more than one.
+    fn close(&mut self) {
+        if let Some(open) = self.open.take()
+            && open.pieces > 1
+        {
+            let text = self.text(&open.marks);
+            self.blocks[open.at].1 = Block::Paragraph(text);
+        }
     }
 
     /// A paragraph, or the rest of the one before it: writers tag one paragraph's pieces as
@@ -237,38 +261,50 @@ impl<'a> Walk<'a> {
     /// export sets each link beside its sentence), which read as one paragraph where the page
     /// shows one.
     fn paragraph(&mut self, marks: Marks, inline: bool) {
-        if let Some((at, mut before, was_inline)) = self.open.take() {
-            if let Some((_, Block::Paragraph(text))) = self.blocks.get(at)
-                && self.goes_on(text, &before, &marks, inline || was_inline)
-            {
-                before.extend(marks);
-                let text = self.text(&before);
-                self.blocks[at].1 = Block::Paragraph(text);
-                self.open = Some((at, before, inline));
-                return;
-            }
-            self.open = Some((at, before, was_inline));
+        let text = self.text(&marks);
+        if text.is_empty() {
+            return;
+        }
+        if let Some(open) = self.open.as_ref()
+            && open.pieces < MAX_PIECES
+            && self.goes_on(&open.tail, &open.marks, &marks, inline || open.inline)
+            && let Some(open) = self.open.as_mut()
+        {
+            open.marks.extend(marks);
+            (open.tail, open.inline, open.pieces) = (text, inline, open.pieces + 1);
+            return;
         }
         let page = marks.first().map(|m| m.0);
-        let text = self.text(&marks);
-        if !text.is_empty() {
-            self.push(page, Block::Paragraph(text));
-            self.open = Some((self.blocks.len() - 1, marks, inline));
-        }
+        self.push(page, Block::Paragraph(text.clone()));
+        self.open = Some(Open { at: self.blocks.len() - 1, marks, inline, pieces: 1, tail: text });
     }
 
-    /// Whether `next` goes on where `before` (whose text is `text`) stops: on the same line
+    /// Whether `next` goes on where `before` (whose last piece reads `text`) stops: on the same line
     /// a space after it, or on the next line at the same size when the sentence is not over and
     /// the new line starts in lower case, or with a link, or the line before it was full (a
     /// paragraph after a short line without a full stop follows a title or a label).
     fn goes_on(&self, text: &str, before: &Marks, next: &Marks, inline: bool) -> bool {
-        let runs = |marks: &Marks| -> Vec<(usize, &Run)> {
-            marks
-                .iter()
-                .flat_map(|k| self.by_mark.get(k).into_iter().flatten().map(move |&i| (k.0, &self.pages[k.0].runs[i])))
-                .collect()
+        // A paragraph's last lines show its edges: its runs from the end, a bounded number.
+        let runs = |marks: &mut dyn Iterator<Item = &(usize, i64)>, from_end: bool| -> Vec<(usize, &Run)> {
+            let mut out: Vec<(usize, &Run)> = Vec::new();
+            for k in marks {
+                let Some(indices) = self.by_mark.get(k) else { continue };
+                let mut add = |i: &usize| out.push((k.0, &self.pages[k.0].runs[*i]));
+                if from_end {
+                    indices.iter().rev().for_each(&mut add);
+                } else {
+                    indices.iter().for_each(&mut add);
+                }
+                if out.len() >= EDGE_RUNS {
+                    break;
+                }
+            }
+            if from_end {
+                out.reverse();
+            }
+            out
         };
-        let (before, next) = (runs(before), runs(next));
+        let (before, next) = (runs(&mut before.iter().rev(), true), runs(&mut next.iter(), false));
         let (Some(&(page, end)), Some(&(pb, b))) = (before.last(), next.first()) else { return false };
         if page != pb || end.sideways.is_some() || b.sideways.is_some() {
             return false;
@@ -593,6 +629,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
             walk.element(d, None, 0, 0);
         }
     }
+    walk.close();
     let mut covered = vec![0usize; text.len()];
     for key in &walk.used {
         if let Some(c) = mark_chars.get(key) {
