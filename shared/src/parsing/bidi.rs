@@ -96,10 +96,13 @@ pub fn mostly_right_to_left(text: &str) -> bool {
 pub(in crate::parsing) fn marks_before_letters(runs: &mut [&Run]) {
     for i in 1..runs.len() {
         let (letter, mark) = (runs[i - 1], runs[i]);
+        // Most runs are not marks: their first character says so.
+        if mark.text.is_empty() || !mark.text.chars().all(is_combining_mark) {
+            continue;
+        }
         let Some(first) = letter.text.chars().next() else { continue };
         let width = (letter.end_x - letter.x) / letter.text.chars().count() as f32;
-        let is_mark = !mark.text.is_empty() && mark.text.chars().all(is_combining_mark);
-        if is_mark && right_to_left(first) && first.is_alphabetic() && mark.x >= letter.x && mark.x < letter.x + width {
+        if right_to_left(first) && first.is_alphabetic() && mark.x >= letter.x && mark.x < letter.x + width {
             runs.swap(i - 1, i);
         }
     }

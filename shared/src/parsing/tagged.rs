@@ -265,11 +265,10 @@ impl<'a> Walk<'a> {
         if text.is_empty() {
             return;
         }
-        if let Some(open) = self.open.as_ref()
-            && open.pieces < MAX_PIECES
-            && self.goes_on(&open.tail, &open.marks, &marks, inline || open.inline)
-            && let Some(open) = self.open.as_mut()
-        {
+        let goes_on = self.open.as_ref().is_some_and(|open| {
+            open.pieces < MAX_PIECES && self.goes_on(&open.tail, &open.marks, &marks, inline || open.inline)
+        });
+        if goes_on && let Some(open) = self.open.as_mut() {
             open.marks.extend(marks);
             (open.tail, open.inline, open.pieces) = (text, inline, open.pieces + 1);
             return;
