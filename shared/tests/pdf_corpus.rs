@@ -97,28 +97,102 @@ fn tagged_pdf(tree: impl FnOnce(&mut Document, lopdf::ObjectId) -> Object) -> Ve
 
 /// One page drawn by `content`, with a structure tree built by `tree`.
 fn tagged_page(content: &[u8], tree: impl FnOnce(&mut Document, lopdf::ObjectId) -> Object) -> Vec<u8> {
+    tagged_pages(&[content.to_vec()], |doc, pages| tree(doc, pages[0]))
+}
+
+/// Pages drawn by `contents`, with a structure tree built by `tree` over them.
+fn tagged_pages(contents: &[Vec<u8>], tree: impl FnOnce(&mut Document, &[lopdf::ObjectId]) -> Object) -> Vec<u8> {
     let mut doc = Document::with_version("1.7");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-    let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
-    });
+    let pages: Vec<lopdf::ObjectId> = contents
+        .iter()
+        .map(|content| {
+            let content = doc.add_object(Stream::new(dictionary! {}, content.clone()));
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            })
+        })
+        .collect();
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "Type" => "Pages", "Kids" => pages.iter().map(|p| Object::Reference(*p)).collect::<Vec<_>>(),
+            "Count" => pages.len() as i64,
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         }),
     );
-    let k = tree(&mut doc, page);
+    let k = tree(&mut doc, &pages);
     let root = doc.add_object(dictionary! { "Type" => "StructTreeRoot", "K" => k });
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "StructTreeRoot" => root });
     doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out
+}
+
+#[test]
+fn a_tagged_table_over_several_pages_is_read_page_by_page_under_its_head_without_running_heads() {
+    // A health plan's benefits chart runs over dozens of pages as one Table, under a running
+    // head the writer marked `/Artifact` without calling it pagination: each row must cite the
+    // page it is on, and the head is furniture, while an artifact said once (a sample form's
+    // note) is still text.
+    let services = ["Acupuncture", "Ambulance", "Chiropractic", "Dental"];
+    let contents: Vec<Vec<u8>> = (0..4)
+        .map(|p| {
+            let mut c = format!(
+                "/Artifact BMC BT /F1 9 Tf 72 800 Td (Evidence of Coverage for Acme Classic {} Chapter 4 Benefits) Tj ET EMC ",
+                p + 1
+            );
+            if p == 0 {
+                c += "/TH <</MCID 10>> BDC BT /F1 12 Tf 72 740 Td (Service) Tj ET EMC \
+                      /TH <</MCID 11>> BDC BT /F1 12 Tf 300 740 Td (You pay) Tj ET EMC ";
+            }
+            c += &format!(
+                "/TD <</MCID 0>> BDC BT /F1 12 Tf 72 700 Td ({} services) Tj ET EMC \
+                 /TD <</MCID 1>> BDC BT /F1 12 Tf 300 700 Td (${}0 copayment) Tj ET EMC ",
+                services[p],
+                p + 1
+            );
+            if p == 2 {
+                c += "/P <</MCID 2>> BDC BT /F1 12 Tf 72 600 Td \
+                      (Chiropractic care is covered when it corrects a subluxation of the spine, up to twelve visits a year.) Tj ET EMC \
+                      /Artifact BMC BT /F1 10 Tf 72 400 Td (Keep a copy.) Tj ET EMC ";
+            }
+            c.into_bytes()
+        })
+        .collect();
+    let bytes = tagged_pages(&contents, |doc, pages| {
+        let mut elem = |s: &str, page: lopdf::ObjectId, k: Object| {
+            Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => k }))
+        };
+        let head = vec![elem("TH", pages[0], 10.into()), elem("TH", pages[0], 11.into())];
+        let mut rows = vec![elem("TR", pages[0], head.into())];
+        for page in pages {
+            let cells = vec![elem("TD", *page, 0.into()), elem("TD", *page, 1.into())];
+            rows.push(elem("TR", *page, cells.into()));
+        }
+        let table = elem("Table", pages[0], rows.into());
+        let note = elem("P", pages[2], 2.into());
+        elem("Div", pages[0], vec![table, note].into())
+    });
+    let parsed = parse_with(&bytes, true);
+    assert_eq!(parsed.parser, "local-tagged", "{}", parsed.markdown);
+    let md = &parsed.markdown;
+    assert!(!md.contains("Evidence of Coverage"), "{md}");
+    assert!(md.contains("Keep a copy."), "{md}");
+    let pages: Vec<&str> = md.split("<!-- page ").skip(1).collect();
+    assert_eq!(pages.len(), 4, "{md}");
+    for (p, page) in pages.iter().enumerate() {
+        assert!(page.contains("| Service | You pay |"), "page {}: {page}", p + 1);
+        assert!(
+            page.contains(&format!("| {} services | ${}0 copayment |", services[p], p + 1)),
+            "page {}: {page}",
+            p + 1
+        );
+        assert_eq!(page.matches("services |").count(), 1, "page {}: {page}", p + 1);
+    }
 }
 
 #[test]

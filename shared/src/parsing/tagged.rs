@@ -5,7 +5,7 @@
 //! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
 //! broken or partial one) the caller keeps the layout heuristics.
 
-use super::blocks::{PageText, is_script, join_line, pagination_said_once};
+use super::blocks::{PageText, is_script, join_line, pagination_said_once, running_left_out};
 use super::layout::{JOINED_RUNS, Run};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
@@ -405,13 +405,12 @@ impl<'a> Walk<'a> {
             }
             b"Table" => {
                 let mut rows = Vec::new();
-                let mut first_page = None;
                 let mut asides = Vec::new();
-                self.rows(elem, page, depth + 1, &mut rows, &mut first_page, &mut asides);
+                self.rows(elem, page, depth + 1, &mut rows, &mut asides);
                 let (before, after): (Vec<_>, Vec<_>) = asides.into_iter().partition(|a| a.2);
                 self.asides(before, depth + 1);
-                if rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) {
-                    self.push(first_page.or(page), Block::Table(rows));
+                if rows.iter().any(|r| r.cells.iter().any(|c| !c.is_empty())) {
+                    self.table(rows, page);
                 }
                 self.asides(after, depth + 1);
             }
@@ -465,13 +464,41 @@ impl<'a> Walk<'a> {
         self.paragraph(marks, false);
     }
 
+    /// A table set over several pages is read as one table per page, each on its own page (a
+    /// health plan's benefits chart runs over 47): its chunks cite the pages their rows are on.
+    /// Each part after the first is headed by the table's header row, as the page shows it.
+    fn table(&mut self, rows: Vec<Row>, page: Option<usize>) {
+        let head = rows.first().filter(|r| r.header).map(|r| r.cells.clone());
+        let mut at = rows.iter().find_map(|r| r.page).or(page);
+        let mut part: Vec<Vec<String>> = Vec::new();
+        let filled = |part: &[Vec<String>]| part.iter().flatten().any(|c| !c.is_empty());
+        for row in rows {
+            if let Some(p) = row.page
+                && Some(p) != at
+                && !part.is_empty()
+            {
+                let done = std::mem::take(&mut part);
+                if filled(&done) {
+                    self.push(at, Block::Table(done));
+                }
+                at = Some(p);
+                if let Some(head) = head.as_ref().filter(|h| **h != row.cells) {
+                    part.push(head.clone());
+                }
+            }
+            part.push(row.cells);
+        }
+        if filled(&part) {
+            self.push(at, Block::Table(part));
+        }
+    }
+
     fn rows(
         &mut self,
         elem: &'a Dictionary,
         page: Option<usize>,
         depth: usize,
-        rows: &mut Vec<Vec<String>>,
-        first_page: &mut Option<usize>,
+        rows: &mut Vec<Row>,
         asides: &mut Vec<Aside<'a>>,
     ) {
         if depth > MAX_DEPTH {
@@ -486,24 +513,33 @@ impl<'a> Walk<'a> {
             }
             let role = self.role(d);
             if role == b"TR" {
-                let mut cells = Vec::new();
+                let mut row = Row { page: None, header: true, cells: Vec::new() };
                 for cell in self.kids(d, self.page_of(d, page)) {
                     if let Kid::Dict(c) = cell
                         && c.has(b"S")
                     {
+                        row.header &= self.role(c) == b"TH";
                         let (p, text) = self.leaf_text(c, page, depth + 2);
-                        *first_page = first_page.or(p);
-                        cells.push(text);
+                        row.page = row.page.or(p);
+                        row.cells.push(text);
                     }
                 }
-                rows.push(cells);
+                row.header &= !row.cells.is_empty();
+                rows.push(row);
             } else if matches!(role.as_slice(), b"THead" | b"TBody" | b"TFoot") {
-                self.rows(d, page, depth + 1, rows, first_page, asides);
+                self.rows(d, page, depth + 1, rows, asides);
             } else {
                 asides.push((d, page, rows.is_empty()));
             }
         }
     }
+}
+
+/// A table's row: the page its first cell is on, whether all its cells are headers, their text.
+struct Row {
+    page: Option<usize>,
+    header: bool,
+    cells: Vec<String>,
 }
 
 /// A table's kid that is not a row (its `Caption`, the charts Excel nests in a sheet's table):
@@ -586,6 +622,18 @@ fn render(block: &Block, out: &mut String) {
 pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> Option<Tagged> {
     let root = doc.catalog().ok()?.get_deref(b"StructTreeRoot", doc).ok()?.as_dict().ok()?;
     let mut by_mark: HashMap<(usize, i64), Vec<usize>> = HashMap::new();
+    // Running heads in artifacts not typed as pagination, or outside marked content: furniture
+    // all the same, neither text the tree leaves out nor kept.
+    let outside: Vec<Vec<usize>> = text
+        .iter()
+        .map(|page| {
+            let runs = page.runs.iter().enumerate();
+            runs.filter(|(_, r)| !r.pagination && !r.annotation && (r.artifact || r.mcid.is_none()))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let running = running_left_out(text, &outside);
     // Per page: the characters that are not pagination, and those under each mark. Text in
     // other artifacts is text the tree leaves out: too much of it and the page is not covered.
     let mut page_total = vec![0usize; text.len()];
@@ -594,7 +642,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         for (i, r) in page.runs.iter().enumerate() {
             // A field's value is reached through its annotation, not by MCID: not the tree's
             // to cover, and kept below as text the tree leaves out.
-            if r.pagination || r.annotation {
+            if r.pagination || r.annotation || running[p].contains(&i) {
                 continue;
             }
             let chars = r.text.chars().filter(|c| !c.is_whitespace()).count();
@@ -663,13 +711,24 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     // artifact, a caption it forgot) is still the page's text: kept after the tagged text, as
     // the layout keeps clipped-out text, so that a search for it finds the page.
     let said_once = pagination_said_once(text);
+    let left_out: Vec<Vec<usize>> = text
+        .iter()
+        .enumerate()
+        .map(|(p, page)| {
+            let runs = page.runs.iter().enumerate();
+            runs.filter(|(i, r)| {
+                let furniture = (r.pagination && !said_once[p].contains(i)) || running[p].contains(i);
+                let left_out = r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m)));
+                !furniture && left_out
+            })
+            .map(|(i, _)| i)
+            .collect()
+        })
+        .collect();
     for (p, page_out) in out.iter_mut().enumerate() {
         let Some(page_out) = page_out else { continue };
-        let left_out = super::blocks::cell_text(text[p].runs.iter().enumerate().filter_map(|(i, r)| {
-            let furniture = r.pagination && !said_once[p].contains(&i);
-            let left_out = r.artifact || r.mcid.is_none_or(|m| !walk.used.contains(&(p, m)));
-            (!furniture && left_out).then_some(r)
-        }));
+        let runs = &text[p].runs;
+        let left_out = super::blocks::cell_text(left_out[p].iter().map(|i| &runs[*i]));
         if left_out.chars().any(char::is_alphanumeric) {
             end_list(page_out);
             render(&Block::Paragraph(left_out), page_out);

@@ -13,10 +13,15 @@ pub(super) const FLUSH_RIGHT_HEAD_WORDS: usize = 6;
 /// cells is either the start of a row whose other cells follow on the next lines (cells set
 /// vertically centred) or wrapped text continuing the current row's cells; which one is
 /// decided by whether the next lines fill its missing columns.
-pub(super) fn take_table(lines: &[Line], start: usize) -> Option<(Vec<Vec<String>>, usize)> {
+pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec<Vec<String>>, usize)> {
     let head = &lines[start];
-    // The structure tree's headings stay headings, however their cells align.
-    let named_heading = |l: &Line| matches!(l.role, Some(Role::Heading(..)));
+    // The structure tree's headings stay headings, however their cells align; so do headings
+    // whose part's label is tabbed off the title, one under another ("SECTION 1" …
+    // "Introduction", "Section 1.1" … "You are enrolled …").
+    let named_heading = |l: &Line| {
+        matches!(l.role, Some(Role::Heading(..)))
+            || (tabbed(l) && part_label(&l.cells[0].text) && heading_style(l, body).is_some())
+    };
     if head.cells.len() < 2 || named_heading(head) {
         return None;
     }

@@ -76,13 +76,7 @@ pub(super) fn folio(text: &str) -> Option<(i64, String)> {
 /// The second baseline from the top and from the bottom of a page: the lines at or beyond them
 /// are at the page's edges, whatever column they open or close.
 pub(super) fn edge_baselines(lines: &[Line]) -> (f32, f32) {
-    let mut ys: Vec<f32> = lines.iter().map(|l| l.y).collect();
-    ys.sort_by(|a, b| b.total_cmp(a));
-    ys.dedup_by(|a, b| (*a - *b).abs() < 1.0);
-    match ys.len() {
-        0 => (f32::INFINITY, f32::NEG_INFINITY),
-        n => (ys[1.min(n - 1)], ys[n.saturating_sub(2)]),
-    }
+    edges_of(lines.iter().map(|l| l.y))
 }
 
 /// The writer's pagination marks that are furniture: a line of them that repeats on two or
@@ -110,6 +104,73 @@ pub fn pagination_said_once(pages: &[PageText]) -> Vec<Vec<usize>> {
                 .collect()
         })
         .collect()
+}
+
+/// Running heads and footers among the text a structure tree leaves out: the writer marked
+/// them `/Artifact` without saying they are pagination (a health plan's 232-page Evidence of
+/// Coverage heads every page "2025 Evidence of Coverage for SCAN Classic 6 Chapter 1 …"). A
+/// line of it at a page's edge whose shape recurs at the edge of several pages, or a page
+/// number there on a document of several pages, is furniture; the rest (a sample form placed
+/// as an artifact) stays text. `left_out` holds each page's indices of such runs; returns, per
+/// page, those of the runs that are furniture.
+pub fn running_left_out(pages: &[PageText], left_out: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = pages.len();
+    let mut dropped: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // Peeled from the edges inwards, as a reader skips them: a logo's two lines over "1 of 6".
+    for _ in 0..3 {
+        let mut lines: Vec<Vec<(String, bool, Vec<usize>)>> = Vec::with_capacity(n);
+        for ((page, indices), gone) in pages.iter().zip(left_out).zip(&dropped) {
+            let runs = &page.runs;
+            let here = |i: usize| !gone.contains(&i);
+            let ys = runs.iter().enumerate().filter(|(i, r)| here(*i) && !r.hidden && !r.pagination).map(|(_, r)| r.y);
+            let (top, bottom) = edges_of(ys);
+            let left: Vec<usize> = indices.iter().copied().filter(|i| here(*i)).collect();
+            let page_lines = by_line(left, |i| &runs[*i])
+                .into_iter()
+                .map(|mut line| {
+                    line.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
+                    let text = line.iter().map(|i| runs[*i].text.trim()).collect::<Vec<_>>().join(" ");
+                    let y = runs[line[0]].y;
+                    (text, y >= top || y <= bottom, line)
+                })
+                .collect();
+            lines.push(page_lines);
+        }
+        let mut pages_of: HashMap<String, usize> = HashMap::new();
+        for page in &lines {
+            let mut shapes: Vec<String> = page.iter().filter(|(_, edge, _)| *edge).map(|(t, ..)| shape(t)).collect();
+            shapes.sort_unstable();
+            shapes.dedup();
+            for s in shapes {
+                *pages_of.entry(s).or_default() += 1;
+            }
+        }
+        let running = |t: &str| n >= 3 && pages_of.get(&shape(t)).is_some_and(|k| *k * 2 > n || *k >= 3);
+        let mut more = false;
+        for (page, gone) in lines.into_iter().zip(&mut dropped) {
+            for (text, edge, runs) in page {
+                if edge && (running(&text) || (n > 1 && is_page_number(&text))) {
+                    gone.extend(runs);
+                    more = true;
+                }
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    dropped
+}
+
+/// The second baseline from the top and from the bottom among these.
+fn edges_of(ys: impl Iterator<Item = f32>) -> (f32, f32) {
+    let mut ys: Vec<f32> = ys.collect();
+    ys.sort_by(|a, b| b.total_cmp(a));
+    ys.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    match ys.len() {
+        0 => (f32::INFINITY, f32::NEG_INFINITY),
+        n => (ys[1.min(n - 1)], ys[n.saturating_sub(2)]),
+    }
 }
 
 /// A page's pagination runs as lines: their text and the runs' indices.

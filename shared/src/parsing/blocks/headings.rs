@@ -32,6 +32,35 @@ pub(super) fn section_number(text: &str) -> Option<&str> {
     })
 }
 
+/// A section number or a part's label tabbed off its title ("1." … "CALL TO ORDER", "Section
+/// 1.1" … "You are enrolled in …"): a heading all the same, if set as one, and no table row.
+pub(super) fn tabbed(line: &Line) -> bool {
+    match &line.cells[..] {
+        [number, title] => {
+            let numbered = section_number(&number.text).is_some_and(|n| n.len() == number.text.len());
+            let part = number.text.split_whitespace().count() == 2 && part_label(&number.text);
+            (numbered || part) && title.x - number.end_x < TAB * line.size
+        }
+        _ => false,
+    }
+}
+
+/// A line that starts with a part's label and number ("Section 1.1 …", "PART IV …"), which
+/// numbers it as a section number does.
+pub(super) fn part_label(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let (Some(part), Some(number)) = (words.next(), words.next()) else { return false };
+    let number = number.trim_end_matches([':', '.']);
+    names_a_part(&format!("{part} {number}"))
+        && !number.is_empty()
+        && (number.chars().all(|c| c.is_ascii_digit() || c == '.') || is_roman(number))
+}
+
+/// A Roman numeral in capitals: "IV", "XII".
+fn is_roman(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+}
+
 /// A line that opens a heading: set as one, and not in lower case, which continues a sentence
 /// ("vos aspirations?" under a bold question) or a heading wrapped onto it.
 pub(super) fn heading_level(line: &Line, body: f32) -> Option<usize> {
@@ -49,14 +78,7 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let larger = line.size >= body * 1.15;
     // Fine print (a sample form reproduced small) is not a heading of the page, bold or not.
     let fine = line.size < body * 0.8;
-    // A section number tabbed off its title ("1." … "CALL TO ORDER") heads it all the same.
-    let tabbed = match &line.cells[..] {
-        [number, title] => {
-            section_number(&number.text).is_some_and(|n| n.len() == number.text.len())
-                && title.x - number.end_x < TAB * line.size
-        }
-        _ => false,
-    };
+    let tabbed = tabbed(line);
     // Most lines are body text: decided before their text is assembled. A word stacked down a
     // form's margin ("PRINT CLEARLY") labels what is beside it.
     if line.stacked || (line.cells.len() != 1 && !tabbed) || !(line.bold || larger || line.bold_lead.is_some()) || fine
@@ -102,7 +124,7 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     }
     // Nor is a long unnumbered line: a paragraph's line set larger than the body (a form's
     // free-text answer, say) reads as a run of "headings" otherwise.
-    if section_number(&text).is_none() && words > 14 {
+    if section_number(&text).is_none() && !part_label(&text) && words > 14 {
         return None;
     }
     if let Some(n) = section_number(&text) {

@@ -106,7 +106,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             flush(&mut para, &mut out);
             out.push(Block::Table(tables.pop().map(|(_, t)| t.rows).unwrap_or_default()));
         }
-        if let Some((mut rows, next)) = take_table(lines, i) {
+        if let Some((mut rows, next)) = take_table(lines, i, body) {
             flush(&mut para, &mut out);
             if let [row] = rows.as_mut_slice() {
                 // Side-by-side prose is read column by column.
@@ -182,6 +182,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && next.bold == last.bold
                 && last.y - next.y <= WRAP_LEADING * last.size
                 && section_number(&next.text()).is_none()
+                && !tabbed(next)
             {
                 text.push(' ');
                 text.push_str(&next.text());
@@ -191,7 +192,8 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             // A large paragraph's first line, or a form label wrapped onto a second line
             // ("Total future monthly" / "savings goals: $"), reads on in lower case. A bold
             // paragraph wraps like a heading, but no heading runs to a paragraph's length.
-            let long = section_number(&text).is_none() && text.split_whitespace().count() > MAX_HEADING_WORDS;
+            let numbered = section_number(&text).is_some() || part_label(&text);
+            let long = !numbered && text.split_whitespace().count() > MAX_HEADING_WORDS;
             if line.role.is_none()
                 && (long
                     || ends_mid_phrase(&text)

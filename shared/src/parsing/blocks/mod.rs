@@ -31,7 +31,7 @@ use lines::*;
 use markdown::*;
 use text::*;
 
-pub use furniture::pagination_said_once;
+pub use furniture::{pagination_said_once, running_left_out};
 pub(super) use lines::{by_line, is_script};
 pub use markdown::{BULLETS, escape_text};
 pub(super) use text::join_line;

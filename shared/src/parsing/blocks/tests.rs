@@ -304,6 +304,42 @@ fn a_section_number_tabbed_off_its_title_heads_it_and_a_far_column_does_not() {
 }
 
 #[test]
+fn a_parts_label_tabbed_off_its_title_heads_it_even_wrapped_and_under_another() {
+    // A health plan's Evidence of Coverage sets "SECTION 1" and "Section 1.1" in a column of
+    // their own beside each title: two such headings one under the other are no table, and a
+    // title wrapped under itself is one heading however many words it has.
+    let body = "You are covered by Medicare, and you have chosen to get your care through our plan.";
+    let out = md(vec![
+        run(72.0, 800.0, "SECTION 1", 14.0, true),
+        run(164.0, 800.0, "Introduction", 14.0, true),
+        run(72.0, 764.0, "Section 1.1", 12.0, true),
+        run(164.0, 764.0, "You are enrolled in Acme Classic, which is a Medicare HMO", 12.0, true),
+        run(72.0, 737.0, body, 11.2, false),
+        run(72.0, 723.0, body, 11.2, false),
+        run(72.0, 690.0, "Section 1.2", 12.0, true),
+        run(164.0, 690.0, "If you pay a late enrollment penalty, there are several", 12.0, true),
+        run(164.0, 675.0, "ways you can pay your penalty", 12.0, true),
+        run(72.0, 650.0, body, 11.2, false),
+        run(72.0, 620.0, "Part 3", 11.2, false),
+        run(164.0, 620.0, "of the form is signed by the insured.", 11.2, false),
+        run(72.0, 606.0, body, 11.2, false),
+    ]);
+    assert!(
+        out.starts_with(
+            "## SECTION 1 Introduction\n\n### Section 1.1 You are enrolled in Acme Classic, which is a Medicare HMO\n\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\n### Section 1.2 If you pay a late enrollment penalty, there are several ways you can pay your penalty\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains('|') && !out.contains("# Part 3"), "{out}");
+}
+
+#[test]
 fn small_print_beside_a_title_is_its_own_line_and_a_sideways_label_its_own_word() {
     let sideways = Run { end_x: 43.1, sideways: Some((737.0, 755.0)), ..run(36.1, 737.0, "Form", 7.0, false) };
     let out = md(vec![
