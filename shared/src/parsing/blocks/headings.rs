@@ -45,6 +45,13 @@ pub(super) fn tabbed(line: &Line) -> bool {
     }
 }
 
+/// A line set under the title of a heading whose label is tabbed off it, flush with the title:
+/// the title wrapped, though its note is set in another weight ("SECTION 1" … "Contacts" over
+/// "(how to contact us …)").
+pub(super) fn under_title(heading: &Line, next: &Line) -> bool {
+    tabbed(heading) && next.cells.len() == 1 && (next.cells[0].x - heading.cells[1].x).abs() < 1.0
+}
+
 /// A line that starts with a part's label and number ("Section 1.1 …", "PART IV …"), which
 /// numbers it as a section number does.
 pub(super) fn part_label(text: &str) -> bool {

@@ -179,7 +179,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && heading_style(next, body).is_some()
                 && (next.role.is_none() || next.role == line.role)
                 && (next.size - last.size).abs() < 0.5
-                && next.bold == last.bold
+                && (next.bold == last.bold || under_title(line, next))
                 && last.y - next.y <= WRAP_LEADING * last.size
                 && section_number(&next.text()).is_none()
                 && !tabbed(next)

@@ -307,7 +307,8 @@ fn a_section_number_tabbed_off_its_title_heads_it_and_a_far_column_does_not() {
 fn a_parts_label_tabbed_off_its_title_heads_it_even_wrapped_and_under_another() {
     // A health plan's Evidence of Coverage sets "SECTION 1" and "Section 1.1" in a column of
     // their own beside each title: two such headings one under the other are no table, and a
-    // title wrapped under itself is one heading however many words it has.
+    // title wrapped under itself is one heading however many words it has, its note in
+    // another weight included.
     let body = "You are covered by Medicare, and you have chosen to get your care through our plan.";
     let out = md(vec![
         run(72.0, 800.0, "SECTION 1", 14.0, true),
@@ -323,6 +324,10 @@ fn a_parts_label_tabbed_off_its_title_heads_it_even_wrapped_and_under_another() 
         run(72.0, 620.0, "Part 3", 11.2, false),
         run(164.0, 620.0, "of the form is signed by the insured.", 11.2, false),
         run(72.0, 606.0, body, 11.2, false),
+        run(72.0, 580.0, "SECTION 2", 14.0, true),
+        run(164.0, 580.0, "Acme Classic contacts", 14.0, true),
+        run(164.0, 564.0, "(how to contact us)", 14.0, false),
+        run(72.0, 540.0, body, 11.2, false),
     ]);
     assert!(
         out.starts_with(
@@ -336,6 +341,7 @@ fn a_parts_label_tabbed_off_its_title_heads_it_even_wrapped_and_under_another() 
         ),
         "{out}"
     );
+    assert!(out.contains("\n## SECTION 2 Acme Classic contacts (how to contact us)\n"), "{out}");
     assert!(!out.contains('|') && !out.contains("# Part 3"), "{out}");
 }
 

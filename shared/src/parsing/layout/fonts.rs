@@ -148,7 +148,7 @@ pub(super) fn is_bold(font: &Dictionary, doc: &Document) -> bool {
 /// `W` of a CIDFont: `[c [w1 w2 …]  c_first c_last w  …]` (ISO 32000-1, 9.7.4.3).
 pub(super) fn cid_widths(descendant: &Dictionary, doc: &Document) -> HashMap<u32, f32> {
     let mut out = HashMap::new();
-    let Ok(w) = descendant.get_deref(b"W", doc).and_then(Object::as_array) else { return out };
+    let Some(w) = descendant.get_deref(b"W", doc).ok().and_then(numbers) else { return out };
     let num = |o: &Object| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok());
     let mut i = 0;
     while i < w.len() {
@@ -214,7 +214,8 @@ pub(super) fn load_font<'a>(font: &'a Dictionary, doc: &'a Document) -> Font<'a>
         .unwrap_or(1.0);
     let widths = font
         .get_deref(b"Widths", doc)
-        .and_then(Object::as_array)
+        .ok()
+        .and_then(numbers)
         .map(|a| {
             a.iter()
                 .map(|w| doc.dereference(w).ok().and_then(|(_, o)| o.as_float().ok()).unwrap_or(0.0) * glyph_space)

@@ -7,6 +7,7 @@ use super::content;
 use super::cover::{SeeThrough, hide_covered};
 use super::decode::TextDecoder;
 use super::paths::{Path, Rule, intersect, transformed_box};
+use super::pdf::numbers;
 use super::tagged::Role;
 use lopdf::content::Operation;
 use lopdf::{Dictionary, Document, Object, ObjectId};
