@@ -136,8 +136,8 @@ fn tagged_pages(contents: &[Vec<u8>], tree: impl FnOnce(&mut Document, &[lopdf::
 fn a_tagged_table_over_several_pages_is_read_page_by_page_under_its_head_without_running_heads() {
     // A health plan's benefits chart runs over dozens of pages as one Table, under a running
     // head the writer marked `/Artifact` without calling it pagination: each row must cite the
-    // page it is on, and the head is furniture, while an artifact said once (a sample form's
-    // note) is still text.
+    // page it is on, and the head is furniture, as is the table's head drawn again as an
+    // artifact; an artifact said once (a form's note) is still text.
     let services = ["Acupuncture", "Ambulance", "Chiropractic", "Dental"];
     let contents: Vec<Vec<u8>> = (0..4)
         .map(|p| {
@@ -155,6 +155,11 @@ fn a_tagged_table_over_several_pages_is_read_page_by_page_under_its_head_without
                 services[p],
                 p + 1
             );
+            if p == 1 {
+                c += "/P <</MCID 3>> BDC BT /F1 12 Tf 72 600 Td \
+                      (Ambulance services are covered to the nearest hospital that can give the care, by ground, by boat or by air, when any other way would put your health at risk.) Tj ET EMC \
+                      /Artifact BMC BT /F1 12 Tf 72 400 Td (Service      You pay) Tj ET EMC ";
+            }
             if p == 2 {
                 c += "/P <</MCID 2>> BDC BT /F1 12 Tf 72 600 Td \
                       (Chiropractic care is covered when it corrects a subluxation of the spine, up to twelve visits a year.) Tj ET EMC \
@@ -174,8 +179,8 @@ fn a_tagged_table_over_several_pages_is_read_page_by_page_under_its_head_without
             rows.push(elem("TR", *page, cells.into()));
         }
         let table = elem("Table", pages[0], rows.into());
-        let note = elem("P", pages[2], 2.into());
-        elem("Div", pages[0], vec![table, note].into())
+        let (ambulance, note) = (elem("P", pages[1], 3.into()), elem("P", pages[2], 2.into()));
+        elem("Div", pages[0], vec![table, ambulance, note].into())
     });
     let parsed = parse_with(&bytes, true);
     assert_eq!(parsed.parser, "local-tagged", "{}", parsed.markdown);
@@ -192,6 +197,7 @@ fn a_tagged_table_over_several_pages_is_read_page_by_page_under_its_head_without
             p + 1
         );
         assert_eq!(page.matches("services |").count(), 1, "page {}: {page}", p + 1);
+        assert_eq!(page.matches("You pay").count(), 1, "page {}: {page}", p + 1);
     }
 }
 

@@ -576,6 +576,11 @@ fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
 }
 
 /// A sentence's or a clause's end: what a paragraph that stops there may end with.
+/// A text's words, in lower case.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
 fn ends_sentence(text: &str) -> bool {
     let text = text.trim_end_matches(|c: char| c.is_whitespace() || "\"'”’»)]".contains(c));
     text.ends_with(['.', '!', '?', ':', ';', '。', '！', '？', '：', '；'])
@@ -728,7 +733,21 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     for (p, page_out) in out.iter_mut().enumerate() {
         let Some(page_out) = page_out else { continue };
         let runs = &text[p].runs;
-        let left_out = super::blocks::cell_text(left_out[p].iter().map(|i| &runs[*i]));
+        // A line whose every word the page's tagged text already holds (a table's head drawn
+        // again as an artifact over each page the table runs on) adds nothing to find it by.
+        let said: HashSet<String> = words(page_out).collect();
+        // Not a check mark, a line number or a word's broken-off end: those say something
+        // where they stand.
+        let new = |line: &Vec<usize>| {
+            let text = line.iter().map(|i| runs[*i].text.as_str()).collect::<Vec<_>>().join(" ");
+            let line_words: Vec<String> = words(&text).collect();
+            let worded = line_words.len() >= 2
+                && line_words.iter().any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+            let symbols = text.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace() && !c.is_ascii_punctuation());
+            !worded || symbols || line_words.iter().any(|w| !said.contains(w))
+        };
+        let lines = super::blocks::by_line(left_out[p].clone(), |i| &runs[*i]);
+        let left_out = super::blocks::cell_text(lines.iter().filter(|l| new(l)).flatten().map(|i| &runs[*i]));
         if left_out.chars().any(char::is_alphanumeric) {
             end_list(page_out);
             render(&Block::Paragraph(left_out), page_out);
