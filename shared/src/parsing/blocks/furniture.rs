@@ -1,6 +1,7 @@
 //! Running heads and footers, page numbers, and the writer's pagination marks.
 
 use super::*;
+use std::collections::HashSet;
 
 /// Digits stand for page numbers and dates, so "Page 3 of 12" repeats as "Page # of #".
 pub(super) fn shape(text: &str) -> String {
@@ -113,9 +114,9 @@ pub fn pagination_said_once(pages: &[PageText]) -> Vec<Vec<usize>> {
 /// number there on a document of several pages, is furniture; the rest (a sample form placed
 /// as an artifact) stays text. `left_out` holds each page's indices of such runs; returns, per
 /// page, those of the runs that are furniture.
-pub fn running_left_out(pages: &[PageText], left_out: &[Vec<usize>]) -> Vec<Vec<usize>> {
+pub fn running_left_out(pages: &[PageText], left_out: &[Vec<usize>]) -> Vec<HashSet<usize>> {
     let n = pages.len();
-    let mut dropped: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut dropped: Vec<HashSet<usize>> = vec![HashSet::new(); n];
     // Peeled from the edges inwards, as a reader skips them: a logo's two lines over "1 of 6".
     for _ in 0..3 {
         let mut lines: Vec<Vec<(String, bool, Vec<usize>)>> = Vec::with_capacity(n);
