@@ -575,12 +575,12 @@ fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
     }
 }
 
-/// A sentence's or a clause's end: what a paragraph that stops there may end with.
 /// A text's words, in lower case.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
+/// A sentence's or a clause's end: what a paragraph that stops there may end with.
 fn ends_sentence(text: &str) -> bool {
     let text = text.trim_end_matches(|c: char| c.is_whitespace() || "\"'”’»)]".contains(c));
     text.ends_with(['.', '!', '?', ':', ';', '。', '！', '？', '：', '；'])

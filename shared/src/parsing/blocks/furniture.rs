@@ -126,11 +126,9 @@ pub fn running_left_out(pages: &[PageText], left_out: &[Vec<usize>]) -> Vec<Hash
             let ys = runs.iter().enumerate().filter(|(i, r)| here(*i) && !r.hidden && !r.pagination).map(|(_, r)| r.y);
             let (top, bottom) = edges_of(ys);
             let left: Vec<usize> = indices.iter().copied().filter(|i| here(*i)).collect();
-            let page_lines = by_line(left, |i| &runs[*i])
+            let page_lines = text_lines(runs, left)
                 .into_iter()
-                .map(|mut line| {
-                    line.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
-                    let text = line.iter().map(|i| runs[*i].text.trim()).collect::<Vec<_>>().join(" ");
+                .map(|(text, line)| {
                     let y = runs[line[0]].y;
                     (text, y >= top || y <= bottom, line)
                 })
@@ -177,7 +175,12 @@ fn edges_of(ys: impl Iterator<Item = f32>) -> (f32, f32) {
 /// A page's pagination runs as lines: their text and the runs' indices.
 pub(super) fn pagination_lines(page: &PageText) -> Vec<(String, Vec<usize>)> {
     let runs = &page.runs;
-    by_line((0..runs.len()).filter(|i| runs[*i].pagination).collect(), |i| &runs[*i])
+    text_lines(runs, (0..runs.len()).filter(|i| runs[*i].pagination).collect())
+}
+
+/// These runs as lines, top to bottom: each line's text, left to right, and its runs' indices.
+fn text_lines(runs: &[Run], indices: Vec<usize>) -> Vec<(String, Vec<usize>)> {
+    by_line(indices, |i| &runs[*i])
         .into_iter()
         .map(|mut line| {
             line.sort_by(|a, b| runs[*a].x.total_cmp(&runs[*b].x));
