@@ -56,6 +56,8 @@ struct Walk<'a> {
     /// The marks under heading elements, with their level and the element's number.
     heading_marks: HashMap<(usize, i64), (usize, usize)>,
     headings: usize,
+    /// The last heading pushed: its block and first mark.
+    last_heading: Option<(usize, (usize, i64))>,
     /// The last block pushed when it is a paragraph that may go on.
     open: Option<Open>,
     damaged: bool,
@@ -103,9 +105,14 @@ pub enum Role {
 }
 
 impl<'a> Walk<'a> {
-    /// The standard role: custom types go through the RoleMap (a chain, cycles cut).
+    /// The standard role: custom types go through the RoleMap (a chain, cycles cut). A standard
+    /// type stays itself (ISO 32000-1, 14.8.4: the map is for the others): InDesign maps its
+    /// `Table` style to `Sect` while the rows under it are standard `TR`s.
     fn role(&self, elem: &Dictionary) -> Vec<u8> {
         let mut role = elem.get(b"S").and_then(Object::as_name).map(<[u8]>::to_vec).unwrap_or_default();
+        if is_standard(&role) {
+            return role;
+        }
         for _ in 0..8 {
             match self.role_map.and_then(|m| m.get(&role).and_then(Object::as_name).ok()) {
                 Some(next) if next != role.as_slice() => role = next.to_vec(),
@@ -170,7 +177,7 @@ impl<'a> Walk<'a> {
         page: Option<usize>,
         depth: usize,
         out: &mut Marks,
-        mut figures: Option<&mut Vec<&'a Dictionary>>,
+        figures: Option<&mut Vec<&'a Dictionary>>,
     ) {
         if depth > MAX_DEPTH || self.elements > MAX_ELEMENTS {
             self.damaged = true;
@@ -178,7 +185,35 @@ impl<'a> Walk<'a> {
         }
         self.elements += 1;
         let page = self.page_of(elem, page);
+        let kids = self.kids(elem, page);
+        self.kid_marks(kids, page, depth, out, figures);
+    }
+
+    /// An element's kids in runs: those its own text is made of, up to each block it holds
+    /// (`None` after the last).
+    fn segments(&mut self, elem: &'a Dictionary, page: Option<usize>) -> Vec<(Vec<Kid<'a>>, Option<&'a Dictionary>)> {
+        let mut out = vec![(Vec::new(), None)];
         for kid in self.kids(elem, page) {
+            match kid {
+                Kid::Dict(d) if d.has(b"S") && is_block(&self.role(d)) => {
+                    out.last_mut().expect("one open run").1 = Some(d);
+                    out.push((Vec::new(), None));
+                }
+                other => out.last_mut().expect("one open run").0.push(other),
+            }
+        }
+        out
+    }
+
+    fn kid_marks(
+        &mut self,
+        kids: Vec<Kid<'a>>,
+        page: Option<usize>,
+        depth: usize,
+        out: &mut Marks,
+        mut figures: Option<&mut Vec<&'a Dictionary>>,
+    ) {
+        for kid in kids {
             match kid {
                 Kid::Mark(p, m) => out.push((p, m)),
                 Kid::Dict(d) if d.has(b"S") => match figures.as_deref_mut() {
@@ -373,18 +408,24 @@ impl<'a> Walk<'a> {
                     b"Title" => 1,
                     _ => (sections + 1).min(6),
                 };
-                let (mut marks, mut figures) = (Marks::new(), Vec::new());
-                self.marks_but(elem, page, depth, &mut marks, Some(&mut figures));
-                self.headings += 1;
-                for m in &marks {
-                    self.heading_marks.insert(*m, (level, self.headings));
-                }
-                let (p, text) = (marks.first().map(|m| m.0), self.text(&marks));
-                if !text.is_empty() {
-                    self.push(p, Block::Heading(level, text));
-                }
-                for figure in figures {
-                    self.element(figure, page, depth + 1, sections);
+                // A heading element that holds blocks groups its section (InDesign nests a table,
+                // under its own H3, in an H2 with no text): its text is what it holds besides
+                // them, and the blocks are read as blocks, not as its title.
+                for (kids, block) in self.segments(elem, page) {
+                    let (mut marks, mut figures) = (Marks::new(), Vec::new());
+                    self.kid_marks(kids, page, depth, &mut marks, Some(&mut figures));
+                    self.headings += 1;
+                    for m in &marks {
+                        self.heading_marks.insert(*m, (level, self.headings));
+                    }
+                    let (p, text) = (marks.first().map(|m| m.0), self.text(&marks));
+                    if !text.is_empty() {
+                        self.push(p, Block::Heading(level, text));
+                        self.last_heading = marks.first().map(|m| (self.blocks.len() - 1, *m));
+                    }
+                    for figure in figures.into_iter().chain(block) {
+                        self.element(figure, page, depth + 1, sections);
+                    }
                 }
             }
             b"L" => {
@@ -410,14 +451,21 @@ impl<'a> Walk<'a> {
                 let (before, after): (Vec<_>, Vec<_>) = asides.into_iter().partition(|a| a.2);
                 self.asides(before, depth + 1);
                 if rows.iter().any(|r| r.cells.iter().any(|c| !c.is_empty())) {
+                    self.heading_into_corner(&mut rows);
                     self.table(rows, page);
                 }
                 self.asides(after, depth + 1);
             }
             b"P" | b"Span" | b"Link" | b"Reference" | b"Quote" | b"Annot" => {
-                let mut marks = Marks::new();
-                self.marks(elem, page, depth, &mut marks);
-                self.paragraph(marks, role.as_slice() != b"P");
+                // A paragraph may hold blocks too (InDesign anchors a table in one, under an H3).
+                for (kids, block) in self.segments(elem, page) {
+                    let mut marks = Marks::new();
+                    self.kid_marks(kids, page, depth, &mut marks, None);
+                    self.paragraph(marks, role.as_slice() != b"P");
+                    if let Some(block) = block {
+                        self.element(block, page, depth + 1, sections);
+                    }
+                }
             }
             b"Caption" | b"Note" | b"Code" | b"Formula" | b"TOCI" | b"LI" | b"Lbl" | b"LBody" | b"BibEntry"
             | b"Figure" => {
@@ -493,6 +541,32 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// The run a marked piece of text starts with.
+    fn first_run(&self, mark: (usize, i64)) -> Option<&'a Run> {
+        let run = *self.by_mark.get(&mark)?.first()?;
+        self.pages.get(mark.0)?.runs.get(run)
+    }
+
+    /// A table whose head row leaves its first cell empty, just after a heading set on that
+    /// row's line: the heading is that cell, tagged apart (InDesign tags a table's "If you..."
+    /// corner as an H3 before it), not a title over the table.
+    fn heading_into_corner(&mut self, rows: &mut [Row]) {
+        let Some((at, mark)) = self.last_heading.take() else { return };
+        let Some(first) = rows.first_mut() else { return };
+        let corner_empty = first.cells.first().is_some_and(String::is_empty) && first.cells.len() >= 2;
+        if !corner_empty || at + 1 != self.blocks.len() || first.page != Some(mark.0) {
+            return;
+        }
+        let same_line = match (self.first_run(mark), first.y) {
+            (Some(run), Some(y)) => (run.y - y).abs() <= 0.3 * run.size,
+            _ => false,
+        };
+        if let (true, Some((_, Block::Heading(_, text)))) = (same_line, self.blocks.last()) {
+            first.cells[0] = text.clone();
+            self.blocks.pop();
+        }
+    }
+
     fn rows(
         &mut self,
         elem: &'a Dictionary,
@@ -513,14 +587,19 @@ impl<'a> Walk<'a> {
             }
             let role = self.role(d);
             if role == b"TR" {
-                let mut row = Row { page: None, header: true, cells: Vec::new() };
+                let mut row = Row { page: None, header: true, cells: Vec::new(), y: None };
                 for cell in self.kids(d, self.page_of(d, page)) {
                     if let Kid::Dict(c) = cell
                         && c.has(b"S")
                     {
                         row.header &= self.role(c) == b"TH";
-                        let (p, text) = self.leaf_text(c, page, depth + 2);
-                        row.page = row.page.or(p);
+                        let mut marks = Marks::new();
+                        self.marks(c, page, depth + 2, &mut marks);
+                        let text = self.text(&marks);
+                        row.page = row.page.or(marks.first().map(|m| m.0));
+                        if !text.is_empty() {
+                            row.y = row.y.or_else(|| self.first_run(marks[0]).map(|r| r.y));
+                        }
                         row.cells.push(text);
                     }
                 }
@@ -535,16 +614,78 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A table's row: the page its first cell is on, whether all its cells are headers, their text.
+/// A table's row: the page its first cell is on, whether all its cells are headers, their text,
+/// and the baseline its first filled cell starts on.
 struct Row {
     page: Option<usize>,
     header: bool,
     cells: Vec<String>,
+    y: Option<f32>,
 }
 
 /// A table's kid that is not a row (its `Caption`, the charts Excel nests in a sheet's table):
 /// read before the table when no row came before it, else after.
 type Aside<'a> = (&'a Dictionary, Option<usize>, bool);
+
+/// The standard structure types of ISO 32000-1 (14.8.4). Not PDF 2.0's `Title`: writers of PDF
+/// 1.7 map their own `Title` to `P`, and the map decides.
+fn is_standard(role: &[u8]) -> bool {
+    matches!(
+        role,
+        b"Document"
+            | b"Part"
+            | b"Art"
+            | b"Sect"
+            | b"Div"
+            | b"BlockQuote"
+            | b"Caption"
+            | b"TOC"
+            | b"TOCI"
+            | b"Index"
+            | b"NonStruct"
+            | b"Private"
+            | b"P"
+            | b"H"
+            | b"H1"
+            | b"H2"
+            | b"H3"
+            | b"H4"
+            | b"H5"
+            | b"H6"
+            | b"L"
+            | b"LI"
+            | b"Lbl"
+            | b"LBody"
+            | b"Table"
+            | b"TR"
+            | b"TH"
+            | b"TD"
+            | b"THead"
+            | b"TBody"
+            | b"TFoot"
+            | b"Span"
+            | b"Quote"
+            | b"Note"
+            | b"Reference"
+            | b"BibEntry"
+            | b"Code"
+            | b"Link"
+            | b"Annot"
+            | b"Figure"
+            | b"Formula"
+            | b"Form"
+            | b"Artifact"
+    )
+}
+
+/// Structure types that stand as blocks of their own (ISO 32000-1, 14.8.4.2–4) inside a heading
+/// or a paragraph. Not `P` or `Div`: Chrome sets a heading's text in a `Div` of its own.
+fn is_block(role: &[u8]) -> bool {
+    matches!(
+        role,
+        [b'H', b'1'..=b'6'] | b"H" | b"Title" | b"L" | b"Table" | b"Sect" | b"Art" | b"Part" | b"BlockQuote" | b"TOC"
+    )
+}
 
 enum Kid<'a> {
     Mark(usize, i64),
@@ -673,6 +814,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         blocks: Vec::new(),
         heading_marks: HashMap::new(),
         headings: 0,
+        last_heading: None,
         open: None,
         damaged: false,
     };

@@ -87,8 +87,9 @@ pub(in crate::parsing) fn inherited<'a>(doc: &'a Document, node: &'a Dictionary,
 
 /// User space as the page is shown: its media box turned by `/Rotate`, so that a landscape
 /// table drawn on a portrait page reads row by row. Also the shown width (A4 without a box).
-/// The matrix from the page's user space to the page as shown, and its width and height shown.
-pub(super) fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32, f32) {
+/// The matrix from the page's user space to the page as shown, its width and height shown, and
+/// its media box in the shown space.
+pub(super) fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32, f32, [f32; 4]) {
     let page = doc.get_dictionary(page).ok();
     let media = page.and_then(|p| inherited(doc, p, b"MediaBox")).and_then(|b| b.as_array().ok()).map(|b| nums(b));
     let [x0, y0, x1, y1] = match media.as_deref() {
@@ -100,16 +101,30 @@ pub(super) fn page_view(doc: &Document, page: ObjectId) -> (Matrix, f32, f32) {
         page.and_then(|p| inherited(doc, p, b"Rotate")).and_then(|r| r.as_i64().ok()).unwrap_or(0).rem_euclid(360);
     let origin = Matrix::translate(-x0, -y0);
     match rotate {
-        90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h, w),
-        180 => (origin.then(Matrix([-1.0, 0.0, 0.0, -1.0, w, h])), w, h),
-        270 => (origin.then(Matrix([0.0, 1.0, -1.0, 0.0, h, 0.0])), h, w),
-        _ => (Matrix::IDENTITY, w, h),
+        90 => (origin.then(Matrix([0.0, -1.0, 1.0, 0.0, 0.0, w])), h, w, [0.0, 0.0, h, w]),
+        180 => (origin.then(Matrix([-1.0, 0.0, 0.0, -1.0, w, h])), w, h, [0.0, 0.0, w, h]),
+        270 => (origin.then(Matrix([0.0, 1.0, -1.0, 0.0, h, 0.0])), h, w, [0.0, 0.0, h, w]),
+        _ => (Matrix::IDENTITY, w, h, [x0, y0, x1, y1]),
+    }
+}
+
+/// Text set wholly off the page: InDesign writes each page of a spread with its facing page's
+/// frames beside the media box, so a page would read its neighbour's text again. No viewer
+/// shows it (pdftotext and MuPDF drop it too). A page whose every run lies off it has a wrong
+/// box rather than no text, and keeps them.
+fn drop_off_page(runs: &mut Vec<Run>, [x0, y0, x1, y1]: [f32; 4]) {
+    let off = |r: &Run| {
+        let margin = r.size.max(1.0);
+        r.end_x < x0 - margin || r.x > x1 + margin || r.y < y0 - margin || r.y > y1 + margin
+    };
+    if runs.iter().any(|r| !off(r)) {
+        runs.retain(|r| !off(r));
     }
 }
 
 pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Drawn, PageDamage> {
     let resources = Resources::of_page(doc, page_id, cache);
-    let (view, width, height) = page_view(doc, page_id);
+    let (view, width, height, shown) = page_view(doc, page_id);
     let mut out = Drawn { width, ..Drawn::default() };
     let content = page_content(doc, page_id)?;
     // A piece at a time: the operators of a whole figure page at once outweigh the file.
@@ -117,6 +132,7 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     let operations = content::operations(&content, &undecodable);
     let page = Graphics::new(view, None);
     interpret_ops((doc, cache), operations, &resources, page, 0, Marked::default(), &mut out);
+    drop_off_page(&mut out.runs, shown);
     if undecodable.get() {
         return Err(PageDamage::Undecodable);
     }
