@@ -1,7 +1,8 @@
 """Ground truth from a tagged PDF's own structure tree (read with pdfplumber), and the scores of
 a markdown rendering against it: headings, table cells and reading order.
 
-- headings: H and H1–H6 elements; one matches when it is on the same page and its words are
+- headings: H and H1–H6 elements (the text beside the blocks one holds, if it holds any);
+  one matches when it is on the same page and its words are
   the same (Jaccard ≥ 0.8), each truth heading matched once; a heading split in two or three
   consecutive ones on one side ("Step 1:" / "Enter Personal Information") matches the one
   heading of the other (strict scores, without that, are reported too); precision, recall, F1. Only pages the tree covers count (a
@@ -20,6 +21,7 @@ import pdfplumber
 WORD = re.compile(r"[^\W_]{2,}")
 HEADING = re.compile(r"H[1-6]?")
 BLOCK = re.compile(r"P|LI|LBody|H[1-6]?")
+NESTED = re.compile(r"H[1-6]?|L|Table|Sect|Art|Part|BlockQuote|TOC")
 
 
 def words(text):
@@ -82,6 +84,19 @@ def structure(path):
                 truth["tables"].append([c for c in table_cells(el, page_no) if WORD.search(c)])
                 return
             if BLOCK.fullmatch(kind) and kind != "LI":  # an item's text is in its LBody
+                # A heading or paragraph that holds blocks (InDesign nests tables so) is the
+                # text beside them; the blocks are read as blocks.
+                inner = [c for c in el.get("children", []) if NESTED.fullmatch(c.get("type", ""))]
+                if inner and (kind == "P" or HEADING.fullmatch(kind)):
+                    own = dict(el, children=[c for c in el["children"] if c not in inner])
+                    text = text_of(own, page_no)
+                    if WORD.search(text):
+                        if HEADING.fullmatch(kind):
+                            truth["headings"].append((page_no, text))
+                        truth["blocks"].append(text)
+                    for child in inner:
+                        walk(child, page_no)
+                    return
                 text = text_of(el, page_no)
                 if HEADING.fullmatch(kind) and WORD.search(text):
                     truth["headings"].append((page_no, text))
