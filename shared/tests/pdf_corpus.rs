@@ -51,12 +51,15 @@ fn heading_levels_come_from_the_tags_and_only_repeated_page_furniture_stays_out(
 #[test]
 fn a_medicare_fact_sheets_tables_read_as_tables_each_once_on_its_page() {
     // InDesign nests each table in a heading or a paragraph, tags its corner cell as a heading,
-    // and draws each page's facing page beside the media box.
+    // spans a cell over two rows, and draws each page's facing page beside the media box.
     let parsed = parse_with(&corpus("cms-11219-medicare-enrollment-periods.pdf"), true);
     assert_eq!(parsed.parser, "local-tagged");
     let md = &parsed.markdown;
     assert!(md.contains("| If you... | You can... | Coverage starts... |"), "{md}");
     assert!(md.lines().filter(|l| l.starts_with('#')).all(|l| l.len() < 120), "{md}");
+    // Two moves share their answer, one cell spanning both rows: each row reads whole.
+    let still = md.lines().find(|l| l.starts_with("| Move to a new address that’s still")).unwrap_or_default();
+    assert!(still.contains("| Switch to a new Medicare Advantage Plan"), "{md}");
     let pages: Vec<&str> = md.split("<!-- page ").collect();
     let other_coverage = "You have a chance to enroll in other coverage";
     assert_eq!(md.matches(other_coverage).count(), 1, "{md}");

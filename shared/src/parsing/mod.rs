@@ -18,6 +18,7 @@ mod normalize;
 mod overprint;
 mod paths;
 mod pdf;
+mod spans;
 mod tagged;
 mod truetype;
 mod type1;

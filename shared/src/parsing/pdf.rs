@@ -43,6 +43,28 @@ fn declared_pages(doc: &Document) -> Option<i64> {
 /// with their parent, type and attribute keys, the bulk of such a file's parse memory. lopdf
 /// keeps an object read from the file as the filter leaves it, and one read from an object
 /// stream as the filter returns it (streams are never in object streams, and are not cloned).
+/// Of a cell's attributes, only its `RowSpan` and `ColSpan`; an attribute object of its own is
+/// kept by reference.
+fn span_attributes(attributes: Object) -> Option<Object> {
+    match attributes {
+        Object::Dictionary(mut dict) => {
+            let mut kept = lopdf::Dictionary::new();
+            for key in [&b"RowSpan"[..], b"ColSpan"] {
+                if let Some(value) = dict.remove(key) {
+                    kept.set(key, value);
+                }
+            }
+            (!kept.is_empty()).then_some(Object::Dictionary(kept))
+        }
+        Object::Reference(id) => Some(Object::Reference(id)),
+        Object::Array(items) => {
+            let kept: Vec<Object> = items.into_iter().filter_map(span_attributes).collect();
+            (!kept.is_empty()).then_some(Object::Array(kept))
+        }
+        _ => None,
+    }
+}
+
 fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     if let Object::Dictionary(dict) = object
         && dict.has(b"S")
@@ -54,6 +76,11 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
             if let Some(value) = dict.remove(key) {
                 kept.set(key, value);
             }
+        }
+        // A table cell's spans are read too (see `spans`).
+        let cell = kept.get(b"S").and_then(Object::as_name).is_ok_and(|s| s == b"TD" || s == b"TH");
+        if let Some(spans) = dict.remove(b"A").filter(|_| cell).and_then(span_attributes) {
+            kept.set("A", spans);
         }
         *dict = kept;
     }

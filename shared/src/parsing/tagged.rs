@@ -451,6 +451,12 @@ impl<'a> Walk<'a> {
                 let (before, after): (Vec<_>, Vec<_>) = asides.into_iter().partition(|a| a.2);
                 self.asides(before, depth + 1);
                 if rows.iter().any(|r| r.cells.iter().any(|c| !c.is_empty())) {
+                    let spans: Vec<_> = rows.iter_mut().map(|r| std::mem::take(&mut r.spans)).collect();
+                    let mut cells: Vec<_> = rows.iter_mut().map(|r| std::mem::take(&mut r.cells)).collect();
+                    super::spans::lay_out(&mut cells, &spans);
+                    for (row, cells) in rows.iter_mut().zip(cells) {
+                        row.cells = cells;
+                    }
                     self.heading_into_corner(&mut rows);
                     self.table(rows, page);
                 }
@@ -567,6 +573,29 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A cell's rows and columns, from its table attributes (a dictionary, or an array of them
+    /// and their revision numbers).
+    fn spans(&self, cell: &Dictionary) -> (usize, usize) {
+        let attributes = match cell.get(b"A") {
+            Ok(Object::Array(a)) => a.iter().collect(),
+            Ok(one) => vec![one],
+            Err(_) => Vec::new(),
+        };
+        let (mut rows, mut columns) = (1, 1);
+        for a in attributes {
+            let dict = match a {
+                Object::Reference(id) => self.doc.get_dictionary(*id).ok(),
+                Object::Dictionary(d) => Some(d),
+                _ => None,
+            };
+            let Some(dict) = dict else { continue };
+            let number = |key: &[u8]| dict.get(key).and_then(Object::as_i64).ok();
+            rows = number(b"RowSpan").unwrap_or(rows);
+            columns = number(b"ColSpan").unwrap_or(columns);
+        }
+        super::spans::bounded(rows, columns)
+    }
+
     fn rows(
         &mut self,
         elem: &'a Dictionary,
@@ -587,7 +616,7 @@ impl<'a> Walk<'a> {
             }
             let role = self.role(d);
             if role == b"TR" {
-                let mut row = Row { page: None, header: true, cells: Vec::new(), y: None };
+                let mut row = Row { page: None, header: true, cells: Vec::new(), spans: Vec::new(), y: None };
                 for cell in self.kids(d, self.page_of(d, page)) {
                     if let Kid::Dict(c) = cell
                         && c.has(b"S")
@@ -601,6 +630,7 @@ impl<'a> Walk<'a> {
                             row.y = row.y.or_else(|| self.first_run(marks[0]).map(|r| r.y));
                         }
                         row.cells.push(text);
+                        row.spans.push(self.spans(c));
                     }
                 }
                 row.header &= !row.cells.is_empty();
@@ -620,6 +650,8 @@ struct Row {
     page: Option<usize>,
     header: bool,
     cells: Vec<String>,
+    /// Each cell's rows and columns.
+    spans: Vec<(usize, usize)>,
     y: Option<f32>,
 }
 
