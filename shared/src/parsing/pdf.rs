@@ -38,45 +38,19 @@ fn declared_pages(doc: &Document) -> Option<i64> {
     pages.get(b"Count").ok()?.as_i64().ok()
 }
 
-/// Keeps of a structure element only what the tagged path reads (its role, kids and page):
-/// a tagged spreadsheet export holds ~10,000 of them, and lopdf's dictionaries cost ~2 KB each
-/// with their parent, type and attribute keys, the bulk of such a file's parse memory. lopdf
-/// keeps an object read from the file as the filter leaves it, and one read from an object
-/// stream as the filter returns it (streams are never in object streams, and are not cloned).
-/// Of a cell's attributes, only its `RowSpan` and `ColSpan`; an attribute object of its own is
-/// kept by reference.
-fn span_attributes(attributes: Object) -> Option<Object> {
-    match attributes {
-        Object::Dictionary(mut dict) => {
-            let mut kept = lopdf::Dictionary::new();
-            for key in [&b"RowSpan"[..], b"ColSpan"] {
-                if let Some(value) = dict.remove(key) {
-                    kept.set(key, value);
-                }
-            }
-            (!kept.is_empty()).then_some(Object::Dictionary(kept))
-        }
-        Object::Reference(id) => Some(Object::Reference(id)),
-        Object::Array(items) => {
-            let kept: Vec<Object> = items.into_iter().filter_map(span_attributes).collect();
-            (!kept.is_empty()).then_some(Object::Array(kept))
-        }
-        _ => None,
-    }
-}
-
+/// Keeps of a structure element only what the tagged path reads (its role, kids and page, and a
+/// cell's spans): a tagged spreadsheet export holds ~10,000 of them, and lopdf's dictionaries
+/// cost ~2 KB each with their parent, type and attribute keys, the bulk of such a file's parse
+/// memory. lopdf keeps an object read from the file as the filter leaves it, and one read from
+/// an object stream as the filter returns it (streams are never in object streams, and are not
+/// cloned).
 fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     if let Object::Dictionary(dict) = object
         && dict.has(b"S")
         && dict.has(b"P")
         && dict.get(b"Type").and_then(Object::as_name).map_or(true, |t| t == b"StructElem")
     {
-        let mut kept = lopdf::Dictionary::new();
-        for key in [&b"S"[..], b"K", b"Pg"] {
-            if let Some(value) = dict.remove(key) {
-                kept.set(key, value);
-            }
-        }
+        let mut kept = only(dict, &[b"S", b"K", b"Pg"]);
         // A table cell's spans are read too (see `spans`).
         let cell = kept.get(b"S").and_then(Object::as_name).is_ok_and(|s| s == b"TD" || s == b"TH");
         if let Some(spans) = dict.remove(b"A").filter(|_| cell).and_then(span_attributes) {
@@ -106,6 +80,34 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     }
     let kept = if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() };
     Some((id, kept))
+}
+
+/// The entries of `keys` taken out of `dict`, in a dictionary of their own.
+fn only(dict: &mut lopdf::Dictionary, keys: &[&[u8]]) -> lopdf::Dictionary {
+    let mut kept = lopdf::Dictionary::new();
+    for key in keys {
+        if let Some(value) = dict.remove(key) {
+            kept.set(*key, value);
+        }
+    }
+    kept
+}
+
+/// Of a cell's attributes, only its `RowSpan` and `ColSpan`; an attribute object of its own is
+/// kept by reference.
+fn span_attributes(attributes: Object) -> Option<Object> {
+    match attributes {
+        Object::Dictionary(mut dict) => {
+            let kept = only(&mut dict, &[b"RowSpan", b"ColSpan"]);
+            (!kept.is_empty()).then_some(Object::Dictionary(kept))
+        }
+        Object::Reference(id) => Some(Object::Reference(id)),
+        Object::Array(items) => {
+            let kept: Vec<Object> = items.into_iter().filter_map(span_attributes).collect();
+            (!kept.is_empty()).then_some(Object::Array(kept))
+        }
+        _ => None,
+    }
 }
 
 /// Numeric arrays of their own of this many numbers or more are packed as four-byte floats

@@ -192,19 +192,18 @@ impl<'a> Walk<'a> {
     /// An element's kids in runs: those its own text is made of, up to each block it holds
     /// (`None` after the last).
     fn segments(&mut self, elem: &'a Dictionary, page: Option<usize>) -> Vec<(Vec<Kid<'a>>, Option<&'a Dictionary>)> {
-        let mut out = vec![(Vec::new(), None)];
+        let (mut out, mut run) = (Vec::new(), Vec::new());
         for kid in self.kids(elem, page) {
             match kid {
-                Kid::Dict(d) if d.has(b"S") && is_block(&self.role(d)) => {
-                    out.last_mut().expect("one open run").1 = Some(d);
-                    out.push((Vec::new(), None));
-                }
-                other => out.last_mut().expect("one open run").0.push(other),
+                Kid::Dict(d) if d.has(b"S") && is_block(&self.role(d)) => out.push((std::mem::take(&mut run), Some(d))),
+                other => run.push(other),
             }
         }
+        out.push((run, None));
         out
     }
 
+    /// The marks of kids already listed (see `marks_but`).
     fn kid_marks(
         &mut self,
         kids: Vec<Kid<'a>>,
