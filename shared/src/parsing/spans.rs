@@ -37,13 +37,8 @@ fn grid(rows: &mut [Vec<String>], spans: &[Vec<(usize, usize)>]) {
         let mut laid = Vec::with_capacity(cells.len());
         let mut own = std::mem::take(cells).into_iter().zip(spans.iter().copied());
         loop {
-            let col = laid.len();
-            if let Some(Some((text, left))) = held.get_mut(col) {
-                laid.push(text.clone());
-                *left -= 1;
-                if *left == 0 {
-                    held[col] = None;
-                }
+            if let Some(text) = take_held(&mut held, laid.len()) {
+                laid.push(text);
                 continue;
             }
             let Some((text, (down, across))) = own.next() else { break };
@@ -67,20 +62,22 @@ fn grid(rows: &mut [Vec<String>], spans: &[Vec<(usize, usize)>]) {
         }
         // Spans from above right of this row's own cells.
         while held.get(laid.len()..).is_some_and(|h| h.iter().any(Option::is_some)) {
-            let col = laid.len();
-            match held[col].as_mut() {
-                Some((text, left)) => {
-                    laid.push(text.clone());
-                    *left -= 1;
-                    if *left == 0 {
-                        held[col] = None;
-                    }
-                }
-                None => laid.push(String::new()),
-            }
+            laid.push(take_held(&mut held, laid.len()).unwrap_or_default());
         }
         *cells = laid;
     }
+}
+
+/// The text a span from above holds in `col` for this row, if one does.
+fn take_held(held: &mut [Option<(String, usize)>], col: usize) -> Option<String> {
+    let slot = held.get_mut(col)?;
+    let (text, left) = slot.as_mut()?;
+    let text = text.clone();
+    *left -= 1;
+    if *left == 0 {
+        *slot = None;
+    }
+    Some(text)
 }
 
 #[cfg(test)]
