@@ -67,6 +67,26 @@ fn a_medicare_fact_sheets_tables_read_as_tables_each_once_on_its_page() {
 }
 
 #[test]
+fn a_tagged_rows_cells_are_read_in_the_columns_the_page_shows_them_in() {
+    // The WARN report's writer tags the last column's cell second in half the rows, and the
+    // market report's its link column first: each value would be read under its neighbour's head.
+    let warn = parse_with(&corpus("ca-warn-report.pdf"), true).markdown;
+    assert!(
+        warn.contains("| Notice Date | Effective | Received | Company | City | No. Of | Layoff/Closure |"),
+        "{warn}"
+    );
+    let notices: Vec<&str> = warn.lines().filter(|l| l.starts_with("| ") && l.contains("/2015 |")).collect();
+    assert!(notices.len() > 300, "{warn}");
+    for row in notices {
+        let last = row.split('|').map(str::trim).rfind(|c| !c.is_empty()).unwrap_or_default();
+        assert!(last.contains("Layoff") || last.contains("Closure"), "{row}");
+    }
+    let market = parse_with(&corpus("ag-energy-round-up-2017-02-24.pdf"), true).markdown;
+    assert!(market.contains("| W/E 02/24/17 | Last Week | Year Ago | Internet Report Link |"), "{market}");
+    assert!(market.contains("| CME Group Ethanol ($/gal) | 1.5060 | 1.5410 | 1.3960 | CME Group |"), "{market}");
+}
+
+#[test]
 fn a_partly_tagged_file_uses_the_tags_where_they_cover_the_page() {
     let parsed = parse_with(&corpus("chelsea_pdta.pdf"), true);
     assert_eq!(parsed.parser, "local-partly-tagged");

@@ -18,6 +18,7 @@ mod normalize;
 mod overprint;
 mod paths;
 mod pdf;
+mod row_order;
 mod spans;
 mod tagged;
 mod truetype;

@@ -5,8 +5,10 @@
 //! text, it gives headings, lists, tables and reading order exactly; otherwise (no tree, a
 //! broken or partial one) the caller keeps the layout heuristics.
 
+use super::bidi::mostly_right_to_left;
 use super::blocks::{PageText, is_script, join_line, pagination_said_once, running_left_out};
 use super::layout::{JOINED_RUNS, Run};
+use super::row_order::{Left, in_page_order};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use std::collections::{HashMap, HashSet};
 
@@ -450,6 +452,13 @@ impl<'a> Walk<'a> {
                 let (before, after): (Vec<_>, Vec<_>) = asides.into_iter().partition(|a| a.2);
                 self.asides(before, depth + 1);
                 if rows.iter().any(|r| r.cells.iter().any(|c| !c.is_empty())) {
+                    // Not a table of Arabic or Hebrew: its columns may run right to left, and a
+                    // row tagged in reading order would be turned.
+                    if !rows.iter().flat_map(|r| &r.cells).any(|c| mostly_right_to_left(c)) {
+                        for row in &mut rows {
+                            in_page_order(&mut row.cells, &mut row.spans, &row.lefts);
+                        }
+                    }
                     let spans: Vec<_> = rows.iter_mut().map(|r| std::mem::take(&mut r.spans)).collect();
                     let mut cells: Vec<_> = rows.iter_mut().map(|r| std::mem::take(&mut r.cells)).collect();
                     super::spans::lay_out(&mut cells, &spans);
@@ -572,6 +581,23 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Where marked text starts across its first page: the page, and its left edge. None when
+    /// any of it is set sideways, whose x says nothing of its column.
+    fn left(&self, marks: &Marks) -> Option<(usize, Left)> {
+        let page = marks.first()?.0;
+        let mut edge: Option<Left> = None;
+        for key in marks.iter().filter(|k| k.0 == page) {
+            for &i in self.by_mark.get(key).into_iter().flatten() {
+                let run = self.pages.get(page)?.runs.get(i)?;
+                if run.sideways.is_some() {
+                    return None;
+                }
+                edge = Some(edge.map_or(run.x, |e| e.min(run.x)));
+            }
+        }
+        Some((page, edge?))
+    }
+
     /// A cell's rows and columns, from its table attributes (a dictionary, or an array of them
     /// and their revision numbers).
     fn spans(&self, cell: &Dictionary) -> (usize, usize) {
@@ -615,7 +641,9 @@ impl<'a> Walk<'a> {
             }
             let role = self.role(d);
             if role == b"TR" {
-                let mut row = Row { page: None, header: true, cells: Vec::new(), spans: Vec::new(), y: None };
+                let mut row =
+                    Row { page: None, header: true, cells: Vec::new(), spans: Vec::new(), lefts: Vec::new(), y: None };
+                let mut placed = Vec::new();
                 for cell in self.kids(d, self.page_of(d, page)) {
                     if let Kid::Dict(c) = cell
                         && c.has(b"S")
@@ -630,8 +658,10 @@ impl<'a> Walk<'a> {
                         }
                         row.cells.push(text);
                         row.spans.push(self.spans(c));
+                        placed.push(self.left(&marks));
                     }
                 }
+                row.lefts = placed.into_iter().map(|p| p.filter(|p| Some(p.0) == row.page).map(|p| p.1)).collect();
                 row.header &= !row.cells.is_empty();
                 rows.push(row);
             } else if matches!(role.as_slice(), b"THead" | b"TBody" | b"TFoot") {
@@ -651,6 +681,8 @@ struct Row {
     cells: Vec<String>,
     /// Each cell's rows and columns.
     spans: Vec<(usize, usize)>,
+    /// Where each cell's text starts, when it is on the row's page.
+    lefts: Vec<Option<Left>>,
     y: Option<f32>,
 }
 
