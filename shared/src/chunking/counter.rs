@@ -53,4 +53,10 @@ impl<'t> Counter<'t> {
     pub fn count(&mut self, text: &'t str) -> usize {
         self.pieces(text).map(|(_, _, n)| n as usize).sum()
     }
+
+    /// The same count for text that is not a slice of the chunked text (a chunk opening with its
+    /// table's header): not memoised, since the memo holds slices of that text.
+    pub fn count_apart(&self, text: &str) -> usize {
+        self.tok.split(text).map(|p| Self::measure(self.tok, self.measure, p) as usize).sum()
+    }
 }

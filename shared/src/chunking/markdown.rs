@@ -31,6 +31,9 @@ pub(super) struct Atom {
     pub heading: Option<Heading>,
     /// Filled in by one tokenisation pass over the whole text.
     pub tokens: u32,
+    /// For a table's body row, its table's header row and delimiter row: a chunk that starts
+    /// inside a table opens with them, so its values stay under their column names.
+    pub head: Option<Range<usize>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,11 @@ pub(super) fn atoms(text: &str) -> Vec<Atom> {
     // Whether the last prose line ended a sentence, so that a wrapped paragraph's next sentence
     // starting a line is still a sentence start.
     let mut ended_sentence = false;
+    // The current table's first row, its header once a delimiter row follows it, and its body
+    // rows' starts with that header.
+    let mut table_first: Option<usize> = None;
+    let mut table_head: Option<Range<usize>> = None;
+    let mut bodies: Vec<(usize, Range<usize>)> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let at = offset;
@@ -79,9 +87,23 @@ pub(super) fn atoms(text: &str) -> Vec<Atom> {
         }
         if trimmed.starts_with('|') {
             // The header row and its delimiter row stay together: a delimiter alone means nothing.
-            let delimiter = block == Some(Block::Table) && is_delimiter_row(trimmed);
-            if !delimiter {
-                starts.push((at, None));
+            let in_table = block == Some(Block::Table);
+            let delimiter = in_table && is_delimiter_row(trimmed);
+            if !in_table {
+                (table_first, table_head) = (Some(at), None);
+            }
+            match (delimiter, table_first, &table_head) {
+                (true, Some(first), None) => table_head = Some(first..at + line.trim_end().len()),
+                (true, _, _) => {}
+                (false, _, Some(head)) => {
+                    bodies.push((at, head.clone()));
+                    starts.push((at, None));
+                }
+                (false, _, None) => {
+                    // A second row with no delimiter before it: not a table with a header.
+                    table_first = table_first.filter(|_| !in_table);
+                    starts.push((at, None));
+                }
             }
             block = Some(Block::Table);
             continue;
@@ -97,9 +119,11 @@ pub(super) fn atoms(text: &str) -> Vec<Atom> {
     }
 
     let mut out: Vec<Atom> = Vec::with_capacity(starts.len());
+    let mut bodies = bodies.into_iter().peekable();
     for (i, (start, heading)) in starts.iter().enumerate() {
         let end = starts.get(i + 1).map_or(text.len(), |(s, _)| *s);
-        out.push(Atom { range: *start..end, heading: heading.clone(), tokens: 0 });
+        let head = bodies.next_if(|(at, _)| at == start).map(|(_, head)| head);
+        out.push(Atom { range: *start..end, heading: heading.clone(), tokens: 0, head });
     }
     // Leading blank lines belong to the first atom, so the atoms cover the whole text.
     if let Some(first) = out.first_mut() {

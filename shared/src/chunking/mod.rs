@@ -165,7 +165,7 @@ impl Chunker {
                 }
                 next += 1;
             }
-            let content = text[span.range.clone()].to_owned();
+            let content = pack::content(&text, &span);
             let ordinal = chunks.len() as i32;
             let sha256 = sha256_hex(content.as_bytes());
             chunks.push(Chunk {
@@ -205,24 +205,34 @@ fn split_long<'t>(counter: &mut Counter<'t>, text: &'t str, atoms: Vec<Atom>, li
             out.push(atom);
             continue;
         }
-        let mut part = Atom { range: atom.range.start..atom.range.start, heading: atom.heading, tokens: 0 };
+        let head = atom.head;
+        let mut part =
+            Atom { range: atom.range.start..atom.range.start, heading: atom.heading, tokens: 0, head: head.clone() };
         let mut at = atom.range.start;
         let pieces: Vec<(&str, u32)> = counter.pieces(&text[atom.range.clone()]).map(|(_, p, n)| (p, n)).collect();
         for (piece, count) in pieces {
             // Most pieces start with their word's space, so a cut before one is between words.
             if part.tokens + count > limit && part.tokens > 0 {
                 part.range.end = at;
-                out.push(std::mem::replace(&mut part, Atom { range: at..at, heading: None, tokens: 0 }));
+                out.push(std::mem::replace(
+                    &mut part,
+                    Atom { range: at..at, heading: None, tokens: 0, head: head.clone() },
+                ));
             }
             if count > limit {
                 // One piece over the limit (a run of letters with no space): cut it by bytes;
                 // a cl100k token is at least one byte long.
                 for window in byte_windows(piece, limit as usize) {
                     let tokens = counter.piece(window);
-                    out.push(Atom { range: at..at + window.len(), heading: part.heading.take(), tokens });
+                    out.push(Atom {
+                        range: at..at + window.len(),
+                        heading: part.heading.take(),
+                        tokens,
+                        head: head.clone(),
+                    });
                     at += window.len();
                 }
-                part = Atom { range: at..at, heading: None, tokens: 0 };
+                part = Atom { range: at..at, heading: None, tokens: 0, head: head.clone() };
                 continue;
             }
             part.tokens += count;
@@ -356,6 +366,38 @@ mod tests {
         }
         let bare = chunks.iter().find(|c| c.content.starts_with("# 3. Part 3")).unwrap();
         assert!(bare.content.contains("Clause 4."), "an empty section's heading opens the next one's text");
+    }
+
+    #[test]
+    fn a_chunk_that_starts_inside_a_table_opens_with_its_header() {
+        // A benefits chart longer than a chunk: a row read without its header does not say
+        // which copay is in network.
+        let head = "| Service | In network | Out of network |\n|---|---|---|";
+        let mut md = format!("# Benefits\n\nWhat you pay.\n\n{head}\n");
+        for k in 0..120 {
+            md.push_str(&format!("| Service {k} visit | ${} copay | {}% coinsurance |\n", 10 + k, 20 + k % 50));
+        }
+        md.push_str("\nAfter the chart.\n");
+        let reference = tiktoken_rs::cl100k_base_singleton();
+        let chunks = chunker(128, 32, 16).chunk(Uuid::nil(), &md);
+        let with_rows: Vec<&Chunk> = chunks.iter().filter(|c| c.content.contains("| Service ")).collect();
+        assert!(with_rows.len() >= 5, "{chunks:#?}");
+        for (i, c) in with_rows.iter().enumerate() {
+            assert_eq!(c.content.matches(head).count(), 1, "{}", c.content);
+            assert!(i == 0 || c.content.starts_with(head), "{}", c.content);
+            assert_eq!(c.token_count as usize, reference.encode_ordinary(&c.content).len());
+            assert!(c.token_count <= 128, "{c:?}");
+            if i > 0 {
+                // Its first row after the header is carried over from its predecessor.
+                let first_row = c.content[head.len() + 1..].lines().next().unwrap();
+                assert!(with_rows[i - 1].content.contains(first_row), "{}", c.content);
+            }
+        }
+        for k in 0..120 {
+            assert!(chunks.iter().any(|c| c.content.contains(&format!("| Service {k} visit |"))), "row {k} lost");
+        }
+        // Text after the table that starts a chunk does not take the header.
+        assert!(chunks.iter().filter(|c| !c.content.contains("| Service ")).all(|c| !c.content.contains("In network")));
     }
 
     #[test]

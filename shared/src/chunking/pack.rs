@@ -11,11 +11,25 @@ use std::ops::Range;
 /// trimmed chunk does not: the floor is checked with this much to spare.
 const TRAILING_SPACE: u32 = 2;
 
-/// One chunk: its trimmed byte range in the text and its exact token count.
+/// A table's header a chunk may open with: at most this share of the chunk, so that a very wide
+/// header does not crowd out the rows.
+const HEAD_SHARE: u32 = 4;
+
+/// One chunk: its trimmed byte range in the text, the table header it opens with when it starts
+/// inside a table's body, and its exact token count (the header's included).
 #[derive(Debug)]
 pub(super) struct Span {
     pub range: Range<usize>,
+    pub head: Option<Range<usize>>,
     pub tokens: usize,
+}
+
+/// A chunk's text: its table header, if it opens with one, and its slice of the text.
+pub(super) fn content(text: &str, span: &Span) -> String {
+    match &span.head {
+        Some(head) => format!("{}\n{}", text[head.clone()].trim_end(), &text[span.range.clone()]),
+        None => text[span.range.clone()].to_owned(),
+    }
 }
 
 pub(super) struct Packer<'a> {
@@ -36,11 +50,13 @@ impl<'a> Packer<'a> {
         let mut overlap: Option<(usize, u32)> = None;
         while i < n {
             let (mut start, ov) = overlap.take().unwrap_or((atoms[i].range.start, 0));
-            let (mut j, mut tokens) = self.fill(i, ov);
+            let (mut head, mut head_tokens) = self.head_at(start, i);
+            let (mut j, mut tokens) = self.fill(i, ov + head_tokens);
             if j == i {
                 // The overlap leaves no room for the next atom: this chunk goes without it.
                 start = atoms[i].range.start;
-                (j, tokens) = self.fill(i, 0);
+                (head, head_tokens) = self.head_at(start, i);
+                (j, tokens) = self.fill(i, head_tokens);
                 j = j.max(i + 1);
             }
             // A heading opens the chunk of its body, never closes another.
@@ -64,24 +80,30 @@ impl<'a> Packer<'a> {
             // The estimate sums pieces of the whole text; the stored count is exact, and binding.
             let span = loop {
                 let range = trimmed(self.text, start..atoms[j - 1].range.end);
-                let exact = self.counter.count(&self.text[range.clone()]);
-                if exact <= max as usize || (j - i == 1 && start == atoms[i].range.start) {
-                    break Span { range, tokens: exact };
+                let mut span = Span { range, head: head.clone(), tokens: 0 };
+                span.tokens = self.count(&span);
+                if span.tokens <= max as usize || (j - i == 1 && start == atoms[i].range.start && head.is_none()) {
+                    break span;
                 }
                 if j - i > 1 {
                     j -= 1;
-                } else {
+                } else if start != atoms[i].range.start {
                     start = atoms[i].range.start;
+                    head = self.head_at(start, i).0;
+                } else {
+                    head = None;
                 }
             };
             let headings_only = atoms[i..j].iter().all(|a| a.heading.is_some());
             if headings_only && j == n {
                 // Headings with no body end the document: they close the previous chunk if it has room.
-                if let Some(prev) = spans.last_mut() {
-                    let merged = prev.range.start..span.range.end;
-                    let tokens = self.counter.count(&self.text[merged.clone()]);
-                    if tokens <= max as usize {
-                        *prev = Span { range: merged, tokens };
+                if let Some(prev) = spans.last() {
+                    let mut merged =
+                        Span { range: prev.range.start..span.range.end, head: prev.head.clone(), tokens: 0 };
+                    merged.tokens = self.count(&merged);
+                    if merged.tokens <= max as usize {
+                        spans.pop();
+                        spans.push(merged);
                         break;
                     }
                 }
@@ -95,6 +117,29 @@ impl<'a> Packer<'a> {
             i = j;
         }
         spans
+    }
+
+    fn count(&mut self, span: &Span) -> usize {
+        match span.head {
+            Some(_) => self.counter.count_apart(&content(self.text, span)),
+            None => self.counter.count(&self.text[span.range.clone()]),
+        }
+    }
+
+    /// The table header a chunk starting at `start` (in atom `i`, or in an earlier atom it
+    /// carries over) opens with, and its tokens: the header of the table whose body it starts in.
+    fn head_at(&mut self, start: usize, i: usize) -> (Option<Range<usize>>, u32) {
+        let mut k = i;
+        while k > 0 && self.atoms[k].range.start > start {
+            k -= 1;
+        }
+        let Some(head) = self.atoms[k].head.clone() else { return (None, 0) };
+        // The header and the newline after it.
+        let tokens = self.counter.count(self.text[head.clone()].trim_end()) as u32 + 1;
+        if tokens > self.cfg.max_tokens as u32 / HEAD_SHARE {
+            return (None, 0);
+        }
+        (Some(head), tokens)
     }
 
     /// Adds atoms from `i` while they fit; a new section ends the chunk once it reaches the floor.
