@@ -87,6 +87,27 @@ fn a_tagged_rows_cells_are_read_in_the_columns_the_page_shows_them_in() {
 }
 
 #[test]
+fn a_table_going_on_past_a_page_break_is_headed_there_by_its_header() {
+    // Without it, the next page's first row of values is read as the part's header, and every
+    // chunk of that part carries it as its column names.
+    let survey = parse_with(&corpus("chelsea_pdta.pdf"), true).markdown;
+    let page_60 = survey.split("<!-- page 60 -->").nth(1).unwrap();
+    assert!(
+        page_60.trim_start().starts_with(
+            "| Synthèse des résultats | Toujours | Souvent | Rarement | Jamais | Non applicable |\n| --- |"
+        ),
+        "{page_60}"
+    );
+    assert!(page_60.contains("|\n| Pour participer à des activités sociales | 9 | 123 | 81 | 23 | 6 |\n"), "{page_60}");
+    let warn = parse_with(&corpus("ca-warn-report.pdf"), false).markdown;
+    let head = "| Notice Date | Effective | Received | Company | City | No. Of | Layoff/Closure |";
+    for page in 2..=15 {
+        let text = warn.split(&format!("<!-- page {page} -->")).nth(1).unwrap();
+        assert!(text.trim_start().starts_with(head), "page {page}: {text}");
+    }
+}
+
+#[test]
 fn a_partly_tagged_file_uses_the_tags_where_they_cover_the_page() {
     let parsed = parse_with(&corpus("chelsea_pdta.pdf"), true);
     assert_eq!(parsed.parser, "local-partly-tagged");

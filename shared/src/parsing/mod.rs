@@ -7,6 +7,7 @@ mod boxes;
 mod cjk;
 mod cmap;
 mod content;
+mod continued;
 mod cover;
 mod decode;
 mod detect;

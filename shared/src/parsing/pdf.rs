@@ -252,6 +252,8 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
             t.pages.into_iter().zip(layout).map(|(md, fallback)| md.unwrap_or(fallback)).collect()
         }
     };
+    let mut per_page = per_page;
+    super::continued::carry_heads(&mut per_page);
     let mut markdown = String::new();
     for (i, page) in per_page.into_iter().enumerate() {
         markdown.push_str(&page_marker(i as u32 + 1));
