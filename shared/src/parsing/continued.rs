@@ -42,13 +42,20 @@ fn closing_table(page: &str) -> Option<Vec<&str>> {
     rows.iter().all(|r| r.starts_with('|')).then_some(rows)
 }
 
+/// The table's header: its first row, or the first after title rows of one filled cell each (a
+/// report's name and date set over its columns, tagged as rows of its table).
 fn header_over(rows: Vec<&str>) -> Option<Head<'_>> {
-    let (row, delimiter) = (*rows.first()?, *rows.get(1)?);
-    let names = cells(row);
-    if !is_delimiter(delimiter) || names.iter().any(|n| n.is_empty()) {
+    let delimiter = *rows.get(1)?;
+    if !is_delimiter(delimiter) {
         return None;
     }
-    let body: Vec<Vec<&str>> = rows[2..].iter().map(|r| cells(r)).filter(|c| c.len() == names.len()).collect();
+    let mut rest = std::iter::once(rows[0]).chain(rows[2..].iter().copied());
+    let (row, names) =
+        rest.by_ref().map(|r| (r, cells(r))).find(|(_, c)| c.iter().filter(|n| !n.is_empty()).count() > 1)?;
+    if names.iter().any(|n| n.is_empty()) {
+        return None;
+    }
+    let body: Vec<Vec<&str>> = rest.map(cells).filter(|c| c.len() == names.len()).collect();
     let numeric_columns: Vec<usize> = (0..names.len())
         .filter(|&c| !is_number(names[c]))
         .filter(|&c| !body.is_empty() && body.iter().all(|r| is_number(r[c])))
@@ -104,14 +111,14 @@ mod tests {
     }
 
     #[test]
-    fn a_part_with_its_own_header_or_other_columns_or_after_a_title_row_is_left_alone() {
+    fn a_part_with_its_own_header_or_other_columns_or_under_a_header_with_a_gap_is_left_alone() {
         let cases = [
             (CHART.to_string(), "| Lieu | Toujours | Souvent |\n| --- | --- | --- |\n| Pour sortir | 9 | 123 |\n"),
             (CHART.to_string(), "| Pour sortir | 9 |\n| --- | --- |\n"),
             (CHART.to_string(), "Text first.\n\n| Pour sortir | 9 | 123 |\n| --- | --- | --- |\n"),
             (
-                "| WARN Report |  |  |\n| --- | --- | --- |\n| a | 1 | 2 |\n".to_string(),
-                "| b | 3 | 4 |\n| --- | --- | --- |\n",
+                "| WARN Report |  |  |\n| --- | --- | --- |\n| a |  | 2 |\n| b | 1 | 2 |\n".to_string(),
+                "| c | 3 | 4 |\n| --- | --- | --- |\n",
             ),
             (format!("{CHART}\nA paragraph ends the page.\n"), "| Pour sortir | 9 | 123 |\n| --- | --- | --- |\n"),
         ];
@@ -120,6 +127,14 @@ mod tests {
             carry_heads(&mut pages);
             assert_eq!(pages[1], after, "after {before:?}");
         }
+    }
+
+    #[test]
+    fn title_rows_over_the_header_stay_on_their_page() {
+        let report = "| WARN Report |  |  |\n|---|---|---|\n| Fiscal Year |  |  |\n| Company | City | Employees |\n| Boeing | Irvine | 65 |\n";
+        let mut pages = vec![report.to_string(), "| Safeway | Oakland | 63 |\n|---|---|---|\n".to_string()];
+        carry_heads(&mut pages);
+        assert_eq!(pages[1], "| Company | City | Employees |\n|---|---|---|\n| Safeway | Oakland | 63 |\n");
     }
 
     #[test]
