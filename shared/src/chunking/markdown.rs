@@ -93,7 +93,12 @@ pub(super) fn atoms(text: &str) -> Vec<Atom> {
                 (table_first, table_head) = (Some(at), None);
             }
             match (delimiter, table_first, &table_head) {
-                (true, Some(first), None) => table_head = Some(first..at + line.trim_end().len()),
+                (true, Some(first), None) => {
+                    table_first = None;
+                    if names_columns(&text[first..at]) {
+                        table_head = Some(first..at + line.trim_end().len());
+                    }
+                }
                 (true, _, _) => {}
                 (false, _, Some(head)) => {
                     bodies.push((at, head.clone()));
@@ -211,6 +216,16 @@ fn is_list_item(trimmed: &str) -> bool {
     }
     let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
     (1..=3).contains(&digits) && matches!(trimmed.as_bytes().get(digits..digits + 2), Some([b'.' | b')', b' ']))
+}
+
+/// Whether a table's first row names its columns: every cell filled but perhaps the corner (a
+/// benefits chart's "| | In network | Out of network |"). A form set as a table has empty or
+/// half-empty first rows, and a section title spanning its columns leaves the rest empty;
+/// carried into every chunk, those would be noise.
+fn names_columns(row: &str) -> bool {
+    let inner = row.trim().trim_start_matches('|').trim_end_matches('|');
+    let cells: Vec<&str> = inner.split('|').map(str::trim).collect();
+    cells.len() >= 2 && cells[1..].iter().all(|c| !c.is_empty())
 }
 
 fn is_delimiter_row(trimmed: &str) -> bool {

@@ -398,6 +398,22 @@ mod tests {
         }
         // Text after the table that starts a chunk does not take the header.
         assert!(chunks.iter().filter(|c| !c.content.contains("| Service ")).all(|c| !c.content.contains("In network")));
+
+        // A form set as a table: its first rows name no columns, and are not carried.
+        for first in ["|  |  |  |", "| FOR DSP COMPLETION |  |  |"] {
+            let form = md.replace("| Service | In network | Out of network |", first);
+            let chunks = chunker(128, 32, 16).chunk(Uuid::nil(), &form);
+            assert_eq!(chunks.iter().filter(|c| c.content.contains(first)).count(), 1, "{chunks:#?}");
+        }
+        // A benefits chart's empty corner still names the columns after it.
+        let corner = md.replace("| Service | In network |", "|  | In network |");
+        let chunks = chunker(128, 32, 16).chunk(Uuid::nil(), &corner);
+        assert!(
+            chunks
+                .iter()
+                .filter(|c| c.content.contains("| Service 119 visit"))
+                .all(|c| c.content.contains("|  | In network |"))
+        );
     }
 
     #[test]
