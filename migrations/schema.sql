@@ -143,8 +143,8 @@ CREATE FUNCTION public.hybrid_search(query public.vector, query_text text, k int
     ),
     txt AS (
         SELECT t.id AS chunk_id, t.document_id, t.score,
-               row_number() OVER (ORDER BY t.score DESC, t.id) AS rnk
-        FROM (SELECT c.id, c.document_id, ts_rank_cd(c.search_text, q.tsq) AS score
+               row_number() OVER (ORDER BY t.score DESC, t.sha256, t.id) AS rnk
+        FROM (SELECT c.id, c.document_id, c.sha256, ts_rank_cd(c.search_text, q.tsq) AS score
               FROM q, document_chunks c
               JOIN documents d ON d.id = c.document_id
               WHERE c.search_text @@ q.tsq AND d.status = 'done'
@@ -153,7 +153,7 @@ CREATE FUNCTION public.hybrid_search(query public.vector, query_text text, k int
                             WHERE e.chunk_id = c.id AND e.job_attempt = d.embedding_attempt
                               AND e.model = model_name)
                 AND (only_document IS NULL OR c.document_id = only_document)
-              ORDER BY score DESC
+              ORDER BY score DESC, c.sha256, c.id
               LIMIT (SELECT depth FROM q)) t
     ),
     fused AS (
@@ -168,7 +168,7 @@ CREATE FUNCTION public.hybrid_search(query public.vector, query_text text, k int
     FROM fused f
     JOIN document_chunks c ON c.id = f.chunk_id
     JOIN documents d ON d.id = c.document_id
-    ORDER BY f.fused DESC, c.id
+    ORDER BY f.fused DESC, f.vector_rank NULLS LAST, f.text_rank NULLS LAST, c.sha256, c.id
     LIMIT k
 $$;
 

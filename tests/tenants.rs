@@ -186,3 +186,54 @@ async fn hybrid_hits_carry_a_citation_and_both_scores_and_a_foreign_model_is_ref
     let err = doc_ingest::search::search(&mut env.reader().await, &Other, "acme", &q).await.unwrap_err();
     assert_eq!(err.class, doc_ingest::ErrorClass::ModelMismatch, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tie_in_hybrid_rank_goes_to_the_nearer_vector_not_to_the_chunk_id() {
+    // Reciprocal rank fusion ties a chunk first in the vector list alone with one first in the
+    // text list alone (1/61 each); chunk ids are new on every upload, so an id tie-break ranked
+    // the same document two ways.
+    let env = TestEnv::new().await;
+    let mut db = env.db().await;
+    let tx = doc_ingest::db::begin(&mut db).await.unwrap();
+    doc_ingest::embedding::spaces::register(&tx, LexicalEmbedder.model(), LEXICAL_DIMENSIONS, "active").await.unwrap();
+    let doc = Uuid::new_v4();
+    tx.execute(
+        "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes, status, embedding_attempt, chunk_count)
+         VALUES ($1, 'acme', 'b', 'uploads/acme/x/ties.md', 'e', 1, 'done', 1, 42)",
+        &[&doc],
+    )
+    .await
+    .unwrap();
+    let query = "storm excess";
+    // The nearest vector, with none of the query's words; 40 chunks nearer than the one whose
+    // text has them, which the vector list (40 deep) leaves out. Its id sorts first.
+    let nearest = Uuid::from_u128(u128::MAX - 1);
+    let worded = Uuid::from_u128(1);
+    let mut chunks = vec![(nearest, "a clause on weather".to_owned(), query.to_owned())];
+    chunks.extend((0..40).map(|i| (Uuid::new_v4(), format!("filler {i}"), format!("{query} filler {i}"))));
+    chunks.push((worded, format!("the {query} applies"), "zebra giraffe".to_owned()));
+    for (i, (id, text, vector_of)) in chunks.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO document_chunks (id, document_id, owner, ordinal, content, sha256, token_count)
+             VALUES ($1, $2, 'acme', $3, $4, $5, 10)",
+            &[id, &doc, &(i as i32), text, &doc_ingest::ids::sha256_hex(text.as_bytes())],
+        )
+        .await
+        .unwrap();
+        tx.execute(
+            "INSERT INTO chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding, indexed)
+             VALUES ($1, 'acme', 1, $2, $3, $4, true)",
+            &[&doc, id, &LexicalEmbedder.model(), &Vector::from(LexicalEmbedder::embed_one(vector_of))],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let hits = env.search("acme", query, 5).await;
+    let at = |id: Uuid| hits.iter().position(|h| h.chunk_id == id);
+    let (n, w) = (&hits[at(nearest).unwrap()], &hits[at(worded).unwrap()]);
+    assert_eq!((n.vector_rank, n.text_rank, w.vector_rank, w.text_rank), (Some(1), None, None, Some(1)), "{hits:#?}");
+    assert_eq!(n.fused_score, w.fused_score);
+    assert_eq!(hits[0].chunk_id, nearest, "{hits:#?}");
+}
