@@ -15,6 +15,18 @@ use uuid::Uuid;
 /// `n` done documents' worth of chunks for `owner`, each with a vector, written directly (the
 /// pipeline is tested elsewhere); indexed, so the HNSW path sees them.
 async fn synthetic(env: &TestEnv, owner: &str, n: usize, seed: u64) -> Vec<Uuid> {
+    let chunks: Vec<(Uuid, String, String)> = (0..n)
+        .map(|i| {
+            let text = format!("{owner} clause {i} about storm damage and the excess {seed}");
+            (Uuid::new_v4(), text.clone(), text)
+        })
+        .collect();
+    write_document(env, owner, &chunks).await;
+    chunks.into_iter().map(|c| c.0).collect()
+}
+
+/// One done document of `owner` with these chunks: (id, text, the text its vector is of).
+async fn write_document(env: &TestEnv, owner: &str, chunks: &[(Uuid, String, String)]) {
     let mut db = env.db().await;
     let tx = doc_ingest::db::begin(&mut db).await.unwrap();
     doc_ingest::embedding::spaces::register(&tx, LexicalEmbedder.model(), LEXICAL_DIMENSIONS, "active").await.unwrap();
@@ -22,33 +34,27 @@ async fn synthetic(env: &TestEnv, owner: &str, n: usize, seed: u64) -> Vec<Uuid>
     tx.execute(
         "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes, status, embedding_attempt, chunk_count)
          VALUES ($1, $2, 'b', $3, 'e', 1, 'done', 1, $4)",
-        &[&doc, &owner, &format!("uploads/{owner}/x/{doc}.md"), &(n as i32)],
+        &[&doc, &owner, &format!("uploads/{owner}/x/{doc}.md"), &(chunks.len() as i32)],
     )
     .await
     .unwrap();
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let id = Uuid::new_v4();
-        let text = format!("{owner} clause {i} about storm damage and the excess {seed}");
+    for (i, (id, text, vector_of)) in chunks.iter().enumerate() {
         tx.execute(
             "INSERT INTO document_chunks (id, document_id, owner, ordinal, content, sha256, token_count)
              VALUES ($1, $2, $3, $4, $5, $6, 10)",
-            &[&id, &doc, &owner, &(i as i32), &text, &doc_ingest::ids::sha256_hex(text.as_bytes())],
+            &[id, &doc, &owner, &(i as i32), text, &doc_ingest::ids::sha256_hex(text.as_bytes())],
         )
         .await
         .unwrap();
-        let v = Vector::from(LexicalEmbedder::embed_one(&text));
         tx.execute(
             "INSERT INTO chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding, indexed)
              VALUES ($1, $2, 1, $3, $4, $5, true)",
-            &[&doc, &owner, &id, &LexicalEmbedder.model(), &v],
+            &[&doc, &owner, id, &LexicalEmbedder.model(), &Vector::from(LexicalEmbedder::embed_one(vector_of))],
         )
         .await
         .unwrap();
-        ids.push(id);
     }
     tx.commit().await.unwrap();
-    ids
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,42 +199,15 @@ async fn a_tie_in_hybrid_rank_goes_to_the_nearer_vector_not_to_the_chunk_id() {
     // text list alone (1/61 each); chunk ids are new on every upload, so an id tie-break ranked
     // the same document two ways.
     let env = TestEnv::new().await;
-    let mut db = env.db().await;
-    let tx = doc_ingest::db::begin(&mut db).await.unwrap();
-    doc_ingest::embedding::spaces::register(&tx, LexicalEmbedder.model(), LEXICAL_DIMENSIONS, "active").await.unwrap();
-    let doc = Uuid::new_v4();
-    tx.execute(
-        "INSERT INTO documents (id, owner, bucket, object_key, object_etag, size_bytes, status, embedding_attempt, chunk_count)
-         VALUES ($1, 'acme', 'b', 'uploads/acme/x/ties.md', 'e', 1, 'done', 1, 42)",
-        &[&doc],
-    )
-    .await
-    .unwrap();
     let query = "storm excess";
     // The nearest vector, with none of the query's words; 40 chunks nearer than the one whose
-    // text has them, which the vector list (40 deep) leaves out. Its id sorts first.
+    // text has them, which the vector list (40 deep) leaves out. That one's id sorts first.
     let nearest = Uuid::from_u128(u128::MAX - 1);
     let worded = Uuid::from_u128(1);
     let mut chunks = vec![(nearest, "a clause on weather".to_owned(), query.to_owned())];
     chunks.extend((0..40).map(|i| (Uuid::new_v4(), format!("filler {i}"), format!("{query} filler {i}"))));
     chunks.push((worded, format!("the {query} applies"), "zebra giraffe".to_owned()));
-    for (i, (id, text, vector_of)) in chunks.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO document_chunks (id, document_id, owner, ordinal, content, sha256, token_count)
-             VALUES ($1, $2, 'acme', $3, $4, $5, 10)",
-            &[id, &doc, &(i as i32), text, &doc_ingest::ids::sha256_hex(text.as_bytes())],
-        )
-        .await
-        .unwrap();
-        tx.execute(
-            "INSERT INTO chunk_embeddings (document_id, owner, job_attempt, chunk_id, model, embedding, indexed)
-             VALUES ($1, 'acme', 1, $2, $3, $4, true)",
-            &[&doc, id, &LexicalEmbedder.model(), &Vector::from(LexicalEmbedder::embed_one(vector_of))],
-        )
-        .await
-        .unwrap();
-    }
-    tx.commit().await.unwrap();
+    write_document(&env, "acme", &chunks).await;
 
     let hits = env.search("acme", query, 5).await;
     let at = |id: Uuid| hits.iter().position(|h| h.chunk_id == id);
