@@ -21,7 +21,9 @@ pub(super) fn carry_heads(pages: &mut [String]) {
         if head.numeric_columns.iter().all(|&c| is_number(values[c])) {
             let carried = format!("{}\n{}\n{}\n", head.row, head.delimiter, first);
             let after = lead + first.len() + 1 + delimiter.len();
-            pages[i] = format!("{}{}{}", &page[..lead], carried, page[after..].trim_start_matches('\n'));
+            // The delimiter row's own line end only: a blank line after it ends the table.
+            let rest = &page[after..];
+            pages[i] = format!("{}{}{}", &page[..lead], carried, rest.strip_prefix('\n').unwrap_or(rest));
         }
     }
 }
@@ -127,6 +129,14 @@ mod tests {
             carry_heads(&mut pages);
             assert_eq!(pages[1], after, "after {before:?}");
         }
+    }
+
+    #[test]
+    fn a_part_of_one_row_stays_apart_from_the_text_after_it() {
+        let mut pages =
+            vec![CHART.to_string(), "| Pour sortir | 9 | 123 |\n| --- | --- | --- |\n\nAfter.\n".to_string()];
+        carry_heads(&mut pages);
+        assert!(pages[1].ends_with("| Pour sortir | 9 | 123 |\n\nAfter.\n"), "{}", pages[1]);
     }
 
     #[test]
