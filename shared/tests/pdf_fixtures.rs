@@ -587,6 +587,27 @@ fn the_text_state_is_saved_and_restored_by_q_and_q() {
 }
 
 #[test]
+fn a_space_drawn_on_its_own_parts_words_the_next_one_is_kerned_back_over() {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let helvetica = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let courier = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier" });
+    // "1." ends at 72 + 0.834 × 12 = 82.0; the space, in another font, is 7.2 wide; "Scope"
+    // starts 0.5 past "1.", inside the space, as a writer's kerning puts it. Then a space that
+    // stands for a soft hyphen (its ActualText) drawn between two halves of one word.
+    let content = b"BT /F1 12 Tf 1 0 0 1 72 700 Tm (1.) Tj /F2 12 Tf ( ) Tj ET \
+        BT /F1 12 Tf 1 0 0 1 82.5 700 Tm (Scope of cover) Tj ET \
+        BT /F1 12 Tf 1 0 0 1 72 680 Tm (The poli) Tj \
+        /Span << /ActualText <FEFF00AD> >> BDC /F2 12 Tf ( ) Tj EMC ET \
+        BT /F1 12 Tf 1 0 0 1 114.7 680 Tm (cyholder pays.) Tj ET";
+    let bytes =
+        one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => helvetica, "F2" => courier } });
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    assert!(md.contains("1. Scope of cover"), "{md}");
+    assert!(md.contains("The policyholder pays."), "{md}");
+}
+
+#[test]
 fn a_page_turned_by_rotate_is_read_as_shown() {
     use lopdf::{Document, Object, dictionary};
     let mut doc = Document::with_version("1.5");

@@ -251,7 +251,7 @@ impl<'a> Walk<'a> {
                         prev = Some(run);
                         continue;
                     }
-                    let gap = run.x - p.end_x > JOINED_RUNS * run.size;
+                    let gap = run.x - p.end_x > JOINED_RUNS * run.size || p.spaced;
                     // Content order may step back along a line (a form's right-hand label
                     // drawn before its centred title): a run that starts where the last one
                     // did or left of it is another piece of text, not the next letters.
@@ -767,7 +767,7 @@ fn right_to_left_line(out: &mut String, from: usize, runs: &[&Run]) {
     super::bidi::marks_before_letters(&mut sorted);
     let mut visual = String::new();
     for (k, r) in sorted.iter().enumerate() {
-        let gap = k > 0 && r.x - sorted[k - 1].end_x > JOINED_RUNS * r.size;
+        let gap = k > 0 && (r.x - sorted[k - 1].end_x > JOINED_RUNS * r.size || sorted[k - 1].spaced);
         if gap && !visual.ends_with(' ') && !r.text.starts_with(' ') {
             visual.push(' ');
         }

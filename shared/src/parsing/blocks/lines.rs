@@ -115,11 +115,12 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
                 let field = i.checked_sub(1).is_some_and(|p| g[p].annotation != r.annotation);
                 match cells.last_mut() {
                     Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
+                        let spaced = i.checked_sub(1).is_some_and(|p| g[p].spaced);
                         let joined = !turn
                             && !field
                             && (c.text.ends_with(' ')
                                 || r.text.starts_with(' ')
-                                || r.x - c.end_x < JOINED_RUNS * r.size);
+                                || (r.x - c.end_x < JOINED_RUNS * r.size && !spaced));
                         if !joined {
                             c.text.push(' ');
                         }
@@ -183,7 +184,7 @@ pub(super) fn side_label_of(runs: &[&Run]) -> Option<(String, f32)> {
     }
     let mut text = String::new();
     for (i, r) in lead.iter().enumerate() {
-        if i > 0 && r.x - lead[i - 1].end_x >= JOINED_RUNS * r.size {
+        if i > 0 && (r.x - lead[i - 1].end_x >= JOINED_RUNS * r.size || lead[i - 1].spaced) {
             text.push(' ');
         }
         text.push_str(&r.text);

@@ -23,6 +23,9 @@ pub(in crate::parsing) struct Marked {
     pub(super) mcid: Option<i64>,
     pub(super) artifact: bool,
     pub(super) pagination: bool,
+    /// Inside a sequence whose `/ActualText` holds no space (a soft hyphen, say): a space
+    /// drawn there is the writer's stand-in, not a word gap.
+    pub(super) unspaced: bool,
 }
 
 /// Marked-content sequences open and close in pairs; a hostile file gets no deeper than this.
@@ -99,6 +102,11 @@ pub(super) fn interpret_ops<'a>(
                     let name = |k: &[u8]| d.get(k).and_then(Object::as_name).ok();
                     m.pagination |= name(b"Type") == Some(b"Pagination".as_slice())
                         || name(b"Subtype").is_some_and(|s| [&b"Header"[..], b"Footer", b"Watermark"].contains(&s));
+                }
+                if let Some(Object::Dictionary(d)) = o.get(1)
+                    && let Ok(actual) = d.get(b"ActualText").and_then(lopdf::decode_text_string)
+                {
+                    m.unspaced = !actual.chars().any(char::is_whitespace);
                 }
                 let own = match o.get(1) {
                     Some(Object::Dictionary(d)) => d.get(b"MCID").and_then(Object::as_i64).ok(),

@@ -65,6 +65,9 @@ pub struct Run {
     /// Letters set one under another (a box's "Code", a margin's "PRINT CLEARLY"), read as one
     /// word: a label beside what it names, never a heading.
     pub stacked: bool,
+    /// A space was drawn after it on its own: the next word may be kerned back over the
+    /// space's width, so the gap alone would read as no space ("1.Mise en contexte").
+    pub spaced: bool,
 }
 
 impl Run {
@@ -85,6 +88,7 @@ impl Run {
             sideways: None,
             annotation: false,
             stacked: false,
+            spaced: false,
         }
     }
 

@@ -55,6 +55,9 @@ impl<'r> Pieces<'r> {
     pub(super) fn flush(&mut self) {
         let text = std::mem::take(&mut self.text);
         if text.trim().is_empty() {
+            if !text.is_empty() && !self.marked.unspaced {
+                self.space_after_last();
+            }
             return;
         }
         let (mut x, y) = self.origin.point(self.from, 0.0);
@@ -88,7 +91,28 @@ impl<'r> Pieces<'r> {
             sideways,
             annotation: false,
             stacked: false,
+            spaced: false,
         });
+    }
+}
+
+impl Pieces<'_> {
+    /// A space drawn on its own (often in another font than the words around it) marks the
+    /// run it follows on its baseline as `spaced`.
+    fn space_after_last(&mut self) {
+        let [a, b, ..] = self.origin.0;
+        if b.abs() > a.abs() {
+            return;
+        }
+        let (x, y) = self.origin.point(self.from, 0.0);
+        if let Some(last) = self.runs.last_mut()
+            && last.sideways.is_none()
+            && (last.y - y).abs() < 0.2 * last.size.max(self.size)
+            && x >= last.end_x - JOINED_RUNS * self.em
+            && x - last.end_x < CELL_GAP * self.em
+        {
+            last.spaced = true;
+        }
     }
 }
 
