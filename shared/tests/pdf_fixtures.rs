@@ -608,6 +608,20 @@ fn a_space_drawn_on_its_own_parts_words_the_next_one_is_kerned_back_over() {
 }
 
 #[test]
+fn a_word_drawn_in_two_pieces_in_times_without_widths_reads_whole() {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    // A standard-14 font named without `/Widths`: the reader brings the metrics. In Times-Roman
+    // "The claim is signi" is 85.67 wide at 12 pt, so "ficant." drawn at 157.67 touches it.
+    let times = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Times-Roman" });
+    let content = b"BT /F1 12 Tf 1 0 0 1 72 700 Tm (The claim is signi) Tj ET \
+        BT /F1 12 Tf 1 0 0 1 157.67 700 Tm (ficant.) Tj ET";
+    let bytes = one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => times } });
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    assert!(md.contains("The claim is significant."), "{md}");
+}
+
+#[test]
 fn a_page_turned_by_rotate_is_read_as_shown() {
     use lopdf::{Document, Object, dictionary};
     let mut doc = Document::with_version("1.5");
