@@ -622,6 +622,22 @@ fn a_word_drawn_in_two_pieces_in_times_without_widths_reads_whole() {
 }
 
 #[test]
+fn tightly_justified_word_gaps_part_words_that_kerns_and_letter_spacing_do_not() {
+    use lopdf::{Document, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    // Word gaps of 0.175 em (under the usual 0.18) beside kerns of 0.012 em or less; then a
+    // title tracked 0.15 em a letter with 0.4 em between its words.
+    let content = b"BT /F1 10 Tf 1 0 0 1 72 700 Tm \
+        [(cop)-10(ing)-175(strate)-12(gies)-176(ha)5(ve)-178(been)-8( found.)] TJ ET \
+        BT /F1 10 Tf 1 0 0 1 72 600 Tm [(V)-150(i)-150(n)-150(s)-400(a)-150(u)] TJ ET";
+    let bytes = one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => font } });
+    let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
+    assert!(md.contains("coping strategies have been found."), "{md}");
+    assert!(md.contains("Vins au"), "{md}");
+}
+
+#[test]
 fn a_page_turned_by_rotate_is_read_as_shown() {
     use lopdf::{Document, Object, dictionary};
     let mut doc = Document::with_version("1.5");

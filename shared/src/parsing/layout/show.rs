@@ -9,6 +9,14 @@ pub(in crate::parsing) const CELL_GAP: f32 = 1.2;
 pub(in crate::parsing) const JOINED_RUNS: f32 = 0.15;
 /// Space beyond a glyph's own width wider than this (in ems) is a word gap.
 pub(super) const WORD_GAP: f32 = 0.18;
+/// A TJ that kerns inside its words (offsets under `KERN` ems) and leaves no offset between
+/// `KERN` and this sets its word gaps apart by that valley: tight justification then narrows
+/// them under `WORD_GAP` ("coping strategies" at 0.178 em).
+const NARROW_WORD_GAP: f32 = 0.12;
+const KERN: f32 = 0.06;
+/// A word gap under `WORD_GAP` is this many times the TJ's widest kern or more: a diagram set
+/// in a font whose widths are off kerns "Netw" 0.121 em from "ork" beside kerns of 0.056.
+const KERN_TO_WORD: f32 = 3.0;
 
 /// The runs one show operator draws. A string is cut where the pen jumps a cell's width (TJ
 /// offsets or character spacing): writers fill a table row with one TJ and draw its other
@@ -25,6 +33,8 @@ pub(super) struct Pieces<'r> {
     /// Where the current piece starts and where its last glyph's ink ends, in text space.
     pub(super) from: f32,
     pub(super) ink_end: f32,
+    /// The gap (in ems) wider than which a space is written.
+    pub(super) word_gap: f32,
 }
 
 impl<'r> Pieces<'r> {
@@ -37,14 +47,26 @@ impl<'r> Pieces<'r> {
         clip: Option<[f32; 4]>,
         runs: &'r mut Vec<Run>,
     ) -> Pieces<'r> {
-        Pieces { origin, size, em, bold, marked, clip, runs, text: String::new(), from: 0.0, ink_end: 0.0 }
+        Pieces {
+            origin,
+            size,
+            em,
+            bold,
+            marked,
+            clip,
+            runs,
+            text: String::new(),
+            from: 0.0,
+            ink_end: 0.0,
+            word_gap: WORD_GAP,
+        }
     }
 
     /// Before a glyph drawn at `at` after `gap` of space beyond the previous glyph's width.
     pub(super) fn before_glyph(&mut self, gap: f32, at: f32) {
         if gap > CELL_GAP * self.em && !self.text.trim().is_empty() {
             self.flush();
-        } else if gap > WORD_GAP * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
+        } else if gap > self.word_gap * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
             self.text.push(' ');
         }
         if self.text.is_empty() {
@@ -174,6 +196,10 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     // spaces it writes. Drawn text uses the same spacing for gaps: InDesign justifies a line
     // with `0.325 Tc (ac) Tj` for "a c(ommercial)", Distiller sets TeX's math spaces as
     // `.278 Tc (\)=) Tj`.
+    // Two kerns and two word gaps take four offsets between five strings at the least.
+    if items.len() >= 9 {
+        pieces.word_gap = word_gap(&tj_gaps(&font, items, size, tc, tw));
+    }
     let tracked = st.invisible
         && tc > 0.0
         && tc < CELL_GAP * size.abs()
@@ -218,6 +244,44 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     }
     pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
+}
+
+/// The gaps (in ems, beyond the glyphs' own widths) between a TJ's strings.
+fn tj_gaps(font: &Font<'_>, items: &[Object], size: f32, tc: f32, tw: f32) -> Vec<f32> {
+    let em = size.abs();
+    if em == 0.0 {
+        return Vec::new();
+    }
+    let mut gaps = Vec::new();
+    let mut gap: Option<f32> = None;
+    for item in items {
+        match item {
+            Object::String(bytes, _) if !bytes.is_empty() => {
+                gaps.extend(gap.map(|g| g / em));
+                let spaced = !font.two_byte && bytes.last() == Some(&b' ');
+                gap = Some(tc + if spaced { tw } else { 0.0 });
+            }
+            other => {
+                if let (Some(g), Ok(n)) = (gap.as_mut(), other.as_float()) {
+                    *g -= n / 1000.0 * size;
+                }
+            }
+        }
+    }
+    gaps
+}
+
+/// `NARROW_WORD_GAP` (or more, see `KERN_TO_WORD`) when the gaps fall in two groups, kerns and
+/// word gaps, with two word gaps or more under `WORD_GAP` and more kerns than those: a
+/// letter-spaced title ("V i n s") has its letters' gaps, all alike, in the upper group, and
+/// keeps `WORD_GAP`; one wide kern in a word ("Ev" "ent") is not a line's word gaps.
+fn word_gap(gaps: &[f32]) -> f32 {
+    let kerns = gaps.iter().filter(|g| g.abs() < KERN).count();
+    let widest_kern = gaps.iter().map(|g| g.abs()).filter(|g| *g < KERN).fold(0.0, f32::max);
+    let between = gaps.iter().any(|g| (KERN..NARROW_WORD_GAP).contains(g));
+    let cut = NARROW_WORD_GAP.max(KERN_TO_WORD * widest_kern);
+    let narrow = gaps.iter().filter(|g| (cut..WORD_GAP).contains(*g)).count();
+    if kerns >= 2 && !between && narrow >= 2 && narrow < kerns { cut } else { WORD_GAP }
 }
 
 /// Shows strings in writing mode 1: each glyph `step` ems below the one before (ISO 32000-1,
