@@ -626,15 +626,20 @@ fn tightly_justified_word_gaps_part_words_that_kerns_and_letter_spacing_do_not()
     use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-    // Word gaps of 0.175 em (under the usual 0.18) beside kerns of 0.012 em or less; then a
-    // title tracked 0.15 em a letter with 0.4 em between its words.
+    // Word gaps of 0.175 em (under the usual 0.18) beside kerns of 0.012 em or less; a line
+    // with more such gaps than kerns; then a title tracked 0.15 em a letter with 0.4 em between
+    // its words, and one tracked the same with two kerns among its letters.
     let content = b"BT /F1 10 Tf 1 0 0 1 72 700 Tm \
         [(cop)-10(ing)-175(strate)-12(gies)-176(ha)5(ve)-178(been)-8( found.)] TJ ET \
-        BT /F1 10 Tf 1 0 0 1 72 600 Tm [(V)-150(i)-150(n)-150(s)-400(a)-150(u)] TJ ET";
+        BT /F1 18 Tf 1 0 0 1 72 650 Tm [(T)-10.3(w)9.6(o)-157.7(y)19.5(ears)-157.7(after)-157.7(a)-157.7(hip)] TJ ET \
+        BT /F1 10 Tf 1 0 0 1 72 600 Tm [(V)-150(i)-150(n)-150(s)-400(a)-150(u)] TJ ET \
+        BT /F1 10 Tf 1 0 0 1 72 550 Tm [(A)-150(V)30(E)-150(N)-150(U)-150(E)-20(S)] TJ ET";
     let bytes = one_page_pdf(doc, content, dictionary! { "Font" => dictionary! { "F1" => font } });
     let md = parse_pdf(&bytes, &limits()).unwrap().markdown;
     assert!(md.contains("coping strategies have been found."), "{md}");
+    assert!(md.contains("Two years after a hip"), "{md}");
     assert!(md.contains("Vins au"), "{md}");
+    assert!(md.contains("AVENUES"), "{md}");
 }
 
 #[test]

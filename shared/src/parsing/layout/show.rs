@@ -246,18 +246,20 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
 }
 
-/// The gaps (in ems, beyond the glyphs' own widths) between a TJ's strings.
-fn tj_gaps(font: &Font<'_>, items: &[Object], size: f32, tc: f32, tw: f32) -> Vec<f32> {
+/// The gaps (in ems, beyond the glyphs' own widths) between a TJ's strings, and each string's
+/// number of glyphs.
+fn tj_gaps(font: &Font<'_>, items: &[Object], size: f32, tc: f32, tw: f32) -> (Vec<f32>, Vec<usize>) {
     let em = size.abs();
+    let (mut gaps, mut lens) = (Vec::new(), Vec::new());
     if em == 0.0 {
-        return Vec::new();
+        return (gaps, lens);
     }
-    let mut gaps = Vec::new();
     let mut gap: Option<f32> = None;
     for item in items {
         match item {
             Object::String(bytes, _) if !bytes.is_empty() => {
                 gaps.extend(gap.map(|g| g / em));
+                lens.push(font.codes(bytes).count());
                 let spaced = !font.two_byte && bytes.last() == Some(&b' ');
                 gap = Some(tc + if spaced { tw } else { 0.0 });
             }
@@ -268,20 +270,32 @@ fn tj_gaps(font: &Font<'_>, items: &[Object], size: f32, tc: f32, tw: f32) -> Ve
             }
         }
     }
-    gaps
+    (gaps, lens)
 }
 
 /// `NARROW_WORD_GAP` (or more, see `KERN_TO_WORD`) when the gaps fall in two groups, kerns and
-/// word gaps, with two word gaps or more under `WORD_GAP` and more kerns than those: a
-/// letter-spaced title ("V i n s") has its letters' gaps, all alike, in the upper group, and
-/// keeps `WORD_GAP`; one wide kern in a word ("Ev" "ent") is not a line's word gaps.
-fn word_gap(gaps: &[f32]) -> f32 {
+/// word gaps, with two word gaps or more under `WORD_GAP`, and the words they would part are
+/// mostly two letters or more: a letter-spaced title ("V i n s") would part into letters and
+/// keeps `WORD_GAP`; so does one wide kern inside a word ("Ev" "ent").
+fn word_gap((gaps, lens): &(Vec<f32>, Vec<usize>)) -> f32 {
     let kerns = gaps.iter().filter(|g| g.abs() < KERN).count();
     let widest_kern = gaps.iter().map(|g| g.abs()).filter(|g| *g < KERN).fold(0.0, f32::max);
     let between = gaps.iter().any(|g| (KERN..NARROW_WORD_GAP).contains(g));
     let cut = NARROW_WORD_GAP.max(KERN_TO_WORD * widest_kern);
     let narrow = gaps.iter().filter(|g| (cut..WORD_GAP).contains(*g)).count();
-    if kerns >= 2 && !between && narrow >= 2 && narrow < kerns { cut } else { WORD_GAP }
+    if kerns < 2 || between || narrow < 2 {
+        return WORD_GAP;
+    }
+    let (mut words, mut letters, mut glyphs) = (0, 0, 0);
+    for (i, len) in lens.iter().enumerate() {
+        glyphs += len;
+        if gaps.get(i).is_none_or(|g| *g >= cut) {
+            words += 1;
+            letters += usize::from(glyphs == 1);
+            glyphs = 0;
+        }
+    }
+    if letters * 3 <= words { cut } else { WORD_GAP }
 }
 
 /// Shows strings in writing mode 1: each glyph `step` ems below the one before (ISO 32000-1,
