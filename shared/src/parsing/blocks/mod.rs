@@ -19,6 +19,7 @@ mod furniture;
 mod headings;
 mod lines;
 mod markdown;
+mod numbering;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -29,6 +30,7 @@ use furniture::*;
 use headings::*;
 use lines::*;
 use markdown::*;
+use numbering::*;
 use text::*;
 
 pub use furniture::{pagination_said_once, running_left_out};
@@ -76,7 +78,12 @@ const LEGIBLE_PT: i32 = 6;
 const OWN_BODY_CHARS: usize = 300;
 
 /// Markdown for each page, in order (one string per page, without page markers).
-pub fn pages_to_markdown(pages: Vec<PageText>) -> Vec<String> {
+pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
+    let margins = line_numbers(&pages);
+    for (page, numbers) in pages.iter_mut().zip(margins) {
+        let mut numbers = numbers.into_iter();
+        page.runs.retain(|_| !numbers.next().unwrap_or(false));
+    }
     let page_sizes: Vec<HashMap<i32, usize>> = pages.iter().map(|p| sizes(&p.runs)).collect();
     let mut all: HashMap<i32, usize> = HashMap::new();
     for (size, n) in page_sizes.iter().flatten() {

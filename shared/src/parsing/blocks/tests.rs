@@ -1421,3 +1421,35 @@ fn a_title_wrapped_after_a_comma_is_one_heading_and_a_bold_sentence_so_wrapped_i
     );
     assert!(!out.contains("# Keep") && !out.contains("# as it"), "{out}");
 }
+
+#[test]
+fn a_margins_line_numbers_are_dropped_and_a_tables_numbered_rows_are_not() {
+    // A pleading: every line numbered 1–20 down the left margin, the last lines blank.
+    let pleading = |_: u32| {
+        let mut runs = Vec::new();
+        for n in 1..=20u32 {
+            let y = 760.0 - 24.0 * n as f32;
+            let number = n.to_string();
+            runs.push(run(60.0 - 5.0 * number.len() as f32, y, &number, 10.0, false));
+            if n <= 17 {
+                runs.push(run(100.0, y, &format!("the insurer shall pay the claim of line {n} and"), 10.0, false));
+            }
+        }
+        PageText { runs, rules: Vec::new(), width: 595.0 }
+    };
+    let out = pages_to_markdown(vec![pleading(1), pleading(2)]);
+    assert!(out[1].contains("line 3 and the insurer"), "{}", out[1]);
+    assert!(!out[1].contains("| 3 |") && !out[1].contains(" 19"), "{}", out[1]);
+    // A table whose nine rows are numbered 1–9 on each of two pages, each number beside its row.
+    let table = |_: u32| {
+        let mut runs = vec![run(50.0, 800.0, "No.", 10.0, true), run(120.0, 800.0, "Drawing", 10.0, true)];
+        for n in 1..=9u32 {
+            let y = 800.0 - 14.0 * n as f32;
+            runs.push(run(50.0, y, &n.to_string(), 10.0, false));
+            runs.push(run(120.0, y, &format!("Crankshaft part {n}"), 10.0, false));
+        }
+        PageText { runs, rules: Vec::new(), width: 595.0 }
+    };
+    let out = pages_to_markdown(vec![table(1), table(2)]);
+    assert!(out[1].contains("| 3 | Crankshaft part 3 |"), "{}", out[1]);
+}
