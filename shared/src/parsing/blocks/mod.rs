@@ -77,6 +77,10 @@ const LEGIBLE_PT: i32 = 6;
 /// but its own pages are not.
 const OWN_BODY_CHARS: usize = 300;
 
+/// At most this many words stand beside a page number in a running head or foot ("Form 1040
+/// (2024) … Page 2", "Instructions for Schedule C (2024) … C-3").
+const RUNNING_HEAD_WORDS: usize = 8;
+
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
     let margins = line_numbers(&pages);
@@ -128,6 +132,24 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                     .flatten()
                     .any(|c| c.text.trim_start().to_lowercase().starts_with("page") && is_page_number(&c.text))
             };
+            // A page number that ends (or starts) a line at the page's edge beside more than a
+            // running head's words (an electoral roll's legend and issuer, then "Page 3 of 33")
+            // is furniture on its own: the rest is the page's text.
+            let (top, bottom) = edge_baselines(&lines);
+            for l in lines.iter_mut().filter(|l| (l.y >= top || l.y <= bottom) && l.cells.len() > 1 && numbered(l)) {
+                let last = l.cells.len() - 1;
+                let at = if is_page_number(&l.cells[last].text) { last } else { 0 };
+                let words: usize = l
+                    .cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != at)
+                    .map(|(_, c)| c.text.split_whitespace().count())
+                    .sum();
+                if words > RUNNING_HEAD_WORDS {
+                    l.cells.remove(at);
+                }
+            }
             let furniture = |l: &Line| {
                 !matches!(l.role, Some(Role::Heading(..)))
                     && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()) || numbered(l))

@@ -1453,3 +1453,24 @@ fn a_margins_line_numbers_are_dropped_and_a_tables_numbered_rows_are_not() {
     let out = pages_to_markdown(vec![table(1), table(2)]);
     assert!(out[1].contains("| 3 | Crankshaft part 3 |"), "{}", out[1]);
 }
+
+#[test]
+fn a_page_number_beside_a_footers_legend_goes_and_the_legend_stays() {
+    let page = |legend: &str| PageText {
+        runs: vec![
+            run(50.0, 700.0, "Cover starts today and ends in a year.", 10.0, false),
+            run(50.0, 680.0, "Claims are paid in pounds.", 10.0, false),
+            run(50.0, 20.0, legend, 8.0, false),
+            run(500.0, 20.0, "Page 3 of 33", 8.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let out = pages_to_markdown(vec![page(
+        "S-Shifted, E-Expired, M-Missing, Q- Disqualification, R-Duplicate, Issued By Officer",
+    )]);
+    assert!(out[0].contains("R-Duplicate, Issued By Officer") && !out[0].contains("Page 3"), "{}", out[0]);
+    // A form's running head, as few words beside its number, goes whole.
+    let out = pages_to_markdown(vec![page("Form 1040 (2024)")]);
+    assert!(!out[0].contains("Form 1040") && !out[0].contains("Page 3"), "{}", out[0]);
+}
