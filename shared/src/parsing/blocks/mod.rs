@@ -81,6 +81,9 @@ const OWN_BODY_CHARS: usize = 300;
 /// (2024) … Page 2", "Instructions for Schedule C (2024) … C-3").
 const RUNNING_HEAD_WORDS: usize = 8;
 
+/// Lines a running head and foot take at most, together: two at each edge.
+const EDGE_LINES: usize = 4;
+
 /// Markdown for each page, in order (one string per page, without page markers).
 pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
     let margins = line_numbers(&pages);
@@ -150,6 +153,9 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                     l.cells.remove(at);
                 }
             }
+            // A page made only of lines that repeat on the others (one of a form's identical
+            // copies, a test sheet per setting) is not a running head and foot: it stays whole.
+            let whole = (lines.len() > EDGE_LINES && tables.is_empty()).then(|| lines.clone());
             let furniture = |l: &Line| {
                 !matches!(l.role, Some(Role::Heading(..)))
                     && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()) || numbered(l))
@@ -183,6 +189,9 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                 .collect();
             let mut keep = keep.into_iter();
             lines.retain(|_| keep.next().unwrap_or(true));
+            if let Some(whole) = whole.filter(|_| lines.is_empty()) {
+                lines = whole;
+            }
             let mut blocks = blocks_of(&lines, body, tables);
             // A page number the page's own background is painted over is furniture all the same,
             // where a visible one would be: beyond the page's text, or on a document of several pages

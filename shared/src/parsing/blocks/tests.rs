@@ -547,6 +547,41 @@ fn running_headers_and_footers_are_dropped() {
 }
 
 #[test]
+fn a_page_made_only_of_lines_repeated_on_the_others_stays_whole() {
+    // One test sheet per setting (pdf.js's CalGray sheets): a caption naming the setting, then
+    // a grid of swatches' labels the same on every sheet, each line of which would pass for a
+    // running head or foot.
+    let sheet = |gamma: u32| {
+        let mut runs = vec![run(50.0, 1050.0, &format!("WhitePoint 1.0 BlackPoint 0.0 Gamma {gamma}.0"), 16.0, false)];
+        for row in 0..5 {
+            for col in 0..4 {
+                let label = format!("A = 0.{:02}", 19 - (row * 4 + col));
+                runs.push(run(50.0 + 200.0 * col as f32, 850.0 - 200.0 * row as f32, &label, 16.0, false));
+            }
+        }
+        PageText { runs, rules: Vec::new(), width: 850.0 }
+    };
+    let out = pages_to_markdown(vec![sheet(1), sheet(5), sheet(9)]);
+    for (page, gamma) in out.iter().zip([1, 5, 9]) {
+        assert!(page.contains(&format!("Gamma {gamma}.0")) && page.contains("A = 0.09"), "{page:?}");
+    }
+    // A page of nothing but its running head and page number still loses both.
+    let head = |n: u32, body: &str| PageText {
+        runs: vec![
+            run(50.0, 820.0, "Acme Home Policy", 8.0, false),
+            run(50.0, 700.0, body, 10.0, false),
+            run(300.0, 18.0, &n.to_string(), 8.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let mut blank = head(2, "");
+    blank.runs.remove(1);
+    let out = pages_to_markdown(vec![head(1, "Cover starts today."), blank, head(3, "Claims are paid.")]);
+    assert_eq!(out[1], "");
+}
+
+#[test]
 fn a_clause_repeated_under_every_heading_of_every_page_is_text_not_a_running_head() {
     // Each page: its running head, then the same clause under each of three headings, its
     // lines at the page's top and bottom edges like a running head's or foot's.
