@@ -153,9 +153,6 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                     l.cells.remove(at);
                 }
             }
-            // A page made only of lines that repeat on the others (one of a form's identical
-            // copies, a test sheet per setting) is not a running head and foot: it stays whole.
-            let whole = (lines.len() > EDGE_LINES && tables.is_empty()).then(|| lines.clone());
             let furniture = |l: &Line| {
                 !matches!(l.role, Some(Role::Heading(..)))
                     && (running.contains_key(&shape(&l.text())) || is_page_number(&l.text()) || numbered(l))
@@ -165,32 +162,36 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             // caption over a table that ends the page ("Résultats") is content.
             let kicks =
                 |lines: &[Line], i: usize| lines.get(i + 1).is_some_and(|n| kicker(&lines[i], n, body).is_some());
+            let (mut first, mut end) = (0, lines.len());
             for _ in 0..2 {
-                if lines
-                    .first()
-                    .is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y) && !kicks(&lines, 0))
+                let rest = &lines[first..end];
+                if rest.first().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top > l.y) && !kicks(rest, 0))
                 {
-                    lines.remove(0);
+                    first += 1;
                 }
-                if lines.last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y)) {
-                    lines.pop();
+                if lines[first..end].last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y)) {
+                    end -= 1;
                 }
             }
             // What is left at the page's edges but opens or closes a column. A lone number
             // there on a single page is as likely a chart's axis as a page number.
-            let (top, bottom) = edge_baselines(&lines);
+            let rest = &lines[first..end];
+            let (top, bottom) = edge_baselines(rest);
             let keep: Vec<bool> = (0..lines.len())
                 .map(|i| {
-                    let l = &lines[i];
+                    let Some(l) = i.checked_sub(first).and_then(|i| rest.get(i)) else { return false };
                     let edge = (l.y >= top && !tables.iter().any(|t| t.top > l.y))
                         || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
-                    !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text())))) || kicks(&lines, i)
+                    !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text()))))
+                        || kicks(rest, i - first)
                 })
                 .collect();
-            let mut keep = keep.into_iter();
-            lines.retain(|_| keep.next().unwrap_or(true));
-            if let Some(whole) = whole.filter(|_| lines.is_empty()) {
-                lines = whole;
+            // A page made only of lines that repeat on the others (one of a form's identical
+            // copies, a test sheet per setting) is not a running head and foot: it stays whole.
+            let whole = lines.len() > EDGE_LINES && tables.is_empty() && !keep.contains(&true);
+            if !whole {
+                let mut keep = keep.into_iter();
+                lines.retain(|_| keep.next().unwrap_or(true));
             }
             let mut blocks = blocks_of(&lines, body, tables);
             // A page number the page's own background is painted over is furniture all the same,
