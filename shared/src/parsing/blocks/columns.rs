@@ -236,7 +236,7 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
     if lines.len() < 6 || width <= 0.0 {
         return none;
     }
-    let cells: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
+    let merged: Vec<&Cell> = lines.iter().flat_map(|l| &l.cells).collect();
     // A title or a footer may span the columns.
     let allowed = 1 + lines.len() / 10;
     let step = 4.0;
@@ -254,8 +254,6 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         }
         x += step;
     }
-    let cells_beside =
-        |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
     let mut gutters: Vec<f32> = stretches
         .iter()
         .filter_map(|s| {
@@ -263,15 +261,19 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
             let at: Vec<f32> = s.iter().filter(|(_, n)| *n == least).map(|(x, _)| *x).collect();
             Some((at[0] + at[at.len() - 1]) / 2.0)
         })
-        // A margin is not a gutter: text on both sides.
-        .filter(|g| {
-            let (left, right) = cells_beside(*g);
-            left >= 4 && right >= 4
-        })
         .collect();
+    let split = split_cells(lines, runs, &gutters);
+    let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
+    let cells_beside =
+        |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
+    // A margin is not a gutter: text on both sides.
+    gutters.retain(|g| {
+        let (left, right) = cells_beside(*g);
+        left >= 4 && right >= 4
+    });
     let candidates = gutters.clone();
     // Every column between the gutters must hold prose.
-    let prose_chars = |from: f32, to: f32| -> Option<(usize, f32)> {
+    let prose_chars = |cells: &[&Cell], from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
         // A full-width character is two: a line of Japanese holds half the characters of a
         // line of English as wide.
@@ -284,7 +286,9 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         let mut bounds = vec![f32::MIN];
         bounds.extend(&gutters);
         bounds.push(f32::MAX);
-        let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(w[0], w[1])).collect();
+        let split = split_cells(lines, runs, &gutters);
+        let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
+        let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(&cells, w[0], w[1])).collect();
         if gutters.len() <= 2
             && columns.iter().all(Option::is_some)
             && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
@@ -305,6 +309,65 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
     }
     let closing = apart.iter().map(|(_, c)| *c).fold(f32::NEG_INFINITY, f32::max);
     (apart.into_iter().map(|(g, _)| g).collect(), closing)
+}
+
+/// The page's cells cut at the gutters that cells run across and no run crosses, where the
+/// gap at the gutter is the widest in each such cell: a gutter narrower than the gap between
+/// a table's cells (LaTeX's 10 points between columns) joins each baseline's two halves into
+/// one cell. Items set at an even pitch (a chart's axis, a grid of formulas) are not cut.
+/// `None`: no cell is cut.
+fn split_cells(lines: &[Line], runs: &[Run], gutters: &[f32]) -> Option<Vec<Cell>> {
+    let across = |x: f32, end_x: f32| gutters.iter().any(|g| x < *g && end_x > *g);
+    if !lines.iter().flat_map(|l| &l.cells).any(|c| across(c.x, c.end_x)) {
+        return None;
+    }
+    let mut by_y: Vec<&Run> = runs.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    by_y.sort_by(|a, b| a.y.total_cmp(&b.y));
+    let clean = |g: f32| {
+        let mut crossed = 0;
+        for line in lines {
+            for cell in line.cells.iter().filter(|c| c.x < g && c.end_x > g) {
+                let tol = 0.3 * line.size;
+                let from = by_y.partition_point(|r| r.y < line.y - tol);
+                let mut parts: Vec<(f32, f32)> = by_y[from..]
+                    .iter()
+                    .take_while(|r| r.y <= line.y + tol)
+                    .filter(|r| r.x >= cell.x - 0.5 && r.end_x <= cell.end_x + 0.5)
+                    .map(|r| (r.x, r.end_x))
+                    .collect();
+                // A title across the columns is a full-width line, not two halves.
+                if parts.iter().any(|(x, end_x)| *x < g && *end_x > g) {
+                    continue;
+                }
+                crossed += 1;
+                parts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let gaps = parts.windows(2).map(|w| (w[0].1, w[1].0 - w[0].1));
+                let (mut at, mut other) = (None, 0.0f32);
+                for (end, gap) in gaps {
+                    if end <= g && end + gap >= g {
+                        at = Some(gap);
+                    } else {
+                        other = other.max(gap);
+                    }
+                }
+                if !at.is_some_and(|gap| gap > 0.0 && gap >= 1.5 * other) {
+                    return None;
+                }
+            }
+        }
+        (crossed > 0).then_some(g)
+    };
+    let cut: Vec<f32> = gutters.iter().filter_map(|g| clean(*g)).collect();
+    if cut.is_empty() {
+        return None;
+    }
+    let across = |r: &Run| cut.iter().any(|g| r.x < *g && r.end_x > *g);
+    let mut sides: Vec<Vec<&Run>> = vec![Vec::new(); cut.len() + 2];
+    for run in runs {
+        let side = if across(run) { cut.len() + 1 } else { cut.iter().filter(|g| run.end_x > **g).count() };
+        sides[side].push(run);
+    }
+    Some(sides.into_iter().flat_map(lines_of).flat_map(|l| l.cells).collect())
 }
 
 /// No text crosses `gutter` above the lines that close the columns (a note centred under a

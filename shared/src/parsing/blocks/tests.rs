@@ -498,6 +498,47 @@ fn a_title_in_small_capitals_over_the_gutter_is_read_whole_before_the_columns() 
 }
 
 #[test]
+fn columns_closer_than_a_cells_gap_are_read_one_after_the_other_beside_a_figure() {
+    // LaTeX's two columns, 10 points apart at 10 points (a cell's gap is 12): each justified
+    // baseline's halves join into one cell across the gutter. The right column stops for a
+    // figure and goes on under it.
+    let mut runs = Vec::new();
+    for i in 0..40 {
+        let y = 700.0 - 12.0 * i as f32;
+        let left = format!("left column line {i} of running prose text");
+        runs.push(Run { end_x: 300.0, ..run(72.0, y, &left, 10.0, false) });
+        if !(9..32).contains(&i) {
+            let right = format!("right column line {i} of running prose text");
+            runs.push(Run { end_x: 538.0, ..run(310.0, y, &right, 10.0, false) });
+        }
+    }
+    runs.push(run(303.0, 100.0, "2", 10.0, false));
+    let out = md(runs);
+    assert!(!out.contains('|'), "{out}");
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(pos("left column line 39") < pos("right column line 0 "), "{out}");
+    assert!(pos("right column line 8 ") < pos("right column line 32"), "{out}");
+}
+
+#[test]
+fn items_at_an_even_pitch_closer_than_a_cells_gap_are_read_by_rows() {
+    // A sheet of formulas, five to a row, 10 points apart: no gap is the widest, so no
+    // gutter cuts the rows into columns.
+    let mut runs = Vec::new();
+    for row in 0..8 {
+        for k in 0..5 {
+            let text = format!("r{row} k{k} OA OB OC u++=");
+            runs.push(Run {
+                end_x: 140.0 + 100.0 * k as f32,
+                ..run(50.0 + 100.0 * k as f32, 700.0 - 20.0 * row as f32, &text, 10.0, false)
+            });
+        }
+    }
+    let out = md(runs);
+    assert!(out.contains("r0 k4 OA OB OC u++=\n\nr1 k0") || out.contains("r0 k4 OA OB OC u++= r1 k0"), "{out}");
+}
+
+#[test]
 fn three_narrow_columns_are_prose_read_in_order_not_a_table() {
     // Federal Register style: columns closer than a table's cell gap.
     let mut runs = Vec::new();
