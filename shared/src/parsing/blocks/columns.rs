@@ -262,15 +262,22 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
             Some((at[0] + at[at.len() - 1]) / 2.0)
         })
         .collect();
-    let split = split_cells(lines, runs, &gutters);
-    let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
-    let cells_beside =
-        |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
-    // A margin is not a gutter: text on both sides.
-    gutters.retain(|g| {
-        let (left, right) = cells_beside(*g);
-        left >= 4 && right >= 4
-    });
+    // Cells cut at the gutters being tried, recut whenever a gutter is dropped.
+    let mut split = split_cells(lines, runs, &gutters);
+    let found = gutters.len();
+    {
+        let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
+        let cells_beside =
+            |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
+        // A margin is not a gutter: text on both sides.
+        gutters.retain(|g| {
+            let (left, right) = cells_beside(*g);
+            left >= 4 && right >= 4
+        });
+    }
+    if gutters.len() < found {
+        split = split_cells(lines, runs, &gutters);
+    }
     let candidates = gutters.clone();
     // Every column between the gutters must hold prose.
     let prose_chars = |cells: &[&Cell], from: f32, to: f32| -> Option<(usize, f32)> {
@@ -286,7 +293,6 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         let mut bounds = vec![f32::MIN];
         bounds.extend(&gutters);
         bounds.push(f32::MAX);
-        let split = split_cells(lines, runs, &gutters);
         let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
         let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(&cells, w[0], w[1])).collect();
         if gutters.len() <= 2
@@ -298,6 +304,7 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         // Merge the poorest column into a neighbour by dropping a gutter beside it.
         let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
         gutters.remove(poorest.min(gutters.len() - 1));
+        split = split_cells(lines, runs, &gutters);
     }
     // Where no split into prose columns is found, columns set on their own baselines (a form
     // beside its instructions) are columns however short their lines; a table's columns share
@@ -361,10 +368,10 @@ fn split_cells(lines: &[Line], runs: &[Run], gutters: &[f32]) -> Option<Vec<Cell
     if cut.is_empty() {
         return None;
     }
-    let across = |r: &Run| cut.iter().any(|g| r.x < *g && r.end_x > *g);
+    let full_width = |r: &Run| cut.iter().any(|g| r.x < *g && r.end_x > *g);
     let mut sides: Vec<Vec<&Run>> = vec![Vec::new(); cut.len() + 2];
     for run in runs {
-        let side = if across(run) { cut.len() + 1 } else { cut.iter().filter(|g| run.end_x > **g).count() };
+        let side = if full_width(run) { cut.len() + 1 } else { cut.iter().filter(|g| run.end_x > **g).count() };
         sides[side].push(run);
     }
     Some(sides.into_iter().flat_map(lines_of).flat_map(|l| l.cells).collect())
