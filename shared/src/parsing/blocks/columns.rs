@@ -39,13 +39,16 @@ pub(super) fn mark_ruled(lines: &mut [Line], across: &[Rule]) {
     }
 }
 
+/// How deep parts of a page are split again into columns and bands.
+const MAX_DEPTH: usize = 4;
+
 pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(&runs);
     let (gutters, closing) = find_gutters(&lines, &runs, width, (25.0, 25.0));
     if !gutters.is_empty() {
         return closed_columns(runs, &gutters, closing, width, depth);
     }
-    let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < 4) else {
+    let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < MAX_DEPTH) else {
         return lines;
     };
     let (mut above, mut band, mut below) = (Vec::new(), Vec::new(), Vec::new());
@@ -76,7 +79,7 @@ pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
 /// foot of a column.
 pub(super) fn closed_columns(runs: Vec<Run>, gutters: &[f32], closing: f32, width: f32, depth: usize) -> Vec<Line> {
     let (cols, rest): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| r.y > closing);
-    let mut out = columns(cols, gutters);
+    let mut out = columns(cols, gutters, width, depth);
     if !rest.is_empty() {
         out.extend(ordered(rest, width, depth + 1));
     }
@@ -84,8 +87,10 @@ pub(super) fn closed_columns(runs: Vec<Run>, gutters: &[f32], closing: f32, widt
 }
 
 /// Lines read column by column between the gutters; runs that cross a gutter are full-width
-/// lines, read before the columns when above them and after otherwise.
-pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
+/// lines, read before the columns when above them and after otherwise. Each column is read as
+/// a page of its own: beside a margin note set on its own baselines, an article's title and
+/// summary run across the article's two columns, which the page's gutters do not show.
+pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize) -> Vec<Line> {
     // Runs, not merged cells, are split at the gutters: a narrow gutter is narrower than the
     // gap that separates table cells, so one baseline's cells can run across it.
     let mut columns: Vec<Vec<Run>> = vec![Vec::new(); gutters.len() + 1];
@@ -99,7 +104,10 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32]) -> Vec<Line> {
         }
     }
     lift_title(&mut columns, &mut full);
-    let mut columns: Vec<Vec<Line>> = columns.iter().map(lines_of).collect();
+    let mut columns: Vec<Vec<Line>> = columns
+        .into_iter()
+        .map(|c| if depth < MAX_DEPTH { ordered(c, width, depth + 1) } else { lines_of(&c) })
+        .collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
     for c in 1..columns.len() {

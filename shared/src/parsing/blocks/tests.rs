@@ -1550,3 +1550,34 @@ fn a_page_number_beside_a_footers_legend_goes_and_the_legend_stays() {
     let out = pages_to_markdown(vec![page("Form 1040 (2024)")]);
     assert!(!out[0].contains("Form 1040") && !out[0].contains("Page 3"), "{}", out[0]);
 }
+
+#[test]
+fn columns_beside_a_sidebar_under_their_own_title_are_read_one_after_the_other() {
+    // A magazine page: the author's note in the margin, set small on its own baselines, and
+    // beside it an article's title and summary across two columns of text.
+    let mut runs = vec![
+        run(160.0, 720.0, "Industry employment and output", 18.0, true),
+        run(160.0, 700.0, "projections to the year 2020", 18.0, true),
+        run(40.0, 560.0, "Richard Henderson", 7.0, false),
+    ];
+    for i in 0..4 {
+        let text = format!("summary line {i} of the article set in italic across both of its columns");
+        runs.push(Run { end_x: 580.0, ..run(160.0, 670.0 - 14.0 * i as f32, &text, 11.0, false) });
+    }
+    for i in 0..9 {
+        let text = format!("author note {i} of bio");
+        runs.push(Run { end_x: 130.0, ..run(40.0, 200.0 - 8.5 * i as f32, &text, 7.0, false) });
+    }
+    for i in 0..30 {
+        let y = 560.0 - 12.0 * i as f32;
+        let left = format!("left column line {i} of the running article prose");
+        runs.push(Run { end_x: 365.0, ..run(160.0, y, &left, 10.0, false) });
+        let right = format!("right column line {i} of the running article prose");
+        runs.push(Run { end_x: 580.0, ..run(374.0, y, &right, 10.0, false) });
+    }
+    let out = md(runs);
+    assert!(!out.contains('|'), "{out}");
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(pos("left column line 29 ") < pos("right column line 0 "), "{out}");
+    assert!(pos("summary line 3 ") < pos("left column line 0 "), "{out}");
+}
