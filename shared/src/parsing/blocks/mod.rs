@@ -15,6 +15,7 @@ use std::collections::HashMap;
 // the glob imports here and `use super::*` in each.
 mod aligned;
 mod columns;
+mod drop_cap;
 mod furniture;
 mod headings;
 mod lines;
@@ -26,6 +27,7 @@ mod text;
 
 use aligned::*;
 use columns::*;
+use drop_cap::*;
 use furniture::*;
 use headings::*;
 use lines::*;

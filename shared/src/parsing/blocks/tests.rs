@@ -1581,3 +1581,25 @@ fn columns_beside_a_sidebar_under_their_own_title_are_read_one_after_the_other()
     assert!(pos("left column line 29 ") < pos("right column line 0 "), "{out}");
     assert!(pos("summary line 3 ") < pos("left column line 0 "), "{out}");
 }
+
+#[test]
+fn a_drop_cap_opens_its_first_line_and_a_large_label_beside_field_names_stays_apart() {
+    // The article's "T" is set three lines tall, its baseline level with the third line.
+    let mut runs = vec![Run { end_x: 85.0, ..run(50.0, 676.0, "T", 48.0, true) }];
+    for (i, text) in
+        ["his release of the Bureau of Labor", "Statistics projections, which", "are published every two years,"]
+            .into_iter()
+            .enumerate()
+    {
+        runs.push(run(85.0, 700.0 - 13.0 * i as f32, text, 11.0, false));
+    }
+    runs.push(run(50.0, 661.0, "is the second since the recession began.", 11.0, false));
+    // A section's letter set large beside the names of its fields.
+    runs.push(Run { end_x: 85.0, ..run(50.0, 400.0, "A", 48.0, true) });
+    runs.push(run(85.0, 425.0, "Employee name", 11.0, false));
+    runs.push(run(85.0, 412.0, "Street address", 11.0, false));
+    let out = md(runs);
+    assert!(out.starts_with("This release of the Bureau of Labor Statistics projections"), "{out}");
+    assert!(!out.contains("# T"), "{out}");
+    assert!(!out.contains("AEmployee"), "{out}");
+}
