@@ -113,8 +113,13 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
                 let turn = r.sideways.is_some() || i.checked_sub(1).is_some_and(|p| g[p].sideways.is_some());
                 // A field's value drawn over the page's own text beside it is another word.
                 let field = i.checked_sub(1).is_some_and(|p| g[p].annotation != r.annotation);
+                // Figures set closer than a cell's gap are still a table's columns ("30.82
+                // 31.22"): prose never leaves most of an em between two numbers.
+                let figures = |c: &Cell| {
+                    r.x - c.end_x > FIGURES_GAP * r.size && is_figure(&r.text) && i > 0 && is_figure(&g[i - 1].text)
+                };
                 match cells.last_mut() {
-                    Some(c) if r.x - c.end_x <= CELL_GAP * r.size || leader => {
+                    Some(c) if (r.x - c.end_x <= CELL_GAP * r.size && !figures(c)) || leader => {
                         let spaced = i.checked_sub(1).is_some_and(|p| g[p].spaced);
                         let joined = !turn
                             && !field
@@ -166,7 +171,16 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
         .collect()
 }
 
-/// Only the dots of a leader.
+/// Two figures this many ems apart or more are in two cells.
+const FIGURES_GAP: f32 = 0.8;
+
+/// A number, a range or an amount, and nothing else ("30.02 - 30.82", "$1,250", "-0.43"): a
+/// label with a number ("Value 2") or a code ("1YP3+kpYNY") is not one.
+fn is_figure(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || ".,-+−–%$€£()".contains(c))
+}
+
 /// A lead set this much larger than the rest of its line is a label beside it, not its start.
 pub(super) const SIDE_LABEL: f32 = 1.15;
 

@@ -1603,3 +1603,43 @@ fn a_drop_cap_opens_its_first_line_and_a_large_label_beside_field_names_stays_ap
     assert!(!out.contains("# T"), "{out}");
     assert!(!out.contains("AEmployee"), "{out}");
 }
+
+#[test]
+fn figures_closer_than_a_cells_gap_are_cells_of_their_own_and_a_label_keeps_its_number() {
+    // A market report's price ranges, 11.6 points apart at 10 points (a cell's gap is 12).
+    let mut runs = Vec::new();
+    for (i, (name, a, b)) in [
+        ("Iowa", "30.92 - 31.92", "31.94 - 33.19"),
+        ("Minnesota", "31.17 - 31.92", "32.64 - 33.39"),
+        ("Ohio", "30.36 - 31.11", "30.49 - 31.24"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let y = 700.0 - 12.0 * i as f32;
+        runs.push(run(50.0, y, name, 10.0, false));
+        runs.push(Run { end_x: 211.6, ..run(150.0, y, a, 10.0, false) });
+        runs.push(Run { end_x: 285.0, ..run(223.2, y, b, 10.0, false) });
+    }
+    let out = md(runs);
+    assert!(out.contains("| Minnesota | 31.17 - 31.92 | 32.64 - 33.39 |"), "{out}");
+    // Labels and their amounts as far apart, and an element's code after its number: a
+    // figure beside a word is read as before.
+    let mut runs = Vec::new();
+    for (i, (label, amount)) in [("Wages", "3.00"), ("Tips", "4.00"), ("Box 12", "5.00")].into_iter().enumerate() {
+        let y = 700.0 - 12.0 * i as f32;
+        runs.push(Run { end_x: 90.0, ..run(50.0, y, label, 10.0, false) });
+        runs.push(run(100.0, y, amount, 10.0, false));
+    }
+    for (i, code) in ["1 NtCiSt3", "2 STw3", "3 1YP3+kpYNY"].into_iter().enumerate() {
+        let y = 600.0 - 12.0 * i as f32;
+        let (rank, name) = code.split_once(' ').unwrap_or_default();
+        runs.push(Run { end_x: 56.0, ..run(50.0, y, rank, 10.0, false) });
+        runs.push(run(66.0, y, name, 10.0, false));
+        runs.push(run(200.0, y, "6.50", 10.0, false));
+        runs.push(run(260.0, y, "0.57", 10.0, false));
+    }
+    let out = md(runs);
+    assert!(out.contains("Wages 3.00") && out.contains("Box 12 5.00"), "{out}");
+    assert!(out.contains("| 3 1YP3+kpYNY | 6.50 | 0.57 |"), "{out}");
+}
