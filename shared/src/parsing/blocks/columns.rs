@@ -105,10 +105,17 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize)
         }
     }
     lift_title(&mut columns, &mut full);
-    let mut columns: Vec<Vec<Line>> = columns
-        .into_iter()
-        .map(|c| if depth < MAX_DEPTH { ordered(c, width, depth + 1) } else { lines_of(&c) })
-        .collect();
+    let mut columns: Vec<Vec<Line>> =
+        columns
+            .into_iter()
+            .map(|c| {
+                if depth < MAX_DEPTH && room_for_columns(&c, width) {
+                    ordered(c, width, depth + 1)
+                } else {
+                    lines_of(&c)
+                }
+            })
+            .collect();
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
     for c in 1..columns.len() {
@@ -121,6 +128,13 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize)
         }
     }
     above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
+}
+
+/// Text spanning 40 % of the page or more: room for two columns of prose. A column of a
+/// two-column page is narrower, and reading it again as a page would only cost time.
+fn room_for_columns(runs: &[Run], width: f32) -> bool {
+    let (lo, hi) = runs.iter().fold((f32::MAX, f32::MIN), |(lo, hi), r| (lo.min(r.x), hi.max(r.end_x)));
+    hi - lo >= 0.4 * width
 }
 
 /// A full-width line set beside the top of one column, above the other columns' first lines
