@@ -7,8 +7,8 @@ use super::*;
 /// are short, and a table read across stays a table. Columns may fill only part of a page (a
 /// guide's introduction across the page, two columns of advice below it): then the part above
 /// and the part below are read the same way, each on its own.
-pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32) -> Vec<Line> {
-    drop_caps(&mut runs);
+pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
+    drop_caps(&mut runs, body);
     let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
     mark_ruled(&mut lines, &ruling.across);
     lines

@@ -9,15 +9,11 @@ use super::*;
 /// within its height, set in type half its size or less, the first level with its top and
 /// going on with the word it starts (a lower-case letter): a large label beside a form's
 /// field names is not one.
-pub(super) fn drop_caps(runs: &mut [Run]) {
+pub(super) fn drop_caps(runs: &mut [Run], body: f32) {
     // Letters twice the page's body size or more, and only a page's worth: a page drawn one
     // glyph per run must not cost a pass over its runs per capital.
-    let letters: Vec<usize> = (0..runs.len()).filter(|&i| is_letter(&runs[i])).collect();
-    if letters.is_empty() {
-        return;
-    }
-    let (body, _) = body_size(&sizes(runs));
-    let caps: Vec<usize> = letters.into_iter().filter(|&i| runs[i].size >= 2.0 * body).take(MAX_CAPS).collect();
+    let caps: Vec<usize> =
+        (0..runs.len()).filter(|&i| runs[i].size >= 2.0 * body && is_letter(&runs[i])).take(MAX_CAPS).collect();
     for i in caps {
         let cap = &runs[i];
         let (top, mut beside) = (cap.y + cap.size, Vec::new());

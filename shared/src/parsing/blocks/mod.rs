@@ -109,7 +109,8 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
     let mut hidden_lines = Vec::new();
     let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
         .into_iter()
-        .map(|p| {
+        .zip(&bodies)
+        .map(|(p, body)| {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
@@ -117,7 +118,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             let ruling = Ruling::of(&p.rules);
             let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
-            (reading_order(runs, &ruling, p.width), tables)
+            (reading_order(runs, &ruling, p.width, *body), tables)
         })
         .unzip();
     let running = running_lines(&per_page);
