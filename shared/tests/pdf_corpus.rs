@@ -664,3 +664,54 @@ fn a_running_head_split_by_the_gutter_is_furniture_and_form_boxes_are_read_one_b
     assert!(f1040.contains("\n\nz Add lines 1a through 1h . ."), "{f1040}");
     assert!(f1040.contains("| 2a | Tax-exempt interest . . . | 2a | b Taxable interest . . . . . | 2b |"), "{f1040}");
 }
+
+/// A titled section of a policy wording: an 18-point title over three lines of 10-point body.
+const SECTION: &[u8] = b"/P <</MCID 0>> BDC BT /F1 18 Tf 72 760 Td (Claims procedures) Tj ET EMC \
+    /P <</MCID 1>> BDC BT /F1 10 Tf 72 730 Td (You must not negotiate, admit or deny any claim without our) Tj \
+    0 -12 Td (written permission. When an event happens that is likely to result in a claim you) Tj \
+    0 -12 Td (must tell us at once and send us every writ or summons you receive.) Tj ET EMC \
+    /P <</MCID 2>> BDC BT /F1 10 Tf 72 670 Td (Premium funders may hold a legal right over the policy.) Tj ET EMC";
+
+#[test]
+fn a_tree_holding_a_pages_text_loose_in_one_part_leaves_the_page_to_the_layout() {
+    // Acrobat's "make accessible" pass on an AA policy wording: one `Part` per page holding
+    // its marks directly, title and body alike. Read from the tree, each page was one
+    // paragraph ("… contact numbers Useful contact numbers When calling us …").
+    let bytes = tagged_page(SECTION, |doc, page| {
+        let marks: Vec<Object> = (0..3).map(Object::Integer).collect();
+        Object::Reference(doc.add_object(dictionary! { "S" => "Part", "Pg" => page, "K" => marks }))
+    });
+    let parsed = parse_with(&bytes, true);
+    assert_eq!(parsed.parser, "local", "{}", parsed.markdown);
+    let md = &parsed.markdown;
+    assert!(md.lines().any(|l| l.starts_with('#') && l.ends_with(" Claims procedures")), "{md}");
+    assert!(md.contains("\n\nYou must not negotiate"), "{md}");
+    // Chrome holds each paragraph loose in a `NonStruct` of its own: that is structure.
+    let bytes = tagged_page(SECTION, |doc, page| {
+        let mut elem =
+            |s: &str, k: Object| Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => k }));
+        let paragraphs: Vec<Object> = (0..3).map(|m| elem("NonStruct", m.into())).collect();
+        elem("Document", paragraphs.into())
+    });
+    assert_eq!(parse_with(&bytes, true).parser, "local-tagged");
+}
+
+#[test]
+fn a_tree_that_tags_no_heading_takes_the_layouts_headings_and_keeps_its_own_order() {
+    // InDesign's export of a small-business guide with unmapped paragraph styles: every title
+    // is a `P`, through 30 pages. The tree's paragraphs stay; its titles are headings again.
+    let bytes = tagged_page(SECTION, |doc, page| {
+        let mut elem =
+            |s: &str, k: Object| Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => k }));
+        let body: Vec<Object> = (0..3).map(|m| elem("P", m.into())).collect();
+        elem("Sect", body.into())
+    });
+    let parsed = parse_with(&bytes, true);
+    assert_eq!(parsed.parser, "local-tagged", "{}", parsed.markdown);
+    let md = &parsed.markdown;
+    let title = md.lines().position(|l| l.starts_with('#') && l.ends_with(" Claims procedures"));
+    let body = md.lines().position(|l| l.starts_with("You must not negotiate"));
+    assert!(title.is_some() && title < body, "{md}");
+    // Body text is never taken for a heading.
+    assert_eq!(md.lines().filter(|l| l.starts_with('#')).count(), 1, "{md}");
+}

@@ -245,10 +245,17 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     };
     let per_page: Vec<String> = match tagged {
         None => pages_to_markdown(pages),
-        Some(t) if parser == "local-tagged" => t.pages.into_iter().map(Option::unwrap_or_default).collect(),
-        Some(t) => {
+        Some(t) if parser == "local-tagged" && t.names_headings() => {
+            t.pages.into_iter().map(Option::unwrap_or_default).collect()
+        }
+        // Pages the tree does not cover, and the headings of a tree that names none, are the
+        // layout's.
+        Some(mut t) => {
             t.annotate(&mut pages);
             let layout = pages_to_markdown(pages);
+            if !t.names_headings() {
+                t.headings_from(&layout);
+            }
             t.pages.into_iter().zip(layout).map(|(md, fallback)| md.unwrap_or(fallback)).collect()
         }
     };

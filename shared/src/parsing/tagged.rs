@@ -62,6 +62,9 @@ struct Walk<'a> {
     last_heading: Option<(usize, (usize, i64))>,
     /// The last block pushed when it is a paragraph that may go on.
     open: Option<Open>,
+    /// Marks read loose off a grouping element in one piece that holds lines of different
+    /// styles, titles and body alike (Acrobat's `Part` per page holding all its text).
+    unstructured: HashSet<(usize, i64)>,
     damaged: bool,
 }
 
@@ -73,9 +76,50 @@ pub struct Tagged {
     pub roles: HashMap<(usize, i64), Role>,
     /// Per page, the pagination runs that are not furniture (see `pagination_said_once`).
     said_once: Vec<Vec<usize>>,
+    /// What `pages` is rendered from, and which pages the tree covers.
+    blocks: Vec<(usize, Block)>,
+    tagged: Vec<bool>,
+    names_headings: bool,
 }
 
 impl Tagged {
+    /// Whether the tree tags any heading: Acrobat's and InDesign's exports without paragraph
+    /// styles mapped tag titles and body alike as `P`, all through the document.
+    pub fn names_headings(&self) -> bool {
+        self.names_headings
+    }
+
+    /// Takes the headings the layout sees on the pages the tree covers, for a tree that names
+    /// none: each paragraph of the tree that reads as a heading of the layout's on its page
+    /// (once each) becomes that heading, at the layout's level. Reading order, lists and tables
+    /// stay the tree's.
+    pub fn headings_from(&mut self, layout: &[String]) {
+        let mut found: Vec<Vec<(usize, String)>> = layout
+            .iter()
+            .map(|page| {
+                let heads = page.lines().filter_map(|line| {
+                    let level = line.bytes().take_while(|b| *b == b'#').count();
+                    let text = line.get(level..)?.strip_prefix(' ')?;
+                    (1..=6).contains(&level).then(|| (level, heading_key(text)))
+                });
+                heads.filter(|(_, key)| !key.is_empty()).collect()
+            })
+            .collect();
+        let mut changed = false;
+        for (page, block) in &mut self.blocks {
+            let (Block::Paragraph(text), Some(heads)) = (&*block, found.get_mut(*page)) else { continue };
+            let key = heading_key(text);
+            if let Some(at) = heads.iter().position(|(_, k)| *k == key) {
+                let (level, _) = heads.remove(at);
+                *block = Block::Heading(level, text.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            self.pages = render_pages(&self.blocks, &self.tagged);
+        }
+    }
+
     /// Gives the layout the tree's roles on the pages it reads: each marked run's role, body
     /// for the rest of a page whose headings the tree names (text it leaves out is not one), and
     /// the writer's pagination marks taken out as furniture.
@@ -523,7 +567,41 @@ impl<'a> Walk<'a> {
             return;
         }
         let marks = std::mem::take(loose);
+        if self.mixes_styles(&marks) {
+            self.unstructured.extend(marks.iter().copied());
+        }
         self.paragraph(marks, false);
+    }
+
+    /// Whether marked text runs over lines of different styles (size or weight, each line's
+    /// by most of its letters): a heading and its body, where a paragraph (Chrome's loose
+    /// `NonStruct` text) keeps one, its footnote calls aside.
+    fn mixes_styles(&self, marks: &Marks) -> bool {
+        // Per line (page, baseline): letters by style (half-points, bold).
+        type Styles = HashMap<(i32, bool), usize>;
+        let mut lines: Vec<(usize, i32, Styles)> = Vec::new();
+        for key in marks.iter().take(EDGE_RUNS) {
+            let Some(indices) = self.by_mark.get(key) else { continue };
+            for r in indices.iter().map(|i| &self.pages[key.0].runs[*i]) {
+                let y = r.y.round() as i32;
+                let at = match lines.iter().position(|(p, ly, _)| *p == key.0 && (ly - y).abs() <= 2) {
+                    Some(at) => at,
+                    None => {
+                        lines.push((key.0, y, HashMap::new()));
+                        lines.len() - 1
+                    }
+                };
+                let letters = r.text.chars().filter(|c| c.is_alphanumeric()).count();
+                *lines[at].2.entry(((r.size * 2.0).round() as i32, r.bold)).or_default() += letters;
+            }
+        }
+        let styles: HashSet<(i32, bool)> = lines
+            .iter()
+            .filter_map(|(_, _, styles)| {
+                styles.iter().filter(|(_, n)| **n > 0).max_by_key(|(_, n)| **n).map(|(s, _)| *s)
+            })
+            .collect();
+        lines.len() >= 2 && styles.len() >= 2
     }
 
     /// A table set over several pages is read as one table per page, each on its own page (a
@@ -879,6 +957,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         headings: 0,
         last_heading: None,
         open: None,
+        unstructured: HashSet::new(),
         damaged: false,
     };
     for kid in walk.kids(root, None) {
@@ -887,14 +966,26 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         }
     }
     walk.close();
-    let mut covered = vec![0usize; text.len()];
+    let (mut covered, mut unstructured) = (vec![0usize; text.len()], vec![0usize; text.len()]);
     for key in &walk.used {
         if let Some(c) = mark_chars.get(key) {
             covered[key.0] += c;
+            if walk.unstructured.contains(key) {
+                unstructured[key.0] += c;
+            }
         }
     }
+    // A page whose text the tree holds mostly in such lumps (Acrobat's `Part` per page), with
+    // no heading, is tagged without structure: one paragraph of the page's titles, lists and
+    // body. The layout reads it, and the tree's word that its text is body does not stand.
+    let mut titled = vec![false; text.len()];
+    for (p, _) in walk.heading_marks.keys() {
+        titled[*p] = true;
+    }
+    let flat: Vec<bool> =
+        (0..text.len()).map(|p| !titled[p] && covered[p] > 0 && 2 * unstructured[p] >= covered[p]).collect();
     let tagged: Vec<bool> = (0..text.len())
-        .map(|p| page_total[p] == 0 || covered[p] as f64 >= MIN_COVERAGE * page_total[p] as f64)
+        .map(|p| page_total[p] == 0 || (!flat[p] && covered[p] as f64 >= MIN_COVERAGE * page_total[p] as f64))
         .collect();
     let pages_with_text = page_total.iter().filter(|t| **t > 0).count();
     let tagged_with_text = (0..text.len()).filter(|p| page_total[*p] > 0 && tagged[*p]).count();
@@ -909,14 +1000,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
     if walk.damaged || (tagged_with_text == 0 && walk.heading_marks.is_empty()) {
         return None;
     }
-    let mut out: Vec<Option<String>> = tagged.iter().map(|t| t.then(String::new)).collect();
-    for (page, block) in &walk.blocks {
-        let Some(Some(page_out)) = out.get_mut(*page) else { continue };
-        if !matches!(block, Block::Item(_)) {
-            end_list(page_out);
-        }
-        render(block, page_out);
-    }
+    let mut out = render_pages(&walk.blocks, &tagged);
     // What the tree leaves out of a page it covers (a sample form placed as an untagged
     // artifact, a caption it forgot) is still the page's text: kept after the tagged text, as
     // the layout keeps clipped-out text, so that a search for it finds the page.
@@ -955,13 +1039,37 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         let left_out = super::blocks::cell_text(lines.iter().filter(|l| new(l)).flatten().map(|i| &runs[*i]));
         if left_out.chars().any(char::is_alphanumeric) {
             end_list(page_out);
-            render(&Block::Paragraph(left_out), page_out);
+            let block = Block::Paragraph(left_out);
+            render(&block, page_out);
+            walk.blocks.push((p, block));
         }
     }
+    // A tree that names no heading does not say its text is body: it says nothing of headings.
+    let names_headings = walk.headings > 0;
     let roles = walk
         .used
         .iter()
+        .filter(|m| names_headings && !flat[m.0])
         .map(|m| (*m, walk.heading_marks.get(m).map_or(Role::Body, |(l, e)| Role::Heading(*l, *e))))
         .collect();
-    Some(Tagged { pages: out, roles, said_once })
+    Some(Tagged { pages: out, roles, said_once, blocks: walk.blocks, tagged, names_headings })
+}
+
+/// Each covered page's markdown from the blocks on it, in order.
+fn render_pages(blocks: &[(usize, Block)], tagged: &[bool]) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = tagged.iter().map(|t| t.then(String::new)).collect();
+    for (page, block) in blocks {
+        let Some(Some(page_out)) = out.get_mut(*page) else { continue };
+        if !matches!(block, Block::Item(_)) {
+            end_list(page_out);
+        }
+        render(block, page_out);
+    }
+    out
+}
+
+/// What a heading and a paragraph are compared by: their letters and digits, whatever the
+/// escaping, spacing and line breaks.
+fn heading_key(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
