@@ -263,7 +263,9 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
     // A title or a footer may span the columns.
     let allowed = 1 + lines.len() / 10;
     let step = 4.0;
-    // Stretches of x that few runs cross; in each, the middle of its least-crossed positions.
+    // Stretches of x that few runs cross; in each, the middle of its longest unbroken reach of
+    // least-crossed positions: a label hanging at the next column's edge ("3." of "3. Claims
+    // procedures") splits a gutter's clear reach in two, and the middle of both ends lies on it.
     let mut stretches: Vec<Vec<(f32, usize)>> = Vec::new();
     let spans: Vec<(f32, f32)> = runs.iter().filter(|r| !r.text.trim().is_empty()).map(|r| (r.x, r.end_x)).collect();
     let mut x = width * 0.15;
@@ -281,8 +283,13 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         .iter()
         .filter_map(|s| {
             let least = s.iter().map(|(_, n)| *n).min()?;
-            let at: Vec<f32> = s.iter().filter(|(_, n)| *n == least).map(|(x, _)| *x).collect();
-            Some((at[0] + at[at.len() - 1]) / 2.0)
+            let reaches = s.chunk_by(|a, b| (a.1 == least) == (b.1 == least) && b.0 - a.0 <= step * 1.5);
+            let widest = reaches.filter(|r| r[0].1 == least).max_by(|a, b| {
+                let width = |r: &[(f32, usize)]| r[r.len() - 1].0 - r[0].0;
+                // The first of equals: `max_by` keeps the last.
+                width(a).total_cmp(&width(b)).then(b[0].0.total_cmp(&a[0].0))
+            })?;
+            Some((widest[0].0 + widest[widest.len() - 1].0) / 2.0)
         })
         .collect();
     // Cells cut at the gutters being tried, recut whenever a gutter is dropped.

@@ -434,6 +434,26 @@ fn two_column_pages_read_left_column_then_right() {
 }
 
 #[test]
+fn a_section_number_hanging_at_a_columns_edge_stays_with_its_title_in_that_column() {
+    // A policy wording's right column opens "3.<tab>Claims procedures", the number set at the
+    // column's edge, left of its text: the gutter's clear reach is split by it, and the gutter
+    // set in the middle of both ends ran through the number, which was read after the page.
+    let mut runs = Vec::new();
+    for i in 0..8 {
+        let y = 760.0 - i as f32 * 12.0;
+        runs.push(run(62.0, y, &format!("left column of the exclusions, line {i} runs on and on"), 9.0, false));
+        let right = format!("right column of the claims conditions, line {i} goes on");
+        runs.push(run(329.0, y - 24.0, &right, 9.0, false));
+    }
+    runs.push(run(306.1, 748.0, "3.", 9.0, true));
+    runs.push(run(328.8, 748.0, "Claims procedures", 9.0, true));
+    let out = md(runs);
+    let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+    assert!(out.contains("3. Claims procedures"), "{out}");
+    assert!(at("line 7 runs on") < at("3. Claims") && at("3. Claims") < at("conditions, line 0"), "{out}");
+}
+
+#[test]
 fn a_masthead_atop_the_next_column_does_not_cut_the_sentence_that_flows_into_it() {
     let left = [
         "The agency invites you to take part in",
