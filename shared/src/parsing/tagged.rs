@@ -1045,7 +1045,7 @@ pub fn pages_markdown(doc: &Document, pages: &[ObjectId], text: &[PageText]) -> 
         }
     }
     // A tree that names no heading does not say its text is body: it says nothing of headings.
-    let names_headings = walk.headings > 0;
+    let names_headings = !walk.heading_marks.is_empty();
     let roles = walk
         .used
         .iter()
