@@ -715,3 +715,39 @@ fn a_tree_that_tags_no_heading_takes_the_layouts_headings_and_keeps_its_own_orde
     // Body text is never taken for a heading.
     assert_eq!(md.lines().filter(|l| l.starts_with('#')).count(), 1, "{md}");
 }
+
+#[test]
+fn a_space_overdrawn_after_a_ligature_does_not_split_its_word() {
+    // Distiller sets "defined" in an AAMI policy as the fi glyph, the pen pulled back, a space,
+    // and "ned" drawn against the ligature: read as written, "defi ned" missed every search.
+    // A space after a ligature that the next word starts clear of still parts the words.
+    let mut doc = Document::with_version("1.4");
+    let pages_id = doc.new_object_id();
+    let widths: Vec<Object> = (30..=122).map(|c| Object::Integer(if c == 32 { 278 } else { 500 })).collect();
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Futura-Light",
+        "FirstChar" => 30, "LastChar" => 122, "Widths" => widths,
+        "Encoding" => dictionary! { "BaseEncoding" => "WinAnsiEncoding", "Differences" => vec![30.into(), "fi".into()] },
+    });
+    let content = b"BT /F1 10 Tf 72 700 Td [(Words with special de\x1e) 235 ( ) 70 (ned meanings are in bold) ] TJ \
+        0 -14 Td [(the sta\x1e) 100 ( ) (room and more words) ] TJ ET";
+    let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![Object::Reference(page)], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let md = parse_with(&bytes, true).markdown;
+    assert!(md.contains("special defined meanings"), "{md}");
+    assert!(md.contains("the stafi room"), "{md}");
+}

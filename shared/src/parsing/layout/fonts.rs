@@ -156,6 +156,13 @@ impl Font<'_> {
         }
     }
 
+    /// Whether the codes read as spaces: a subset font may draw a letter at code 32.
+    pub(super) fn decodes_to_spaces(&self, bytes: &[u8]) -> bool {
+        let mut text = String::new();
+        self.decoder.decode(bytes, &mut text);
+        !text.is_empty() && text.chars().all(char::is_whitespace)
+    }
+
     pub(super) fn advance(&self, bytes: &[u8]) -> f32 {
         if self.two_byte {
             return self

@@ -7,6 +7,9 @@ pub(in crate::parsing) const CELL_GAP: f32 = 1.2;
 
 /// Two runs closer than this (in ems) are one word, drawn in pieces: no space between them.
 pub(in crate::parsing) const JOINED_RUNS: f32 = 0.15;
+/// A space pulled back over the glyph before it parts words only if the next glyph lands more
+/// than this (in ems) beyond that glyph: the space stands unless it is overdrawn.
+const FILLER_GAP: f32 = 0.05;
 /// Space beyond a glyph's own width wider than this (in ems) is a word gap.
 pub(super) const WORD_GAP: f32 = 0.18;
 /// A TJ that kerns inside its words (offsets under `KERN` ems) and leaves no offset between
@@ -205,8 +208,40 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
         && tc < CELL_GAP * size.abs()
         && !items.iter().any(|i| i.as_float().is_ok())
         && spelled(&font, items);
+    // A space drawn as a string of its own after the pen is pulled back over the ligature
+    // before it (Distiller's: `[(de\x1e) 235 ( ) 70 (ned)]` for "defined"): where the next
+    // glyph lands says whether it parts words, not the space itself. Where the space began.
+    let mut filler: Option<f32> = None;
+    let mut pulled_back = false;
     for item in items {
+        if let Some(from) = filler
+            && matches!(item, Object::String(b, _) if !b.is_empty())
+        {
+            filler = None;
+            let beyond = (advance - from) / h.max(f32::EPSILON);
+            pieces.before_glyph(beyond, advance);
+            if beyond > FILLER_GAP * pieces.em && !pieces.text.ends_with(' ') {
+                pieces.text.push(' ');
+            }
+            gap = 0.0;
+        }
         match item {
+            Object::String(bytes, _)
+                if pulled_back
+                    && !font.two_byte
+                    && !tracked
+                    && !bytes.is_empty()
+                    && bytes.iter().all(|b| *b == b' ')
+                    && font.decodes_to_spaces(bytes)
+                    && ["fi", "fl", "ff", "\u{fb00}", "\u{fb01}", "\u{fb02}", "\u{fb03}", "\u{fb04}"]
+                        .iter()
+                        .any(|l| pieces.text.ends_with(l)) =>
+            {
+                filler = Some(pieces.ink_end);
+                let spaces = bytes.len() as f32;
+                advance += (font.advance(bytes) * size + spaces * (tc + tw)) * h;
+                gap = 0.0;
+            }
             // Table writers set cells apart with a large Tc that TJ offsets cancel inside each
             // number: then every glyph's gap counts, not only the string's.
             Object::String(bytes, _) if tc > WORD_GAP * size.abs() && !tracked => {
@@ -234,9 +269,16 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
                 if let Ok(n) = other.as_float() {
                     gap -= n / 1000.0 * size;
                     advance -= n / 1000.0 * size * h;
+                    pulled_back = n > 0.0;
+                    continue;
                 }
             }
         }
+        pulled_back = false;
+    }
+    // A filler space that ends the string is a space all the same.
+    if filler.is_some() && !pieces.text.ends_with(' ') {
+        pieces.text.push(' ');
     }
     if tracked && !pieces.text.ends_with(' ') {
         // The next string, drawn at the pen, runs on from this one ("h" after " Nort").
