@@ -16,6 +16,7 @@ mod grid;
 mod layout;
 pub mod llamaparse;
 mod normalize;
+mod objstm;
 mod overprint;
 mod paths;
 mod pdf;

@@ -7,7 +7,7 @@
 
 use super::Limits;
 use super::blocks::{PageText, pages_to_markdown, resolve_line_hyphens};
-use super::{Parsed, layout, normalize, page_marker, tagged};
+use super::{Parsed, layout, normalize, objstm, page_marker, tagged};
 use crate::error::{ErrorClass, StageError, StageResult};
 use lopdf::{Document, Object, ObjectId};
 
@@ -42,9 +42,14 @@ fn declared_pages(doc: &Document) -> Option<i64> {
 /// cell's spans): a tagged spreadsheet export holds ~10,000 of them, and lopdf's dictionaries
 /// cost ~2 KB each with their parent, type and attribute keys, the bulk of such a file's parse
 /// memory. lopdf keeps an object read from the file as the filter leaves it, and one read from
-/// an object stream as the filter returns it (streams are never in object streams, and are not
-/// cloned).
+/// an object stream as the filter returns it, so each change is made in place and returned
+/// (streams are never in object streams, and are not cloned).
 fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object
+        && stream.dict.has_type(b"ObjStm")
+    {
+        objstm::cut_null_arrays(stream, PACK_FROM);
+    }
     if let Object::Dictionary(dict) = object
         && dict.has(b"S")
         && dict.has(b"P")
@@ -76,7 +81,7 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         for o in items.iter() {
             bytes.extend(o.as_float().unwrap_or(0.0).to_le_bytes());
         }
-        return Some((id, Object::String(bytes, lopdf::StringFormat::Hexadecimal)));
+        *object = Object::String(bytes, lopdf::StringFormat::Hexadecimal);
     }
     // A structure tree's parent tree maps each page's marks back to their elements, as an
     // array per page mostly of nulls: never read (the tree is walked from its root), and an
@@ -86,7 +91,7 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         && items.iter().all(|o| matches!(o, Object::Null | Object::Reference(_)))
         && items.iter().any(|o| matches!(o, Object::Null))
     {
-        return Some((id, Object::Null));
+        *object = Object::Null;
     }
     let kept = if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() };
     Some((id, kept))
@@ -142,7 +147,9 @@ pub(in crate::parsing) fn numbers(object: &Object) -> Option<std::borrow::Cow<'_
 /// only for an unfiltered load, so a file whose pages cannot all be read that way is loaded
 /// again unfiltered.
 fn load(bytes: &[u8]) -> lopdf::Result<Document> {
-    let doc = Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_filter(slim))?;
+    let mut doc = Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_filter(slim))?;
+    // Their objects are read out by now; `slim` may have left one uncompressed.
+    doc.objects.retain(|_, o| !o.as_stream().is_ok_and(|s| s.dict.has_type(b"ObjStm")));
     let pages = doc.get_pages().len() as i64;
     if pages > 0 && declared_pages(&doc).is_none_or(|declared| declared <= pages) {
         return Ok(doc);
@@ -295,11 +302,14 @@ mod tests {
     fn a_parent_trees_arrays_of_nulls_are_dropped_and_an_elements_kids_kept() {
         let mut parents: Vec<Object> = vec![Object::Null; 40];
         parents[3] = Object::Reference((5, 0));
-        let (_, returned) = slim((1, 0), &mut Object::Array(parents)).expect("kept");
-        assert_eq!(returned, Object::Null);
+        // Dropped both where lopdf keeps what the filter leaves and where it keeps what it returns.
+        let mut parents = Object::Array(parents);
+        let (_, returned) = slim((1, 0), &mut parents).expect("kept");
+        assert_eq!((returned, parents), (Object::Null, Object::Null));
         let kids: Vec<Object> = (0..40).map(|i| Object::Reference((i + 10, 0))).collect();
-        let (_, returned) = slim((2, 0), &mut Object::Array(kids.clone())).expect("kept");
-        assert_eq!(returned, Object::Array(kids));
+        let mut left = Object::Array(kids.clone());
+        let (_, returned) = slim((2, 0), &mut left).expect("kept");
+        assert_eq!((returned, left), (Object::Array(kids.clone()), Object::Array(kids)));
     }
 
     #[test]
@@ -334,8 +344,10 @@ mod tests {
         let widths: Vec<Object> = (0..224)
             .map(|i| if i % 2 == 0 { Object::Integer(500 + i) } else { Object::Real(i as f32 + 0.5) })
             .collect();
-        let (_, packed) = slim((5, 0), &mut Object::Array(widths.clone())).expect("kept");
+        let mut left = Object::Array(widths.clone());
+        let (_, packed) = slim((5, 0), &mut left).expect("kept");
         assert!(matches!(packed, Object::String(..)));
+        assert_eq!(left, packed);
         let read: Vec<f32> = numbers(&packed).expect("numbers").iter().map(|o| o.as_float().unwrap_or(-1.0)).collect();
         let want: Vec<f32> = widths.iter().map(|o| o.as_float().unwrap_or(-2.0)).collect();
         assert_eq!(read, want);
