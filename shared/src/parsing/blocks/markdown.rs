@@ -36,6 +36,31 @@ pub(super) fn is_list_item(text: &str) -> bool {
     numbering || marker || lettered
 }
 
+/// A bullet, or a dash set as one (Word's second-level "−").
+fn dash_or_bullet(label: &str) -> bool {
+    label.starts_with(BULLETS) || ["−", "–", "-", "*"].contains(&label)
+}
+
+/// Rows of two cells, each a list item's label and its text: "(ii)", "b)", "iv.", "6.",
+/// "4.2", a bullet. A bare number may count rows of a table, and is not a label here.
+pub(super) fn hanging_labels(rows: &[Vec<String>]) -> bool {
+    let label = |cell: &str| {
+        let w = cell.trim();
+        let inner = w.strip_prefix('(').unwrap_or(w).trim_end_matches([')', '.']);
+        let marked = w.len() > inner.len() && w.ends_with([')', '.']);
+        let numeral = !inner.is_empty()
+            && inner.len() <= 5
+            && (inner.len() <= 3 && inner.chars().all(|c| c.is_ascii_digit())
+                || inner.chars().count() == 1 && inner.chars().all(|c| c.is_ascii_alphabetic())
+                || inner.chars().all(|c| matches!(c, 'i' | 'v' | 'x'))
+                || inner.chars().all(|c| matches!(c, 'I' | 'V' | 'X')));
+        let section = !w.contains(char::is_whitespace) && section_number(w).is_some_and(|n| n.contains('.'));
+        (marked && numeral) || section || (w.chars().count() == 1 && dash_or_bullet(w))
+    };
+    rows.len() >= 2
+        && rows.iter().all(|row| matches!(&row[..], [l, text] if label(l) && text.contains(char::is_alphabetic)))
+}
+
 /// The line pitch of a page set with wide leading (a double-spaced filing or draft): the most
 /// common gap between consecutive body lines, when it is wider than the 1.7 sizes that part
 /// paragraphs on a page set solid and most of the body's lines are set at it.
@@ -111,6 +136,19 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             if let [row] = rows.as_mut_slice() {
                 // Side-by-side prose is read column by column.
                 out.extend(row.drain(..).map(Block::Paragraph));
+            } else if hanging_labels(&rows) {
+                // Items whose labels hang in a column of their own ("(ii)" … "Money, …") are
+                // a list, each item one block; the last reads on into lines wrapped under its
+                // label.
+                let last = &lines[next - 1];
+                let mut items = rows.into_iter().map(|row| match dash_or_bullet(row[0].trim()) {
+                    true => format!("- {}", row[1]),
+                    false => row.join(" "),
+                });
+                let final_item = items.next_back();
+                out.extend(items.map(Block::Paragraph));
+                para = final_item.map(|item| (item, last.y, last.size));
+                word_end = last.word_end;
             } else {
                 out.push(Block::Table(rows));
             }

@@ -126,6 +126,42 @@ fn aligned_cells_become_a_table_and_wrapped_cells_stay_in_their_row() {
 }
 
 #[test]
+fn items_whose_labels_hang_in_a_column_of_their_own_are_a_list_not_a_table() {
+    let out = md(vec![
+        run(50.0, 800.0, "We will not pay for:", 10.0, false),
+        run(60.0, 785.0, "(i)", 10.0, false),
+        run(110.0, 785.0, "any property more specifically insured", 10.0, false),
+        run(60.0, 770.0, "(ii)", 10.0, false),
+        run(110.0, 770.0, "Money, jewellery or precious stones, securities or", 10.0, false),
+        run(110.0, 758.0, "bonds", 10.0, false),
+        run(60.0, 743.0, "(iii)", 10.0, false),
+        run(110.0, 743.0, "the value of information contained in any plans, deeds,", 10.0, false),
+        run(60.0, 731.0, "manuscripts or office records", 10.0, false),
+        run(60.0, 711.0, "−", 10.0, false),
+        run(110.0, 711.0, "after 3 business days, if you do not pay; or", 10.0, false),
+        run(60.0, 696.0, "−", 10.0, false),
+        run(110.0, 696.0, "straight away, if you are a month late.", 10.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "We will not pay for:\n\n(i) any property more specifically insured\n\n\
+         (ii) Money, jewellery or precious stones, securities or bonds\n\n\
+         (iii) the value of information contained in any plans, deeds, manuscripts or office records\n\n\
+         - after 3 business days, if you do not pay; or\n\n- straight away, if you are a month late.\n\n"
+    );
+    // A column counting a table's rows, or of figures, still heads a table.
+    let out = md(vec![
+        run(50.0, 800.0, "1", 10.0, false),
+        run(90.0, 800.0, "Buildings", 10.0, false),
+        run(50.0, 785.0, "2", 10.0, false),
+        run(90.0, 785.0, "Contents", 10.0, false),
+        run(50.0, 770.0, "3", 10.0, false),
+        run(90.0, 770.0, "Stock", 10.0, false),
+    ]);
+    assert_eq!(out, "| 1 | Buildings |\n| --- | --- |\n| 2 | Contents |\n| 3 | Stock |\n\n");
+}
+
+#[test]
 fn rows_wrapped_in_every_cell_are_one_row_and_a_paragraph_beside_its_sidebar_is_not_a_table() {
     let out = md(vec![
         run(50.0, 800.0, "Plus de sentiers qui", 9.0, false),
