@@ -717,6 +717,39 @@ fn a_tree_that_tags_no_heading_takes_the_layouts_headings_and_keeps_its_own_orde
 }
 
 #[test]
+fn a_faqs_question_under_its_large_hanging_label_is_one_heading_however_the_tree_cuts_it() {
+    // An InDesign FAQ (a small-business insurance guide): "Q:" set at 30 points hangs before
+    // a question of two sentences set at 18, wrapped over three lines; the tree tags no
+    // heading and cuts the question into a paragraph per line. It was read as body text, or
+    // as a heading of its first line followed by paragraphs of the rest.
+    let content = b"/P <</MCID 0>> BDC BT /F1 30 Tf 70 700 Td (Q:) Tj /F1 18 Tf 38 0 Td \
+        (Everybody seems to be suing everybody) Tj ET EMC \
+        /P <</MCID 1>> BDC BT /F1 18 Tf 108 679 Td (else these days. What if someone sues my) Tj ET EMC \
+        /P <</MCID 2>> BDC BT /F1 18 Tf 108 658 Td (business?) Tj ET EMC \
+        /P <</MCID 3>> BDC BT /F1 10 Tf 108 620 Td (Liability insurance pays the costs of defending a suit and any) Tj \
+        0 -12 Td (damages awarded, up to the limits of the policy you choose.) Tj ET EMC \
+        /P <</MCID 4>> BDC BT /F1 10 Tf 108 580 Td (Ask your agent which limits suit your business.) Tj ET EMC";
+    let bytes = tagged_page(content, |doc, page| {
+        let mut elem =
+            |s: &str, k: Object| Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => k }));
+        let paragraphs: Vec<Object> = (0..5).map(|m| elem("P", m.into())).collect();
+        elem("Sect", paragraphs.into())
+    });
+    for tags in [true, false] {
+        let md = parse_with(&bytes, tags).markdown;
+        let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+        assert_eq!(headings.len(), 1, "{md}");
+        assert!(
+            headings[0].ends_with(
+                " Q: Everybody seems to be suing everybody else these days. What if someone sues my business?"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("\n\nLiability insurance pays"), "{md}");
+    }
+}
+
+#[test]
 fn a_space_overdrawn_after_a_ligature_does_not_split_its_word() {
     // Distiller sets "defined" in an AAMI policy as the fi glyph, the pen pulled back, a space,
     // and "ned" drawn against the ligature: read as written, "defi ned" missed every search.

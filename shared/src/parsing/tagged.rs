@@ -39,6 +39,9 @@ struct Open {
     tail: String,
 }
 
+/// A heading of the layout's is found in at most this many of the tree's paragraphs in a row.
+const MAX_HEADING_PIECES: usize = 3;
+
 /// Bounds on joining pieces into one paragraph, against trees of a million one-letter spans:
 /// pieces per paragraph, and runs read to find its edges.
 const MAX_PIECES: usize = 2_000;
@@ -106,14 +109,38 @@ impl Tagged {
             })
             .collect();
         let mut changed = false;
-        for (page, block) in &mut self.blocks {
-            let (Block::Paragraph(text), Some(heads)) = (&*block, found.get_mut(*page)) else { continue };
-            let key = heading_key(text);
-            if let Some(at) = heads.iter().position(|(_, k)| *k == key) {
-                let (level, _) = heads.remove(at);
-                *block = Block::Heading(level, text.clone());
+        let mut i = 0;
+        while i < self.blocks.len() {
+            let page = self.blocks[i].0;
+            // A heading the tree cuts into paragraphs line by line ("Q: Is insurance coverage
+            // different for different" / "businesses?") is the run of them that reads as it.
+            let mut text = String::new();
+            let mut hit = None;
+            for n in 1..=MAX_HEADING_PIECES {
+                let (Some((p, Block::Paragraph(piece))), Some(heads)) =
+                    (self.blocks.get(i + n - 1), found.get_mut(page))
+                else {
+                    break;
+                };
+                if *p != page {
+                    break;
+                }
+                if n > 1 {
+                    text.push(' ');
+                }
+                text.push_str(piece);
+                let key = heading_key(&text);
+                if let Some(at) = heads.iter().position(|(_, k)| *k == key) {
+                    hit = Some((n, heads.remove(at).0));
+                    break;
+                }
+            }
+            if let Some((n, level)) = hit {
+                self.blocks[i].1 = Block::Heading(level, text);
+                self.blocks.drain(i + 1..i + n);
                 changed = true;
             }
+            i += 1;
         }
         if changed {
             self.pages = render_pages(&self.blocks, &self.tagged);

@@ -116,7 +116,7 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     // Sentences and exclamations ("Congratulations!") are not headings, however they are set;
     // nor are table-of-contents entries.
     let leaders = ["....", "::::", ". . . ."].iter().any(|l| text.contains(l));
-    if text.ends_with(['.', ',', ';', '!']) || leaders || has_sentence_break(&text) {
+    if text.ends_with(['.', ',', ';', '!']) || leaders || (has_sentence_break(&text) && !asks(&text)) {
         return None;
     }
     // A clause ending in a colon introduces what follows ("Findings by agency, including …:").
@@ -400,6 +400,17 @@ pub(super) fn display_sentence(line: &Line, body: f32) -> Option<usize> {
         && !has_sentence_break(&text)
         && text.starts_with(char::is_uppercase))
     .then_some(size_level(line.size, body))
+}
+
+/// A question, or a line of one a FAQ labels ("Q: I'm just starting. Do I need …"): a
+/// question set as a heading may run to two sentences.
+pub(super) fn asks(text: &str) -> bool {
+    text.ends_with('?') || faq_question(text)
+}
+
+/// A FAQ's question, labelled "Q:" or "Q.".
+pub(super) fn faq_question(text: &str) -> bool {
+    ["Q:", "Q."].iter().any(|q| text.starts_with(q))
 }
 
 /// One sentence ends and another starts inside the line ("… the assessment. The Initial …");

@@ -98,11 +98,14 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             // A warning sign or bullet set large ("▲!" before a caution) does not make its line
             // a heading: the line's size is its words'.
             let worded = |r: &&&Run| r.text.chars().any(char::is_alphanumeric);
-            let size = match g.iter().filter(worded).map(|r| r.size).fold(0.0, f32::max) {
+            // So does a short label hanging large before it ("Q:" set at 30 points before an
+            // 18-point question): the line is set as its words are, and wraps as they do.
+            let label = usize::from(hanging_label(&g));
+            let size = match g[label..].iter().filter(worded).map(|r| r.size).fold(0.0, f32::max) {
                 0.0 => g.iter().map(|r| r.size).fold(0.0, f32::max),
                 size => size,
             };
-            let bold = g.iter().all(|r| r.bold || r.text.trim().is_empty());
+            let bold = g[label..].iter().all(|r| r.bold || r.text.trim().is_empty());
             let mut cells: Vec<Cell> = Vec::new();
             // A dot leader ("Add lines 12 and 13 . . . . 14") fills the gap it sits in: its dots,
             // however far apart, run on from the text before them.
@@ -165,10 +168,33 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
             let stacked = g.iter().all(|r| r.stacked);
-            Line { y: g[0].y, size, bold, bold_lead, side_label, cells, role, ruled_above: false, stacked, word_end }
+            Line {
+                y: g[label].y,
+                size,
+                bold,
+                bold_lead,
+                side_label,
+                cells,
+                role,
+                ruled_above: false,
+                stacked,
+                word_end,
+            }
         })
         .filter(|l| !l.cells.is_empty())
         .collect()
+}
+
+/// Whether a line's runs (left to right) start with a label of a few characters ("Q:", "A:",
+/// "3") set `SIDE_LABEL` times larger than every worded run after it.
+fn hanging_label(runs: &[&Run]) -> bool {
+    let [first, rest @ ..] = runs else { return false };
+    let label = first.text.trim();
+    let after = rest.iter().filter(|r| r.text.chars().any(char::is_alphanumeric)).map(|r| r.size).fold(0.0, f32::max);
+    (1..=3).contains(&label.chars().count())
+        && label.chars().any(char::is_alphanumeric)
+        && after > 0.0
+        && first.size >= SIDE_LABEL * after
 }
 
 /// Two figures this many ems apart or more are in two cells.

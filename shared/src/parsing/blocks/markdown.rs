@@ -214,7 +214,9 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             // leading, and does not start a numbered section of its own.
             let mut last = line;
             while let Some(next) = lines.get(i)
-                && heading_style(next, body).is_some()
+                // A FAQ's question runs on, set as it is, until its question mark.
+                && (heading_style(next, body).is_some()
+                    || faq_question(&text) && !text.ends_with('?') && next.cells.len() == 1)
                 && (next.role.is_none() || next.role == line.role)
                 && (next.size - last.size).abs() < 0.5
                 && (next.bold == last.bold || under_title(line, next))
@@ -231,7 +233,8 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             // ("Total future monthly" / "savings goals: $"), reads on in lower case. A bold
             // paragraph wraps like a heading, but no heading runs to a paragraph's length.
             let numbered = section_number(&text).is_some() || part_label(&text);
-            let long = !numbered && text.split_whitespace().count() > MAX_HEADING_WORDS;
+            let asked = faq_question(&text) && text.ends_with('?');
+            let long = !numbered && !asked && text.split_whitespace().count() > MAX_HEADING_WORDS;
             if line.role.is_none()
                 && (long
                     || ends_mid_phrase(&text)
