@@ -750,6 +750,32 @@ fn a_faqs_question_under_its_large_hanging_label_is_one_heading_however_the_tree
 }
 
 #[test]
+fn a_faqs_label_the_tree_reads_at_the_pages_end_rejoins_its_question() {
+    // The same guide's tree reads the "Q:" of a page's second question apart from it, after
+    // the page's last paragraph: the question was body text and the label a paragraph alone.
+    let content = b"/P <</MCID 0>> BDC BT /F1 30 Tf 70 700 Td (Q:) Tj /F1 18 Tf 38 0 Td \
+        (Do I need insurance right away?) Tj ET EMC \
+        /P <</MCID 1>> BDC BT /F1 10 Tf 108 670 Td (Yes, because the chance that you could suffer a loss begins) Tj \
+        0 -12 Td (with the first day of business.) Tj ET EMC \
+        /P <</MCID 4>> BDC BT /F1 30 Tf 70 600 Td (Q:) Tj ET EMC \
+        /P <</MCID 2>> BDC BT /F1 18 Tf 108 600 Td (I work out of my home. Am I covered?) Tj ET EMC \
+        /P <</MCID 3>> BDC BT /F1 10 Tf 108 570 Td (Most homeowners policies leave a business out.) Tj ET EMC";
+    let bytes = tagged_page(content, |doc, page| {
+        let mut elem =
+            |s: &str, k: Object| Object::Reference(doc.add_object(dictionary! { "S" => s, "Pg" => page, "K" => k }));
+        let label = elem("P", 4.into());
+        let mut paragraphs: Vec<Object> = (0..4).map(|m| elem("P", m.into())).collect();
+        paragraphs.push(label);
+        elem("Sect", paragraphs.into())
+    });
+    let md = parse_with(&bytes, true).markdown;
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(headings.len(), 2, "{md}");
+    assert!(headings[1].ends_with(" Q: I work out of my home. Am I covered?"), "{md}");
+    assert!(!md.lines().any(|l| l.trim() == "Q:"), "{md}");
+}
+
+#[test]
 fn a_space_overdrawn_after_a_ligature_does_not_split_its_word() {
     // Distiller sets "defined" in an AAMI policy as the fi glyph, the pen pulled back, a space,
     // and "ned" drawn against the ligature: read as written, "defi ned" missed every search.

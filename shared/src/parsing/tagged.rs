@@ -39,6 +39,10 @@ struct Open {
     tail: String,
 }
 
+/// A heading's label read apart from it ("Q:", "A.", "12") has at most this many letters and
+/// digits.
+const MAX_LABEL_CHARS: usize = 3;
+
 /// A heading of the layout's is found in at most this many of the tree's paragraphs in a row.
 const MAX_HEADING_PIECES: usize = 3;
 
@@ -142,9 +146,58 @@ impl Tagged {
             }
             i += 1;
         }
+        changed |= self.join_labels(&found);
         if changed {
             self.pages = render_pages(&self.blocks, &self.tagged);
         }
+    }
+
+    /// A label the tree reads apart from its heading (a FAQ's "Q:" read at the page's end):
+    /// for each layout heading still unmatched that is such a label and a paragraph of the
+    /// tree's on its page, the paragraph becomes the heading with its label, and the label
+    /// goes.
+    fn join_labels(&mut self, unmatched: &[Vec<(usize, String)>]) -> bool {
+        let mut on_page: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, (page, block)) in self.blocks.iter().enumerate() {
+            if matches!(block, Block::Paragraph(_)) && unmatched.get(*page).is_some_and(|h| !h.is_empty()) {
+                on_page.entry(*page).or_default().push(i);
+            }
+        }
+        let text = |i: usize| match &self.blocks[i].1 {
+            Block::Paragraph(t) => t.as_str(),
+            _ => "",
+        };
+        let mut joined: Vec<(usize, usize, usize)> = Vec::new(); // label, paragraph, level
+        let mut used = HashSet::new();
+        for (page, indices) in &on_page {
+            for (level, key) in &unmatched[*page] {
+                let label = indices.iter().copied().find(|&i| {
+                    let k = heading_key(text(i));
+                    !used.contains(&i) && (1..=MAX_LABEL_CHARS).contains(&k.chars().count()) && key.starts_with(&k)
+                });
+                let Some(label) = label else { continue };
+                let rest = &key[heading_key(text(label)).len()..];
+                let paragraph =
+                    indices.iter().copied().find(|&i| !used.contains(&i) && i != label && heading_key(text(i)) == rest);
+                if let Some(paragraph) = paragraph {
+                    used.extend([label, paragraph]);
+                    joined.push((label, paragraph, *level));
+                }
+            }
+        }
+        let headings: Vec<(usize, Block)> = joined
+            .iter()
+            .map(|&(label, paragraph, level)| {
+                (paragraph, Block::Heading(level, format!("{} {}", text(label).trim(), text(paragraph))))
+            })
+            .collect();
+        for (paragraph, heading) in headings {
+            self.blocks[paragraph].1 = heading;
+        }
+        let labels: HashSet<usize> = joined.iter().map(|j| j.0).collect();
+        let mut i = 0..;
+        self.blocks.retain(|_| !labels.contains(&i.next().unwrap_or_default()));
+        !joined.is_empty()
     }
 
     /// Gives the layout the tree's roles on the pages it reads: each marked run's role, body
