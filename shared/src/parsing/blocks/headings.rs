@@ -408,6 +408,19 @@ pub(super) fn asks(text: &str) -> bool {
     text.ends_with('?') || faq_question(text)
 }
 
+/// A line set as a heading, larger than the body, that wraps mid-phrase onto the next ("Q:
+/// What types of property insurance should I" / "consider buying?"); a large running head
+/// over a page's own title ("Healthy Students Healthy Lives" / "Appendix 1") does not.
+pub(super) fn wraps_as_heading(line: &Line, next: &Line, body: f32) -> bool {
+    line.size >= body * 1.15
+        && next.text().starts_with(char::is_lowercase)
+        && heading_style(line, body).is_some()
+        && (next.size - line.size).abs() < 0.5
+        && next.bold == line.bold
+        && next.y < line.y
+        && line.y - next.y <= WRAP_LEADING * line.size
+}
+
 /// A FAQ's question, labelled "Q:" or "Q.".
 pub(super) fn faq_question(text: &str) -> bool {
     ["Q:", "Q."].iter().any(|q| text.starts_with(q))

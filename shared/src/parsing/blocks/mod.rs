@@ -163,8 +163,13 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             // A page may open with a page number above its running head, or close with both.
             // A ruled table beyond the line means it is not at the page's edge: a repeated
             // caption over a table that ends the page ("Résultats") is content.
-            let kicks =
-                |lines: &[Line], i: usize| lines.get(i + 1).is_some_and(|n| kicker(&lines[i], n, body).is_some());
+            // Nor is a heading repeated atop each page it runs over, which wraps as no running
+            // head does.
+            let kicks = |lines: &[Line], i: usize| {
+                lines
+                    .get(i + 1)
+                    .is_some_and(|n| kicker(&lines[i], n, body).is_some() || wraps_as_heading(&lines[i], n, body))
+            };
             let (mut first, mut end) = (0, lines.len());
             for _ in 0..2 {
                 let rest = &lines[first..end];

@@ -38,6 +38,31 @@ fn md(runs: Vec<Run>) -> String {
 }
 
 #[test]
+fn a_question_repeated_atop_the_pages_it_runs_over_is_kept_where_it_wraps() {
+    // A FAQ sets its question again at the top of each page its answer runs over, under the
+    // running head: it repeats as a running head does, but wraps as none does.
+    let page = |body: &str| PageText {
+        runs: vec![
+            run(188.0, 800.0, "The Consumer's Guide to Small Business Insurance", 10.0, false),
+            run(108.0, 760.0, "What types of property insurance should I", 18.0, true),
+            run(108.0, 741.0, "consider buying?", 18.0, true),
+            run(108.0, 700.0, body, 12.0, false),
+            run(108.0, 684.0, "Ask your agent about the coverage your business needs.", 12.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let pages = vec![
+        page("The best thing to do is to take a complete inventory of your property."),
+        page("Some common additional coverages for business property follow."),
+        page("Builders risk coverage insures buildings under construction."),
+    ];
+    let md = pages_to_markdown(pages);
+    assert!(md[0].starts_with("## What types of property insurance should I consider buying?\n\n"), "{md:?}");
+    assert!(!md[0].contains("Consumer's Guide"), "{md:?}");
+}
+
+#[test]
 fn pagination_marks_are_furniture_only_when_they_repeat_or_number_the_page() {
     let mark = |x: f32, y: f32, text: &str| Run { pagination: true, artifact: true, ..run(x, y, text, 9.0, false) };
     let page = |runs: Vec<Run>| PageText { runs, rules: Vec::new(), width: 595.0 };
