@@ -35,14 +35,15 @@ pub fn cut_null_arrays(stream: &mut Stream, at_least: usize) {
     let ends = index.iter().skip(1).map(|&(_, at)| at).chain([body.len()]);
     let objects: Vec<(u32, &[u8])> =
         index.iter().zip(ends).map(|(&(number, at), end)| (number, &body[at..end])).collect();
-    if !objects.iter().any(|(_, text)| null_array(text, at_least)) {
+    let cut: Vec<bool> = objects.iter().map(|(_, text)| null_array(text, at_least)).collect();
+    if !cut.contains(&true) {
         return;
     }
     let mut header = String::new();
     let mut kept = Vec::with_capacity(body.len());
-    for (number, text) in objects {
+    for ((number, text), cut) in objects.into_iter().zip(cut) {
         header.push_str(&format!("{number} {} ", kept.len()));
-        kept.extend_from_slice(if null_array(text, at_least) { b"null " } else { text });
+        kept.extend_from_slice(if cut { b"null " } else { text });
     }
     stream.dict.set("First", header.len() as i64);
     let mut rewritten = header.into_bytes();

@@ -43,7 +43,7 @@ fn dash_or_bullet(label: &str) -> bool {
 
 /// Rows of two cells, each a list item's label and its text: "(ii)", "b)", "iv.", "6.",
 /// "4.2", a bullet. A bare number may count rows of a table, and is not a label here.
-pub(super) fn hanging_labels(rows: &[Vec<String>]) -> bool {
+fn hanging_labels(rows: &[Vec<String>]) -> bool {
     let label = |cell: &str| {
         let w = cell.trim();
         let inner = w.strip_prefix('(').unwrap_or(w).trim_end_matches([')', '.']);
@@ -141,10 +141,9 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 // a list, each item one block; the last reads on into lines wrapped under its
                 // label.
                 let last = &lines[next - 1];
-                let mut items = rows.into_iter().map(|row| match dash_or_bullet(row[0].trim()) {
-                    true => format!("- {}", row[1]),
-                    false => row.join(" "),
-                });
+                let mut items = rows
+                    .into_iter()
+                    .map(|row| if dash_or_bullet(row[0].trim()) { format!("- {}", row[1]) } else { row.join(" ") });
                 let final_item = items.next_back();
                 out.extend(items.map(Block::Paragraph));
                 para = final_item.map(|item| (item, last.y, last.size));
