@@ -157,10 +157,13 @@ impl Tagged {
     /// tree's on its page, the paragraph becomes the heading with its label, and the label
     /// goes.
     fn join_labels(&mut self, unmatched: &[Vec<(usize, String)>]) -> bool {
-        let mut on_page: HashMap<usize, Vec<usize>> = HashMap::new();
+        // Per page with a heading unmatched, its paragraphs and their keys.
+        let mut on_page: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
         for (i, (page, block)) in self.blocks.iter().enumerate() {
-            if matches!(block, Block::Paragraph(_)) && unmatched.get(*page).is_some_and(|h| !h.is_empty()) {
-                on_page.entry(*page).or_default().push(i);
+            if let Block::Paragraph(t) = block
+                && unmatched.get(*page).is_some_and(|h| !h.is_empty())
+            {
+                on_page.entry(*page).or_default().push((i, heading_key(t)));
             }
         }
         let text = |i: usize| match &self.blocks[i].1 {
@@ -169,16 +172,18 @@ impl Tagged {
         };
         let mut joined: Vec<(usize, usize, usize)> = Vec::new(); // label, paragraph, level
         let mut used = HashSet::new();
-        for (page, indices) in &on_page {
+        for (page, paragraphs) in &on_page {
             for (level, key) in &unmatched[*page] {
-                let label = indices.iter().copied().find(|&i| {
-                    let k = heading_key(text(i));
-                    !used.contains(&i) && (1..=MAX_LABEL_CHARS).contains(&k.chars().count()) && key.starts_with(&k)
+                let label = paragraphs.iter().find(|(i, k)| {
+                    !used.contains(i)
+                        && (1..=MAX_LABEL_CHARS).contains(&k.chars().count())
+                        && key.starts_with(k.as_str())
                 });
-                let Some(label) = label else { continue };
-                let rest = &key[heading_key(text(label)).len()..];
+                let Some((label, label_key)) = label else { continue };
+                let rest = &key[label_key.len()..];
                 let paragraph =
-                    indices.iter().copied().find(|&i| !used.contains(&i) && i != label && heading_key(text(i)) == rest);
+                    paragraphs.iter().find(|(i, k)| !used.contains(i) && i != label && k == rest).map(|p| p.0);
+                let label = *label;
                 if let Some(paragraph) = paragraph {
                     used.extend([label, paragraph]);
                     joined.push((label, paragraph, *level));

@@ -232,10 +232,10 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
                     && !tracked
                     && !bytes.is_empty()
                     && bytes.iter().all(|b| *b == b' ')
-                    && font.decodes_to_spaces(bytes)
                     && ["fi", "fl", "ff", "\u{fb00}", "\u{fb01}", "\u{fb02}", "\u{fb03}", "\u{fb04}"]
                         .iter()
-                        .any(|l| pieces.text.ends_with(l)) =>
+                        .any(|l| pieces.text.ends_with(l))
+                    && font.decodes_to_spaces(bytes) =>
             {
                 filler = Some(pieces.ink_end);
                 let spaces = bytes.len() as f32;
