@@ -9,6 +9,13 @@ pub(super) const FILLS: [&str; 4] = ["..", ". .", "…", "__"];
 /// Cells of a table's head that has flush-right columns have at most this many words.
 pub(super) const FLUSH_RIGHT_HEAD_WORDS: usize = 6;
 
+/// Rows are set apart when some are this many line pitches apart or more.
+const ROW_SPACING: f32 = 1.4;
+/// A line this close to the one above, within that pitch, may wrap its row.
+const WRAP_PITCH: f32 = 1.15;
+/// What ends a cell's sentence.
+const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
+
 /// Consecutive lines of two or more cells whose starts align form a table. A line with fewer
 /// cells is either the start of a row whose other cells follow on the next lines (cells set
 /// vertically centred) or wrapped text continuing the current row's cells; which one is
@@ -58,7 +65,41 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
             && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
     };
     let cols_of = |line: &Line| -> Vec<usize> { line.cells.iter().filter_map(column_of).collect() };
-
+    // Rows set apart by more than their lines' pitch tell a line that fills every column yet
+    // wraps the row above ("Section 1D: Breakdown of" / "Machinery, Computers and …") from
+    // the next row: it follows at the pitch, and in each column the word it starts with did
+    // not fit after the prose above, or it reads on in lower case from text not ended, or the
+    // text above stops mid-phrase; in one column at least, one of the latter two.
+    let extent = (start + 1..lines.len()).take_while(|&j| belongs(j)).last().map_or(start + 1, |j| j + 1);
+    let gap = |j: usize| lines[j - 1].y - lines[j].y;
+    let pitch = (start + 1..extent).map(gap).fold(f32::INFINITY, f32::min);
+    let spaced_rows = (start + 1..extent).any(|j| gap(j) >= ROW_SPACING * pitch);
+    let mut limits = vec![f32::MIN; columns.len()];
+    for c in lines[start..extent].iter().flat_map(|l| &l.cells) {
+        if let Some(k) = column_of(c) {
+            limits[k] = limits[k].max(c.end_x);
+        }
+    }
+    let wraps = |above: &Line, line: &Line| {
+        let mut read_on = false;
+        let each = line.cells.iter().all(|c| {
+            let Some(k) = column_of(c) else { return false };
+            let Some(prev) = above.cells.iter().find(|p| column_of(p) == Some(k)) else { return false };
+            // Only a line of prose wraps so: a column of figures ends every entry together,
+            // and a form's fields ("text3" / "text4") are a word each.
+            if prev.text.split_whitespace().count() < 3 {
+                return false;
+            }
+            let first = c.text.split_whitespace().next().map_or(0, |w| w.chars().count());
+            let per_char = (c.end_x - c.x) / c.text.chars().count().max(1) as f32;
+            let overflows = prev.end_x + per_char * (first + 1) as f32 > limits[k] - 0.5 * line.size;
+            let reads_on = (c.text.starts_with(char::is_lowercase) && !prev.text.trim_end().ends_with(ENDS_SENTENCE))
+                || headings::ends_mid_phrase(prev.text.trim_end());
+            read_on |= reads_on;
+            overflows || reads_on
+        });
+        each && read_on
+    };
     let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
     let mut full_rows = 1;
     let mut i = start + 1;
@@ -68,8 +109,9 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
         let row = rows.last().expect("a table starts with a row");
         let complete = row.iter().all(|c| !c.is_empty());
         let starts_row = if cols.len() == columns.len() {
+            // Aligned all the same: evidence of a table, whose rows may then prove to be one.
             full_rows += 1;
-            true
+            !(spaced_rows && gap(i) <= WRAP_PITCH * pitch && wraps(&lines[i - 1], line))
         } else if complete && cols.iter().any(|c| !row[*c].is_empty()) {
             // A new row if the following lines fill the columns this one leaves empty.
             let mut filled: Vec<usize> = cols.clone();
@@ -105,7 +147,7 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
 /// lower case) are one row wrapped over several lines; two columns of prose set side by side
 /// (a paragraph and its sidebar) come out as a single such row.
 pub(super) fn merge_wrapped_rows(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    let cut = |c: &str| c.split_whitespace().count() >= 3 && !c.trim_end().ends_with(['.', '!', '?', ':', ';']);
+    let cut = |c: &str| c.split_whitespace().count() >= 3 && !c.trim_end().ends_with(ENDS_SENTENCE);
     let mut out: Vec<Vec<String>> = Vec::with_capacity(rows.len());
     for row in rows {
         match out.last_mut() {

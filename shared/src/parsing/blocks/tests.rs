@@ -151,6 +151,58 @@ fn aligned_cells_become_a_table_and_wrapped_cells_stay_in_their_row() {
 }
 
 #[test]
+fn a_row_wrapped_in_every_column_stays_one_row_where_rows_are_set_apart() {
+    // Rows 18 pt apart, their lines 11 pt: a wrapped title fills the first column on the
+    // row's second line too, in title case, and reads on from a title cut mid-phrase.
+    let out = md(vec![
+        run(50.0, 800.0, "Cover type", 9.0, true),
+        run(210.0, 800.0, "Summary of covers", 9.0, true),
+        run(50.0, 782.0, "Section 1B: Theft", 9.0, false),
+        run(
+            210.0,
+            782.0,
+            "This section covers loss of or damage to your property due to theft and provides a",
+            9.0,
+            false,
+        ),
+        run(210.0, 771.0, "number of additional covers.", 9.0, false),
+        run(50.0, 753.0, "Section 1E: Restoration of", 9.0, false),
+        run(
+            210.0,
+            753.0,
+            "This section covers the cost of rewriting your business's computer records following a",
+            9.0,
+            false,
+        ),
+        run(50.0, 742.0, "Computer Data", 9.0, false),
+        run(210.0, 742.0, "computer breakdown.", 9.0, false),
+        run(50.0, 724.0, "Section 2: Money", 9.0, false),
+        run(210.0, 724.0, "This section covers your money whilst on your premises.", 9.0, false),
+    ]);
+    assert_eq!(
+        out,
+        "| Cover type | Summary of covers |\n| --- | --- |\n\
+         | Section 1B: Theft | This section covers loss of or damage to your property due to theft and provides a number of additional covers. |\n\
+         | Section 1E: Restoration of Computer Data | This section covers the cost of rewriting your business's computer records following a computer breakdown. |\n\
+         | Section 2: Money | This section covers your money whilst on your premises. |\n\n"
+    );
+    // Rows grouped apart, each a label and its figure, stay rows however closely set.
+    let out = md(vec![
+        run(50.0, 800.0, "Age", 9.0, true),
+        run(210.0, 800.0, "Rate", 9.0, true),
+        run(50.0, 782.0, "20-29", 9.0, false),
+        run(210.0, 782.0, "0.2650", 9.0, false),
+        run(50.0, 771.0, "30-39", 9.0, false),
+        run(210.0, 771.0, "0.2046", 9.0, false),
+        run(50.0, 753.0, "Buildings and contents of", 9.0, false),
+        run(210.0, 753.0, "0.1477", 9.0, false),
+        run(50.0, 742.0, "Business premises", 9.0, false),
+        run(210.0, 742.0, "0.1514", 9.0, false),
+    ]);
+    assert_eq!(out.matches("\n|").count(), 5, "{out}");
+}
+
+#[test]
 fn items_whose_labels_hang_in_a_column_of_their_own_are_a_list_not_a_table() {
     let out = md(vec![
         run(50.0, 800.0, "We will not pay for:", 10.0, false),
