@@ -243,6 +243,21 @@ pub(super) fn ends_mid_phrase(text: &str) -> bool {
     text.trim_end_matches(['—', '–', ':']).rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
 }
 
+/// The bold `line` runs on into the bold clause `next` starts with, set as large just below
+/// it ("For Trip Cancellation Insurance included in the Annual" / "All-Inclusive Plan,
+/// coverage starts …"): a run-in lead that wraps, which opens a paragraph and heads nothing.
+/// A bold word starting the line under a heading is a defined term ("Loss of or damage to
+/// money …"), and a lead ending in a colon labels a paragraph of its own.
+pub(super) fn bold_lead_goes_on(line: &Line, next: &Line) -> bool {
+    line.bold
+        && !next.bold
+        && next.bold_lead.as_ref().is_some_and(|lead| lead.ends_with(','))
+        && next.role.is_none()
+        && (next.size - line.size).abs() < 0.5
+        && line.y > next.y
+        && line.y - next.y <= WRAP_LEADING * line.size
+}
+
 /// `next` is set like the bold `line` just below it, at its leading, but is no heading itself
 /// (it ends a sentence: "… Paperwork Reduction" / "Act Notice, see the separate
 /// instructions."): the two are one bold sentence, not a heading over it. A title's date

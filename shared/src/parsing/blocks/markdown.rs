@@ -81,6 +81,9 @@ pub(super) fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
     (n >= 4 && n * 2 >= gaps.len() && pitch > 1.7 * body).then_some(pitch)
 }
 
+/// A heading's wrapped lines keep their leading within this much.
+const LEADING_DRIFT: f32 = 1.1;
+
 /// A margin label beside a table is at most this many lines.
 const MARGIN_LABEL_LINES: usize = 6;
 
@@ -210,8 +213,12 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             flush(&mut para, &mut out);
             let mut text = line.text();
             // A heading that wraps: the next line is set the same way, at the heading's own
-            // leading, and does not start a numbered section of its own.
+            // leading, and does not start a numbered section of its own. From its second line
+            // on the leading is known: a subheading set as large in a lighter face sits further
+            // below, and starts anew in capitals ("… electronic equipment" / "About this
+            // section").
             let mut last = line;
+            let mut leading: Option<f32> = None;
             while let Some(next) = lines.get(i)
                 // A FAQ's question runs on, set as it is, until its question mark.
                 && (heading_style(next, body).is_some()
@@ -220,11 +227,17 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && (next.size - last.size).abs() < 0.5
                 && (next.bold == last.bold || under_title(line, next))
                 && last.y - next.y <= WRAP_LEADING * last.size
+                && leading.is_none_or(|l| {
+                    last.y - next.y <= LEADING_DRIFT * l
+                        || !next.text().starts_with(char::is_uppercase)
+                        || ends_mid_phrase(&text)
+                })
                 && section_number(&next.text()).is_none()
                 && !tabbed(next)
             {
                 text.push(' ');
                 text.push_str(&next.text());
+                leading = Some(last.y - next.y);
                 last = next;
                 i += 1;
             }
@@ -238,6 +251,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && (long
                     || ends_mid_phrase(&text)
                     || lines.get(i).is_some_and(|next| bold_sentence_goes_on(last, next, body))
+                    || lines.get(i).is_some_and(|next| bold_lead_goes_on(last, next))
                     || lines.get(i).is_some_and(|next| reads_on(last, next, body))
                     || lines.iter().skip(i).take(3).any(|after| label_wraps(last, after)))
             {

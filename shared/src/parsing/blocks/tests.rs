@@ -347,6 +347,52 @@ fn a_bold_title_with_a_plain_note_in_parentheses_is_a_heading_and_a_bold_lead_is
 }
 
 #[test]
+fn a_subheading_set_as_large_below_a_wrapped_title_is_a_heading_of_its_own() {
+    let body = "This section covers the breakdown of machinery at your premises, as the schedule shows.";
+    let out = md(vec![
+        run(43.0, 800.0, "Section 1D – Breakdown of machinery, computer", 23.0, false),
+        run(43.0, 777.0, "equipment and electronic equipment", 23.0, false),
+        run(43.0, 749.0, "About this section", 23.0, false),
+        run(43.0, 722.0, body, 9.0, false),
+        run(43.0, 711.0, body, 9.0, false),
+        run(43.0, 690.0, "Your insurance under this section", 23.0, false),
+        run(43.0, 667.0, "and what it covers", 23.0, false),
+        run(43.0, 640.0, body, 9.0, false),
+    ]);
+    assert!(
+        out.starts_with(
+            "# Section 1D – Breakdown of machinery, computer equipment and electronic equipment\n\n# About this section\n\n"
+        ),
+        "{out}"
+    );
+    // Its lines at its leading, a title wraps on in lower case however far below.
+    assert!(out.contains("\n# Your insurance under this section and what it covers\n"), "{out}");
+}
+
+#[test]
+fn a_bold_lead_wrapped_into_a_clause_opens_a_paragraph_and_a_defined_term_under_a_heading_does_not() {
+    let body = "We will pay the premium back in full if you cancel before your trip starts, as below.";
+    let lead = |y: f32, bold: &str, rest: &str| {
+        let end = 50.0 + bold.chars().count() as f32 * 5.0;
+        vec![run(50.0, y, bold, 10.0, true), run(end + 3.0, y, rest, 10.0, false)]
+    };
+    let mut runs = vec![run(50.0, 800.0, body, 10.0, false), run(50.0, 788.0, body, 10.0, false)];
+    runs.push(run(50.0, 770.0, "For Trip Cancellation Insurance included in the Annual", 10.0, true));
+    runs.extend(lead(758.0, "All-Inclusive Plan,", "coverage starts on the date you pay the premium."));
+    runs.push(run(50.0, 740.0, "Exclusions to Section 3", 10.0, true));
+    runs.extend(lead(728.0, "We", "will not pay for death or bodily injury arising from suicide."));
+    runs.push(run(50.0, 716.0, body, 10.0, false));
+    let out = md(runs);
+    assert!(
+        out.contains(
+            "\n\nFor Trip Cancellation Insurance included in the Annual All-Inclusive Plan, coverage starts on the date you pay the premium.\n\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("# Exclusions to Section 3\n\nWe will not pay"), "{out}");
+}
+
+#[test]
 fn a_form_section_label_set_large_in_the_margin_heads_the_lines_beside_it() {
     let body = "Enter the amounts from each of your forms on the lines of this section.";
     let out = md(vec![
