@@ -122,6 +122,27 @@ fn drop_off_page(runs: &mut Vec<Run>, [x0, y0, x1, y1]: [f32; 4]) {
     }
 }
 
+/// A booklet's thumb tabs ("Eligibility", "General Information" set sideways at the page's
+/// edge, a section's name for the thumb to find) are navigation, not text: read where their
+/// start falls, they would cut the sentence beside them and head what follows. They are set
+/// bold, to be found: a print job's stamp or a cropped chart's axis title at the edge is not,
+/// and a form's sideways labels ("Form 1040", "Print or type.") sit inside its margin.
+pub(super) fn drop_thumb_tabs(runs: &mut Vec<Run>, [x0, _, x1, _]: [f32; 4]) {
+    let edge = THUMB_TAB_EDGE * (x1 - x0);
+    runs.retain(|r| {
+        let at_edge = r.end_x <= x0 + edge || r.x >= x1 - edge;
+        // Vertical CJK columns are set sideways too, from the page's right, in no words.
+        let named = r.text.contains(char::is_alphabetic) && !r.text.chars().any(crate::parsing::cjk::is_cjk);
+        let tab = r.bold && named && r.text.split_whitespace().count() <= THUMB_TAB_WORDS;
+        !(r.sideways.is_some() && at_edge && tab)
+    });
+}
+
+/// A thumb tab lies within this share of the page's width from its left or right edge.
+const THUMB_TAB_EDGE: f32 = 0.04;
+/// A thumb tab names a section in at most this many words.
+const THUMB_TAB_WORDS: usize = 4;
+
 pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a>) -> Result<Drawn, PageDamage> {
     let resources = Resources::of_page(doc, page_id, cache);
     let (view, width, height, shown) = page_view(doc, page_id);
@@ -139,6 +160,7 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     crate::parsing::appearance::draw_annotations(doc, page_id, view, cache, &mut out);
     crate::parsing::overprint::drop_overprints(&mut out.runs);
     out.runs = join_sideways(out.runs);
+    drop_thumb_tabs(&mut out.runs, shown);
     crate::parsing::vertical::turn_columns(&mut out, height);
     Ok(out)
 }

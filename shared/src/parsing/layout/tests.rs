@@ -19,3 +19,23 @@ fn a_sideways_line_drawn_in_pieces_is_one_run_and_the_next_line_another() {
     assert_eq!(runs[1].sideways, Some((545.0, 660.0)));
     assert!(!runs[1].bold);
 }
+
+#[test]
+fn a_thumb_tab_at_the_pages_edge_is_dropped_and_a_forms_sideways_label_in_its_margin_is_not() {
+    let tab = |x: f32, text: &str| Run {
+        end_x: x + 12.0,
+        sideways: Some((88.0, 128.0)),
+        ..Run::sample(x, 88.0, text, 10.0, true)
+    };
+    let mut runs = vec![
+        tab(3.0, "Eligibility"),
+        tab(488.0, "General Information"),
+        tab(36.0, "Form"),
+        tab(490.0, "縦書きの段落はページの右から始まる"),
+        Run::sample(3.0, 300.0, "Notes", 8.0, false),
+        Run { bold: false, ..tab(5.0, "Jkt 250001") },
+    ];
+    super::page::drop_thumb_tabs(&mut runs, [0.0, 0.0, 504.0, 612.0]);
+    let kept: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(kept, ["Form", "縦書きの段落はページの右から始まる", "Notes", "Jkt 250001"]);
+}
