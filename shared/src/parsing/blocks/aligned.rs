@@ -103,7 +103,7 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
     let mut rows: Vec<Vec<String>> = vec![head.cells.iter().map(|c| c.text.clone()).collect()];
     let mut full_rows = 1;
     let mut i = start + 1;
-    while i < lines.len() && belongs(i) {
+    while i < extent {
         let line = &lines[i];
         let cols = cols_of(line);
         let row = rows.last().expect("a table starts with a row");

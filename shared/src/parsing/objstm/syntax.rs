@@ -2,6 +2,8 @@
 //! value starts and ends, with strings, comments and nested containers skipped whole. Nothing is
 //! decoded; anything this cannot follow yields `None`, and the object is left to lopdf.
 
+use crate::parsing::content::{is_delimiter, is_space};
+
 /// The entries of the dictionary that is `text`, as (key without its slash, value's text).
 pub fn entries(text: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     let text = text.trim_ascii();
@@ -32,14 +34,6 @@ pub fn items(text: &[u8]) -> Option<Vec<&[u8]>> {
         at = skip_space(inner, end);
     }
     Some(found)
-}
-
-fn is_space(b: u8) -> bool {
-    matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
-}
-
-fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
 }
 
 /// Past white space and comments.
