@@ -56,6 +56,11 @@ fn is_operator(token: &[u8]) -> bool {
 /// Just past the literal string opening at `open` (nested parentheses balanced, escapes
 /// skipped), or the end of `data` when it never closes.
 pub(super) fn after_literal_string(data: &[u8], open: usize) -> usize {
+    literal_string_end(data, open).unwrap_or(data.len())
+}
+
+/// Just past the literal string opening at `open`, or `None` when it never closes.
+pub(super) fn literal_string_end(data: &[u8], open: usize) -> Option<usize> {
     let (mut i, mut depth) = (open, 0usize);
     while i < data.len() {
         match data[i] {
@@ -64,14 +69,14 @@ pub(super) fn after_literal_string(data: &[u8], open: usize) -> usize {
             b')' => {
                 depth -= 1;
                 if depth == 0 {
-                    return i + 1;
+                    return Some(i + 1);
                 }
             }
             _ => {}
         }
         i += 1;
     }
-    data.len()
+    None
 }
 
 /// Where an inline image's data ends: just past `EI` set between white space, or the end.

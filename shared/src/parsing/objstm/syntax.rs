@@ -2,7 +2,7 @@
 //! value starts and ends, with strings, comments and nested containers skipped whole. Nothing is
 //! decoded; anything this cannot follow yields `None`, and the object is left to lopdf.
 
-use crate::parsing::content::{is_delimiter, is_space};
+use crate::parsing::content::{is_delimiter, is_space, literal_string_end};
 
 /// The entries of the dictionary that is `text`, as (key without its slash, value's text).
 pub fn entries(text: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
@@ -63,7 +63,7 @@ fn token_end(text: &[u8], mut at: usize) -> usize {
 /// The end of the value starting at `at`; a reference (`12 0 R`) is one value.
 fn value_end(text: &[u8], at: usize) -> Option<usize> {
     match *text.get(at)? {
-        b'(' => string_end(text, at),
+        b'(' => literal_string_end(text, at),
         b'<' if text.get(at + 1) == Some(&b'<') => container_end(text, at),
         b'<' => Some(at + text[at..].iter().position(|&b| b == b'>')? + 1),
         b'[' => container_end(text, at),
@@ -84,33 +84,13 @@ fn value_end(text: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// The end of a literal string: parentheses nest, a backslash escapes the next byte.
-fn string_end(text: &[u8], mut at: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    while at < text.len() {
-        match text[at] {
-            b'\\' => at += 1,
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(at + 1);
-                }
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    None
-}
-
 /// The end of the array or dictionary opening at `at`, with everything inside skipped.
 fn container_end(text: &[u8], mut at: usize) -> Option<usize> {
     let mut depth = 0usize;
     while at < text.len() {
         match text[at] {
             b'(' => {
-                at = string_end(text, at)?;
+                at = literal_string_end(text, at)?;
                 continue;
             }
             b'%' => {
