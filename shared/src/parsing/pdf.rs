@@ -55,6 +55,12 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         && dict.has(b"P")
         && dict.get(b"Type").and_then(Object::as_name).map_or(true, |t| t == b"StructElem")
     {
+        // As in `objstm`: a link's element that holds only object references gives no text.
+        let role = dict.get(b"S").and_then(Object::as_name).unwrap_or_default();
+        if matches!(role, b"Link" | b"Annot") && dict.get(b"K").map_or(true, only_objects) {
+            *object = Object::Null;
+            return Some((id, Object::Null));
+        }
         let mut kept = only(dict, &[b"S", b"K", b"Pg"]);
         // A table cell's spans are read too (see `spans`).
         let cell = kept.get(b"S").and_then(Object::as_name).is_ok_and(|s| s == b"TD" || s == b"TH");
@@ -70,6 +76,12 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
         && !dict.has(b"AP")
     {
         *object = Object::Null;
+    }
+    // A number tree is never read (see `objstm`).
+    if let Object::Dictionary(dict) = object
+        && dict.get(b"Nums").and_then(Object::as_array).is_ok_and(|nums| nums.len() >= PACK_FROM)
+    {
+        dict.set("Nums", Object::Array(Vec::new()));
     }
     // A font's widths are an array of its own, of hundreds of numbers at ~128 bytes each as
     // lopdf holds them: a 232-page health plan's 360 fonts held 10 MB of them. Packed here
@@ -96,6 +108,18 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     }
     let kept = if matches!(object, Object::Stream(_)) { Object::Null } else { object.clone() };
     Some((id, kept))
+}
+
+/// Whether an element's kids are only object references (`/OBJR`) and nulls.
+fn only_objects(kids: &Object) -> bool {
+    let objr = |kid: &Object| match kid {
+        Object::Dictionary(d) => d.get(b"Type").and_then(Object::as_name).is_ok_and(|t| t == b"OBJR"),
+        other => matches!(other, Object::Null),
+    };
+    match kids {
+        Object::Array(items) => items.iter().all(objr),
+        one => objr(one),
+    }
 }
 
 /// The entries of `keys` taken out of `dict`, in a dictionary of their own.
@@ -339,6 +363,38 @@ mod tests {
         drawn.set("AP", dictionary! {});
         let (_, returned) = slim((12, 0), &mut Object::Dictionary(drawn)).expect("kept");
         assert_eq!(returned.as_dict().map(|d| d.len()).ok(), Some(5));
+    }
+
+    #[test]
+    fn a_links_element_without_text_and_a_number_trees_entries_are_dropped() {
+        let objr = || dictionary! { "Type" => "OBJR", "Obj" => (8, 0) };
+        let element = |kids: Object| Object::Dictionary(dictionary! { "S" => "Link", "P" => (3, 0), "K" => kids });
+        let mut empty = element(Object::Array(vec![objr().into(), Object::Null]));
+        let (_, returned) = slim((9, 0), &mut empty).expect("kept");
+        assert_eq!((returned, empty), (Object::Null, Object::Null));
+        // Its text is kept where it has any, and a paragraph's object references are too.
+        for mut kept in [element(Object::Array(vec![Object::Integer(0), objr().into()])), element(Object::Integer(2))] {
+            let (_, returned) = slim((10, 0), &mut kept).expect("kept");
+            assert!(returned.as_dict().is_ok_and(|d| d.has(b"K")), "{returned:?}");
+        }
+        let mut paragraph = Object::Dictionary(dictionary! { "S" => "P", "P" => (3, 0), "K" => objr() });
+        let (_, returned) = slim((11, 0), &mut paragraph).expect("kept");
+        assert!(returned.as_dict().is_ok_and(|d| d.has(b"K")), "{returned:?}");
+        let nums = |n: i64| (0..n).flat_map(|i| [Object::Integer(i), Object::Reference((i as u32 + 20, 0))]).collect();
+        let mut tree = Object::Dictionary(dictionary! { "Nums" => Object::Array(nums(40)) });
+        let (_, returned) = slim((12, 0), &mut tree).expect("kept");
+        for object in [&tree, &returned] {
+            assert_eq!(
+                object.as_dict().and_then(|d| d.get(b"Nums")).and_then(Object::as_array).map(Vec::len).ok(),
+                Some(0)
+            );
+        }
+        let mut labels = Object::Dictionary(dictionary! { "Nums" => Object::Array(nums(2)) });
+        let (_, returned) = slim((13, 0), &mut labels).expect("kept");
+        assert_eq!(
+            returned.as_dict().and_then(|d| d.get(b"Nums")).and_then(Object::as_array).map(Vec::len).ok(),
+            Some(4)
+        );
     }
 
     #[test]

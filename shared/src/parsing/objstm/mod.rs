@@ -7,6 +7,8 @@
 
 mod syntax;
 
+use std::collections::HashSet;
+
 use lopdf::{Object, Stream};
 
 /// Object streams that inflate past this are left to lopdf whole: a parent tree's arrays for
@@ -40,7 +42,23 @@ pub fn slim_objects(stream: &mut Stream, at_least: usize) {
     let ends = index.iter().skip(1).map(|&(_, at)| at).chain([body.len()]);
     let objects: Vec<(u32, &[u8])> =
         index.iter().zip(ends).map(|(&(number, at), end)| (number, &body[at..end])).collect();
-    let slimmed: Vec<Option<Vec<u8>>> = objects.iter().map(|(_, text)| slimmed(text, at_least)).collect();
+    let mut slimmed: Vec<Option<Vec<u8>>> = objects.iter().map(|(_, text)| slimmed(text, at_least)).collect();
+    let left_out: HashSet<u32> = objects
+        .iter()
+        .zip(&slimmed)
+        .filter(|(_, slim)| slim.as_ref().is_some_and(Vec::is_empty))
+        .map(|((number, _), _)| *number)
+        .collect();
+    if !left_out.is_empty() {
+        for ((_, text), slim) in objects.iter().zip(slimmed.iter_mut()) {
+            if slim.as_ref().is_some_and(Vec::is_empty) {
+                continue;
+            }
+            if let Some(pruned) = without_references(slim.as_deref().unwrap_or(text), &left_out) {
+                *slim = Some(pruned);
+            }
+        }
+    }
     if slimmed.iter().all(Option::is_none) {
         return;
     }
@@ -100,11 +118,26 @@ fn slimmed(text: &[u8], at_least: usize) -> Option<Vec<u8>> {
     if value(b"Subtype") == Some(b"/Link") && value(b"AP").is_none() {
         return Some(Vec::new());
     }
+    // A number tree (a structure tree's parent tree, page labels) is never read, and a page of
+    // links maps each of them back to its element.
+    if value(b"Nums").and_then(syntax::items).is_some_and(|nums| nums.len() >= at_least) {
+        let mut slim = b"<<".to_vec();
+        for &(key, value) in &entries {
+            entry(&mut slim, key, if key == b"Nums" { b"[]" } else { value });
+        }
+        slim.extend_from_slice(b">>");
+        return Some(slim);
+    }
     // A structure element keeps its role, kids, page and parent (by which `pdf::slim` knows
     // it, and drops it), and a table cell its attributes (whose spans `pdf::slim` keeps).
     let role = value(b"S")?;
     if value(b"P").is_none() || value(b"Type").is_some_and(|t| t != b"/StructElem") {
         return None;
+    }
+    // A link or annotation element whose kids are only object references has no text to
+    // give, and a page of links holds one per link: left out, it reads as a missing kid.
+    if matches!(role, b"/Link" | b"/Annot") && value(b"K").is_none_or(only_objects) {
+        return Some(Vec::new());
     }
     let cell = role == b"/TD" || role == b"/TH";
     let mut slim = b"<<".to_vec();
@@ -112,18 +145,55 @@ fn slimmed(text: &[u8], at_least: usize) -> Option<Vec<u8>> {
         if !(matches!(*key, b"S" | b"K" | b"Pg" | b"P") || (cell && *key == b"A")) {
             continue;
         }
-        slim.push(b'/');
-        slim.extend_from_slice(key);
-        slim.push(b' ');
         if *key == b"K" {
-            kids_without_objects(value, &mut slim);
+            let mut kids = Vec::new();
+            kids_without_objects(value, &mut kids);
+            entry(&mut slim, key, &kids);
         } else {
-            slim.extend_from_slice(value);
+            entry(&mut slim, key, value);
         }
-        slim.push(b' ');
     }
     slim.extend_from_slice(b">>");
     Some(slim)
+}
+
+/// A dictionary's entry, written.
+fn entry(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    out.push(b'/');
+    out.extend_from_slice(key);
+    out.push(b' ');
+    out.extend_from_slice(value);
+    out.push(b' ');
+}
+
+/// A dictionary's kids (`K`) and annotations (`Annots`) without the references to objects left
+/// out, or `None` when it holds none: a page of links lists each link twice, and lopdf would
+/// build each reference only for it to be missed.
+fn without_references(text: &[u8], left_out: &HashSet<u32>) -> Option<Vec<u8>> {
+    if !text.trim_ascii_start().starts_with(b"<<") {
+        return None;
+    }
+    let entries = syntax::entries(text)?;
+    let gone = |item: &[u8]| {
+        let mut tokens = item.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty());
+        let number = tokens.next().and_then(|n| std::str::from_utf8(n).ok()?.parse::<u32>().ok());
+        tokens.next_back() == Some(b"R") && number.is_some_and(|n| left_out.contains(&n))
+    };
+    let mut changed = false;
+    let mut slim = b"<<".to_vec();
+    for &(key, value) in &entries {
+        let items = matches!(key, b"K" | b"Annots").then(|| syntax::items(value)).flatten();
+        match items.filter(|items| items.iter().any(|item| gone(item))) {
+            Some(items) => {
+                changed = true;
+                let kept: Vec<&[u8]> = items.into_iter().filter(|item| !gone(item)).collect();
+                entry(&mut slim, key, &[b"[".as_slice(), &kept.join(b" ".as_slice()), b"]"].concat());
+            }
+            None => entry(&mut slim, key, value),
+        }
+    }
+    slim.extend_from_slice(b">>");
+    changed.then_some(slim)
 }
 
 /// An element's kids with each object reference (`/OBJR`: an annotation or a form field, which
@@ -140,6 +210,13 @@ fn kids_without_objects(kids: &[u8], out: &mut Vec<u8>) {
         out.push(b' ');
     }
     out.push(b']');
+}
+
+/// Whether an element's kids are all object references (or nulls).
+fn only_objects(kids: &[u8]) -> bool {
+    let mut slim = Vec::new();
+    kids_without_objects(kids, &mut slim);
+    syntax::items(&slim).unwrap_or_else(|| vec![slim.as_slice()]).iter().all(|kid| *kid == b"null")
 }
 
 /// Whether an object's text is an array of `at_least` or more entries, only nulls and
@@ -236,6 +313,35 @@ mod tests {
         for id in [21, 24, 25] {
             assert_eq!(after.get(&(id, 0)), before.get(&(id, 0)), "{id}");
         }
+    }
+
+    #[test]
+    fn a_links_element_without_text_is_left_out_with_the_references_to_it_and_a_number_trees_entries() {
+        let root = "<</Type/StructTreeRoot/ParentTree 24 0 R/K[21 0 R 22 0 R 23 0 R]>>";
+        let empty = "<</Type/StructElem/S/Link/P 20 0 R/Pg 25 0 R/K<</Type/OBJR/Obj 26 0 R>>>>";
+        let worded = "<</Type/StructElem/S/Link/P 20 0 R/Pg 25 0 R/K[3<</Type/OBJR/Obj 27 0 R>>]>>";
+        let figure = "<</Type/StructElem/S/Figure/P 20 0 R/Pg 25 0 R/K<</Type/OBJR/Obj 28 0 R>>>>";
+        let nums = (0..40).map(|i| format!("{i} {} 0 R", i + 21)).collect::<Vec<_>>().join(" ");
+        let parents = format!("<</Nums[{nums}]>>");
+        let page = "<</Type/Page/Annots[27 0 R 28 0 R]/StructParents 0>>";
+        let labels = "<</Nums[0<</S/D>>]>>";
+        let link = "<</Type/Annot/Subtype/Link/Rect[0 0 1 1]>>";
+        let objects = [root, empty, worded, figure, &parents, page, labels, link].map(String::from);
+        let mut stream =
+            object_stream(&objects.iter().cloned().enumerate().map(|(i, o)| (i as u32 + 20, o)).collect::<Vec<_>>());
+        let before = lopdf::ObjectStream::new(&stream).expect("read").objects;
+        slim_objects(&mut stream, 32);
+        let after = lopdf::ObjectStream::new(&stream).expect("read").objects;
+        let array = |id: u32, key: &[u8]| {
+            after[&(id, 0)].as_dict().and_then(|d| d.get(key)).and_then(Object::as_array).ok().cloned()
+        };
+        assert_eq!(after.get(&(21, 0)), None);
+        assert_eq!(array(20, b"K"), Some(vec![Object::Reference((22, 0)), Object::Reference((23, 0))]));
+        assert_eq!(array(25, b"Annots"), Some(vec![Object::Reference((28, 0))]));
+        assert_eq!(array(24, b"Nums"), Some(Vec::new()));
+        assert_eq!(array(22, b"K"), Some(vec![Object::Integer(3), Object::Null]));
+        assert_eq!(after.get(&(23, 0)).and_then(|o| o.as_dict().ok()).map(|d| d.has(b"K")), Some(true));
+        assert_eq!(after.get(&(26, 0)), before.get(&(26, 0)), "a short number tree is kept");
     }
 
     #[test]
