@@ -83,6 +83,12 @@ fn slim(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     {
         dict.set("Nums", Object::Array(Vec::new()));
     }
+    // Nor are a page's viewports (see `objstm`).
+    if let Object::Dictionary(dict) = object
+        && dict.has_type(b"Page")
+    {
+        dict.remove(b"VP");
+    }
     // A font's widths are an array of its own, of hundreds of numbers at ~128 bytes each as
     // lopdf holds them: a 232-page health plan's 360 fonts held 10 MB of them. Packed here
     // and read back by `numbers`.
@@ -366,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn a_links_element_without_text_and_a_number_trees_entries_are_dropped() {
+    fn a_links_element_without_text_a_number_trees_entries_and_a_pages_viewports_are_dropped() {
         let objr = || dictionary! { "Type" => "OBJR", "Obj" => (8, 0) };
         let element = |kids: Object| Object::Dictionary(dictionary! { "S" => "Link", "P" => (3, 0), "K" => kids });
         let mut empty = element(Object::Array(vec![objr().into(), Object::Null]));
@@ -387,6 +393,15 @@ mod tests {
             assert_eq!(
                 object.as_dict().and_then(|d| d.get(b"Nums")).and_then(Object::as_array).map(Vec::len).ok(),
                 Some(0)
+            );
+        }
+        let mut page =
+            Object::Dictionary(dictionary! { "Type" => "Page", "VP" => vec![dictionary! {}.into()], "Rotate" => 90 });
+        let (_, returned) = slim((14, 0), &mut page).expect("kept");
+        for object in [&page, &returned] {
+            assert_eq!(
+                object.as_dict().map(|d| d.iter().map(|(k, _)| k.clone()).collect()).ok(),
+                Some(vec![b"Type".to_vec(), b"Rotate".to_vec()])
             );
         }
         let mut labels = Object::Dictionary(dictionary! { "Nums" => Object::Array(nums(2)) });

@@ -128,6 +128,16 @@ fn slimmed(text: &[u8], at_least: usize) -> Option<Vec<u8>> {
         slim.extend_from_slice(b">>");
         return Some(slim);
     }
+    // A page's viewports (a drawing's scales, ~1,300 dictionaries a page in an engineering
+    // set) are never read.
+    if value(b"Type") == Some(b"/Page") && value(b"VP").is_some() {
+        let mut slim = b"<<".to_vec();
+        for &(key, value) in entries.iter().filter(|(key, _)| *key != b"VP") {
+            entry(&mut slim, key, value);
+        }
+        slim.extend_from_slice(b">>");
+        return Some(slim);
+    }
     // A structure element keeps its role, kids, page and parent (by which `pdf::slim` knows
     // it, and drops it), and a table cell its attributes (whose spans `pdf::slim` keeps).
     let role = value(b"S")?;
@@ -316,14 +326,14 @@ mod tests {
     }
 
     #[test]
-    fn a_links_element_without_text_is_left_out_with_the_references_to_it_and_a_number_trees_entries() {
+    fn a_links_element_without_text_is_left_out_with_the_references_to_it_and_unread_arrays_are_cut() {
         let root = "<</Type/StructTreeRoot/ParentTree 24 0 R/K[21 0 R 22 0 R 23 0 R]>>";
         let empty = "<</Type/StructElem/S/Link/P 20 0 R/Pg 25 0 R/K<</Type/OBJR/Obj 26 0 R>>>>";
         let worded = "<</Type/StructElem/S/Link/P 20 0 R/Pg 25 0 R/K[3<</Type/OBJR/Obj 27 0 R>>]>>";
         let figure = "<</Type/StructElem/S/Figure/P 20 0 R/Pg 25 0 R/K<</Type/OBJR/Obj 28 0 R>>>>";
         let nums = (0..40).map(|i| format!("{i} {} 0 R", i + 21)).collect::<Vec<_>>().join(" ");
         let parents = format!("<</Nums[{nums}]>>");
-        let page = "<</Type/Page/Annots[27 0 R 28 0 R]/StructParents 0>>";
+        let page = "<</Type/Page/VP[<</Type/Viewport/BBox[0 0 9 9]>>]/Annots[27 0 R 28 0 R]/StructParents 0>>";
         let labels = "<</Nums[0<</S/D>>]>>";
         let link = "<</Type/Annot/Subtype/Link/Rect[0 0 1 1]>>";
         let objects = [root, empty, worded, figure, &parents, page, labels, link].map(String::from);
@@ -338,6 +348,8 @@ mod tests {
         assert_eq!(after.get(&(21, 0)), None);
         assert_eq!(array(20, b"K"), Some(vec![Object::Reference((22, 0)), Object::Reference((23, 0))]));
         assert_eq!(array(25, b"Annots"), Some(vec![Object::Reference((28, 0))]));
+        assert_eq!(array(25, b"VP"), None, "a page's viewports are never read");
+        assert_eq!(array(25, b"Annots").and(after[&(25, 0)].as_dict().ok()).map(|d| d.len()), Some(3));
         assert_eq!(array(24, b"Nums"), Some(Vec::new()));
         assert_eq!(array(22, b"K"), Some(vec![Object::Integer(3), Object::Null]));
         assert_eq!(after.get(&(23, 0)).and_then(|o| o.as_dict().ok()).map(|d| d.has(b"K")), Some(true));
