@@ -116,8 +116,11 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize)
                 }
             })
             .collect();
+    let mut full = lines_of(&full);
+    wrapped_titles(&mut columns, &mut full);
+    let heads = running_heads(&mut columns, &full);
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
-    let (above, below): (Vec<Line>, Vec<Line>) = lines_of(&full).into_iter().partition(|l| l.y > top);
+    let (above, below): (Vec<Line>, Vec<Line>) = full.into_iter().partition(|l| l.y > top);
     for c in 1..columns.len() {
         let n = masthead(&columns[c - 1], &columns[c]);
         if n > 0 {
@@ -127,7 +130,56 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize)
             columns[0].splice(at..at, head);
         }
     }
-    above.into_iter().chain(columns.into_iter().flatten()).chain(below).collect()
+    heads.into_iter().chain(above).chain(columns.into_iter().flatten()).chain(below).collect()
+}
+
+/// A full-width title's wrapped last line, which fits in the first column ("Section 7 - Missed
+/// Departure &" / "Connection"), taken out of the column to be read with the title: left in,
+/// it would open the column above the title's introduction, which would be read after it all.
+fn wrapped_titles(columns: &mut [Vec<Line>], full: &mut Vec<Line>) {
+    for column in columns.iter_mut() {
+        while let Some(first) = column.first() {
+            let wraps = full.iter().any(|f| {
+                f.bold
+                    && first.bold
+                    && (f.size - first.size).abs() < 0.5
+                    && f.y > first.y
+                    && f.y - first.y <= 1.6 * f.size
+                    && (f.span().0 - first.span().0).abs() <= 2.0
+            });
+            if !wraps {
+                break;
+            }
+            full.push(column.remove(0));
+        }
+    }
+    full.sort_by(|a, b| b.y.total_cmp(&a.y));
+}
+
+/// The lines a column sets above every full-width line (a running head, a page number), taken
+/// out of the columns when they are a line or two in each and a full-width line lies above
+/// what the columns then open with: a section's title and introduction across its two columns,
+/// under the page's running head, are read before the columns, not after them.
+fn running_heads(columns: &mut [Vec<Line>], full: &[Line]) -> Vec<Line> {
+    const MOST: usize = 2;
+    // Clear of the highest full-width line's type, not level with it (a column's first heading
+    // set beside a section's title).
+    let Some(highest) = full.iter().map(|l| l.y + l.size).max_by(f32::total_cmp) else {
+        return Vec::new();
+    };
+    let counts: Vec<usize> = columns.iter().map(|c| c.iter().take_while(|l| l.y > highest).count()).collect();
+    let fits = columns
+        .iter()
+        .zip(&counts)
+        .all(|(c, &n)| n <= MOST && n < c.len().max(1) && c.iter().filter(|l| l.y > highest).count() == n);
+    if !fits || counts.iter().all(|&n| n == 0) {
+        return Vec::new();
+    }
+    let top = columns.iter().zip(&counts).filter_map(|(c, &n)| c.get(n).map(|l| l.y)).fold(f32::MIN, f32::max);
+    if highest <= top {
+        return Vec::new();
+    }
+    columns.iter_mut().zip(counts).flat_map(|(c, n)| c.drain(..n).collect::<Vec<_>>()).collect()
 }
 
 /// Text spanning 40 % of the page or more: room for two columns of prose. A column of a
@@ -279,7 +331,8 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         }
         x += step;
     }
-    let mut gutters: Vec<f32> = stretches
+    // Each gutter with whether it is clear: no run crosses it, over a gutter's width.
+    let found: Vec<(f32, bool)> = stretches
         .iter()
         .filter_map(|s| {
             let least = s.iter().map(|(_, n)| *n).min()?;
@@ -289,26 +342,25 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
                 // The first of equals: `max_by` keeps the last.
                 width(a).total_cmp(&width(b)).then(b[0].0.total_cmp(&a[0].0))
             })?;
-            Some((widest[0].0 + widest[widest.len() - 1].0) / 2.0)
+            let (from, to) = (widest[0].0, widest[widest.len() - 1].0);
+            Some(((from + to) / 2.0, least == 0 && to - from >= CLEAR_GUTTER))
         })
         .collect();
+    let gutters: Vec<f32> = found.iter().map(|(g, _)| *g).collect();
     // Cells cut at the gutters being tried, recut whenever a gutter is dropped.
     let mut split = split_cells(lines, runs, &gutters);
-    let found = gutters.len();
+    let mut beside_text = found;
     {
         let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
         let cells_beside =
             |g: f32| (cells.iter().filter(|c| c.end_x <= g).count(), cells.iter().filter(|c| c.x >= g).count());
         // A margin is not a gutter: text on both sides.
-        gutters.retain(|g| {
+        beside_text.retain(|(g, _)| {
             let (left, right) = cells_beside(*g);
             left >= 4 && right >= 4
         });
     }
-    if gutters.len() < found {
-        split = split_cells(lines, runs, &gutters);
-    }
-    let candidates = gutters.clone();
+    let candidates: Vec<f32> = beside_text.iter().map(|(g, _)| *g).collect();
     // Every column between the gutters must hold prose.
     let prose_chars = |cells: &[&Cell], from: f32, to: f32| -> Option<(usize, f32)> {
         let side: Vec<&&Cell> = cells.iter().filter(|c| c.x >= from && c.end_x <= to).collect();
@@ -319,22 +371,42 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
         let mean = chars as f32 / side.len().max(1) as f32;
         (side.len() >= 4 && mean >= prose.0).then_some((chars, mean))
     };
-    while !gutters.is_empty() {
-        let mut bounds = vec![f32::MIN];
-        bounds.extend(&gutters);
-        bounds.push(f32::MAX);
-        let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
-        let columns: Vec<Option<(usize, f32)>> = bounds.windows(2).map(|w| prose_chars(&cells, w[0], w[1])).collect();
-        if gutters.len() <= 2
-            && columns.iter().all(Option::is_some)
-            && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
-        {
+    let prose_split = |mut gutters: Vec<f32>, mut split: Option<Vec<Cell>>| {
+        while !gutters.is_empty() {
+            let mut bounds = vec![f32::MIN];
+            bounds.extend(&gutters);
+            bounds.push(f32::MAX);
+            let cells: Vec<&Cell> = split.as_ref().map_or_else(|| merged.clone(), |own| own.iter().collect());
+            let columns: Vec<Option<(usize, f32)>> =
+                bounds.windows(2).map(|w| prose_chars(&cells, w[0], w[1])).collect();
+            if gutters.len() <= 2
+                && columns.iter().all(Option::is_some)
+                && columns.iter().flatten().any(|(_, mean)| *mean >= prose.1)
+            {
+                return Some(gutters);
+            }
+            // Merge the poorest column into a neighbour by dropping a gutter beside it.
+            let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
+            gutters.remove(poorest.min(gutters.len() - 1));
+            split = split_cells(lines, runs, &gutters);
+        }
+        None
+    };
+    // Gutters no run crosses split the page first where they can, and the others each part
+    // later: a landscape spread of two sections, each with a title and an introduction across
+    // its own two columns, is two halves, not four columns under two titles.
+    let clear: Vec<f32> = beside_text.iter().filter(|(_, clear)| *clear).map(|(g, _)| *g).collect();
+    if !clear.is_empty() && clear.len() < candidates.len() {
+        let split = split_cells(lines, runs, &clear);
+        if let Some(gutters) = prose_split(clear, split) {
             return (gutters, f32::NEG_INFINITY);
         }
-        // Merge the poorest column into a neighbour by dropping a gutter beside it.
-        let poorest = (0..columns.len()).min_by_key(|i| columns[*i].map_or(0, |(chars, _)| chars)).unwrap_or(0);
-        gutters.remove(poorest.min(gutters.len() - 1));
-        split = split_cells(lines, runs, &gutters);
+    }
+    if candidates.len() < gutters.len() {
+        split = split_cells(lines, runs, &candidates);
+    }
+    if let Some(gutters) = prose_split(candidates.clone(), split) {
+        return (gutters, f32::NEG_INFINITY);
     }
     // Where no split into prose columns is found, columns set on their own baselines (a form
     // beside its instructions) are columns however short their lines; a table's columns share
@@ -347,6 +419,9 @@ pub(super) fn find_gutters(lines: &[Line], runs: &[Run], width: f32, prose: (f32
     let closing = apart.iter().map(|(_, c)| *c).fold(f32::NEG_INFINITY, f32::max);
     (apart.into_iter().map(|(g, _)| g).collect(), closing)
 }
+
+/// The width of an uncrossed reach that is a gutter, not the space after a column's bullets.
+const CLEAR_GUTTER: f32 = 12.0;
 
 /// The page's cells cut at the gutters that cells run across and no run crosses, where the
 /// gap at the gutter is the widest in each such cell: a gutter narrower than the gap between

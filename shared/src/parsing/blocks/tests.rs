@@ -613,6 +613,67 @@ fn a_section_number_hanging_at_a_columns_edge_stays_with_its_title_in_that_colum
 }
 
 #[test]
+fn a_landscape_spread_of_two_sections_is_read_half_by_half_each_under_its_title() {
+    // A travel policy's landscape pages: each half a section, its title and introduction across
+    // the half's two columns, under the page's running head. The titles share a baseline.
+    let mut runs = vec![
+        run(28.0, 560.0, "TRAVEL INSURANCE POLICY DOCUMENT", 8.0, false),
+        run(790.0, 560.0, "29/30", 8.0, false),
+        run(28.0, 515.0, "Section 6 - Travel delay", 21.0, true),
+        run(448.0, 515.0, "Section 7 - Missed Departure &", 14.0, true),
+        run(448.0, 497.0, "Connection", 14.0, true),
+    ];
+    let intro = [
+        "The benefit provided under 1. below is intended to provide",
+        "compensation if you are delayed at your point of departure.",
+    ];
+    runs.extend(intro.iter().enumerate().map(|(i, t)| run(28.0, 489.0 - 15.0 * i as f32, t, 12.0, false)));
+    let intro = [
+        "The cover under this section applies if you miss your",
+        "departure and have allowed enough time to get there.",
+    ];
+    runs.extend(intro.iter().enumerate().map(|(i, t)| run(448.0, 474.0 - 15.0 * i as f32, t, 12.0, false)));
+    for (x, name) in [(28.0, "first"), (217.0, "second"), (448.0, "third"), (636.0, "fourth")] {
+        let top = 440.0;
+        for i in 0..30 {
+            runs.push(run(x, top - 11.0 * i as f32, &format!("{name} column line {i} of the wording"), 9.0, false));
+        }
+    }
+    let page = PageText { runs, rules: Vec::new(), width: 842.0 };
+    let out = resolve_line_hyphens(pages_to_markdown(vec![page]).remove(0));
+    let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+    assert!(out.contains("# Section 7 - Missed Departure & Connection\n"), "{out}");
+    let order = ["Section 6", "The benefit", "first column line 29", "second column line 0", "second column line 29"];
+    let rest = ["Section 7", "The cover under", "third column line 0", "third column line 29", "fourth column line 0"];
+    let at: Vec<usize> = order.iter().chain(&rest).map(|t| at(t)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{out}");
+}
+
+#[test]
+fn a_title_and_introduction_over_two_columns_are_read_before_them_under_a_page_number() {
+    // The title fits in the first column, the introduction runs across both but for its last
+    // line, and the page number stands atop the second column, above them all.
+    let mut runs = vec![
+        run(500.0, 800.0, "13/14", 8.0, false),
+        run(40.0, 760.0, "Claims Conditions", 20.0, true),
+        run(40.0, 735.0, "You must comply with the following conditions to have the full", 10.0, false),
+        run(40.0, 722.0, "protection of your policy, or we may refuse to deal with your claim", 10.0, false),
+        run(40.0, 709.0, "or reduce its payment.", 10.0, false),
+    ];
+    for (x, name) in [(40.0, "left"), (310.0, "right")] {
+        for i in 0..24 {
+            runs.push(run(x, 690.0 - 11.0 * i as f32, &format!("{name} column line {i} of the wording"), 9.0, false));
+        }
+    }
+    let out = md(runs);
+    let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
+    let order =
+        ["Claims Conditions", "You must comply", "or reduce its payment", "left column line 0", "right column line 0"];
+    let at: Vec<usize> = order.iter().map(|t| at(t)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{out}");
+}
+
+#[test]
 fn a_masthead_atop_the_next_column_does_not_cut_the_sentence_that_flows_into_it() {
     let left = [
         "The agency invites you to take part in",
