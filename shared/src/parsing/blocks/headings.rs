@@ -235,8 +235,8 @@ pub(super) const WRAP_LEADING: f32 = 1.5;
 /// during") is cut off mid-phrase, a label or a bold lead whose rest is on the next line: no
 /// heading ends so. As written, in lower case: "Part A" and "Schedule B" end on a name.
 pub(super) fn ends_mid_phrase(text: &str) -> bool {
-    const LINKS: [&str; 36] = [
-        "a", "an", "the", "of", "to", "for", "with", "by", "in", "on", "at", "from", "about", "and", "or", "that",
+    const LINKS: [&str; 37] = [
+        "a", "an", "the", "of", "to", "for", "with", "by", "in", "on", "at", "from", "about", "and", "&", "or", "that",
         "during", "into", "under", "than", "as", "between", "per", "de", "du", "des", "la", "le", "les", "et", "à",
         "au", "aux", "pour", "par", "sur",
     ];
@@ -245,13 +245,15 @@ pub(super) fn ends_mid_phrase(text: &str) -> bool {
 
 /// The bold `line` runs on into the bold clause `next` starts with, set as large just below
 /// it ("For Trip Cancellation Insurance included in the Annual" / "All-Inclusive Plan,
-/// coverage starts …"): a run-in lead that wraps, which opens a paragraph and heads nothing.
+/// coverage starts …", or a line cut off mid-phrase: "… and Trip Cancellation &" /
+/// "Interruption Plans, the …"): a run-in lead that wraps, which opens a paragraph and heads
+/// nothing.
 /// A bold word starting the line under a heading is a defined term ("Loss of or damage to
 /// money …"), and a lead ending in a colon labels a paragraph of its own.
 pub(super) fn bold_lead_goes_on(line: &Line, next: &Line) -> bool {
     line.bold
         && !next.bold
-        && next.bold_lead.as_ref().is_some_and(|lead| lead.ends_with(','))
+        && next.bold_lead.as_ref().is_some_and(|lead| lead.ends_with(',') || ends_mid_phrase(&line.text()))
         && next.role.is_none()
         && (next.size - line.size).abs() < 0.5
         && line.y > next.y

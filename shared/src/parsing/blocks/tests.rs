@@ -382,6 +382,10 @@ fn a_bold_lead_wrapped_into_a_clause_opens_a_paragraph_and_a_defined_term_under_
     runs.push(run(50.0, 740.0, "Exclusions to Section 3", 10.0, true));
     runs.extend(lead(728.0, "We", "will not pay for death or bodily injury arising from suicide."));
     runs.push(run(50.0, 716.0, body, 10.0, false));
+    // Its lead may end mid-phrase instead, the comma set plain.
+    runs.push(run(50.0, 698.0, "For the Annual All-Inclusive and Trip Cancellation &", 10.0, true));
+    runs.extend(lead(686.0, "Interruption Plans", ", the benefit does not apply after 72 hours."));
+    runs.push(run(50.0, 674.0, body, 10.0, false));
     let out = md(runs);
     assert!(
         out.contains(
@@ -390,6 +394,7 @@ fn a_bold_lead_wrapped_into_a_clause_opens_a_paragraph_and_a_defined_term_under_
         "{out}"
     );
     assert!(out.contains("# Exclusions to Section 3\n\nWe will not pay"), "{out}");
+    assert!(out.contains("\n\nFor the Annual All-Inclusive and Trip Cancellation & Interruption Plans"), "{out}");
 }
 
 #[test]
