@@ -788,8 +788,13 @@ fn a_space_overdrawn_after_a_ligature_does_not_split_its_word() {
         "FirstChar" => 30, "LastChar" => 122, "Widths" => widths,
         "Encoding" => dictionary! { "BaseEncoding" => "WinAnsiEncoding", "Differences" => vec![30.into(), "fi".into()] },
     });
+    // The same where the ligature ends a string and a text move sets the pen back over it, the
+    // space a string of its own or opening the word's rest.
     let content = b"BT /F1 10 Tf 72 700 Td [(Words with special de\x1e) 235 ( ) 70 (ned meanings are in bold) ] TJ \
-        0 -14 Td [(the sta\x1e) 100 ( ) (room and more words) ] TJ ET";
+        0 -14 Td [(the sta\x1e) 100 ( ) (room and more words) ] TJ \
+        0 -14 Td (such as \x1e) Tj 38 0 Td [( ) 70 (re or theft) ] TJ \
+        -38 -14 Td (a \x1e) Tj 9 0 Td ( ne to pay) Tj \
+        -9 -14 Td (the sta\x1e) Tj 35 0 Td [( ) -400 (room door) ] TJ ET";
     let content = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
     let page = doc.add_object(dictionary! {
         "Type" => "Page", "Parent" => pages_id, "Contents" => content,
@@ -809,4 +814,7 @@ fn a_space_overdrawn_after_a_ligature_does_not_split_its_word() {
     let md = parse_with(&bytes, true).markdown;
     assert!(md.contains("special defined meanings"), "{md}");
     assert!(md.contains("the stafi room"), "{md}");
+    assert!(md.contains("such as fire or theft"), "{md}");
+    assert!(md.contains("a fine to pay"), "{md}");
+    assert!(md.contains("the stafi room door"), "{md}");
 }

@@ -212,8 +212,31 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     // before it (Distiller's: `[(de\x1e) 235 ( ) 70 (ned)]` for "defined"): where the next
     // glyph lands says whether it parts words, not the space itself. Where the space began.
     let mut filler: Option<f32> = None;
-    let mut pulled_back = false;
+    // The same across operators: the string that ended with the ligature was shown on its own
+    // and a text move set the pen back over it (`(such as \x1e)Tj 18.309 0 TD [( )14.5(re, …`).
+    let mut over_ligature = ligature_behind(pieces.runs, origin, (size * scale).abs());
+    let mut pulled_back = over_ligature.is_some();
+    // Its space may open the string of the word's rest (`(\x1f)Tj .269 0 TD [( ood)]TJ`).
+    let parted;
+    let items = match items.split_first() {
+        Some((Object::String(bytes, format), rest))
+            if over_ligature.is_some()
+                && !font.two_byte
+                && bytes.starts_with(b" ")
+                && !bytes.trim_ascii().is_empty() =>
+        {
+            let spaces = bytes.iter().take_while(|b| **b == b' ').count();
+            let (blank, word) = bytes.split_at(spaces);
+            parted = [Object::String(blank.to_vec(), *format), Object::String(word.to_vec(), *format)]
+                .into_iter()
+                .chain(rest.iter().cloned())
+                .collect::<Vec<_>>();
+            parted.as_slice()
+        }
+        _ => items,
+    };
     for item in items {
+        let set_back_over = over_ligature.take();
         if let Some(from) = filler
             && matches!(item, Object::String(b, _) if !b.is_empty())
         {
@@ -232,12 +255,10 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
                     && !tracked
                     && !bytes.is_empty()
                     && bytes.iter().all(|b| *b == b' ')
-                    && ["fi", "fl", "ff", "\u{fb00}", "\u{fb01}", "\u{fb02}", "\u{fb03}", "\u{fb04}"]
-                        .iter()
-                        .any(|l| pieces.text.ends_with(l))
+                    && (set_back_over.is_some() || ends_with_ligature(&pieces.text))
                     && font.decodes_to_spaces(bytes) =>
             {
-                filler = Some(pieces.ink_end);
+                filler = Some(set_back_over.unwrap_or(pieces.ink_end));
                 let spaces = bytes.len() as f32;
                 advance += (font.advance(bytes) * size + spaces * (tc + tw)) * h;
                 gap = 0.0;
@@ -286,6 +307,27 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     }
     pieces.flush();
     st.tm = Matrix::translate(advance, 0.0).then(st.tm);
+}
+
+fn ends_with_ligature(text: &str) -> bool {
+    ["fi", "fl", "ff", "\u{fb00}", "\u{fb01}", "\u{fb02}", "\u{fb03}", "\u{fb04}"].iter().any(|l| text.ends_with(l))
+}
+
+/// Where the last run's ink ends, in the text space of a string about to be shown at `origin`,
+/// when that run ends with a ligature and the pen stands on its baseline, set back less than an
+/// em (`em`, on the page) from that end: over the ligature.
+fn ligature_behind(runs: &[Run], origin: Matrix, em: f32) -> Option<f32> {
+    let [a, b, c, _, x, y] = origin.0;
+    let last = runs.last()?;
+    let upright = a > 0.0 && b.abs() < 1e-6 && c.abs() < 1e-6;
+    (upright
+        && last.sideways.is_none()
+        && ends_with_ligature(&last.text)
+        && (last.y - y).abs() < 0.2 * em
+        && last.x < x
+        && last.end_x - em < x
+        && x < last.end_x)
+        .then(|| (last.end_x - x) / a)
 }
 
 /// The gaps (in ems, beyond the glyphs' own widths) between a TJ's strings, and each string's
