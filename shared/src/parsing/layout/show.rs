@@ -320,14 +320,15 @@ fn ligature_behind(runs: &[Run], origin: Matrix, em: f32) -> Option<f32> {
     let [a, b, c, _, x, y] = origin.0;
     let last = runs.last()?;
     let upright = a > 0.0 && b.abs() < 1e-6 && c.abs() < 1e-6;
+    // Shown for every string: the text is looked at last.
     (upright
         && last.sideways.is_none()
-        && ends_with_ligature(&last.text)
         && (last.y - y).abs() < 0.2 * em
         && last.x < x
         && last.end_x - em < x
-        && x < last.end_x)
-        .then(|| (last.end_x - x) / a)
+        && x < last.end_x
+        && ends_with_ligature(&last.text))
+    .then(|| (last.end_x - x) / a)
 }
 
 /// The gaps (in ems, beyond the glyphs' own widths) between a TJ's strings, and each string's

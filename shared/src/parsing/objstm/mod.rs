@@ -7,6 +7,7 @@
 
 mod syntax;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use lopdf::{Object, Stream};
@@ -121,22 +122,12 @@ fn slimmed(text: &[u8], at_least: usize) -> Option<Vec<u8>> {
     // A number tree (a structure tree's parent tree, page labels) is never read, and a page of
     // links maps each of them back to its element.
     if value(b"Nums").and_then(syntax::items).is_some_and(|nums| nums.len() >= at_least) {
-        let mut slim = b"<<".to_vec();
-        for &(key, value) in &entries {
-            entry(&mut slim, key, if key == b"Nums" { b"[]" } else { value });
-        }
-        slim.extend_from_slice(b">>");
-        return Some(slim);
+        return Some(dictionary(&entries, |key, value| Some(if key == b"Nums" { b"[]".into() } else { value.into() })));
     }
     // A page's viewports (a drawing's scales, ~1,300 dictionaries a page in an engineering
     // set) are never read.
     if value(b"Type") == Some(b"/Page") && value(b"VP").is_some() {
-        let mut slim = b"<<".to_vec();
-        for &(key, value) in entries.iter().filter(|(key, _)| *key != b"VP") {
-            entry(&mut slim, key, value);
-        }
-        slim.extend_from_slice(b">>");
-        return Some(slim);
+        return Some(dictionary(&entries, |key, value| (key != b"VP").then_some(value.into())));
     }
     // A structure element keeps its role, kids, page and parent (by which `pdf::slim` knows
     // it, and drops it), and a table cell its attributes (whose spans `pdf::slim` keeps).
@@ -150,30 +141,35 @@ fn slimmed(text: &[u8], at_least: usize) -> Option<Vec<u8>> {
         return Some(Vec::new());
     }
     let cell = role == b"/TD" || role == b"/TH";
-    let mut slim = b"<<".to_vec();
-    for (key, value) in &entries {
-        if !(matches!(*key, b"S" | b"K" | b"Pg" | b"P") || (cell && *key == b"A")) {
-            continue;
-        }
-        if *key == b"K" {
+    Some(dictionary(&entries, |key, value| match key {
+        b"K" => {
             let mut kids = Vec::new();
             kids_without_objects(value, &mut kids);
-            entry(&mut slim, key, &kids);
-        } else {
-            entry(&mut slim, key, value);
+            Some(kids.into())
         }
-    }
-    slim.extend_from_slice(b">>");
-    Some(slim)
+        b"S" | b"Pg" | b"P" => Some(value.into()),
+        b"A" if cell => Some(value.into()),
+        _ => None,
+    }))
 }
 
-/// A dictionary's entry, written.
-fn entry(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
-    out.push(b'/');
-    out.extend_from_slice(key);
-    out.push(b' ');
-    out.extend_from_slice(value);
-    out.push(b' ');
+/// A dictionary's text from its entries, each value as `value` gives it (`None`: left out).
+fn dictionary<'t>(
+    entries: &[(&'t [u8], &'t [u8])],
+    mut value: impl FnMut(&[u8], &'t [u8]) -> Option<Cow<'t, [u8]>>,
+) -> Vec<u8> {
+    let mut out = b"<<".to_vec();
+    for &(key, text) in entries {
+        if let Some(written) = value(key, text) {
+            out.push(b'/');
+            out.extend_from_slice(key);
+            out.push(b' ');
+            out.extend_from_slice(&written);
+            out.push(b' ');
+        }
+    }
+    out.extend_from_slice(b">>");
+    out
 }
 
 /// A dictionary's kids (`K`) and annotations (`Annots`) without the references to objects left
@@ -190,19 +186,17 @@ fn without_references(text: &[u8], left_out: &HashSet<u32>) -> Option<Vec<u8>> {
         tokens.next_back() == Some(b"R") && number.is_some_and(|n| left_out.contains(&n))
     };
     let mut changed = false;
-    let mut slim = b"<<".to_vec();
-    for &(key, value) in &entries {
+    let slim = dictionary(&entries, |key, value| {
         let items = matches!(key, b"K" | b"Annots").then(|| syntax::items(value)).flatten();
-        match items.filter(|items| items.iter().any(|item| gone(item))) {
+        Some(match items.filter(|items| items.iter().any(|item| gone(item))) {
             Some(items) => {
                 changed = true;
                 let kept: Vec<&[u8]> = items.into_iter().filter(|item| !gone(item)).collect();
-                entry(&mut slim, key, &[b"[".as_slice(), &kept.join(b" ".as_slice()), b"]"].concat());
+                [b"[".as_slice(), &kept.join(b" ".as_slice()), b"]"].concat().into()
             }
-            None => entry(&mut slim, key, value),
-        }
-    }
-    slim.extend_from_slice(b">>");
+            None => value.into(),
+        })
+    });
     changed.then_some(slim)
 }
 
