@@ -57,8 +57,27 @@ fn hanging_labels(rows: &[Vec<String>]) -> bool {
         let section = !w.contains(char::is_whitespace) && section_number(w).is_some_and(|n| n.contains('.'));
         (marked && numeral) || section || (w.chars().count() == 1 && dash_or_bullet(w))
     };
+    let last = rows.len().saturating_sub(1);
     rows.len() >= 2
-        && rows.iter().all(|row| matches!(&row[..], [l, text] if label(l) && text.contains(char::is_alphabetic)))
+        && rows.iter().enumerate().all(|(i, row)| {
+            matches!(&row[..], [l, text] if text.contains(char::is_alphabetic)
+                && label(if i == last { lead_in(l).0 } else { l }))
+        })
+}
+
+/// The last label cell split from the word or two under the label that lead into what follows
+/// the list ("•" / "if", then the conditions): they close the last item's text.
+fn lead_in(cell: &str) -> (&str, Option<&str>) {
+    let cell = cell.trim();
+    let Some((label, rest)) = cell.split_once(char::is_whitespace) else {
+        return (cell, None);
+    };
+    let words = rest.split_whitespace().count();
+    if (1..=2).contains(&words) && rest.chars().all(|c| c.is_lowercase() || c.is_whitespace()) {
+        (label, Some(rest.trim()))
+    } else {
+        (cell, None)
+    }
 }
 
 /// The line pitch of a page set with wide leading (a double-spaced filing or draft): the most
@@ -144,9 +163,12 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 // a list, each item one block; the last reads on into lines wrapped under its
                 // label.
                 let last = &lines[next - 1];
-                let mut items = rows
-                    .into_iter()
-                    .map(|row| if dash_or_bullet(row[0].trim()) { format!("- {}", row[1]) } else { row.join(" ") });
+                let count = rows.len();
+                let mut items = rows.into_iter().enumerate().map(|(i, row)| {
+                    let (label, lead) = if i + 1 == count { lead_in(&row[0]) } else { (row[0].trim(), None) };
+                    let text = lead.map_or_else(|| row[1].clone(), |lead| format!("{} {lead}", row[1]));
+                    if dash_or_bullet(label) { format!("- {text}") } else { format!("{label} {text}") }
+                });
                 let final_item = items.next_back();
                 out.extend(items.map(Block::Paragraph));
                 para = final_item.map(|item| (item, last.y, last.size));

@@ -226,6 +226,24 @@ fn items_whose_labels_hang_in_a_column_of_their_own_are_a_list_not_a_table() {
          (iii) the value of information contained in any plans, deeds, manuscripts or office records\n\n\
          - after 3 business days, if you do not pay; or\n\n- straight away, if you are a month late.\n\n"
     );
+    // A word under the last label leads into what follows the list ("•" / "if"): it closes
+    // the last item; a capitalised one is no such word.
+    let items = |word: &str| {
+        md(vec![
+            run(50.0, 800.0, "You can claim for damage to an item of:", 10.0, false),
+            run(60.0, 785.0, "•", 10.0, false),
+            run(90.0, 785.0, "machinery if shown on the schedule; or", 10.0, false),
+            run(60.0, 770.0, "•", 10.0, false),
+            run(90.0, 770.0, "computers if shown on the schedule", 10.0, false),
+            run(60.0, 755.0, word, 10.0, false),
+        ])
+    };
+    let out = items("if");
+    assert!(
+        out.ends_with("- machinery if shown on the schedule; or\n\n- computers if shown on the schedule if\n\n"),
+        "{out}"
+    );
+    assert!(items("Note").contains("| •"), "{}", items("Note"));
     // A column counting a table's rows, or of figures, still heads a table.
     let out = md(vec![
         run(50.0, 800.0, "1", 10.0, false),
