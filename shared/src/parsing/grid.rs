@@ -83,7 +83,7 @@ const ROW_PITCH: f32 = 1.3;
 /// A ruled row that holds several rows of the table (a schedule ruled every third row): every
 /// filled cell has text on each of the row's lines, set wider apart than wrapped lines are.
 /// Otherwise the row as it is.
-fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
+pub(super) fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
     let mut baselines: Vec<f32> = row.iter().flatten().map(|r| r.y).collect();
     baselines.sort_by(|a, b| b.total_cmp(a));
     baselines.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);

@@ -21,6 +21,7 @@ mod overprint;
 mod paths;
 mod pdf;
 mod row_order;
+mod row_ruled;
 mod spans;
 mod tagged;
 mod truetype;

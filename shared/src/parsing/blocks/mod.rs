@@ -8,6 +8,7 @@ use super::cjk::is_cjk as wide;
 use super::grid::{RuledTable, ruled_tables};
 use super::layout::{CELL_GAP, JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
+use super::row_ruled::row_ruled_tables;
 use super::tagged::Role;
 use std::collections::HashMap;
 
@@ -116,7 +117,8 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
             hidden_lines.push(lines_of(&hidden));
             let ruling = Ruling::of(&p.rules);
-            let (tables, taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
+            let (mut tables, mut taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
+            tables.extend(row_ruled_tables(&ruling, &runs, &mut taken, |cell| cell_text(cell)));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();
             (reading_order(runs, &ruling, p.width, *body), tables)
         })

@@ -1906,3 +1906,57 @@ fn figures_closer_than_a_cells_gap_are_cells_of_their_own_and_a_label_keeps_its_
     assert!(out.contains("Wages 3.00") && out.contains("Box 12 5.00"), "{out}");
     assert!(out.contains("| 3 1YP3+kpYNY | 6.50 | 0.57 |"), "{out}");
 }
+
+#[test]
+fn a_table_ruled_across_only_keeps_each_cell_of_several_lines_whole() {
+    // As the AAMI PDS sets "What we cover | What we exclude": a rule under the head and under
+    // each row, none down, and each cell's lines on baselines of their own.
+    let across = |ys: &[f32]| ys.iter().map(|y| Rule { x0: 50.0, y0: *y, x1: 550.0, y1: *y }).collect::<Vec<_>>();
+    let cells = |shift: f32| {
+        let at = |x: f32, y: f32, text: &str| run(x, y + shift, text, 9.0, false);
+        vec![
+            at(55.0, 705.0, "What we cover"),
+            at(300.0, 705.0, "What we exclude"),
+            at(55.0, 688.0, "Loss of or damage to:"),
+            at(300.0, 688.0, "Loss or damage"),
+            at(300.0, 674.0, "arising from fire or flood; or"),
+            at(55.0, 676.0, "glass; or"),
+            at(300.0, 661.0, "from wear and tear, gradual"),
+            at(55.0, 664.0, "signs;"),
+            at(300.0, 648.0, "deterioration or any gradual cause."),
+            at(55.0, 652.0, "at your premises."),
+            at(55.0, 628.0, "Extra benefits"),
+            at(300.0, 626.0, "We will not pay more than"),
+            at(55.0, 616.0, "If we agree to pay a claim"),
+            at(300.0, 613.0, "5,000 for Extra Benefits."),
+            at(55.0, 604.0, "we will also pay for:"),
+        ]
+    };
+    let page = |runs, rules| pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = page(cells(0.0), across(&[700.0, 640.0, 590.0]));
+    assert!(out.starts_with("| What we cover | What we exclude |\n| --- | --- |\n"), "{out}");
+    assert!(
+        out.contains(
+            "| Loss of or damage to: glass; or signs; at your premises. | Loss or damage arising from fire or flood; \
+             or from wear and tear, gradual deterioration or any gradual cause. |\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("| Extra benefits If we agree to pay a claim we will also pay for: | We will not pay more"),
+        "{out}"
+    );
+    // Lines struck through the letters are bands of shading, not rows' edges: read as before.
+    let struck = page(cells(0.0), across(&[690.0, 677.0, 617.0]));
+    assert!(!struck.contains("Loss of or damage to: glass; or"), "{struck}");
+    // A table ruled only under its head and at its foot holds rows read across, one a line.
+    let rows: Vec<Run> = (0..4)
+        .flat_map(|i| {
+            let y = 680.0 - 14.0 * i as f32;
+            [run(55.0, y, &format!("{}", 1996 + i), 9.0, false), run(300.0, y, &format!("{},544", 51 + i), 9.0, false)]
+        })
+        .chain([run(55.0, 705.0, "Year", 9.0, false), run(300.0, 705.0, "Enrolment", 9.0, false)])
+        .collect();
+    let ledger = page(rows, across(&[700.0, 630.0, 600.0]));
+    assert!(ledger.contains("| 1997 | 52,544 |\n| 1998 | 53,544 |"), "{ledger}");
+}
