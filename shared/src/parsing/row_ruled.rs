@@ -16,6 +16,8 @@ const MIN_WIDTH: f32 = 144.0;
 const MAX_RULES: usize = 256;
 /// The head sits on the first rule: its baseline at most this many type sizes above it.
 const HEAD_GAP: f32 = 1.5;
+/// Gaps tried as gutters at most.
+const MAX_GAPS: usize = 64;
 /// Columns are parted by at least this share of the type size.
 const GUTTER: f32 = 0.8;
 /// Cells average at most this many words: more is prose set between rules.
@@ -200,7 +202,16 @@ fn table(
 /// which the page's lines read as a table.
 fn read_across(row: &[Vec<&Run>]) -> bool {
     let lines: Vec<Vec<f32>> = row.iter().map(|c| baselines(c)).collect();
-    let shared = |a: &[f32], b: &[f32]| a.iter().filter(|y| b.iter().any(|z| (*y - z).abs() <= SAME_LINE)).count();
+    // Baselines run top down: each of one cell's found among the other's by bisection, so a
+    // tall cell (a hostile one of thousands of lines) costs n log n.
+    let shared = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .filter(|y| {
+                let i = b.partition_point(|z| *z > **y + SAME_LINE);
+                b.get(i).is_some_and(|z| (*z - **y).abs() <= SAME_LINE)
+            })
+            .count()
+    };
     let across = |a: &[f32], b: &[f32]| {
         let n = shared(a, b);
         n >= SHARED_LINES || (n >= 2 && n == a.len().min(b.len()))
@@ -253,6 +264,11 @@ fn column_edges(runs: &[Run], rows: &[&[usize]], left: f32, right: f32) -> Optio
             gaps.push((reach, *from));
         }
         reach = reach.max(*to);
+    }
+    // Each gap is checked against every row: past this many (a hostile page's scatter of
+    // runs), no table of prose cells is there.
+    if gaps.len() > MAX_GAPS {
+        return None;
     }
     let worded = |r: &Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
     let on = |row: &[usize], keep: &dyn Fn(&Run) -> bool| row.iter().any(|i| keep(&runs[*i]));
