@@ -1960,3 +1960,23 @@ fn a_table_ruled_across_only_keeps_each_cell_of_several_lines_whole() {
     let ledger = page(rows, across(&[700.0, 630.0, 600.0]));
     assert!(ledger.contains("| 1997 | 52,544 |\n| 1998 | 53,544 |"), "{ledger}");
 }
+
+#[test]
+fn a_page_of_many_rules_across_and_scattered_words_is_read_whole() {
+    // A crafted page: 300 rules across and a word every 20 points between each pair. Past the
+    // rules and gaps tried, it is read as it stands, every word kept.
+    let rules: Vec<Rule> =
+        (0..300).map(|i| rule(20.0, 780.0 - 2.5 * i as f32, 580.0, 780.0 - 2.5 * i as f32)).collect();
+    let mut runs = Vec::new();
+    for i in 0..299 {
+        for k in 0..20 {
+            runs.push(run(30.0 + 27.0 * k as f32, 779.0 - 2.5 * i as f32, &format!("w{i}x{k}"), 2.0, false));
+        }
+    }
+    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    assert!(
+        out.contains("w0x0") && out.contains("w298x19") && out.contains("w150x7"),
+        "{}",
+        &out[..200.min(out.len())]
+    );
+}
