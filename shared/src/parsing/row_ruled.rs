@@ -169,8 +169,7 @@ fn table(
     }
     // A column of figures or box numbers only beside ruled sections is a form's amount boxes
     // (whose grid the rules down them make), not a column of this table.
-    let worded = |r: &&Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
-    if (0..edges.len() - 1).any(|c| !table_rows.iter().any(|row| row[c].iter().any(worded))) {
+    if (0..edges.len() - 1).any(|c| !table_rows.iter().any(|row| row[c].iter().any(|r| worded(r)))) {
         return None;
     }
     // Rows of one line each are read as a table from the page's lines already.
@@ -186,7 +185,7 @@ fn table(
     let text: Vec<Vec<String>> = table_rows.into_iter().map(|row| row.into_iter().map(cell_text).collect()).collect();
     let filled: Vec<&String> = text.iter().flatten().filter(|c| !c.is_empty()).collect();
     let words: usize = filled.iter().map(|c| c.split_whitespace().count()).sum();
-    if text.len() < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
+    if words > MAX_WORDS_PER_CELL * filled.len().max(1) {
         return None;
     }
     let mut top = f32::MIN;
@@ -223,7 +222,6 @@ fn read_across(row: &[Vec<&Run>]) -> bool {
 /// too close for a gutter, whose lines the cell would interleave ("Abuse and Other Offensive
 /// 1-1639 CR, §3- Conduct"). A gap after a bullet or an item's number is the item's indent.
 fn holds_columns(cell: &[&Run]) -> bool {
-    let worded = |r: &Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
     let mut runs: Vec<&Run> = cell.to_vec();
     runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
     runs.windows(2)
@@ -236,6 +234,11 @@ fn holds_columns(cell: &[&Run]) -> bool {
 fn spread(cell: &[&Run]) -> bool {
     let size = cell.iter().map(|r| r.size).fold(0.0, f32::max);
     baselines(cell).windows(2).any(|w| w[0] - w[1] > SPREAD * size)
+}
+
+/// A word at least: two letters, not a bullet, an item's number or a figure.
+fn worded(r: &Run) -> bool {
+    r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2
 }
 
 /// A cell's baselines, top down, those within `SAME_LINE` as one.
@@ -270,7 +273,6 @@ fn column_edges(runs: &[Run], rows: &[&[usize]], left: f32, right: f32) -> Optio
     if gaps.len() > MAX_GAPS {
         return None;
     }
-    let worded = |r: &Run| r.text.chars().filter(|c| c.is_alphabetic()).count() >= 2;
     let on = |row: &[usize], keep: &dyn Fn(&Run) -> bool| row.iter().any(|i| keep(&runs[*i]));
     let mut edges = vec![left];
     let mut after = left;
