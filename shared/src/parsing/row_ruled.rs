@@ -144,6 +144,11 @@ fn table(
     cell_text: &impl Fn(Vec<&Run>) -> String,
 ) -> Option<RuledTable> {
     let rows: Vec<&[usize]> = std::iter::once(head.as_slice()).chain(bands.iter().map(Vec::as_slice)).collect();
+    // The page's runs are listed once for every stack: a table of rules of another extent may
+    // have taken some of these since.
+    if rows.iter().any(|row| row.iter().any(|i| taken[*i])) {
+        return None;
+    }
     let edges = column_edges(runs, &rows, left, right)?;
     let cells_of = |row: &[usize]| -> Vec<Vec<&Run>> {
         let mut cells: Vec<Vec<&Run>> = vec![Vec::new(); edges.len() - 1];
