@@ -23,11 +23,15 @@ const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
 pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec<Vec<String>>, usize)> {
     let head = &lines[start];
     // The structure tree's headings stay headings, however their cells align; so do headings
-    // whose part's label is tabbed off the title, one under another ("SECTION 1" …
-    // "Introduction", "Section 1.1" … "You are enrolled …").
+    // whose part's label or section number is tabbed off the title, one under another
+    // ("SECTION 1" … "Introduction", "Section 1.1" … "You are enrolled …", "5." … "Customer
+    // Due Diligence" over "5.1" … "Application of Risk Assessment").
     let named_heading = |l: &Line| {
+        let label = &l.cells[0].text;
         matches!(l.role, Some(Role::Heading(..)))
-            || (tabbed(l) && part_label(&l.cells[0].text) && heading_style(l, body).is_some())
+            || (tabbed(l)
+                && (part_label(label) || section_number(label).is_some_and(|n| n.contains('.')))
+                && heading_style(l, body).is_some())
     };
     if head.cells.len() < 2 || named_heading(head) {
         return None;

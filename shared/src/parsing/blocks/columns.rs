@@ -11,7 +11,23 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
     drop_caps(&mut runs, body);
     let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
     mark_ruled(&mut lines, &ruling.across);
+    mark_underlined(&mut lines, &ruling.across);
     lines
+}
+
+/// Marks each line underlined from end to end by a rule just under its baseline: a link, as
+/// a browser sets one.
+pub(super) fn mark_underlined(lines: &mut [Line], across: &[Rule]) {
+    for line in lines.iter_mut() {
+        let (x0, x1) = line.span();
+        let (low, high) = (line.y - 0.4 * line.size, line.y + 0.05 * line.size);
+        line.underlined = across.iter().any(|r| {
+            (low..=high).contains(&r.y0)
+                && r.x0 >= x0 - line.size
+                && r.x1 <= x1 + line.size
+                && r.x1.min(x1) - r.x0.max(x0) >= 0.7 * (x1 - x0)
+        });
+    }
 }
 
 /// Marks each line with a rule across it and the line before it, clear of both lines' type

@@ -75,6 +75,17 @@ pub(super) fn heading_level(line: &Line, body: f32) -> Option<usize> {
     heading_style(line, body).filter(|_| !lower || line.role.is_some())
 }
 
+/// How far apart a colour's strongest and weakest channels are (of 255) for it to be a hue
+/// rather than a gray: grays set notes and captions, not headings.
+const HUE: u32 = 48;
+
+/// A colour, not a gray (nor one in a colour space not read).
+pub(super) fn is_hue(fill: u32) -> bool {
+    let channels = [fill >> 16 & 0xff, fill >> 8 & 0xff, fill & 0xff];
+    let (max, min) = (channels.iter().max().copied().unwrap_or(0), channels.iter().min().copied().unwrap_or(0));
+    fill != UNKNOWN_FILL && max - min >= HUE
+}
+
 /// Where the structure tree covers the line, its word; otherwise how the line is set.
 pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     match line.role {
@@ -88,12 +99,27 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let tabbed = tabbed(line);
     // Most lines are body text: decided before their text is assembled. A word stacked down a
     // form's margin ("PRINT CLEARLY") labels what is beside it.
-    if line.stacked || (line.cells.len() != 1 && !tabbed) || !(line.bold || larger || line.bold_lead.is_some()) || fine
+    if line.stacked
+        || (line.cells.len() != 1 && !tabbed)
+        || !(line.bold || larger || line.bold_lead.is_some() || line.accent)
+        || fine
     {
         return None;
     }
     let text = line.text();
-    if !(line.bold || larger || is_noted_title(line, &text)) {
+    // A link on a line of its own is drawn in a colour of its own too.
+    // So is a list's item, and a footer's copyright.
+    let link = line.underlined
+        || ["http", "www.", "@", ".com", ".org", ".gov"].iter().any(|l| text.contains(l))
+        || text
+            .split_whitespace()
+            .any(|w| (w.len() > 1 && w.starts_with('/')) || w.contains("//") || w.contains(['%', '_']));
+    let aside = link
+        || text.starts_with(BULLETS)
+        || text.starts_with(['–', '-', '*', '✘', '✗'])
+        || text.contains('©')
+        || text.to_lowercase().starts_with("copyright");
+    if !(line.bold || larger || is_noted_title(line, &text) || (line.accent && !aside)) {
         return None;
     }
     let chars = text.chars().count();

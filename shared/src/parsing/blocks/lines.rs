@@ -33,6 +33,13 @@ pub(super) struct Line {
     /// Its last word ends with the line: the writer set a space after it. Korean wraps
     /// mid-word as well as between words, and only this space tells the two apart.
     pub(super) word_end: bool,
+    /// The fill colour all its words are drawn in, if one.
+    pub(super) fill: Option<u32>,
+    /// Drawn in a colour of its own, apart from the body text's: set off as a heading is
+    /// (Word's heading styles are blue, the third no larger than the body, and not bold).
+    pub(super) accent: bool,
+    /// A rule under it from end to end, as under a link.
+    pub(super) underlined: bool,
 }
 
 impl Line {
@@ -168,6 +175,8 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));
             let stacked = g.iter().all(|r| r.stacked);
+            let mut fills = g[label..].iter().filter(worded).map(|r| r.fill);
+            let fill = fills.next().filter(|first| fills.all(|f| f == *first));
             Line {
                 y: g[label].y,
                 size,
@@ -179,6 +188,9 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
                 ruled_above: false,
                 stacked,
                 word_end,
+                fill,
+                accent: false,
+                underlined: false,
             }
         })
         .filter(|l| !l.cells.is_empty())

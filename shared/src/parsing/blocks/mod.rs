@@ -6,7 +6,7 @@
 use super::boxes::boxes;
 use super::cjk::is_cjk as wide;
 use super::grid::{RuledTable, ruled_tables};
-use super::layout::{CELL_GAP, JOINED_RUNS, Run};
+use super::layout::{CELL_GAP, JOINED_RUNS, Run, UNKNOWN_FILL};
 use super::paths::{Rule, Ruling};
 use super::row_ruled::row_ruled_tables;
 use super::tagged::Role;
@@ -58,6 +58,53 @@ fn sizes(runs: &[Run]) -> HashMap<i32, usize> {
     by_size
 }
 
+/// Headings drawn in a hue of their own take this share of the characters at most: a booklet
+/// that sets its exclusions in red sets whole paragraphs in it.
+const HEADING_HUE_SHARE: f32 = 0.08;
+
+/// The hues a heading may be told by: each not the body's, in a small share of the text.
+fn heading_hues(pages: &[PageText]) -> Vec<u32> {
+    let mut by_fill: HashMap<u32, usize> = HashMap::new();
+    for r in pages.iter().flat_map(|p| &p.runs).filter(|r| !r.hidden) {
+        *by_fill.entry(r.fill).or_default() += r.text.chars().filter(|c| !c.is_whitespace()).count();
+    }
+    let total = by_fill.values().sum::<usize>().max(1) as f32;
+    let body = by_fill.iter().max_by_key(|&(fill, n)| (n, std::cmp::Reverse(fill))).map(|(fill, _)| *fill);
+    by_fill
+        .into_iter()
+        .filter(|&(fill, n)| Some(fill) != body && is_hue(fill) && n as f32 <= HEADING_HUE_SHARE * total)
+        .map(|(fill, _)| fill)
+        .collect()
+}
+
+/// A line in a heading's hue that recurs this often is a link back ("Return to Index" after
+/// each answer), not a heading.
+const LINK_REPEATS: usize = 3;
+
+/// Sets `accent` on the lines drawn in one of `hues`, unless their words recur or the hue is
+/// their page's own (a form's copy printed all in red).
+fn mark_accents(pages: &mut [Vec<Line>], hues: &[u32]) {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for page in pages.iter_mut() {
+        let mut by_fill: HashMap<Option<u32>, usize> = HashMap::new();
+        for l in page.iter() {
+            *by_fill.entry(l.fill).or_default() += l.cells.iter().map(|c| c.text.len()).sum::<usize>();
+        }
+        let own = by_fill.into_iter().max_by_key(|&(fill, n)| (n, fill)).and_then(|(fill, _)| fill);
+        for l in page.iter_mut() {
+            l.accent = l.fill.is_some_and(|f| hues.contains(&f) && Some(f) != own);
+        }
+    }
+    for l in pages.iter_mut().flatten() {
+        if l.accent {
+            *counts.entry(l.text().to_lowercase()).or_default() += 1;
+        }
+    }
+    for l in pages.iter_mut().flatten().filter(|l| l.accent) {
+        l.accent = counts.get(&l.text().to_lowercase()).is_none_or(|&n| n < LINK_REPEATS);
+    }
+}
+
 /// The body size: the size most characters are set in, with the count of characters. Reading
 /// text is not set below 6 pt: smaller print (a sample form shown reduced, which may hold most
 /// of a page's characters) sets the body only where nothing legible has enough text.
@@ -100,6 +147,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
         *all.entry(*size).or_default() += n;
     }
     let (body, _) = body_size(&all);
+    let hues = heading_hues(&pages);
     let bodies: Vec<f32> = page_sizes
         .iter()
         .map(|sizes| match body_size(sizes) {
@@ -123,6 +171,8 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             (reading_order(runs, &ruling, p.width, *body), tables)
         })
         .unzip();
+    let mut per_page = per_page;
+    mark_accents(&mut per_page, &hues);
     let running = running_lines(&per_page);
     let several = per_page.len() > 1;
     per_page
@@ -142,9 +192,15 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             };
             // A page number that ends (or starts) a line at the page's edge beside more than a
             // running head's words (an electoral roll's legend and issuer, then "Page 3 of 33")
-            // is furniture on its own: the rest is the page's text.
+            // is furniture on its own: the rest is the page's text, unless the whole line
+            // runs on every page (a long title and its issuer, then "Page 28").
             let (top, bottom) = edge_baselines(&lines);
-            for l in lines.iter_mut().filter(|l| (l.y >= top || l.y <= bottom) && l.cells.len() > 1 && numbered(l)) {
+            for l in lines.iter_mut().filter(|l| {
+                (l.y >= top || l.y <= bottom)
+                    && l.cells.len() > 1
+                    && numbered(l)
+                    && !running.contains_key(&shape(&l.text()))
+            }) {
                 let last = l.cells.len() - 1;
                 let at = if is_page_number(&l.cells[last].text) { last } else { 0 };
                 let words: usize = l

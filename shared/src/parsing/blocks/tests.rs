@@ -1812,6 +1812,32 @@ fn a_page_number_beside_a_footers_legend_goes_and_the_legend_stays() {
     // A form's running head, as few words beside its number, goes whole.
     let out = pages_to_markdown(vec![page("Form 1040 (2024)")]);
     assert!(!out[0].contains("Form 1040") && !out[0].contains("Page 3"), "{}", out[0]);
+    // A long title and its issuer beside the number, on every page, go whole too.
+    let head = |n: u32| PageText {
+        runs: vec![
+            run(118.0, 812.0, "Anti-Money Laundering and Countering the Financing of Terrorism Guidelines", 7.0, false),
+            run(440.0, 812.0, "Central Bank of Ireland", 7.0, false),
+            run(560.0, 812.0, &format!("Page {n}"), 7.0, false),
+            run(
+                57.0,
+                700.0,
+                ["Firms assess risk.", "Firms report.", "Staff train.", "Boards oversee."][n as usize - 1],
+                11.0,
+                false,
+            ),
+            run(
+                57.0,
+                686.0,
+                ["It is documented.", "It is timely.", "It is yearly.", "It is minuted."][n as usize - 1],
+                11.0,
+                false,
+            ),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let out = pages_to_markdown((1..=4).map(head).collect());
+    assert!(out.iter().all(|p| !p.contains("Central Bank") && p.contains("It is")), "{out:?}");
 }
 
 #[test]
@@ -1979,4 +2005,60 @@ fn a_page_of_many_rules_across_and_scattered_words_is_read_whole() {
         "{}",
         &out[..200.min(out.len())]
     );
+}
+
+/// The first page's markdown, with a page of black body text after it: a hue sets headings
+/// apart only where it is rare in the document.
+fn md_beside_body(runs: Vec<Run>) -> String {
+    let line = "Firms should document their determination in writing and retain it always";
+    let body = (0..30).map(|i| run(57.0, 800.0 - 14.0 * i as f32, line, 11.0, false)).collect();
+    let pages = vec![
+        PageText { runs, rules: Vec::new(), width: 595.0 },
+        PageText { runs: body, rules: Vec::new(), width: 595.0 },
+    ];
+    resolve_line_hyphens(pages_to_markdown(pages).remove(0))
+}
+
+#[test]
+fn a_line_drawn_in_a_hue_of_its_own_is_a_heading_and_a_gray_note_or_a_link_is_not() {
+    let teal = |r: Run| Run { fill: 0x0083a0, ..r };
+    let gray = |r: Run| Run { fill: 0x808080, ..r };
+    let body = "Firms should document their determination in writing and retain it";
+    let out = md_beside_body(vec![
+        run(57.0, 800.0, body, 11.0, false),
+        run(57.0, 786.0, "in accordance with their record keeping policies.", 11.0, false),
+        teal(run(57.0, 760.0, "Application of Risk Assessment", 11.0, false)),
+        run(57.0, 740.0, body, 11.0, false),
+        run(57.0, 726.0, "in accordance with their record keeping policies.", 11.0, false),
+        gray(run(57.0, 700.0, "Reference to staff includes officers", 11.0, false)),
+        run(57.0, 680.0, body, 11.0, false),
+        run(57.0, 666.0, "in accordance with their record keeping policies.", 11.0, false),
+        teal(run(57.0, 640.0, "www.centralbank.ie/regulation", 11.0, false)),
+    ]);
+    assert!(out.contains("\n\n### Application of Risk Assessment\n\n"), "{out}");
+    assert!(out.contains("\n\nReference to staff includes officers\n\n"), "{out}");
+    assert!(out.ends_with("\n\nwww.centralbank.ie/regulation\n\n"), "{out}");
+    // Where the body itself is drawn in that hue, the hue sets nothing apart.
+    let out = md(vec![
+        teal(run(57.0, 800.0, body, 11.0, false)),
+        teal(run(57.0, 786.0, "in accordance with their record keeping policies.", 11.0, false)),
+        teal(run(57.0, 760.0, "Application of Risk Assessment", 11.0, false)),
+    ]);
+    assert!(!out.contains('#'), "{out}");
+}
+
+#[test]
+fn section_numbers_tabbed_off_their_headings_are_no_list() {
+    let teal = |r: Run| Run { fill: 0x0083a0, ..r };
+    let out = md_beside_body(vec![
+        run(57.0, 800.0, "Section 30B of the Act requires Firms to identify and assess the risk", 11.0, false),
+        run(57.0, 786.0, "in relation to a customer before they act.", 11.0, false),
+        teal(run(57.0, 760.0, "5.", 15.75, false)),
+        teal(run(93.0, 760.0, "Customer Due Diligence", 15.75, false)),
+        teal(run(57.0, 733.0, "5.1", 11.0, false)),
+        teal(run(93.0, 733.0, "Application of Risk Assessment", 11.0, false)),
+        run(84.0, 707.0, "Section 30B of the Act requires Firms to identify and assess the risk", 11.0, false),
+        run(84.0, 693.0, "in relation to a customer before they act.", 11.0, false),
+    ]);
+    assert!(out.contains("\n\n## 5. Customer Due Diligence\n\n### 5.1 Application of Risk Assessment\n\n"), "{out}");
 }

@@ -171,6 +171,14 @@ pub(super) fn interpret_ops<'a>(
                 next_line(&mut st);
                 show(&mut st, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
+            "g" | "rg" | "k" | "sc" | "scn" => st.gs.fill = fill_colour(&op.operator, o),
+            // Choosing a colour space sets its initial colour: black in the device spaces.
+            "cs" => {
+                let device = o.first().and_then(|n| n.as_name().ok()).is_some_and(|n| {
+                    [&b"DeviceGray"[..], b"DeviceRGB", b"DeviceCMYK", b"G", b"RGB", b"CMYK"].contains(&n)
+                });
+                st.gs.fill = if device { 0 } else { UNKNOWN_FILL };
+            }
             "gs" => {
                 if let Some(state) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.states.get(n)) {
                     st.gs.see_through = st.gs.see_through.then(*state);

@@ -42,6 +42,8 @@ pub struct Run {
     pub end_x: f32,
     pub size: f32,
     pub bold: bool,
+    /// The fill colour, `0xRRGGBB` (black unless set), or `UNKNOWN_FILL`.
+    pub fill: u32,
     pub text: String,
     /// The marked-content id the run was drawn under, which the structure tree refers to.
     pub mcid: Option<i64>,
@@ -79,6 +81,7 @@ impl Run {
             end_x,
             size,
             bold: false,
+            fill: 0,
             text,
             mcid: None,
             artifact: false,

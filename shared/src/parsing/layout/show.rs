@@ -29,6 +29,8 @@ pub(super) struct Pieces<'r> {
     pub(super) size: f32,
     pub(super) em: f32,
     pub(super) bold: bool,
+    /// The fill colour its glyphs are drawn in.
+    pub(super) fill: u32,
     pub(super) marked: Marked,
     pub(super) clip: Option<[f32; 4]>,
     pub(super) runs: &'r mut Vec<Run>,
@@ -55,6 +57,7 @@ impl<'r> Pieces<'r> {
             size,
             em,
             bold,
+            fill: 0,
             marked,
             clip,
             runs,
@@ -108,6 +111,7 @@ impl<'r> Pieces<'r> {
             hidden,
             size: self.size,
             bold: self.bold,
+            fill: self.fill,
             text,
             mcid: self.marked.mcid,
             artifact: self.marked.artifact,
@@ -188,6 +192,7 @@ pub(super) fn show(st: &mut TextState, items: &[Object], marked: Marked, runs: &
     let scale = (origin.0[2].powi(2) + origin.0[3].powi(2)).sqrt();
     let (size, tc, tw, h) = (st.size, st.char_space, st.word_space, st.h_scale);
     let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
+    pieces.fill = st.gs.fill;
     let glyph_len = if font.two_byte { 2 } else { 1 };
     // Word spacing applies to the single-byte code 32 only.
     let word_space = |g: &[u8]| if !font.two_byte && g == b" " { tw } else { 0.0 };
@@ -399,6 +404,7 @@ pub(super) fn show_vertical(
     let scale = (origin.0[0].powi(2) + origin.0[1].powi(2)).sqrt();
     let (size, tc) = (st.size, st.char_space);
     let mut pieces = Pieces::new(origin, (size * scale).abs(), size.abs(), font.bold, marked, st.gs.clip, runs);
+    pieces.fill = st.gs.fill;
     let (mut advance, mut gap) = (0.0f32, 0.0f32);
     for item in items {
         match item {

@@ -55,11 +55,14 @@ pub(in crate::parsing) struct Graphics {
     pub(in crate::parsing) clip_exact: bool,
     /// Whether a fill now lets what lies under it show (an `ExtGState`'s alpha or blend mode).
     pub(in crate::parsing) see_through: SeeThrough,
+    /// The fill colour text is drawn in, as `0xRRGGBB`, or `UNKNOWN_FILL` in a colour space
+    /// not read here (a spot colour's tint, a pattern).
+    pub(in crate::parsing) fill: u32,
 }
 
 impl Graphics {
     pub(in crate::parsing) fn new(ctm: Matrix, clip: Option<[f32; 4]>) -> Self {
-        Graphics { ctm, clip, clip_exact: true, see_through: SeeThrough::default() }
+        Graphics { ctm, clip, clip_exact: true, see_through: SeeThrough::default(), fill: 0 }
     }
 
     pub(super) fn clip_to(&mut self, bounds: [f32; 4], exact: bool) {
@@ -88,4 +91,24 @@ pub(super) struct TextState<'a> {
 
 pub(in crate::parsing) fn nums(ops: &[Object]) -> Vec<f32> {
     ops.iter().filter_map(|o| o.as_float().ok()).collect()
+}
+
+/// A fill colour in a colour space not read here.
+pub(in crate::parsing) const UNKNOWN_FILL: u32 = u32::MAX;
+
+/// The fill colour a `g`, `rg`, `k`, `sc` or `scn` operator sets, as `0xRRGGBB`: gray, RGB and
+/// CMYK by their operands' count (a pattern's name or a spot colour's tint reads as unknown).
+pub(in crate::parsing) fn fill_colour(operator: &str, ops: &[Object]) -> u32 {
+    let v = nums(ops);
+    let byte = |c: f32| (c.clamp(0.0, 1.0) * 255.0).round() as u32;
+    let rgb = |r: f32, g: f32, b: f32| byte(r) << 16 | byte(g) << 8 | byte(b);
+    if v.len() != ops.len() {
+        return UNKNOWN_FILL;
+    }
+    match (operator, &v[..]) {
+        ("g", [g]) => rgb(*g, *g, *g),
+        ("rg" | "sc" | "scn", [r, g, b]) => rgb(*r, *g, *b),
+        ("k" | "sc" | "scn", [c, m, y, k]) => rgb((1.0 - c) * (1.0 - k), (1.0 - m) * (1.0 - k), (1.0 - y) * (1.0 - k)),
+        _ => UNKNOWN_FILL,
+    }
 }

@@ -39,3 +39,17 @@ fn a_thumb_tab_at_the_pages_edge_is_dropped_and_a_forms_sideways_label_in_its_ma
     let kept: Vec<&str> = runs.iter().map(|r| r.text.as_str()).collect();
     assert_eq!(kept, ["Form", "縦書きの段落はページの右から始まる", "Notes", "Jkt 250001"]);
 }
+
+#[test]
+fn fill_colours_read_as_rgb_and_tints_and_patterns_as_unknown() {
+    let f = |op: &str, ops: Vec<Object>| fill_colour(op, &ops);
+    let real = |v: f32| Object::Real(v);
+    assert_eq!(f("g", vec![real(0.0)]), 0x000000);
+    assert_eq!(f("g", vec![real(1.0)]), 0xffffff);
+    assert_eq!(f("rg", vec![real(0.0), real(0.5), real(1.0)]), 0x0080ff);
+    assert_eq!(f("k", vec![real(1.0), real(0.0), real(0.0), real(0.0)]), 0x00ffff);
+    assert_eq!(f("scn", vec![real(1.0), real(0.0), real(0.0)]), 0xff0000);
+    // A spot colour's tint of 1 is full ink, not white; a pattern has no one colour.
+    assert_eq!(f("scn", vec![real(1.0)]), UNKNOWN_FILL);
+    assert_eq!(f("scn", vec![Object::Name(b"P0".to_vec())]), UNKNOWN_FILL);
+}
