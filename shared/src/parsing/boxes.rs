@@ -219,7 +219,9 @@ fn label_stretch(section: Vec<Run>, page_right: f32) -> Stretch {
     let labels: Vec<&Run> = label_lines.iter().flatten().map(|i| &section[*i]).collect();
     let content: Vec<&Run> =
         lines[..stretch].iter().flatten().filter(|i| !is_label[**i]).map(|i| &section[*i]).collect();
-    if stretch == 0 || content.is_empty() || table_columns(&labels, &content) {
+    // A line above the label's may end the stretch before any label is taken (a page number
+    // over "TABLE 8.1" and its caption run on): no labels, no stretch.
+    if stretch == 0 || label_lines.is_empty() || content.is_empty() || table_columns(&labels, &content) {
         return Err(section);
     }
     // A label starts at a bold line set apart from the label above it.
@@ -260,4 +262,23 @@ fn table_columns(left: &[&Run], right: &[&Run]) -> bool {
     let shared = l.iter().filter(|y| (*y - 1..=*y + 1).any(|y| r.binary_search(&y).is_ok())).count();
     let (few, many) = (l.len().min(r.len()), l.len().max(r.len()));
     few >= 3 && shared * 3 >= few * 2 && many * 3 <= few * 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stretch_ended_before_its_first_label_is_no_stretch() {
+        let run = |x: f32, y: f32, end_x: f32, text: &str, bold: bool| Run {
+            bold,
+            ..Run::plain(x, y, end_x, 9.5, text.to_string())
+        };
+        let section = vec![
+            run(437.5, 665.0, 445.5, "83", false),
+            run(36.0, 619.1, 81.76, "TABLE 8.1 ", true),
+            run(81.76, 619.1, 410.4, "Summary of diagnostic accuracy of HCV core antigen assays", false),
+        ];
+        assert!(label_stretch(section, 560.0).is_err());
+    }
 }

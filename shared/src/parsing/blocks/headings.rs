@@ -86,6 +86,19 @@ pub(super) fn is_hue(fill: u32) -> bool {
     fill != UNKNOWN_FILL && max - min >= HUE
 }
 
+/// A figure's or table's caption: "Figure 2: …", "Table 8.1 Summary …", "Fig. 3".
+fn is_caption(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or_default().to_lowercase();
+    ["figure", "fig.", "table", "chart", "graph", "exhibit", "box"].contains(&first.as_str())
+        && words.next().is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// A line set apart from the body by its hue and nothing else: not bold, not larger.
+pub(super) fn hue_only(line: &Line, body: f32) -> bool {
+    line.accent && line.role.is_none() && !line.bold && line.bold_lead.is_none() && line.size < body * 1.15
+}
+
 /// Where the structure tree covers the line, its word; otherwise how the line is set.
 pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     match line.role {
@@ -108,13 +121,16 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     }
     let text = line.text();
     // A link on a line of its own is drawn in a colour of its own too.
-    // So is a list's item, and a footer's copyright.
+    // So is a list's item, a figure's caption, a footer's copyright and references' links
+    // ("[CrossRef] [PubMed]").
     let link = line.underlined
         || ["http", "www.", "@", ".com", ".org", ".gov"].iter().any(|l| text.contains(l))
         || text
             .split_whitespace()
             .any(|w| (w.len() > 1 && w.starts_with('/')) || w.contains("//") || w.contains(['%', '_']));
     let aside = link
+        || is_caption(&text)
+        || text.starts_with('[')
         || text.starts_with(BULLETS)
         || text.starts_with(['–', '-', '*', '✘', '✗'])
         || text.contains('©')

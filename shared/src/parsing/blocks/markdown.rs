@@ -208,8 +208,12 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
         }
         // A line set as the one before it, at its leading, after a comma goes on with it: the
         // last line of a list of authors is not a heading.
+        // So does a line set apart by its hue alone under an unfinished line of that size: a
+        // caption's or a reference's wrapped line drawn in the colour of the one above.
         let goes_on = para.as_ref().is_some_and(|(p, y, size)| {
-            p.ends_with(',') && (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size
+            let unfinished =
+                p.ends_with(',') || (hue_only(line, body) && !p.trim_end().ends_with(['.', '!', '?', ':']));
+            unfinished && (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size
         });
         // A title wrapped after a comma ("… Acceptance Model: Origins," / "Developments and
         // Future Directions"): its first line alone reads as a clause, the two as one heading.

@@ -2038,6 +2038,18 @@ fn a_line_drawn_in_a_hue_of_its_own_is_a_heading_and_a_gray_note_or_a_link_is_no
     assert!(out.contains("\n\n### Application of Risk Assessment\n\n"), "{out}");
     assert!(out.contains("\n\nReference to staff includes officers\n\n"), "{out}");
     assert!(out.ends_with("\n\nwww.centralbank.ie/regulation\n\n"), "{out}");
+    // Nor is a caption, references' links, or a line that goes on from the unfinished one
+    // above it in that hue.
+    let out = md_beside_body(vec![
+        run(57.0, 800.0, body, 11.0, false),
+        run(57.0, 786.0, "in accordance with their record keeping policies.", 11.0, false),
+        teal(run(57.0, 760.0, "Figure 1. Five Pillars of the Strategy", 11.0, false)),
+        teal(run(57.0, 740.0, "Figure 2: Extent to Which the Strategy", 11.0, false)),
+        teal(run(57.0, 727.0, "Addresses the Desirable Characteristics of a Strategy", 11.0, false)),
+        run(57.0, 700.0, "Hammond, M.; Hayes, D. Guideline recommendations. J. Clin. Oncol. 2010.", 11.0, false),
+        teal(run(57.0, 687.0, "[CrossRef] [PubMed]", 11.0, false)),
+    ]);
+    assert!(!out.contains('#'), "{out}");
     // Where the body itself is drawn in that hue, the hue sets nothing apart.
     let out = md(vec![
         teal(run(57.0, 800.0, body, 11.0, false)),
