@@ -18,14 +18,14 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
 /// Marks each line underlined from end to end by a rule just under its baseline: a link, as
 /// a browser sets one.
 pub(super) fn mark_underlined(lines: &mut [Line], across: &[Rule]) {
+    let mut rules: Vec<&Rule> = across.iter().collect();
+    rules.sort_by(|a, b| a.y0.total_cmp(&b.y0));
     for line in lines.iter_mut() {
         let (x0, x1) = line.span();
         let (low, high) = (line.y - 0.4 * line.size, line.y + 0.05 * line.size);
-        line.underlined = across.iter().any(|r| {
-            (low..=high).contains(&r.y0)
-                && r.x0 >= x0 - line.size
-                && r.x1 <= x1 + line.size
-                && r.x1.min(x1) - r.x0.max(x0) >= 0.7 * (x1 - x0)
+        let from = rules.partition_point(|r| r.y0 < low);
+        line.underlined = rules[from..].iter().take_while(|r| r.y0 <= high).any(|r| {
+            r.x0 >= x0 - line.size && r.x1 <= x1 + line.size && r.x1.min(x1) - r.x0.max(x0) >= 0.7 * (x1 - x0)
         });
     }
 }

@@ -120,9 +120,8 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
         return None;
     }
     let text = line.text();
-    // A link on a line of its own is drawn in a colour of its own too.
-    // So is a list's item, a figure's caption, a footer's copyright and references' links
-    // ("[CrossRef] [PubMed]").
+    // Drawn in a colour of its own, yet no heading: a link (underlined, or an address), a
+    // list's item, a figure's caption, references' links ("[CrossRef] [PubMed]"), a copyright.
     let link = line.underlined
         || ["http", "www.", "@", ".com", ".org", ".gov"].iter().any(|l| text.contains(l))
         || text

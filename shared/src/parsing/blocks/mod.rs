@@ -95,13 +95,20 @@ fn mark_accents(pages: &mut [Vec<Line>], hues: &[u32]) {
             l.accent = l.fill.is_some_and(|f| hues.contains(&f) && Some(f) != own);
         }
     }
-    for l in pages.iter_mut().flatten() {
-        if l.accent {
-            *counts.entry(l.text().to_lowercase()).or_default() += 1;
-        }
+    let keyed: Vec<(&mut Line, String)> = pages
+        .iter_mut()
+        .flatten()
+        .filter(|l| l.accent)
+        .map(|l| {
+            let key = l.text().to_lowercase();
+            (l, key)
+        })
+        .collect();
+    for (_, key) in &keyed {
+        *counts.entry(key.clone()).or_default() += 1;
     }
-    for l in pages.iter_mut().flatten().filter(|l| l.accent) {
-        l.accent = counts.get(&l.text().to_lowercase()).is_none_or(|&n| n < LINK_REPEATS);
+    for (l, key) in keyed {
+        l.accent = counts[&key] < LINK_REPEATS;
     }
 }
 
