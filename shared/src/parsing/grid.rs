@@ -7,7 +7,7 @@ use super::layout::{JOINED_RUNS, Run};
 use super::paths::{Rule, Ruling};
 
 /// Rules this close (points) touch, and positions this close are one grid line.
-const TOUCH: f32 = 2.0;
+pub(super) const TOUCH: f32 = 2.0;
 /// A rule shorter than this is a tick or a corner, not a border.
 const MIN_RULE: f32 = 6.0;
 /// Boxes of prose (a framed page, a sidebar) are not tables: cells average fewer words.
@@ -75,7 +75,7 @@ const BLANK_ROWS: usize = 2;
 /// A cell runs on over at most this many rows.
 const MAX_SPAN: usize = 3;
 /// Baselines this close (points) are one line of a row.
-const SAME_LINE: f32 = 1.0;
+pub(super) const SAME_LINE: f32 = 1.0;
 /// Lines of one wrapped cell are set closer than this many type sizes apart; rows of a table
 /// ruled only every few rows are set wider.
 const ROW_PITCH: f32 = 1.3;

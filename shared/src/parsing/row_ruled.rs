@@ -4,12 +4,10 @@
 //! they interleave line by line ("… normal upkeep or at your premises. any gradual cause."),
 //! read as a table each cell keeps its lines.
 
-use super::grid::{RuledTable, sub_rows};
+use super::grid::{RuledTable, SAME_LINE, TOUCH, sub_rows};
 use super::layout::Run;
 use super::paths::{Rule, Ruling};
 
-/// Positions this close (points) are one.
-const TOUCH: f32 = 2.0;
 /// A row's rule is at least this long (points): shorter ones underline words or fields.
 const MIN_WIDTH: f32 = 144.0;
 /// Rules tried on one page at most: a hostile page may draw thousands.
@@ -30,8 +28,6 @@ const INNER_GAP: f32 = 1.2;
 const SPREAD: f32 = 2.5;
 /// A rule this high over a baseline, in type sizes, strikes through the letters.
 const STRUCK: f32 = 0.5;
-/// Baselines this close (points) are one line.
-const SAME_LINE: f32 = 1.0;
 
 /// The page's tables ruled across only, among the runs not `taken` yet (which it marks).
 pub fn row_ruled_tables(
