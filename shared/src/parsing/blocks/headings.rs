@@ -294,7 +294,15 @@ pub(super) fn ends_mid_phrase(text: &str) -> bool {
 pub(super) fn bold_lead_goes_on(line: &Line, next: &Line) -> bool {
     line.bold
         && !next.bold
-        && next.bold_lead.as_ref().is_some_and(|lead| lead.ends_with(',') || ends_mid_phrase(&line.text()))
+        && next.bold_lead.as_ref().is_some_and(|lead| {
+            // The comma after the lead may be set plain: "Preferred and Travel Canada" ", coverage …".
+            let comma = next
+                .cells
+                .first()
+                .and_then(|c| c.text.strip_prefix(lead.as_str()))
+                .is_some_and(|rest| rest.starts_with(','));
+            lead.ends_with(',') || comma || ends_mid_phrase(&line.text())
+        })
         && next.role.is_none()
         && (next.size - line.size).abs() < 0.5
         && line.y > next.y

@@ -78,6 +78,27 @@ pub(in crate::parsing) fn by_line<'r, T>(mut items: Vec<T>, run: impl Fn(&T) -> 
     groups
 }
 
+/// The bold lead's words as the line's text sets them, spaces and all: runs drawn apart
+/// without a space between them ("Vehicle" "Damage") are two words in the line, and in its lead.
+fn as_set(lead: &str, cells: &[Cell]) -> String {
+    let wanted = lead.chars().filter(|c| !c.is_whitespace()).count();
+    let text = cells.first().map_or("", |c| c.text.as_str());
+    let mut seen = 0;
+    let end = text.char_indices().find_map(|(at, c)| {
+        seen += usize::from(!c.is_whitespace());
+        (seen == wanted).then_some(at + c.len_utf8())
+    });
+    match end {
+        Some(end)
+            if text[..end].chars().filter(|c| !c.is_whitespace()).eq(lead.chars().filter(|c| !c.is_whitespace())) =>
+        {
+            text[..end].to_owned()
+        }
+        // Reordered (right to left) or cut into cells: as the runs spell it.
+        _ => lead.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
 pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line> {
     let groups = by_line(runs.into_iter().collect(), |r: &&Run| *r);
     // A superscript or subscript (an ordinal's "th", a footnote mark) sits off its line's
@@ -168,9 +189,8 @@ pub(super) fn lines_of<'r>(runs: impl IntoIterator<Item = &'r Run>) -> Vec<Line>
             cells.retain(|c| !c.text.is_empty());
             let lead: Vec<&str> =
                 g.iter().take_while(|r| r.bold || r.text.trim().is_empty()).map(|r| r.text.as_str()).collect();
-            let bold_lead = (!bold && !lead.is_empty())
-                .then(|| lead.concat().split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|t| !t.is_empty());
+            let bold_lead =
+                (!bold && !lead.is_empty()).then(|| as_set(&lead.concat(), &cells)).filter(|t| !t.is_empty());
             let side_label = side_label_of(&g);
             let mut roles = g.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.role);
             let role = roles.next().flatten().filter(|first| roles.all(|r| r == Some(*first)));

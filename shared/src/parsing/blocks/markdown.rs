@@ -100,6 +100,35 @@ pub(super) fn wide_pitch(lines: &[Line], body: f32) -> Option<f32> {
     (n >= 4 && n * 2 >= gaps.len() && pitch > 1.7 * body).then_some(pitch)
 }
 
+/// The leading of the page's body text: the gap most of its body lines follow each other at
+/// (within half a point either way), when at least four pairs and two in five share it.
+pub(super) fn body_leading(lines: &[Line], body: f32) -> Option<f32> {
+    let of_body = |l: &Line| (l.size - body).abs() < 0.6;
+    let mut gaps: Vec<f32> = lines
+        .windows(2)
+        .filter(|w| of_body(&w[0]) && of_body(&w[1]))
+        .map(|w| w[0].y - w[1].y)
+        .filter(|g| *g >= 0.9 * body && *g <= 1.7 * body)
+        .collect();
+    gaps.sort_by(f32::total_cmp);
+    let (mut best, mut lo) = ((0, 0), 0);
+    for hi in 0..gaps.len() {
+        while gaps[hi] - gaps[lo] > 1.0 {
+            lo += 1;
+        }
+        if hi + 1 - lo > best.1 - best.0 {
+            best = (lo, hi + 1);
+        }
+    }
+    let n = best.1 - best.0;
+    (n >= 4 && n * 5 >= gaps.len() * 2).then(|| gaps[best.0 + n / 2])
+}
+
+/// Space between paragraphs beyond the body's leading, in sizes (and at least `PARAGRAPH_SPACE_MIN`
+/// points): a sentence that ends a line this far above the next ends its paragraph.
+const PARAGRAPH_SPACE: f32 = 0.2;
+const PARAGRAPH_SPACE_MIN: f32 = 1.5;
+
 /// A heading's wrapped lines keep their leading within this much.
 const LEADING_DRIFT: f32 = 1.1;
 
@@ -110,6 +139,7 @@ const MARGIN_LABEL_LINES: usize = 6;
 pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) -> Vec<Block> {
     let mut out = Vec::new();
     let pitch = wide_pitch(lines, body);
+    let leading = body_leading(lines, body);
     let width = |l: &Line| l.span().1 - l.span().0;
     let measure = lines.iter().map(width).fold(0.0, f32::max);
     let mut para: Option<(String, f32, f32)> = None; // text, last y, size
@@ -210,11 +240,29 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
         // last line of a list of authors is not a heading.
         // So does a line set apart by its hue alone under an unfinished line of that size: a
         // caption's or a reference's wrapped line drawn in the colour of the one above.
-        let goes_on = para.as_ref().is_some_and(|(p, y, size)| {
-            let unfinished =
-                p.ends_with(',') || (hue_only(line, body) && !p.trim_end().ends_with(['.', '!', '?', ':']));
-            unfinished && (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size
+        // So does a bold list item's line wrapped under its text: "a) IF YOU PURCHASED YOUR
+        // POLICY WITHIN" / "72 HOURS OF BOOKING …", set in from the label.
+        let close =
+            |y: f32, size: f32| (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size;
+        let hangs = para.as_ref().is_some_and(|(p, y, size)| {
+            let open = !p.trim_end().ends_with(['.', '!', '?', ':', ';']);
+            let prev = lines.get(i.wrapping_sub(2)).filter(|prev| prev.y == *y);
+            let x = |l: &Line| l.cells.first().map_or(0.0, |c| c.x);
+            // A bare number there is the text's ("72 HOURS"), not a label.
+            let bare = |t: &str| t.split_whitespace().next().is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
+            let text = line.text();
+            open && is_list_item(p)
+                && (!is_list_item(&text) || bare(&text))
+                && prev.is_some_and(|prev| {
+                    prev.bold == line.bold && (x(prev) + 0.3 * size..x(prev) + 4.0 * size).contains(&x(line))
+                })
+                && close(*y, *size)
         });
+        let goes_on = hangs
+            || para.as_ref().is_some_and(|(p, y, size)| {
+                let open = !p.trim_end().ends_with(['.', '!', '?', ':', ';']);
+                (p.ends_with(',') || (hue_only(line, body) && open)) && close(*y, *size)
+            });
         // A title wrapped after a comma ("… Acceptance Model: Origins," / "Developments and
         // Future Directions"): its first line alone reads as a clause, the two as one heading.
         let joined = lines
@@ -261,8 +309,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && section_number(&next.text()).is_none()
                 && !tabbed(next)
             {
-                text.push(' ');
-                text.push_str(&next.text());
+                join_wrapped(&mut text, &next.text(), last.word_end);
                 leading = Some(last.y - next.y);
                 last = next;
                 i += 1;
@@ -326,7 +373,14 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             let flows = gap > 0.0 && gap <= 1.7 * size.max(line.size)
                 || gap > 0.0 && pitch.is_some_and(|pitch| gap <= 1.1 * pitch) && runs_on(p)
                 || gap <= 0.0 && !p.trim_end().ends_with(['.', '!', '?', ':']) && text.starts_with(char::is_lowercase);
-            flows && !line.ruled_above && !is_list_item(&text) && !run_in_heading(line, p)
+            // Space set between paragraphs, wider than the lines' leading, parts them where a
+            // sentence ends: "b) … on your confirmation." / "For Rental Vehicle Damage …".
+            let spaced = leading.is_some_and(|leading| {
+                (line.size - body).abs() < 0.6
+                    && gap > leading + (PARAGRAPH_SPACE * line.size).max(PARAGRAPH_SPACE_MIN)
+                    && p.trim_end().ends_with(['.', '!', '?', ':', ';'])
+            });
+            flows && !spaced && !line.ruled_above && (!is_list_item(&text) || hangs) && !run_in_heading(line, p)
         });
         if !continues {
             flush(&mut para, &mut out);

@@ -416,6 +416,89 @@ fn a_bold_lead_wrapped_into_a_clause_opens_a_paragraph_and_a_defined_term_under_
 }
 
 #[test]
+fn a_bold_lead_whose_comma_is_set_plain_opens_a_paragraph_and_wraps_at_its_compounds_hyphen() {
+    let lead = |y: f32, bold: &str, rest: &str| {
+        let end = 50.0 + bold.chars().count() as f32 * 5.0;
+        vec![run(50.0, y, bold, 10.0, true), run(end, y, rest, 10.0, false)]
+    };
+    let mut runs = vec![run(50.0, 800.0, "Coverage starts when you pay the premium for it.", 10.0, false)];
+    runs.push(run(50.0, 782.0, "For Emergency Medical Insurance included in the All-", 10.0, true));
+    runs.push(run(50.0, 770.0, "Inclusive, Canada All-Inclusive, Global Medical, Medical", 10.0, true));
+    runs.extend(lead(758.0, "Preferred and Travel Canada", ", coverage starts when you"));
+    runs.push(run(50.0, 746.0, "leave home and ends when you return to your home in Non-", 10.0, false));
+    runs.push(run(50.0, 734.0, "Medical Plans.", 10.0, false));
+    let out = md(runs);
+    assert!(!out.contains('#'), "{out}");
+    assert!(
+        out.contains(
+            "\n\nFor Emergency Medical Insurance included in the All-Inclusive, Canada All-Inclusive, Global Medical, \
+             Medical Preferred and Travel Canada, coverage starts when you leave home and ends when you return to your \
+             home in Non-Medical Plans.\n\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_word_in_capitals_broken_at_a_hyphen_rejoins_unless_the_document_writes_it_hyphenated() {
+    let out = md(vec![
+        run(50.0, 800.0, "WC STATU-", 10.0, false),
+        run(50.0, 788.0, "TORY LIMITS apply to CLAIMS-", 10.0, false),
+        run(50.0, 776.0, "MADE cover, as do CLAIMS-MADE terms.", 10.0, false),
+    ]);
+    assert_eq!(out, "WC STATUTORY LIMITS apply to CLAIMS-MADE cover, as do CLAIMS-MADE terms.\n\n");
+}
+
+#[test]
+fn a_bold_items_line_wrapped_under_its_text_goes_on_and_a_heading_at_its_label_does_not() {
+    let body = "We will pay the costs you cannot recover from anyone else, up to the limit shown.";
+    let mut runs = vec![
+        run(50.0, 800.0, "IF YOU CANCEL, COVERAGE IS AVAILABLE ONLY:", 10.0, true),
+        run(50.0, 788.0, "a) IF YOU PURCHASED YOUR POLICY WITHIN", 10.0, true),
+        run(59.0, 776.0, "72 HOURS OF BOOKING YOUR TRIP, OR", 10.0, true),
+        run(50.0, 764.0, "b) BEFORE ANY CANCELLATION PENALTIES BECAME", 10.0, true),
+        run(59.0, 752.0, "APPLICABLE.", 10.0, true),
+        run(50.0, 734.0, "• Flood damage", 10.0, true),
+        run(50.0, 716.0, "Exclusions of Section 2", 10.0, true),
+    ];
+    runs.extend((0..4).map(|k| run(50.0, 704.0 - 12.0 * k as f32, body, 10.0, false)));
+    let out = md(runs);
+    assert!(
+        out.contains(
+            "\n\na) IF YOU PURCHASED YOUR POLICY WITHIN 72 HOURS OF BOOKING YOUR TRIP, OR\n\nb) BEFORE ANY \
+             CANCELLATION PENALTIES BECAME APPLICABLE.\n\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("\n\n### Exclusions of Section 2\n\n"), "{out}");
+}
+
+#[test]
+fn space_wider_than_the_leading_after_a_sentence_ends_its_paragraph() {
+    let line = |y: f32, text: &str| run(50.0, y, text, 10.0, false);
+    let out = md(vec![
+        line(800.0, "For Trip Interruption Insurance, your coverage ends on"),
+        line(788.0, "the earlier of:"),
+        line(776.0, "a) the date when you return to your departure point; or"),
+        line(764.0, "b) on the expiry date as shown on your confirmation."),
+        line(749.0, "For Rental Vehicle Damage Insurance, your coverage ends"),
+        line(737.0, "on the earliest of the dates below. It ends at noon."),
+        line(725.0, "Your coverage then lapses without notice to"),
+        line(710.0, "you or to anyone else named in the policy."),
+        line(698.0, "A claim must reach us within thirty days of the loss."),
+    ]);
+    assert_eq!(
+        out,
+        "For Trip Interruption Insurance, your coverage ends on the earlier of:\n\n\
+         a) the date when you return to your departure point; or\n\n\
+         b) on the expiry date as shown on your confirmation.\n\n\
+         For Rental Vehicle Damage Insurance, your coverage ends on the earliest of the dates below. It ends at \
+         noon. Your coverage then lapses without notice to you or to anyone else named in the policy. A claim must \
+         reach us within thirty days of the loss.\n\n"
+    );
+}
+
+#[test]
 fn a_form_section_label_set_large_in_the_margin_heads_the_lines_beside_it() {
     let body = "Enter the amounts from each of your forms on the lines of this section.";
     let out = md(vec![

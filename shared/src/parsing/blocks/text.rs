@@ -15,12 +15,12 @@ pub(super) fn join_wrapped(text: &mut String, next: &str, word_end: bool) {
     let broken_number = text.strip_suffix('-').is_some_and(|t| t.ends_with(|c: char| c.is_ascii_digit()))
         && next.starts_with(|c: char| c.is_ascii_digit());
     let broken_word = text.strip_suffix(['-', SOFT_HYPHEN]).is_some_and(|t| t.ends_with(char::is_alphabetic))
-        && next.starts_with(char::is_lowercase);
+        && (next.starts_with(char::is_lowercase) || capitals_broken(text, next));
     if broken_word {
         // "insur-" / "ance" or "fixed-" / "rate": which one, the whole document decides.
         text.pop();
         text.push(SOFT_HYPHEN);
-    } else if broken_number {
+    } else if broken_number || broken_compound(text, next) {
         // A reference number wraps at its own hyphen ("2023-" / "0379"): the hyphen stays.
     } else if text.chars().last().is_some_and(|c| is_ideograph(c) && !(word_end && is_hangul(c)))
         && next.starts_with(is_ideograph)
@@ -30,6 +30,24 @@ pub(super) fn join_wrapped(text: &mut String, next: &str, word_end: bool) {
         text.push(' ');
     }
     text.push_str(next);
+}
+
+/// A word set in capitals broken at a hyphen ("STATU-" / "TORY", or "CLAIMS-" / "MADE"): which
+/// one, the document decides, as for words in lower case.
+fn capitals_broken(text: &str, next: &str) -> bool {
+    let capitals = |w: &str| {
+        let letters = w.chars().filter(|c| c.is_alphabetic());
+        letters.clone().count() >= 2 && letters.clone().all(char::is_uppercase)
+    };
+    let before = text.trim_end_matches('-').rsplit([' ', '-']).next().unwrap_or_default();
+    let after = next.split([' ', '-']).next().unwrap_or_default().trim_end_matches(|c: char| !c.is_alphanumeric());
+    capitals(before) && capitals(after)
+}
+
+/// A compound wrapped at its hyphen before a capital ("All-" / "Inclusive", "Anti-" / "Money"):
+/// no hyphenation breaks a word before a capital, so the hyphen is the compound's own.
+fn broken_compound(text: &str, next: &str) -> bool {
+    text.strip_suffix('-').is_some_and(|t| t.ends_with(char::is_alphabetic)) && next.starts_with(char::is_uppercase)
 }
 
 /// Marks a word broken across lines at a hyphen until the document's own words decide.
