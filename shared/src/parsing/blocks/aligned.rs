@@ -13,6 +13,8 @@ pub(super) const FLUSH_RIGHT_HEAD_WORDS: usize = 6;
 const ROW_SPACING: f32 = 1.4;
 /// A line this close to the one above, within that pitch, may wrap its row.
 const WRAP_PITCH: f32 = 1.15;
+/// A single line set this much larger than a table's first row, and as a heading, is no row.
+const TITLE_OVER_ROWS: f32 = 1.05;
 /// What ends a cell's sentence.
 const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
 
@@ -63,8 +65,13 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
     let belongs = |i: usize| -> bool {
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
+        // A heading set larger than the rows between two of them ("3. Temporary protection"
+        // over its "What we cover" row, in the labels' column) ends the table.
+        let titled =
+            line.cells.len() == 1 && line.size > TITLE_OVER_ROWS * head.size && heading_style(line, body).is_some();
         gap <= 2.6 * line.size.max(head.size)
             && !named_heading(line)
+            && !titled
             && fits(line)
             && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
     };

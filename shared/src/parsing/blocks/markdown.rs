@@ -36,6 +36,16 @@ pub(super) fn is_list_item(text: &str) -> bool {
     numbering || marker || lettered
 }
 
+/// An item lettered in capitals ("A. For the prepaid …", "B) The next …") after a sentence or
+/// a colon: after anything else, "A." may be an initial ("… by" / "J. Smith").
+fn capital_item(text: &str, before: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let label = words.next().unwrap_or_default().as_bytes();
+    matches!(label, [b'A'..=b'Z', b'.' | b')'])
+        && words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
+        && before.trim_end().ends_with(['.', ':', ';', '?', '!'])
+}
+
 /// A bullet, or a dash set as one (Word's second-level "−").
 fn dash_or_bullet(label: &str) -> bool {
     label.starts_with(BULLETS) || ["−", "–", "-", "*"].contains(&label)
@@ -300,6 +310,14 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                 && (next.role.is_none() || next.role == line.role)
                 && (next.size - last.size).abs() < 0.5
                 && (next.bold == last.bold || under_title(line, next))
+                // A heading at the body's size in a colour of its own ends where the text under
+                // it, as bold, turns to another: "TO BE ELIGIBLE …" in green over "For insurance
+                // plans …". A title set large may change colour mid-way ("Small Business" /
+                // "Insurance").
+                && (next.fill == last.fill
+                    || next.fill.is_none()
+                    || last.fill.is_none()
+                    || line.size >= body * 1.15)
                 && last.y - next.y <= WRAP_LEADING * last.size
                 && leading.is_none_or(|l| {
                     last.y - next.y <= LEADING_DRIFT * l
@@ -380,7 +398,12 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                     && gap > leading + (PARAGRAPH_SPACE * line.size).max(PARAGRAPH_SPACE_MIN)
                     && p.trim_end().ends_with(['.', '!', '?', ':', ';'])
             });
-            flows && !spaced && !line.ruled_above && (!is_list_item(&text) || hangs) && !run_in_heading(line, p)
+            flows
+                && !spaced
+                && !line.ruled_above
+                && (!is_list_item(&text) || hangs)
+                && !capital_item(&text, p)
+                && !run_in_heading(line, p)
         });
         if !continues {
             flush(&mut para, &mut out);

@@ -2157,3 +2157,50 @@ fn section_numbers_tabbed_off_their_headings_are_no_list() {
     ]);
     assert!(out.contains("\n\n## 5. Customer Due Diligence\n\n### 5.1 Application of Risk Assessment\n\n"), "{out}");
 }
+
+#[test]
+fn a_heading_in_a_colour_of_its_own_ends_where_bold_text_in_the_bodys_colour_begins() {
+    let green = |r: Run| Run { fill: 0x156a38, ..r };
+    let body = "Firms should document their determination in writing and retain it";
+    let out = md_beside_body(vec![
+        run(57.0, 800.0, body, 11.0, false),
+        run(57.0, 786.0, "in accordance with their record keeping policies.", 11.0, false),
+        green(run(57.0, 760.0, "TO BE ELIGIBLE FOR INSURANCE UNDER THIS POLICY", 11.0, true)),
+        run(57.0, 746.0, "For insurance plans that include Emergency Medical Insurance, you must", 11.0, true),
+        run(57.0, 732.0, "be a resident of Canada and covered by a government health plan.", 11.0, true),
+        run(57.0, 712.0, body, 11.0, false),
+    ]);
+    assert!(out.contains("\n\n### TO BE ELIGIBLE FOR INSURANCE UNDER THIS POLICY\n\nFor insurance plans"), "{out}");
+}
+
+#[test]
+fn items_lettered_in_capitals_after_a_colon_are_items_and_an_initial_after_a_word_is_not() {
+    let out = md(vec![
+        run(50.0, 800.0, "We will pay up to the amount insured under your selected plan:", 10.0, false),
+        run(50.0, 788.0, "A. For the prepaid unused portion of your trip that is non-", 10.0, false),
+        run(63.0, 776.0, "refundable and non-transferable to another travel date.", 10.0, false),
+        run(50.0, 764.0, "B.", 10.0, false),
+        run(63.0, 764.0, "For the next occupancy charge, if your companion cancels.", 10.0, false),
+        run(50.0, 752.0, "The method was first described in a paper written by", 10.0, false),
+        run(50.0, 740.0, "J. Smith and A. Jones in the spring of that year.", 10.0, false),
+    ]);
+    assert!(out.contains("selected plan:\n\nA. For the prepaid unused portion"), "{out}");
+    assert!(out.contains("travel date.\n\nB. For the next occupancy charge"), "{out}");
+    assert!(out.contains("written by J. Smith and A. Jones"), "{out}");
+}
+
+#[test]
+fn a_heading_set_larger_between_a_tables_rows_in_its_label_column_ends_the_table() {
+    let body = "Any amounts payable under these extra covers do not apply in addition to the insured amount.";
+    let mut runs = vec![run(42.5, 800.0, "1. Included damage to rented buildings", 11.0, false)];
+    let row = |y: f32, label: &str, text: &str| vec![run(48.0, y, label, 10.0, false), run(166.0, y, text, 9.0, false)];
+    runs.extend(row(780.0, "What we cover", "We will pay for damage to the buildings you occupy as a tenant."));
+    runs.extend(row(760.0, "What we exclude", "We will not pay more than $5,000 for any one claim."));
+    runs.push(run(42.5, 735.0, "2. Temporary protection", 11.0, false));
+    runs.extend(row(715.0, "What we cover", "We will pay the costs of temporary protection of the building."));
+    runs.extend(row(695.0, "What we exclude", "We will not pay more than $5,000 for any one claim."));
+    runs.extend((0..4).map(|k| run(42.5, 670.0 - 11.0 * k as f32, body, 9.0, false)));
+    let out = md(runs);
+    assert!(out.contains("# 2. Temporary protection\n\n"), "{out}");
+    assert!(!out.contains("exclude 2."), "{out}");
+}
