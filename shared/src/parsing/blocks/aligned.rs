@@ -16,7 +16,7 @@ const WRAP_PITCH: f32 = 1.15;
 /// A single line set this much larger than a table's first row, and as a heading, is no row.
 const TITLE_OVER_ROWS: f32 = 1.05;
 /// What ends a cell's sentence.
-const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
+pub(super) const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
 
 /// Consecutive lines of two or more cells whose starts align form a table. A line with fewer
 /// cells is either the start of a row whose other cells follow on the next lines (cells set

@@ -43,7 +43,7 @@ fn capital_item(text: &str, before: &str) -> bool {
     let label = words.next().unwrap_or_default().as_bytes();
     matches!(label, [b'A'..=b'Z', b'.' | b')'])
         && words.next().is_some_and(|w| w.starts_with(char::is_uppercase))
-        && before.trim_end().ends_with(['.', ':', ';', '?', '!'])
+        && before.trim_end().ends_with(ENDS_SENTENCE)
 }
 
 /// A bullet, or a dash set as one (Word's second-level "−").
@@ -254,24 +254,26 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
         // POLICY WITHIN" / "72 HOURS OF BOOKING …", set in from the label.
         let close =
             |y: f32, size: f32| (size - line.size).abs() < 0.5 && y - line.y > 0.0 && y - line.y <= WRAP_LEADING * size;
+        let open = |p: &str| !p.trim_end().ends_with(ENDS_SENTENCE);
         let hangs = para.as_ref().is_some_and(|(p, y, size)| {
-            let open = !p.trim_end().ends_with(['.', '!', '?', ':', ';']);
             let prev = lines.get(i.wrapping_sub(2)).filter(|prev| prev.y == *y);
             let x = |l: &Line| l.cells.first().map_or(0.0, |c| c.x);
             // A bare number there is the text's ("72 HOURS"), not a label.
             let bare = |t: &str| t.split_whitespace().next().is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
-            let text = line.text();
-            open && is_list_item(p)
-                && (!is_list_item(&text) || bare(&text))
+            open(p)
+                && is_list_item(p)
+                && close(*y, *size)
                 && prev.is_some_and(|prev| {
                     prev.bold == line.bold && (x(prev) + 0.3 * size..x(prev) + 4.0 * size).contains(&x(line))
                 })
-                && close(*y, *size)
+                && {
+                    let text = line.text();
+                    !is_list_item(&text) || bare(&text)
+                }
         });
         let goes_on = hangs
             || para.as_ref().is_some_and(|(p, y, size)| {
-                let open = !p.trim_end().ends_with(['.', '!', '?', ':', ';']);
-                (p.ends_with(',') || (hue_only(line, body) && open)) && close(*y, *size)
+                (p.ends_with(',') || (hue_only(line, body) && open(p))) && close(*y, *size)
             });
         // A title wrapped after a comma ("… Acceptance Model: Origins," / "Developments and
         // Future Directions"): its first line alone reads as a clause, the two as one heading.
@@ -396,7 +398,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
             let spaced = leading.is_some_and(|leading| {
                 (line.size - body).abs() < 0.6
                     && gap > leading + (PARAGRAPH_SPACE * line.size).max(PARAGRAPH_SPACE_MIN)
-                    && p.trim_end().ends_with(['.', '!', '?', ':', ';'])
+                    && !open(p)
             });
             flows
                 && !spaced
