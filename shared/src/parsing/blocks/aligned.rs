@@ -62,6 +62,7 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
             column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance))
         })
     };
+    let bulleted = head.cells[0].text.trim().chars().count() == 1 && head.cells[0].text.trim().starts_with(BULLETS);
     let belongs = |i: usize| -> bool {
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
@@ -69,9 +70,14 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
         // over its "What we cover" row, in the labels' column) ends the table.
         let titled =
             line.cells.len() == 1 && line.size > TITLE_OVER_ROWS * head.size && heading_style(line, body).is_some();
+        // Under items whose bullets hang in a column of their own, a bullet set in the text's
+        // column starts an item of its own, nested ("• Training; and"), not the text wrapping.
+        let nested =
+            bulleted && line.cells.first().is_some_and(|c| c.x > columns[0] + tolerance && c.text.starts_with(BULLETS));
         gap <= 2.6 * line.size.max(head.size)
             && !named_heading(line)
             && !titled
+            && !nested
             && fits(line)
             && (line.cells.len() == columns.len() || !line.bold || lines[i - 1].bold)
     };

@@ -66,7 +66,7 @@ pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
         return closed_columns(runs, &gutters, closing, width, depth);
     }
     let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < MAX_DEPTH) else {
-        return lines;
+        return paired_lists(runs, lines, width);
     };
     let (mut above, mut band, mut below) = (Vec::new(), Vec::new(), Vec::new());
     for run in runs {
@@ -83,12 +83,77 @@ pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     // columns of short items (a form's check boxes) are a table.
     let (gutters, closing) = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
     if gutters.is_empty() {
-        return lines;
+        return paired_lists(runs_of(above, band, below), lines, width);
     }
     let mut out = ordered(above, width, depth + 1);
     out.extend(closed_columns(band, &gutters, closing, width, depth));
     out.extend(ordered(below, width, depth + 1));
     out
+}
+
+fn runs_of(above: Vec<Run>, band: Vec<Run>, below: Vec<Run>) -> Vec<Run> {
+    above.into_iter().chain(band).chain(below).collect()
+}
+
+/// Two lists set side by side, an item beside an item ("● the excess …" beside "● anything set
+/// out in the GENERAL EXCLUSIONS …"), too short for gutters to show: each list is read on its
+/// own, the left one first, so that no line joins the two. Where a line starts with a bullet
+/// and sets the same bullet again further than a quarter of the page on, each with a few words
+/// after it, the lists run down from it while no text crosses the second bullet's left edge.
+fn paired_lists(runs: Vec<Run>, lines: Vec<Line>, width: f32) -> Vec<Line> {
+    let Some((from, to, gutter)) = paired_stretch(&lines, width) else {
+        return lines;
+    };
+    let top = if from == 0 { f32::INFINITY } else { (lines[from - 1].y + lines[from].y) / 2.0 };
+    let bottom = if to == lines.len() { f32::NEG_INFINITY } else { (lines[to - 1].y + lines[to].y) / 2.0 };
+    let (mut left, mut right, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out: Vec<Line> = lines.into_iter().take(from).collect();
+    for run in runs.into_iter().filter(|r| r.y <= top) {
+        if run.y < bottom {
+            below.push(run);
+        } else if run.x < gutter {
+            left.push(run);
+        } else {
+            right.push(run);
+        }
+    }
+    out.extend(lines_of(&left));
+    out.extend(lines_of(&right));
+    let rest = lines_of(&below);
+    out.extend(paired_lists(below, rest, width));
+    out
+}
+
+/// The first stretch of lines `[from, to)` holding two lists side by side, and the x that
+/// parts them.
+fn paired_stretch(lines: &[Line], width: f32) -> Option<(usize, usize, f32)> {
+    let bullet = |c: &Cell| c.text.trim_start().chars().next().filter(|ch| BULLETS.contains(ch));
+    let words = |cells: &[Cell]| {
+        cells.iter().flat_map(|c| c.text.split_whitespace()).filter(|w| w.chars().any(char::is_alphabetic)).count()
+    };
+    lines.iter().enumerate().find_map(|(from, line)| {
+        let marks: Vec<usize> = (0..line.cells.len()).filter(|k| bullet(&line.cells[*k]).is_some()).collect();
+        let [0, second] = marks[..] else { return None };
+        let cells = &line.cells;
+        let paired = bullet(&cells[0]) == bullet(&cells[second])
+            && cells[second].x - cells[0].x >= 0.25 * width
+            && words(&cells[..second]) >= 3
+            && words(&cells[second..]) >= 3;
+        if !paired {
+            return None;
+        }
+        let gutter = cells[second].x - 0.5;
+        let mut to = from + 1;
+        while let Some(next) = lines.get(to) {
+            let above = &lines[to - 1];
+            let crosses = next.cells.iter().any(|c| c.x < gutter && c.end_x > gutter);
+            if crosses || above.y - next.y > 2.5 * above.size.max(next.size) || (next.size - line.size).abs() > 1.0 {
+                break;
+            }
+            to += 1;
+        }
+        Some((from, to, gutter))
+    })
 }
 
 /// Columns above the full-width line that closes them (`closing`, a baseline), then what is

@@ -2204,3 +2204,48 @@ fn a_heading_set_larger_between_a_tables_rows_in_its_label_column_ends_the_table
     assert!(out.contains("# 2. Temporary protection\n\n"), "{out}");
     assert!(!out.contains("exclude 2."), "{out}");
 }
+
+#[test]
+fn two_lists_side_by_side_are_read_one_after_the_other_and_a_line_across_them_after_both() {
+    let mut runs = vec![run(32.6, 560.0, "Under the BUILDINGS SECTION we will not cover:", 8.9, false)];
+    let item = |x: f32, y: f32, text: &str| vec![run(x, y, "●", 4.5, false), run(x + 14.2, y, text, 8.9, false)];
+    runs.extend(item(32.6, 542.0, "the excess(es) shown on your schedule (no excess applies"));
+    runs.extend(item(302.6, 542.0, "anything set out in the GENERAL EXCLUSIONS section of"));
+    runs.push(run(46.8, 531.0, "to Emergency access and Liability to the public).", 8.9, false));
+    runs.push(run(316.8, 531.0, "this policy booklet.", 8.9, false));
+    runs.extend(item(32.6, 520.0, "damage by wet or dry rot arising from any cause, except"));
+    runs.push(run(46.8, 509.0, "as a direct result of a claim we have already paid.", 8.9, false));
+    runs.push(run(
+        32.6,
+        495.0,
+        "These exclusions apply in addition to the general exclusions of this policy booklet.",
+        8.9,
+        false,
+    ));
+    let out = md(runs);
+    assert!(
+        out.contains(
+            "- the excess(es) shown on your schedule (no excess applies to Emergency access and Liability to the \
+             public).\n\n- damage by wet or dry rot arising from any cause, except as a direct result of a claim we \
+             have already paid.\n\n- anything set out in the GENERAL EXCLUSIONS section of this policy booklet.\n\n\
+             These exclusions apply"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_bullet_set_in_the_text_column_of_a_list_with_hanging_bullets_is_an_item_of_its_own() {
+    let mut runs =
+        vec![run(57.1, 560.0, "Firms should also retain records in relation to the following:", 11.2, false)];
+    for (y, text) in [(538.0, "Minutes of Board meetings;"), (523.0, "Evidence of all matters requiring approval;")] {
+        runs.extend([run(57.1, y, "•", 11.2, false), run(78.1, y, text, 11.2, false)]);
+    }
+    runs.push(run(79.6, 508.0, "• Training; and", 11.2, false));
+    runs.extend([run(57.1, 493.0, "•", 11.2, false), run(78.1, 493.0, "Ongoing monitoring.", 11.2, false)]);
+    let out = md(runs);
+    assert!(
+        out.contains("- Evidence of all matters requiring approval;\n\n- Training; and\n\n- Ongoing monitoring."),
+        "{out}"
+    );
+}
