@@ -271,9 +271,14 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                     !is_list_item(&text) || bare(&text)
                 }
         });
+        // So does a line at the body's size under a sentence cut off mid-phrase, bold as a
+        // heading or not: "… apply to the BUILDINGS and" / "ACCIDENTAL DAMAGE COVER TO BUILDINGS
+        // SECTIONS". A title set larger wraps as a title.
+        let mid_phrase =
+            |p: &str| line.size < body * 1.15 && ends_mid_phrase(p) && !p.trim_end().ends_with([':', '—', '–']);
         let goes_on = hangs
             || para.as_ref().is_some_and(|(p, y, size)| {
-                (p.ends_with(',') || (hue_only(line, body) && open(p))) && close(*y, *size)
+                (p.ends_with(',') || (hue_only(line, body) && open(p)) || mid_phrase(p)) && close(*y, *size)
             });
         // A title wrapped after a comma ("… Acceptance Model: Origins," / "Developments and
         // Future Directions"): its first line alone reads as a clause, the two as one heading.

@@ -2249,3 +2249,23 @@ fn a_bullet_set_in_the_text_column_of_a_list_with_hanging_bullets_is_an_item_of_
         "{out}"
     );
 }
+
+#[test]
+fn a_bold_line_under_a_sentence_cut_off_mid_phrase_goes_on_with_it_and_after_a_full_stop_heads() {
+    let out = md_beside_body(vec![
+        run(27.0, 800.0, "The following conditions apply to the BUILDINGS and", 11.0, false),
+        run(27.0, 786.0, "ACCIDENTAL DAMAGE COVER TO BUILDINGS SECTIONS", 11.0, true),
+        run(
+            27.0,
+            764.0,
+            "At all times the sum insured must be at least equal to the full cost of rebuilding.",
+            11.0,
+            false,
+        ),
+        run(27.0, 750.0, "The buildings must be kept in a good state of repair at all times.", 11.0, false),
+        run(27.0, 736.0, "UNOCCUPIED BUILDINGS", 11.0, true),
+        run(27.0, 722.0, "You must tell us if the home is to be left unoccupied for more than 60 days.", 11.0, false),
+    ]);
+    assert!(out.contains("apply to the BUILDINGS and ACCIDENTAL DAMAGE COVER TO BUILDINGS SECTIONS\n\n"), "{out}");
+    assert!(out.contains("### UNOCCUPIED BUILDINGS\n\n"), "{out}");
+}
