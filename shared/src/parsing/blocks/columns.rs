@@ -199,6 +199,7 @@ pub(super) fn columns(runs: Vec<Run>, gutters: &[f32], width: f32, depth: usize)
             .collect();
     let mut full = lines_of(&full);
     wrapped_titles(&mut columns, &mut full);
+    wrapped_notes(&mut columns, &mut full);
     let heads = running_heads(&mut columns, &full);
     let top = columns.iter().filter_map(|c| c.first().map(|l| l.y)).fold(f32::MIN, f32::max);
     let (above, below): (Vec<Line>, Vec<Line>) = full.into_iter().partition(|l| l.y > top);
@@ -235,6 +236,35 @@ fn wrapped_titles(columns: &mut [Vec<Line>], full: &mut Vec<Line>) {
         }
     }
     full.sort_by(|a, b| b.y.total_cmp(&a.y));
+}
+
+/// A full-width note's wrapped lines under the columns, short enough to fit in the first
+/// ("Please remember – … won't cover wear and tear," / "ageing or … breakdowns."): taken out
+/// of the column, which would read them before the note.
+fn wrapped_notes(columns: &mut [Vec<Line>], full: &mut Vec<Line>) {
+    let Some(tops) = columns.iter().map(|c| c.first().map(|l| l.y)).collect::<Option<Vec<f32>>>() else {
+        return;
+    };
+    let lowest_top = tops.into_iter().fold(f32::INFINITY, f32::min);
+    let wraps = |f: &Line, l: &Line| {
+        f.y < lowest_top
+            && f.y > l.y
+            && f.y - l.y <= 1.6 * f.size
+            && (f.size - l.size).abs() < 0.5
+            && (f.span().0 - l.span().0).abs() <= 2.0
+    };
+    let mut moved = false;
+    while let Some((c, k)) = columns
+        .iter()
+        .enumerate()
+        .find_map(|(c, column)| column.iter().position(|l| full.iter().any(|f| wraps(f, l))).map(|k| (c, k)))
+    {
+        full.push(columns[c].remove(k));
+        moved = true;
+    }
+    if moved {
+        full.sort_by(|a, b| b.y.total_cmp(&a.y));
+    }
 }
 
 /// The lines a column sets above every full-width line (a running head, a page number), taken

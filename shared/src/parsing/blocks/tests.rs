@@ -2269,3 +2269,20 @@ fn a_bold_line_under_a_sentence_cut_off_mid_phrase_goes_on_with_it_and_after_a_f
     assert!(out.contains("apply to the BUILDINGS and ACCIDENTAL DAMAGE COVER TO BUILDINGS SECTIONS\n\n"), "{out}");
     assert!(out.contains("### UNOCCUPIED BUILDINGS\n\n"), "{out}");
 }
+
+#[test]
+fn a_notes_short_last_line_under_two_columns_is_read_with_the_note_not_in_the_first_column() {
+    let left = "Our claims managers offer help and advice around the clock";
+    let right = "Having the right information to hand will help us to move";
+    let mut runs = Vec::new();
+    for k in 0..8 {
+        let y = 800.0 - 11.0 * k as f32;
+        runs.push(run(27.0, y, left, 9.0, false));
+        runs.push(run(317.0, y, right, 9.0, false));
+    }
+    runs.push(run(61.0, 700.0, "Please remember – in the same way that your car insurance does not pay to repair your car if it rusts, this policy won't cover wear and tear,", 8.0, false));
+    runs.push(run(61.0, 690.0, "ageing or breakdowns.", 8.0, false));
+    let out = md(runs);
+    assert!(out.contains("won't cover wear and tear, ageing or breakdowns."), "{out}");
+    assert!(out.find(left).unwrap() < out.find(right).unwrap(), "{out}");
+}
