@@ -9,6 +9,7 @@ use super::*;
 /// and the part below are read the same way, each on its own.
 pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
     drop_caps(&mut runs, body);
+    letter_bullets(&mut runs, body);
     let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
     mark_ruled(&mut lines, &ruling.across);
     mark_underlined(&mut lines, &ruling.across);

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 // One step of the layout per file; the steps share `Line` and one another's predicates, hence
 // the glob imports here and `use super::*` in each.
 mod aligned;
+mod bullets;
 mod columns;
 mod drop_cap;
 mod furniture;
@@ -27,6 +28,7 @@ mod tests;
 mod text;
 
 use aligned::*;
+use bullets::*;
 use columns::*;
 use drop_cap::*;
 use furniture::*;

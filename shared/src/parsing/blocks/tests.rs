@@ -2286,3 +2286,27 @@ fn a_notes_short_last_line_under_two_columns_is_read_with_the_note_not_in_the_fi
     assert!(out.contains("won't cover wear and tear, ageing or breakdowns."), "{out}");
     assert!(out.find(left).unwrap() < out.find(right).unwrap(), "{out}");
 }
+
+#[test]
+fn a_letter_o_set_as_a_bullet_before_a_tab_opens_an_item_and_the_word_o_does_not() {
+    let mut runs = vec![
+        run(57.0, 800.0, "•", 11.0, false),
+        run(78.0, 800.0, "Has political connections, for example:", 11.0, false),
+    ];
+    for (y, text) in [
+        (785.0, "the customer is a Politically Exposed Person; or"),
+        (770.0, "One of the customer's directors is a PEP;"),
+    ] {
+        runs.push(Run { end_x: 78.1, ..run(71.3, y, "o", 11.0, false) });
+        runs.push(run(85.6, y, text, 11.0, false));
+    }
+    runs.push(run(57.0, 750.0, "El cliente debe presentar su pasaporte vigente", 11.0, false));
+    runs.push(Run { end_x: 63.0, ..run(57.0, 736.0, "o", 11.0, false) });
+    runs.push(run(66.0, 736.0, "un documento de identidad nacional.", 11.0, false));
+    let out = md(runs);
+    assert!(
+        out.contains("for example:\n\n- the customer is a Politically Exposed Person; or\n\n- One of the"),
+        "{out}"
+    );
+    assert!(out.contains("pasaporte vigente o un documento"), "{out}");
+}
