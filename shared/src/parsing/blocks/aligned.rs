@@ -62,7 +62,8 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
             column_of(c).is_some_and(|col| columns.get(col + 1).is_none_or(|next| c.end_x < *next + tolerance))
         })
     };
-    let bulleted = head.cells[0].text.trim().chars().count() == 1 && head.cells[0].text.trim().starts_with(BULLETS);
+    let label = head.cells[0].text.trim();
+    let bulleted = label.chars().count() == 1 && label.starts_with(BULLETS);
     let belongs = |i: usize| -> bool {
         let line = &lines[i];
         let gap = lines[i - 1].y - line.y;
