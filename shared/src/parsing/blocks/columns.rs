@@ -10,10 +10,62 @@ use super::*;
 pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
     drop_caps(&mut runs, body);
     letter_bullets(&mut runs, body);
-    let mut lines: Vec<Line> = boxes(runs, ruling).into_iter().flat_map(|b| ordered(b, width, 0)).collect();
+    let mut lines = Vec::new();
+    let mut carried: Option<Carried> = None;
+    for b in boxes(runs, ruling) {
+        if let Some(c) = carried.filter(|c| c.goes_on(&b)) {
+            lines.extend(columns(b, &[c.gutter], width, 0));
+            continue;
+        }
+        let box_lines = lines_of(&b);
+        let found = find_gutters(&box_lines, &b, width, (25.0, 25.0));
+        carried = match found {
+            (ref g, closing) if g.len() == 1 && closing == f32::NEG_INFINITY => Carried::of(&b, g[0]),
+            _ => None,
+        };
+        lines.extend(split(b, box_lines, found, width, 0));
+    }
     mark_ruled(&mut lines, &ruling.across);
     mark_underlined(&mut lines, &ruling.across);
     lines
+}
+
+/// Two columns of a box that rules cut off from the next (a policy's "What is insured" beside
+/// "What is not insured", a rule under each numbered cover): a box below whose text keeps to
+/// both columns' edges goes on in them, though too short for its own gutter to show.
+#[derive(Clone, Copy)]
+struct Carried {
+    gutter: f32,
+    left: f32,
+    right: f32,
+}
+
+impl Carried {
+    fn of(runs: &[Run], gutter: f32) -> Option<Carried> {
+        let (left, right) = Carried::edges(runs, gutter)?;
+        Some(Carried { gutter, left, right })
+    }
+
+    /// Where each side's text starts, when no text crosses the gutter.
+    fn edges(runs: &[Run], gutter: f32) -> Option<(f32, f32)> {
+        let text = runs.iter().filter(|r| !r.text.trim().is_empty());
+        let (mut left, mut right) = (f32::INFINITY, f32::INFINITY);
+        for r in text {
+            if r.x < gutter && r.end_x > gutter {
+                return None;
+            }
+            let side = if r.end_x <= gutter { &mut left } else { &mut right };
+            *side = side.min(r.x);
+        }
+        (left.is_finite() && right.is_finite()).then_some((left, right))
+    }
+
+    fn goes_on(&self, runs: &[Run]) -> bool {
+        const SAME_EDGE: f32 = 2.0;
+        Carried::edges(runs, self.gutter).is_some_and(|(left, right)| {
+            (left - self.left).abs() <= SAME_EDGE && (right - self.right).abs() <= SAME_EDGE
+        })
+    }
 }
 
 /// Marks each line underlined from end to end by a rule just under its baseline: a link, as
@@ -62,7 +114,13 @@ const MAX_DEPTH: usize = 4;
 
 pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(&runs);
-    let (gutters, closing) = find_gutters(&lines, &runs, width, (25.0, 25.0));
+    let found = find_gutters(&lines, &runs, width, (25.0, 25.0));
+    split(runs, lines, found, width, depth)
+}
+
+/// The runs read in the columns of the gutters found on their lines, or else by band.
+fn split(runs: Vec<Run>, lines: Vec<Line>, found: (Vec<f32>, f32), width: f32, depth: usize) -> Vec<Line> {
+    let (gutters, closing) = found;
     if !gutters.is_empty() {
         return closed_columns(runs, &gutters, closing, width, depth);
     }

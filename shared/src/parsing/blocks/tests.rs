@@ -2310,3 +2310,58 @@ fn a_letter_o_set_as_a_bullet_before_a_tab_opens_an_item_and_the_word_o_does_not
     );
     assert!(out.contains("pasaporte vigente o un documento"), "{out}");
 }
+
+#[test]
+fn columns_cut_off_by_a_rule_go_on_in_the_box_below_too_short_to_show_them() {
+    // A policy's "What is insured" beside "What is not insured", a rule under each cover.
+    let l = |y: f32, text: &str| run(42.0, y, text, 8.5, false);
+    let r = |y: f32, text: &str| run(215.0, y, text, 8.5, false);
+    let mut runs = vec![
+        run(42.0, 700.0, "What is insured", 8.5, true),
+        run(215.0, 700.0, "What is not insured", 8.5, true),
+        l(688.0, "18. Extended accidental damage."),
+        l(676.0, "The buildings are insured against"),
+        l(664.0, "any accidental damage in addition"),
+        l(652.0, "to the events under paragraphs 1"),
+        l(640.0, "to 14 of this section."),
+        r(688.0, "Loss or damage caused by wear"),
+        r(676.0, "and tear or gradual deterioration,"),
+        r(664.0, "insects, vermin, corrosion, rot,"),
+        r(652.0, "mildew, fungus, or by chewing,"),
+        r(640.0, "scratching or fouling by pets."),
+        r(628.0, "The first 250 of each incident."),
+    ];
+    runs.extend([
+        l(600.0, "19. Trace and Access."),
+        r(600.0, "Loss or damage:"),
+        l(588.0, "We will pay up to 750 to remove"),
+        l(576.0, "or replace any part of the home"),
+        l(564.0, "needed to repair any installation"),
+        l(552.0, "from which water has escaped."),
+        r(588.0, "• to the item which leaked"),
+        r(576.0, "• caused after the home is left"),
+        r(564.0, "  unfurnished for 30 days."),
+    ]);
+    let rules = vec![rule(40.0, 615.0, 380.0, 615.0)];
+    let page = |runs: Vec<Run>, rules: Vec<Rule>| {
+        resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 420.0 }]).remove(0))
+    };
+    let out = page(runs.clone(), rules.clone());
+    assert!(
+        out.contains("We will pay up to 750 to remove or replace any part of the home needed to repair any installation from which water has escaped.\n\nLoss or damage:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- to the item which leaked\n\n- caused after the home is left unfurnished for 30 days."),
+        "{out}"
+    );
+    // The box above reads its own columns as it did.
+    assert!(out.contains("to 14 of this section.\n\n"), "{out}");
+    // Where the box below keeps to other edges (a table's), it is read as it stands.
+    for run in runs.iter_mut().filter(|r| r.y < 610.0 && r.x > 200.0) {
+        run.x += 30.0;
+        run.end_x += 30.0;
+    }
+    let out = page(runs, rules);
+    assert!(!out.contains("from which water has escaped.\n\nLoss or damage:"), "{out}");
+}
