@@ -24,14 +24,14 @@ const MAX_STRETCHES: usize = 64;
 const MAX_BOXES: usize = 64;
 
 /// The page's runs as boxes in reading order: sections between rules drawn across the text,
-/// top to bottom, and within each section the boxes that rules drawn down it, or a column of
-/// labels, set side by side, left to right. A page without such rules is one box.
-pub fn boxes(runs: Vec<Run>, ruling: &Ruling) -> Vec<Vec<Run>> {
+/// top to bottom, each as the boxes that rules drawn down it, or a column of labels, set side
+/// by side, left to right. A page without such rules is one section of one box.
+pub fn boxes(runs: Vec<Run>, ruling: &Ruling) -> Vec<Vec<Vec<Run>>> {
     let text: Vec<&Run> = runs.iter().filter(|r| !r.text.trim().is_empty()).collect();
     let (Some(left), Some(right)) =
         (text.iter().map(|r| r.x).min_by(f32::total_cmp), text.iter().map(|r| r.end_x).max_by(f32::total_cmp))
     else {
-        return vec![runs];
+        return vec![vec![runs]];
     };
     let mut cuts: Vec<f32> = ruling
         .across
@@ -46,7 +46,7 @@ pub fn boxes(runs: Vec<Run>, ruling: &Ruling) -> Vec<Vec<Run>> {
         let i = cuts.iter().filter(|c| run.y < **c).count();
         sections[i].push(run);
     }
-    sections.into_iter().filter(|s| !s.is_empty()).flat_map(|s| side_by_side(s, &ruling.down, right)).collect()
+    sections.into_iter().filter(|s| !s.is_empty()).map(|s| side_by_side(s, &ruling.down, right)).collect()
 }
 
 /// A section's boxes in reading order: split where rules run down the section, or else

@@ -12,11 +12,26 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
     letter_bullets(&mut runs, body);
     let mut lines = Vec::new();
     let mut carried: Option<Carried> = None;
-    for b in boxes(runs, ruling) {
-        if let Some(c) = carried.filter(|c| c.goes_on(&b)) {
-            lines.extend(columns(b, &[c.gutter], width, 0));
+    for mut section in boxes(runs, ruling) {
+        if let Some(c) = carried {
+            match c.keeps_to(&section) {
+                Keeps::Both => {
+                    lines.extend(columns(section.concat(), &[c.gutter], width, 0));
+                    continue;
+                }
+                // A cover with nothing beside it (no exclusion) still keeps to the columns.
+                Keeps::One => {
+                    lines.extend(section.into_iter().flat_map(|b| ordered(b, width, 0)));
+                    continue;
+                }
+                Keeps::Neither => carried = None,
+            }
+        }
+        if section.len() != 1 {
+            lines.extend(section.into_iter().flat_map(|b| ordered(b, width, 0)));
             continue;
         }
+        let b = section.remove(0);
         let box_lines = lines_of(&b);
         let found = find_gutters(&box_lines, &b, width, (25.0, 25.0));
         carried = match found {
@@ -31,8 +46,9 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
 }
 
 /// Two columns of a box that rules cut off from the next (a policy's "What is insured" beside
-/// "What is not insured", a rule under each numbered cover): a box below whose text keeps to
-/// both columns' edges goes on in them, though too short for its own gutter to show.
+/// "What is not insured", a rule under each numbered cover): a section below whose text keeps
+/// to both columns' edges goes on in them, though too short for its own gutter to show, and
+/// one with text in one column only leaves them standing for the sections after it.
 #[derive(Clone, Copy)]
 struct Carried {
     gutter: f32,
@@ -40,31 +56,46 @@ struct Carried {
     right: f32,
 }
 
+/// How a box keeps to carried columns: text in both, or in one only.
+enum Keeps {
+    Both,
+    One,
+    Neither,
+}
+
 impl Carried {
     fn of(runs: &[Run], gutter: f32) -> Option<Carried> {
-        let (left, right) = Carried::edges(runs, gutter)?;
-        Some(Carried { gutter, left, right })
+        match Carried::edges(runs.iter(), gutter)? {
+            (Some(left), Some(right)) => Some(Carried { gutter, left, right }),
+            _ => None,
+        }
     }
 
-    /// Where each side's text starts, when no text crosses the gutter.
-    fn edges(runs: &[Run], gutter: f32) -> Option<(f32, f32)> {
-        let text = runs.iter().filter(|r| !r.text.trim().is_empty());
-        let (mut left, mut right) = (f32::INFINITY, f32::INFINITY);
+    /// Where each side's text starts, if it has any, when no text crosses the gutter.
+    fn edges<'a>(runs: impl Iterator<Item = &'a Run>, gutter: f32) -> Option<(Option<f32>, Option<f32>)> {
+        let text = runs.filter(|r| !r.text.trim().is_empty());
+        let (mut left, mut right): (Option<f32>, Option<f32>) = (None, None);
         for r in text {
             if r.x < gutter && r.end_x > gutter {
                 return None;
             }
             let side = if r.end_x <= gutter { &mut left } else { &mut right };
-            *side = side.min(r.x);
+            *side = Some(side.map_or(r.x, |x| x.min(r.x)));
         }
-        (left.is_finite() && right.is_finite()).then_some((left, right))
+        Some((left, right))
     }
 
-    fn goes_on(&self, runs: &[Run]) -> bool {
+    fn keeps_to(&self, section: &[Vec<Run>]) -> Keeps {
         const SAME_EDGE: f32 = 2.0;
-        Carried::edges(runs, self.gutter).is_some_and(|(left, right)| {
-            (left - self.left).abs() <= SAME_EDGE && (right - self.right).abs() <= SAME_EDGE
-        })
+        let same = |edge: Option<f32>, at: f32| edge.map(|x| (x - at).abs() <= SAME_EDGE);
+        match Carried::edges(section.iter().flatten(), self.gutter) {
+            Some((left, right)) => match (same(left, self.left), same(right, self.right)) {
+                (Some(true), Some(true)) => Keeps::Both,
+                (Some(true), None) | (None, Some(true)) => Keeps::One,
+                _ => Keeps::Neither,
+            },
+            None => Keeps::Neither,
+        }
     }
 }
 

@@ -56,6 +56,19 @@ pub(super) fn running_lines(pages: &[Vec<Line>]) -> HashMap<String, usize> {
     seen
 }
 
+/// A line that goes on with the sentence of the line before it, in the same column, at the
+/// same size and leading ("The first €50 of each incident of loss" / "or damage."): text,
+/// however many pages it closes.
+pub(super) fn continues(above: &Line, line: &Line) -> bool {
+    let lead = above.y - line.y;
+    (above.span().0 - line.span().0).abs() <= 1.0
+        && (above.size - line.size).abs() <= 0.5
+        && lead > 0.0
+        && lead <= 1.6 * line.size
+        && line.text().starts_with(char::is_lowercase)
+        && !above.text().trim_end().ends_with(['.', '!', '?', ':'])
+}
+
 /// The page number a running head or foot carries at its start or end, beside at least two
 /// words ("Chapter 3: Utilities 6", "10 GNU Libtasn1 Manual"), and the line without it: a line
 /// of a number and one word ("Step 2") may be a heading.

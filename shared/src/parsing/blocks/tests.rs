@@ -2365,3 +2365,73 @@ fn columns_cut_off_by_a_rule_go_on_in_the_box_below_too_short_to_show_them() {
     let out = page(runs, rules);
     assert!(!out.contains("from which water has escaped.\n\nLoss or damage:"), "{out}");
 }
+
+#[test]
+fn a_line_that_goes_on_with_the_sentence_above_is_text_however_many_pages_it_closes() {
+    // Each cover ends "The first €250 of each incident of loss" / "or damage.", and a page's
+    // last cover ends the page: a closing line repeated page after page, but no running foot.
+    let covers = [
+        ("Storm or flood.", "Storm or flood damage to fences, gates and any"),
+        ("Escape of water.", "The first €250 of each incident of loss"),
+        ("Theft or attempted theft.", "Theft from any outbuilding, or any loss"),
+        ("Falling trees.", "The cost of removing the fallen tree, or loss"),
+    ];
+    let page = |(cover, last): &(&str, &str)| PageText {
+        runs: vec![
+            run(72.0, 700.0, cover, 10.0, false),
+            run(72.0, 680.0, last, 10.0, false),
+            run(72.0, 668.0, "or damage.", 10.0, false),
+        ],
+        rules: Vec::new(),
+        width: 595.0,
+    };
+    let md = pages_to_markdown(covers.iter().map(page).collect());
+    for (n, page) in md.iter().enumerate() {
+        assert!(page.contains(" or damage."), "page {n}: {page}");
+    }
+    // A running foot wrapped onto a second line is furniture all the same.
+    let footed = |(cover, last): &(&str, &str)| {
+        let mut p = page(&(cover, last));
+        p.runs.push(run(72.0, 52.0, "Any line marked with a #", 8.0, false));
+        p.runs.push(run(72.0, 42.0, "is for Official Use Only", 8.0, false));
+        p
+    };
+    for (n, page) in pages_to_markdown(covers.iter().map(footed).collect()).iter().enumerate() {
+        assert!(page.contains(" or damage."), "page {n}: {page}");
+        assert!(!page.contains("Official"), "page {n}: {page}");
+    }
+}
+
+#[test]
+fn a_cover_with_nothing_beside_it_keeps_the_columns_for_the_covers_below() {
+    let l = |y: f32, text: &str| run(42.0, y, text, 8.5, false);
+    let r = |y: f32, text: &str| run(215.0, y, text, 8.5, false);
+    let runs = vec![
+        l(700.0, "3. Utilities extension."),
+        l(688.0, "Damage to the property of a power"),
+        l(676.0, "station, gas works or a water or"),
+        l(664.0, "sewerage works caused by an event"),
+        l(652.0, "insured under the fire section of"),
+        l(640.0, "this policy, as if it were yours."),
+        r(700.0, "We will not pay for the first hours"),
+        r(688.0, "of any interruption which occurs"),
+        r(676.0, "after the loss or damage to the"),
+        r(664.0, "property, nor more than a fifth of"),
+        r(652.0, "the limit for any one event."),
+        // A cover with no exclusion beside it.
+        l(600.0, "4. Prevention of access"),
+        l(588.0, "Damage that prevents access to your"),
+        l(576.0, "premises, in their vicinity."),
+        l(540.0, "5. Unspecified suppliers"),
+        r(540.0, "We will not pay more than a"),
+        l(528.0, "Damage at the premises of any"),
+        r(528.0, "fifth of the limit for any event."),
+        l(516.0, "supplier of yours in Australia."),
+    ];
+    let rules = vec![rule(40.0, 620.0, 380.0, 620.0), rule(40.0, 560.0, 380.0, 560.0)];
+    let out = resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 420.0 }]).remove(0));
+    assert!(
+        out.contains("Damage at the premises of any supplier of yours in Australia.\n\nWe will not pay more than a fifth of the limit for any event."),
+        "{out}"
+    );
+}
