@@ -11,34 +11,33 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
     drop_caps(&mut runs, body);
     letter_bullets(&mut runs, body);
     let mut lines = Vec::new();
-    let mut carried: Option<Carried> = None;
-    for mut section in boxes(runs, ruling) {
-        if let Some(c) = carried {
-            match c.keeps_to(&section) {
-                Keeps::Both => {
-                    lines.extend(columns(section.concat(), &[c.gutter], width, 0));
-                    continue;
-                }
-                // A cover with nothing beside it (no exclusion) still keeps to the columns.
-                Keeps::One => {
-                    lines.extend(section.into_iter().flat_map(|b| ordered(b, width, 0)));
-                    continue;
-                }
-                Keeps::Neither => carried = None,
-            }
+    let sections = boxes(runs, ruling);
+    let mut carried = if sections.len() > 1 { Carried::of_page(&sections, width) } else { None };
+    for mut section in sections {
+        let keeps = carried.map_or(Keeps::Neither, |c| c.keeps_to(&section));
+        let beside = carried.filter(|c| keeps == Keeps::Both && !c.titled_below(&section)).map(|c| c.gutter);
+        if keeps == Keeps::Neither {
+            carried = None;
         }
         if section.len() != 1 {
-            lines.extend(section.into_iter().flat_map(|b| ordered(b, width, 0)));
+            match beside {
+                Some(gutter) => lines.extend(columns(section.concat(), &[gutter], width, 0)),
+                None => lines.extend(section.into_iter().flat_map(|b| ordered(b, width, 0))),
+            }
             continue;
         }
         let b = section.remove(0);
         let box_lines = lines_of(&b);
         let found = find_gutters(&box_lines, &b, width, (25.0, 25.0));
-        carried = match found {
-            (ref g, closing) if g.len() == 1 && closing == f32::NEG_INFINITY => Carried::of(&b, g[0]),
-            _ => None,
-        };
-        lines.extend(split(b, box_lines, found, width, 0));
+        if let (ref g, closing) = found
+            && g.len() == 1
+            && closing == f32::NEG_INFINITY
+        {
+            carried = Carried::of(&b, g[0]);
+        }
+        // A box's own columns come first: two covers and their exclusions in one box are read
+        // cover by cover where the box shows its columns band by band.
+        lines.extend(split(b, box_lines, found, width, 0, beside));
     }
     mark_ruled(&mut lines, &ruling.across);
     mark_underlined(&mut lines, &ruling.across);
@@ -57,6 +56,7 @@ struct Carried {
 }
 
 /// How a box keeps to carried columns: text in both, or in one only.
+#[derive(PartialEq)]
 enum Keeps {
     Both,
     One,
@@ -71,6 +71,33 @@ impl Carried {
         }
     }
 
+    /// The page's own two columns, where rules cut them into sections each too short to show
+    /// them (a cover with one line of exclusion beside it): each side starts where most of its
+    /// runs start, so a page number beyond the column is no edge.
+    fn of_page(sections: &[Vec<Vec<Run>>], width: f32) -> Option<Carried> {
+        let runs: Vec<Run> = sections.iter().flatten().flatten().cloned().collect();
+        let (gutters, closing) = find_gutters(&lines_of(&runs), &runs, width, (25.0, 25.0));
+        let [gutter] = gutters[..] else { return None };
+        if closing != f32::NEG_INFINITY {
+            return None;
+        }
+        let crosses = |r: &Run| r.x < gutter && r.end_x > gutter;
+        let text = runs.iter().filter(|r| !r.text.trim().is_empty() && !crosses(r));
+        let mut starts: (Vec<i32>, Vec<i32>) = (Vec::new(), Vec::new());
+        for r in text {
+            let side = if r.end_x <= gutter { &mut starts.0 } else { &mut starts.1 };
+            side.push(r.x.round() as i32);
+        }
+        let most = |mut xs: Vec<i32>| {
+            xs.sort_unstable();
+            xs.chunk_by(|a, b| a == b).max_by_key(|same| same.len()).map(|same| same[0] as f32)
+        };
+        let (left, right) = (most(starts.0)?, most(starts.1)?);
+        // Two columns of text, not a margin's notes beside one: each a quarter page or more.
+        let end = runs.iter().map(|r| r.end_x).fold(right, f32::max);
+        (gutter - left >= 0.25 * width && end - right >= 0.25 * width).then_some(Carried { gutter, left, right })
+    }
+
     /// Where each side's text starts, if it has any, when no text crosses the gutter.
     fn edges<'a>(runs: impl Iterator<Item = &'a Run>, gutter: f32) -> Option<(Option<f32>, Option<f32>)> {
         let text = runs.filter(|r| !r.text.trim().is_empty());
@@ -83,6 +110,24 @@ impl Carried {
             *side = Some(side.map_or(r.x, |x| x.min(r.x)));
         }
         Some((left, right))
+    }
+
+    /// A title set larger in the left column below the right column's last line: another
+    /// cover starts there ("Selling your home" under "Tracing and accessing leaks", whose
+    /// exclusion is beside it), so the section is read row by row, not column by column.
+    fn titled_below(&self, section: &[Vec<Run>]) -> bool {
+        let text: Vec<&Run> = section.iter().flatten().filter(|r| !r.text.trim().is_empty()).collect();
+        let mut sizes: Vec<f32> = text.iter().map(|r| r.size).collect();
+        sizes.sort_by(f32::total_cmp);
+        let Some(&body) = sizes.get(sizes.len() / 2) else { return false };
+        let bottom = text.iter().filter(|r| r.x >= self.gutter).map(|r| r.y).fold(f32::INFINITY, f32::min);
+        text.iter().any(|r| {
+            r.end_x <= self.gutter
+                && r.y < bottom - 0.5 * r.size
+                && r.bold
+                && r.size >= 1.08 * body
+                && (r.x - self.left).abs() <= 2.0
+        })
     }
 
     fn keeps_to(&self, section: &[Vec<Run>]) -> Keeps {
@@ -146,17 +191,29 @@ const MAX_DEPTH: usize = 4;
 pub(super) fn ordered(runs: Vec<Run>, width: f32, depth: usize) -> Vec<Line> {
     let lines = lines_of(&runs);
     let found = find_gutters(&lines, &runs, width, (25.0, 25.0));
-    split(runs, lines, found, width, depth)
+    split(runs, lines, found, width, depth, None)
 }
 
-/// The runs read in the columns of the gutters found on their lines, or else by band.
-fn split(runs: Vec<Run>, lines: Vec<Line>, found: (Vec<f32>, f32), width: f32, depth: usize) -> Vec<Line> {
+/// The runs read in the columns of the gutters found on their lines, or else by band, or else
+/// in the columns of the gutter `beside`, if any.
+fn split(
+    runs: Vec<Run>,
+    lines: Vec<Line>,
+    found: (Vec<f32>, f32),
+    width: f32,
+    depth: usize,
+    beside: Option<f32>,
+) -> Vec<Line> {
     let (gutters, closing) = found;
     if !gutters.is_empty() {
         return closed_columns(runs, &gutters, closing, width, depth);
     }
+    let unsplit = |runs: Vec<Run>, lines: Vec<Line>| match beside {
+        Some(gutter) => columns(runs, &[gutter], width, depth),
+        None => paired_lists(runs, lines, width),
+    };
     let Some((top, bottom)) = column_band(&lines, &runs, width).filter(|_| depth < MAX_DEPTH) else {
-        return paired_lists(runs, lines, width);
+        return unsplit(runs, lines);
     };
     let (mut above, mut band, mut below) = (Vec::new(), Vec::new(), Vec::new());
     for run in runs {
@@ -173,7 +230,7 @@ fn split(runs: Vec<Run>, lines: Vec<Line>, found: (Vec<f32>, f32), width: f32, d
     // columns of short items (a form's check boxes) are a table.
     let (gutters, closing) = find_gutters(&lines_of(&band), &band, width, (25.0, 40.0));
     if gutters.is_empty() {
-        return paired_lists(runs_of(above, band, below), lines, width);
+        return unsplit(runs_of(above, band, below), lines);
     }
     let mut out = ordered(above, width, depth + 1);
     out.extend(closed_columns(band, &gutters, closing, width, depth));

@@ -326,6 +326,8 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
                     || last.fill.is_none()
                     || line.size >= body * 1.15)
                 && last.y - next.y <= WRAP_LEADING * last.size
+                // Beside it, not under it: two columns' heads on one baseline.
+                && last.y - next.y > 0.5 * last.size
                 && leading.is_none_or(|l| {
                     last.y - next.y <= LEADING_DRIFT * l
                         || !next.text().starts_with(char::is_uppercase)

@@ -2435,3 +2435,54 @@ fn a_cover_with_nothing_beside_it_keeps_the_columns_for_the_covers_below() {
         "{out}"
     );
 }
+
+#[test]
+fn a_pages_columns_hold_in_sections_too_short_to_show_them_unless_a_title_starts_a_row() {
+    // A policy's "What we cover" beside "What we exclude", ruled off cover by cover: the
+    // page shows its columns though no section does.
+    let l = |y: f32, text: &str| run(65.0, y, text, 9.0, false);
+    let r = |y: f32, text: &str| run(313.0, y, text, 9.0, false);
+    let runs = vec![
+        run(65.0, 760.0, "What we cover", 9.0, true),
+        run(313.0, 760.0, "What we exclude", 9.0, true),
+        l(740.0, "7. Landscaping"),
+        l(726.0, "We will pay for loss of or damage in the period of"),
+        r(726.0, "We will not pay more than $10,000 for each event."),
+        l(714.0, "insurance to landscaping at your premises caused by"),
+        l(702.0, "fire, explosion, earthquake, impact or riot, and the"),
+        l(690.0, "cost of clearing drains, gutters and sewers."),
+        l(660.0, "8. Undamaged foundations"),
+        l(646.0, "If the building foundations are not damaged but an"),
+        r(646.0, "We will not pay for foundations the authority"),
+        l(634.0, "authority requires the building to be rebuilt on"),
+        r(634.0, "does not require to be left behind on the site."),
+        l(622.0, "another site, the foundations count as destroyed."),
+    ];
+    let rules = vec![rule(60.0, 752.0, 550.0, 752.0), rule(60.0, 675.0, 550.0, 675.0), rule(60.0, 610.0, 550.0, 610.0)];
+    let page = |runs: Vec<Run>| {
+        let rules = rules.clone();
+        resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0))
+    };
+    let out = page(runs.clone());
+    assert!(!out.contains("What we cover What we exclude"), "{out}");
+    assert!(out.contains("drains, gutters and sewers.\n\nWe will not pay more than $10,000 for each event."), "{out}");
+    assert!(
+        out.contains("count as destroyed.\n\nWe will not pay for foundations the authority does not require"),
+        "{out}"
+    );
+    // A larger title in the left column under the exclusion starts another cover: the
+    // exclusion stays with the cover beside it.
+    let mut titled: Vec<Run> = runs.into_iter().filter(|r| r.y > 695.0).collect();
+    titled[2] = run(65.0, 740.0, "Landscaping", 10.5, true);
+    titled.extend([
+        r(714.0, "Nor for plants in pots, nor for lawns that"),
+        r(702.0, "storm or flood damages, nor for trees felled."),
+        run(65.0, 680.0, "Selling your home", 10.5, true),
+        l(666.0, "If you have contracted to sell the buildings, the"),
+        l(654.0, "buyer is entitled to the benefit of this insurance."),
+        l(642.0, "The sale must be completed within the period."),
+    ]);
+    let out = page(titled);
+    let (excl, next) = (out.find("$10,000").unwrap_or(usize::MAX), out.find("Selling your home").unwrap_or(0));
+    assert!(excl < next, "{out}");
+}
