@@ -239,9 +239,8 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             };
             // A line that goes on with the text's sentence above it is text: a running foot's
             // second line goes on with a running line.
-            let continued: Vec<bool> = (0..lines.len())
-                .map(|i| i > 0 && continues(&lines[i - 1], &lines[i]) && !furniture(&lines[i - 1]))
-                .collect();
+            let continued =
+                |i: usize| i > 0 && continues(&lines[i - 1], &lines[i]) && !furniture(&lines[i - 1]);
             let (mut first, mut end) = (0, lines.len());
             for _ in 0..2 {
                 let rest = &lines[first..end];
@@ -250,7 +249,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                     first += 1;
                 }
                 if lines[first..end].last().is_some_and(|l| furniture(l) && !tables.iter().any(|t| t.top < l.y))
-                    && !continued[end - 1]
+                    && !continued(end - 1)
                 {
                     end -= 1;
                 }
@@ -266,7 +265,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                         || (l.y <= bottom && !tables.iter().any(|t| t.top < l.y));
                     !(edge && furniture(l) && (several || running.contains_key(&shape(&l.text()))))
                         || kicks(rest, i - first)
-                        || continued[i]
+                        || continued(i)
                 })
                 .collect();
             // A page made only of lines that repeat on the others (one of a form's identical
