@@ -239,8 +239,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             };
             // A line that goes on with the text's sentence above it is text: a running foot's
             // second line goes on with a running line.
-            let continued =
-                |i: usize| i > 0 && continues(&lines[i - 1], &lines[i]) && !furniture(&lines[i - 1]);
+            let continued = |i: usize| i > 0 && continues(&lines[i - 1], &lines[i]) && !furniture(&lines[i - 1]);
             let (mut first, mut end) = (0, lines.len());
             for _ in 0..2 {
                 let rest = &lines[first..end];
