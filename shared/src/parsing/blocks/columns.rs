@@ -55,6 +55,9 @@ struct Carried {
     right: f32,
 }
 
+/// Text this close (points) to a carried column's left edge starts at it.
+const SAME_EDGE: f32 = 2.0;
+
 /// How a box keeps to carried columns: text in both, or in one only.
 #[derive(PartialEq)]
 enum Keeps {
@@ -126,12 +129,11 @@ impl Carried {
                 && r.y < bottom - 0.5 * r.size
                 && r.bold
                 && r.size >= 1.08 * body
-                && (r.x - self.left).abs() <= 2.0
+                && (r.x - self.left).abs() <= SAME_EDGE
         })
     }
 
     fn keeps_to(&self, section: &[Vec<Run>]) -> Keeps {
-        const SAME_EDGE: f32 = 2.0;
         let same = |edge: Option<f32>, at: f32| edge.map(|x| (x - at).abs() <= SAME_EDGE);
         match Carried::edges(section.iter().flatten(), self.gutter) {
             Some((left, right)) => match (same(left, self.left), same(right, self.right)) {
