@@ -3,7 +3,7 @@
 //! hundreds of thousands of operators held at once (14 MB for one page of a thesis), more than
 //! the file itself.
 
-use lopdf::content::{Content, Operation};
+use lopdf::content::Operation;
 use std::cell::Cell;
 
 /// A stream's data with its filters applied, up to `limit` bytes. lopdf reads `/Filter` and
@@ -33,9 +33,9 @@ pub const PIECE_BYTES: usize = 16 * 1024;
 /// piece does not decode (its operations are left out).
 pub fn operations<'c>(content: &'c [u8], undecodable: &'c Cell<bool>) -> impl Iterator<Item = Operation> + 'c {
     pieces(content, PIECE_BYTES).into_iter().flat_map(move |piece| {
-        let decoded = Content::decode(piece);
+        let decoded = super::operations::decode(piece);
         undecodable.set(undecodable.get() || decoded.is_err());
-        decoded.map(|c| c.operations).unwrap_or_default()
+        decoded.unwrap_or_default()
     })
 }
 
@@ -98,6 +98,10 @@ fn after_inline_image(content: &[u8], from: usize) -> usize {
 /// `content` in pieces of about `target` bytes, each ending after an operator outside any
 /// string, array, dictionary or inline image: each decodes to whole operations.
 pub fn pieces(content: &[u8], target: usize) -> Vec<&[u8]> {
+    // A piece ends past `target` bytes, so a shorter stream is one piece, unscanned.
+    if content.len() <= target {
+        return if content.is_empty() { Vec::new() } else { vec![content] };
+    }
     let mut out = Vec::new();
     let (mut start, mut i, mut nesting, mut inline) = (0, 0, 0usize, false);
     while i < content.len() {
@@ -168,7 +172,8 @@ mod tests {
     use super::*;
 
     fn operators(content: &[u8]) -> Vec<String> {
-        let decoded = Content::decode(content).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(content)));
+        let decoded = lopdf::content::Content::decode(content)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(content)));
         decoded.operations.into_iter().map(|o| o.operator).collect()
     }
 

@@ -17,6 +17,7 @@ mod layout;
 pub mod llamaparse;
 mod normalize;
 mod objstm;
+mod operations;
 mod overprint;
 mod paths;
 mod pdf;

@@ -131,10 +131,12 @@ pub(super) fn drop_thumb_tabs(runs: &mut Vec<Run>, [x0, _, x1, _]: [f32; 4]) {
     let edge = THUMB_TAB_EDGE * (x1 - x0);
     runs.retain(|r| {
         let at_edge = r.end_x <= x0 + edge || r.x >= x1 - edge;
+        if r.sideways.is_none() || !at_edge || !r.bold {
+            return true;
+        }
         // Vertical CJK columns are set sideways too, from the page's right, in no words.
         let named = r.text.contains(char::is_alphabetic) && !r.text.chars().any(crate::parsing::cjk::is_cjk);
-        let tab = r.bold && named && r.text.split_whitespace().count() <= THUMB_TAB_WORDS;
-        !(r.sideways.is_some() && at_edge && tab)
+        !(named && r.text.split_whitespace().count() <= THUMB_TAB_WORDS)
     });
 }
 
