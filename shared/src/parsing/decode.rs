@@ -21,6 +21,9 @@ pub struct TextDecoder<'a> {
     to_unicode: Option<ToUnicode>,
     /// A simple font's code → text (empty where unknown).
     simple: Option<Vec<String>>,
+    /// A simple font's codes whose whole text is one ASCII byte, that byte (0 for any other):
+    /// most text then decodes without a lookup or a copy per letter.
+    ascii: Option<Box<[u8; 256]>>,
     /// A composite font without a usable CMap (predefined CJK encodings): lopdf's decoding.
     fallback: Option<Encoding<'a>>,
     /// A composite font without `/ToUnicode` whose codes are UTF-16 (`UniJIS-UCS2-H`,
@@ -187,8 +190,9 @@ impl<'a> TextDecoder<'a> {
             },
             _ => (encoding.as_ref().and_then(|e| e.collection()), false),
         };
-        TextDecoder {
+        let mut decoder = TextDecoder {
             simple: (!two_byte).then(|| simple_table(font, doc)),
+            ascii: None,
             fallback: (two_byte
                 && to_unicode.is_none()
                 && !utf16
@@ -205,6 +209,33 @@ impl<'a> TextDecoder<'a> {
             to_unicode,
             two_byte,
             symbolic: font.get(b"BaseFont").and_then(Object::as_name).ok().and_then(SymbolFont::of),
+        };
+        if !two_byte {
+            let mut ascii = Box::new([0u8; 256]);
+            let mut text = String::new();
+            for (byte, slot) in (0..=u8::MAX).zip(ascii.iter_mut()) {
+                text.clear();
+                decoder.one_code(byte, &mut text);
+                if let [b] = text.as_bytes()
+                    && b.is_ascii()
+                {
+                    *slot = *b;
+                }
+            }
+            decoder.ascii = Some(ascii);
+        }
+        decoder
+    }
+
+    /// A simple font's text for one code.
+    fn one_code(&self, byte: u8, out: &mut String) {
+        if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(&[byte])) {
+            match self.symbolic {
+                Some(font) => symbol_font_text(font, &text, out),
+                None => unshift_symbol_area(&text, out),
+            }
+        } else if let Some(table) = &self.simple {
+            out.push_str(&table[usize::from(byte)]);
         }
     }
 
@@ -258,6 +289,16 @@ impl<'a> TextDecoder<'a> {
             let _ = enc.write_to_string(bytes, out);
             return;
         }
+        if let Some(ascii) = self.ascii.as_deref().filter(|_| !self.two_byte) {
+            out.reserve(bytes.len());
+            for &byte in bytes {
+                match ascii[usize::from(byte)] {
+                    0 => self.one_code(byte, out),
+                    b => out.push(char::from(b)),
+                }
+            }
+            return;
+        }
         let default_len = if self.two_byte { 2 } else { 1 };
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -283,6 +324,38 @@ impl<'a> TextDecoder<'a> {
 #[cfg(test)]
 mod tests {
     use super::{SymbolFont, symbol_font_text, unshift_symbol_area};
+
+    /// The table of one-byte ASCII codes reads every simple font of the corpus as the lookup
+    /// does, code by code and in a string of all codes.
+    #[test]
+    fn simple_fonts_read_the_same_through_the_ascii_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/pdf");
+        let all: Vec<u8> = (0..=u8::MAX).collect();
+        let mut fonts = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let Ok(doc) = lopdf::Document::load(entry.unwrap().path()) else { continue };
+            for object in doc.objects.values() {
+                let Ok(font) = object.as_dict() else { continue };
+                if !font.has_type(b"Font")
+                    || font.get(b"Subtype").and_then(lopdf::Object::as_name).is_ok_and(|s| s == b"Type0")
+                {
+                    continue;
+                }
+                let mut decoder = super::TextDecoder::of(font, &doc);
+                let read = |d: &super::TextDecoder, bytes: &[u8]| {
+                    let mut out = String::new();
+                    d.decode(bytes, &mut out);
+                    out
+                };
+                let fast: Vec<String> = all.chunks(1).chain([&all[..]]).map(|b| read(&decoder, b)).collect();
+                assert!(decoder.ascii.take().is_some());
+                let slow: Vec<String> = all.chunks(1).chain([&all[..]]).map(|b| read(&decoder, b)).collect();
+                assert_eq!(fast, slow);
+                fonts += 1;
+            }
+        }
+        assert!(fonts > 50, "{fonts}");
+    }
 
     #[test]
     fn cjk_collection_ids_read_through_the_collection_and_utf16_codes_as_themselves() {

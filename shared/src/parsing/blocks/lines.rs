@@ -300,12 +300,28 @@ pub(super) const SCRIPT_CHARS: usize = 6;
 /// their allocation.
 pub(super) fn squeeze_spaces(text: &mut String) {
     let mut prev_space = true;
-    let clean = text.chars().all(|c| {
-        let ok = c == ' ' && !prev_space || !c.is_whitespace();
-        prev_space = c == ' ';
-        ok
-    }) && !prev_space;
+    let clean = if text.is_ascii() {
+        // Byte by byte: ASCII white space is one byte, and nearly every cell is ASCII.
+        text.bytes().all(|b| {
+            let ok = b == b' ' && !prev_space || !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+            prev_space = b == b' ';
+            ok
+        })
+    } else {
+        text.chars().all(|c| {
+            let ok = c == ' ' && !prev_space || !c.is_whitespace();
+            prev_space = c == ' ';
+            ok
+        })
+    } && !prev_space;
     if !clean {
-        *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut out = String::with_capacity(text.len());
+        for word in text.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        *text = out;
     }
 }

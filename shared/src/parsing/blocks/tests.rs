@@ -4,7 +4,17 @@ use super::*;
 
 #[test]
 fn spaces_are_squeezed_only_where_needed() {
-    for (text, want) in [("a b", "a b"), (" a  b\t", "a b"), ("a\u{a0}b", "a b"), ("", ""), ("  ", ""), ("a ", "a")] {
+    for (text, want) in [
+        ("a b", "a b"),
+        (" a  b\t", "a b"),
+        ("a\u{a0}b", "a b"),
+        ("", ""),
+        ("  ", ""),
+        ("a ", "a"),
+        ("a\x0bb\rc", "a b c"),
+        ("a\x1cb", "a\x1cb"),
+        ("é  b", "é b"),
+    ] {
         let mut t = text.to_string();
         squeeze_spaces(&mut t);
         assert_eq!(t, want, "{text:?}");
