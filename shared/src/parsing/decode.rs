@@ -290,7 +290,6 @@ impl<'a> TextDecoder<'a> {
             return;
         }
         if let Some(ascii) = self.ascii.as_deref().filter(|_| !self.two_byte) {
-            out.reserve(bytes.len());
             for &byte in bytes {
                 match ascii[usize::from(byte)] {
                     0 => self.one_code(byte, out),

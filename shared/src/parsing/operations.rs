@@ -15,7 +15,7 @@ const DEPTH: usize = 8;
 pub fn decode(piece: &[u8]) -> lopdf::Result<Vec<Operation>> {
     let mut reader = Reader { data: piece, at: 0 };
     // A text page runs about twenty bytes an operation; growing the list costs more.
-    let mut ops = Vec::with_capacity(piece.len() / 16);
+    let mut ops = Vec::with_capacity((piece.len() / 16).min(4096));
     loop {
         let start = reader.at;
         match reader.operation() {
