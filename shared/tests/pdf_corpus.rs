@@ -696,6 +696,34 @@ fn a_tree_holding_a_pages_text_loose_in_one_part_leaves_the_page_to_the_layout()
     assert_eq!(parse_with(&bytes, true).parser, "local-tagged");
 }
 
+/// A policy's exclusions in one style: clauses and list items set apart by empty lines.
+const CLAUSES: &[u8] = b"/P <</MCID 0>> BDC BT /F1 10 Tf 72 760 Td ((b) Damage caused by or consisting of) Tj \
+    0 -12 Td ((i) corrosion, rust or rot, shrinkage or loss of weight) Tj \
+    0 -12 Td ((ii) a change in temperature, colour, flavour or texture) Tj ET EMC \
+    /P <</MCID 1>> BDC BT /F1 10 Tf 72 712 Td (However, we will pay for damage not otherwise excluded.) Tj ET EMC \
+    /P <</MCID 2>> BDC BT /F1 10 Tf 72 688 Td ((c) Damage caused by pollution or contamination) Tj ET EMC";
+
+#[test]
+fn a_tree_holding_a_pages_clauses_loose_in_one_part_leaves_the_page_to_the_layout() {
+    // A business policy wording (43 pages, Acrobat): one `Part` per page holding its marks
+    // directly, all in one style. Read from the tree, each page was one paragraph of its
+    // clauses and list items ("… (iv) mechanical breakdown … However, We will … (c) Damage …").
+    let part = |marks: i64| {
+        move |doc: &mut Document, page: lopdf::ObjectId| {
+            let marks: Vec<Object> = (0..marks).map(Object::Integer).collect();
+            Object::Reference(doc.add_object(dictionary! { "S" => "Part", "Pg" => page, "K" => marks }))
+        }
+    };
+    let parsed = parse_with(&tagged_page(CLAUSES, part(3)), true);
+    assert_eq!(parsed.parser, "local", "{}", parsed.markdown);
+    let md = &parsed.markdown;
+    assert!(md.contains("\n\nHowever, we will pay") && md.contains("\n\n(c) Damage caused"), "{md}");
+    // One paragraph loose in a part, one leading throughout, is the tree's to read.
+    let paragraph = b"/P <</MCID 0>> BDC BT /F1 10 Tf 72 760 Td (You must tell us at once about any) Tj \
+        0 -12 Td (event likely to give rise to a claim, and send us) Tj 0 -12 Td (every writ you receive.) Tj ET EMC";
+    assert_eq!(parse_with(&tagged_page(paragraph, part(1)), true).parser, "local-tagged");
+}
+
 #[test]
 fn a_tree_that_tags_no_heading_takes_the_layouts_headings_and_keeps_its_own_order() {
     // InDesign's export of a small-business guide with unmapped paragraph styles: every title

@@ -652,7 +652,7 @@ impl<'a> Walk<'a> {
             return;
         }
         let marks = std::mem::take(loose);
-        if self.mixes_styles(&marks) {
+        if self.mixes_styles(&marks) || self.spans_paragraphs(&marks) {
             self.unstructured.extend(marks.iter().copied());
         }
         self.paragraph(marks, false);
@@ -687,6 +687,32 @@ impl<'a> Walk<'a> {
             })
             .collect();
         lines.len() >= 2 && styles.len() >= 2
+    }
+
+    /// Whether marked text runs over a paragraph break: a line set further below the one above
+    /// than half again the text's leading (Acrobat's `Part` holding a page of clauses and list
+    /// items in one style, set apart by empty lines), where a paragraph (Chrome's loose
+    /// `NonStruct` text) keeps one leading.
+    fn spans_paragraphs(&self, marks: &Marks) -> bool {
+        // (page, baseline, size) of each worded run, then one per line, top down.
+        let mut runs: Vec<(usize, f32, f32)> = Vec::new();
+        for key in marks.iter().take(EDGE_RUNS) {
+            let Some(indices) = self.by_mark.get(key) else { continue };
+            let page = &self.pages[key.0].runs;
+            let worded = indices.iter().map(|i| &page[*i]).filter(|r| r.text.chars().any(char::is_alphanumeric));
+            runs.extend(worded.map(|r| (key.0, r.y, r.size)));
+        }
+        runs.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        runs.dedup_by(|below, above| below.0 == above.0 && above.1 - below.1 <= 2.0);
+        let gaps: Vec<(f32, f32)> =
+            runs.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| (w[0].1 - w[1].1, w[1].2)).collect();
+        // The leading: the closest lines, superscripts and subscripts aside.
+        let Some(leading) =
+            gaps.iter().filter(|(gap, size)| *gap >= 0.8 * size).map(|(gap, _)| *gap).min_by(f32::total_cmp)
+        else {
+            return false;
+        };
+        gaps.iter().any(|(gap, _)| *gap >= 1.6 * leading)
     }
 
     /// A table set over several pages is read as one table per page, each on its own page (a
