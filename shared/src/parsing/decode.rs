@@ -215,7 +215,7 @@ impl<'a> TextDecoder<'a> {
             let mut text = String::new();
             for (byte, slot) in (0..=u8::MAX).zip(ascii.iter_mut()) {
                 text.clear();
-                decoder.one_code(byte, &mut text);
+                decoder.code_text(&[byte], &mut text);
                 if let [b] = text.as_bytes()
                     && b.is_ascii()
                 {
@@ -227,15 +227,15 @@ impl<'a> TextDecoder<'a> {
         decoder
     }
 
-    /// A simple font's text for one code.
-    fn one_code(&self, byte: u8, out: &mut String) {
-        if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(&[byte])) {
+    /// The text of one code, through the CMap, else a simple font's table.
+    fn code_text(&self, code: &[u8], out: &mut String) {
+        if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
             match self.symbolic {
                 Some(font) => symbol_font_text(font, &text, out),
                 None => unshift_symbol_area(&text, out),
             }
-        } else if let Some(table) = &self.simple {
-            out.push_str(&table[usize::from(byte)]);
+        } else if let (Some(table), [byte]) = (&self.simple, code) {
+            out.push_str(&table[usize::from(*byte)]);
         }
     }
 
@@ -292,7 +292,7 @@ impl<'a> TextDecoder<'a> {
         if let Some(ascii) = self.ascii.as_deref().filter(|_| !self.two_byte) {
             for &byte in bytes {
                 match ascii[usize::from(byte)] {
-                    0 => self.one_code(byte, out),
+                    0 => self.code_text(&[byte], out),
                     b => out.push(char::from(b)),
                 }
             }
@@ -308,14 +308,7 @@ impl<'a> TextDecoder<'a> {
             };
             let (code, tail) = rest.split_at(len);
             rest = tail;
-            if let Some(text) = self.to_unicode.as_ref().and_then(|c| c.get(code)) {
-                match self.symbolic {
-                    Some(font) => symbol_font_text(font, &text, out),
-                    None => unshift_symbol_area(&text, out),
-                }
-            } else if let (Some(table), [byte]) = (&self.simple, code) {
-                out.push_str(&table[usize::from(*byte)]);
-            }
+            self.code_text(code, out);
         }
     }
 }

@@ -368,11 +368,15 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
+    /// Ours and lopdf's reading of `data`, as text to compare.
+    fn both(data: &[u8]) -> (String, String) {
+        let show = |r: lopdf::Result<Vec<Operation>>| format!("{:?}", r.map_err(|e| e.to_string()));
+        (show(decode(data)), show(Content::decode(data).map(|c| c.operations)))
+    }
+
     fn same_as_lopdf(data: &[u8]) {
-        let ours = decode(data).map_err(|e| e.to_string());
-        let theirs = Content::decode(data).map(|c| c.operations).map_err(|e| e.to_string());
-        let show = |r: &Result<Vec<Operation>, String>| format!("{r:?}");
-        assert_eq!(show(&ours), show(&theirs), "{}", String::from_utf8_lossy(data));
+        let (ours, theirs) = both(data);
+        assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(data));
     }
 
     #[test]
@@ -407,7 +411,7 @@ mod tests {
     }
 
     /// Every stream of the corpus, fonts and images too: binary data must stop both readers
-    /// at the same place.
+    /// at the same place. `OPS_DIRS` (a path list) adds folders of PDFs to read.
     #[test]
     fn reads_every_stream_of_the_corpus_as_lopdf_does() {
         let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/pdf")];
@@ -423,10 +427,8 @@ mod tests {
                     let Object::Stream(stream) = object else { continue };
                     let Ok(data) = stream.get_plain_content_with_limit(1 << 22) else { continue };
                     for piece in super::super::content::pieces(&data, super::super::content::PIECE_BYTES) {
-                        let ours = decode(piece).map_err(|e| e.to_string());
-                        let theirs = Content::decode(piece).map(|c| c.operations).map_err(|e| e.to_string());
-                        let show = |r: &Result<Vec<Operation>, String>| format!("{r:?}");
-                        assert!(show(&ours) == show(&theirs), "{}", path.display());
+                        let (ours, theirs) = both(piece);
+                        assert!(ours == theirs, "{}", path.display());
                         pieces += 1;
                     }
                 }
