@@ -7,6 +7,8 @@
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Object, StringFormat};
 
+use super::content::{is_delimiter, is_space};
+
 /// Arrays and dictionaries nested deeper than this are lopdf's to read.
 const DEPTH: usize = 8;
 
@@ -41,16 +43,8 @@ struct Reader<'a> {
     at: usize,
 }
 
-fn is_white(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0c')
-}
-
-fn is_delimiter(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
-}
-
 fn is_regular(b: u8) -> bool {
-    !is_white(b) && !is_delimiter(b)
+    !is_space(b) && !is_delimiter(b)
 }
 
 fn is_operator_byte(b: u8) -> bool {
@@ -63,7 +57,7 @@ impl Reader<'_> {
     }
 
     fn white(&mut self) {
-        while self.peek().is_some_and(is_white) {
+        while self.peek().is_some_and(is_space) {
             self.at += 1;
         }
     }
@@ -166,7 +160,7 @@ impl Reader<'_> {
     fn reference_ahead(&self) -> bool {
         let rest = &self.data[self.at..];
         let digits = |i: usize| rest[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        let gap = |i: usize| rest[i..].iter().take_while(|&&b| is_white(b)).count();
+        let gap = |i: usize| rest[i..].iter().take_while(|&&b| is_space(b)).count();
         let mut i = digits(0);
         i += gap(i);
         if rest.get(i) == Some(&b'%') {
