@@ -166,8 +166,37 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
     assert_eq!(
         md,
         "<!-- page 1 -->\n\nThe page own sentence.\n\nshown through the window\n\ninside the box\n\n\
-         clipped words above the box\n"
+         clipped words\n\nabove the box\n"
     );
+}
+
+/// Two sample pages shown through two windows, each page's clipped-out lines a point off the
+/// other's: drawn into one flow they would interleave line by line.
+fn pdf_with_two_windows() -> Vec<u8> {
+    use lopdf::{Document, dictionary};
+    let doc = Document::with_version("1.5");
+    let window = |y: u32, first: u32, words: &str| {
+        let lines: String = ["one", "two", "three"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("BT /F1 9 Tf 300 {} Td ({words} {n}) Tj ET ", first - 20 * i as u32))
+            .collect();
+        format!("q 300 {y} 200 30 re W n BT /F1 9 Tf 300 {} Td ({words} shown) Tj ET {lines}Q ", y + 10)
+    };
+    let content = format!(
+        "BT /F1 12 Tf 50 750 Td (The guide's own sentence.) Tj ET {}{}",
+        window(600, 700, "alpha"),
+        window(500, 701, "beta")
+    );
+    let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+}
+
+#[test]
+fn each_windows_clipped_out_text_reads_on_its_own() {
+    let md = parse_pdf(&pdf_with_two_windows(), &limits()).unwrap().markdown;
+    assert!(md.contains("\n\nalpha one alpha two alpha three\n\nbeta one beta two beta three\n"), "{md}");
+    assert!(md.contains("alpha shown") && md.contains("beta shown"), "{md}");
 }
 
 /// A sample form shown as a stack of sheets: text, a white sheet filled over it, the next

@@ -164,7 +164,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             _ => body,
         })
         .collect();
-    let mut hidden_lines = Vec::new();
+    let mut hidden_lines: Vec<Vec<Vec<Line>>> = Vec::new();
     let (per_page, tables): (Vec<Vec<Line>>, Vec<Vec<RuledTable>>) = pages
         .into_iter()
         .zip(&bodies)
@@ -172,7 +172,9 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
-            hidden_lines.push(lines_of(&hidden));
+            hidden_lines.push(
+                by_window(hidden).into_iter().map(|w| reading_order(w, &Ruling::of(&[]), p.width, *body)).collect(),
+            );
             let ruling = Ruling::of(&p.rules);
             let (mut tables, mut taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             tables.extend(row_ruled_tables(&ruling, &runs, &mut taken, |cell| cell_text(cell)));
@@ -281,16 +283,30 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             let (high, low) =
                 lines.iter().fold((f32::NEG_INFINITY, f32::INFINITY), |(h, l), x| (h.max(x.y), l.min(x.y)));
             let beyond = |l: &Line| l.y > high || l.y < low;
-            let mut hidden_kept = String::new();
-            for l in hidden.iter().filter(|l| !(furniture(l) && (several || beyond(l)))) {
-                join_line(&mut hidden_kept, &l.text());
-            }
-            if !hidden_kept.is_empty() {
-                blocks.push(Block::Paragraph(hidden_kept));
+            for window in &hidden {
+                let mut kept = String::new();
+                for l in window.iter().filter(|l| !(furniture(l) && (several || beyond(l)))) {
+                    join_line(&mut kept, &l.text());
+                }
+                if !kept.is_empty() {
+                    blocks.push(Block::Paragraph(kept));
+                }
             }
             let mut out = String::new();
             render(&blocks, &mut out);
             out
         })
         .collect()
+}
+
+/// Hidden runs by the window they lie outside of, windows in the order the page draws them.
+fn by_window(hidden: Vec<Run>) -> Vec<Vec<Run>> {
+    let mut windows: Vec<Vec<Run>> = Vec::new();
+    for r in hidden {
+        match windows.iter_mut().find(|w| w[0].window == r.window) {
+            Some(w) => w.push(r),
+            None => windows.push(vec![r]),
+        }
+    }
+    windows
 }

@@ -58,6 +58,10 @@ pub struct Run {
     /// Drawn wholly outside the clipping path: not visible on the page (the rest of a sample
     /// form shown through a window, say), so it says nothing about the page's layout.
     pub hidden: bool,
+    /// The clip a hidden run lies outside of, as a key (0 when visible or hidden otherwise):
+    /// the text each window clips out (three sample pages shown through three windows) reads
+    /// on its own, where drawn into one flow the pages' overlapping lines would interleave.
+    pub window: u32,
     /// Set sideways (a form's margin label read bottom to top): where the text starts and ends
     /// on the page's y axis. `y` is its start, and `x`..`end_x` the width of its glyphs.
     pub sideways: Option<(f32, f32)>,
@@ -88,6 +92,7 @@ impl Run {
             pagination: false,
             role: None,
             hidden: false,
+            window: 0,
             sideways: None,
             annotation: false,
             stacked: false,

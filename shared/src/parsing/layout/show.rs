@@ -109,6 +109,7 @@ impl<'r> Pieces<'r> {
             y,
             end_x,
             hidden,
+            window: if hidden { self.clip.map_or(0, window_key) } else { 0 },
             size: self.size,
             bold: self.bold,
             fill: self.fill,
@@ -123,6 +124,11 @@ impl<'r> Pieces<'r> {
             spaced: false,
         });
     }
+}
+
+/// A clip's box as a key: windows at other places (or of other sizes) get other keys.
+fn window_key(clip: [f32; 4]) -> u32 {
+    clip.iter().fold(0x811c_9dc5u32, |h, v| (h ^ v.to_bits()).wrapping_mul(0x0100_0193)) | 1
 }
 
 impl Pieces<'_> {
