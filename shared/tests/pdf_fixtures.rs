@@ -166,7 +166,7 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
     assert_eq!(
         md,
         "<!-- page 1 -->\n\nThe page own sentence.\n\nshown through the window\n\ninside the box\n\n\
-         clipped words\n\nabove the box\n"
+         clipped words above the box\n"
     );
 }
 

@@ -172,9 +172,12 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
             // Clipped-out text is kept for search, apart: in the flow it would run into the
             // visible lines it lies under.
             let (hidden, runs): (Vec<Run>, Vec<Run>) = p.runs.into_iter().partition(|r| r.hidden);
-            hidden_lines.push(
-                by_window(hidden).into_iter().map(|w| reading_order(w, &Ruling::of(&[]), p.width, *body)).collect(),
-            );
+            hidden_lines.push(match by_window(&hidden) {
+                Some(windows) => {
+                    windows.into_iter().map(|w| reading_order(w, &Ruling::of(&[]), p.width, *body)).collect()
+                }
+                None => vec![lines_of(&hidden)],
+            });
             let ruling = Ruling::of(&p.rules);
             let (mut tables, mut taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             tables.extend(row_ruled_tables(&ruling, &runs, &mut taken, |cell| cell_text(cell)));
@@ -299,14 +302,22 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
         .collect()
 }
 
-/// Hidden runs by the window they lie outside of, windows in the order the page draws them.
-fn by_window(hidden: Vec<Run>) -> Vec<Vec<Run>> {
-    let mut windows: Vec<Vec<Run>> = Vec::new();
+/// Hidden runs by the window they lie outside of, windows in the order the page draws them,
+/// when the text two windows hide overlaps (sample pages each shown through a window): drawn
+/// into one flow their lines would interleave. Text clipped by windows apart reads as one flow.
+fn by_window(hidden: &[Run]) -> Option<Vec<Vec<Run>>> {
+    let mut windows: Vec<(u32, [f32; 4], Vec<Run>)> = Vec::new();
     for r in hidden {
-        match windows.iter_mut().find(|w| w[0].window == r.window) {
-            Some(w) => w.push(r),
-            None => windows.push(vec![r]),
+        let b = [r.x, r.y, r.end_x, r.y + r.size];
+        match windows.iter_mut().find(|w| w.0 == r.window) {
+            Some((_, [x0, y0, x1, y1], runs)) => {
+                (*x0, *y0, *x1, *y1) = (x0.min(b[0]), y0.min(b[1]), x1.max(b[2]), y1.max(b[3]));
+                runs.push(r.clone());
+            }
+            None => windows.push((r.window, b, vec![r.clone()])),
         }
     }
-    windows
+    let apart = |a: &[f32; 4], b: &[f32; 4]| a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1];
+    let overlap = windows.iter().enumerate().any(|(i, a)| windows[i + 1..].iter().any(|b| !apart(&a.1, &b.1)));
+    overlap.then(|| windows.into_iter().map(|w| w.2).collect())
 }
