@@ -722,14 +722,17 @@ fn helvetica_page(texts: &[(f32, f32, &str)], rules: &[(f32, f32, f32, f32)]) ->
     use lopdf::{Document, dictionary};
     let mut doc = Document::with_version("1.5");
     let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let bold = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica-Bold" });
     let mut content = String::new();
     for (x0, y0, x1, y1) in rules {
         content.push_str(&format!("{x0} {y0} m {x1} {y1} l S "));
     }
+    // "**" before a text sets it in bold.
     for (x, y, text) in texts {
-        content.push_str(&format!("BT /F1 10 Tf 1 0 0 1 {x} {y} Tm ({text}) Tj ET "));
+        let (f, text) = text.strip_prefix("**").map_or(("F1", *text), |t| ("F2", t));
+        content.push_str(&format!("BT /{f} 10 Tf 1 0 0 1 {x} {y} Tm ({text}) Tj ET "));
     }
-    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font, "F2" => bold } })
 }
 
 #[test]
@@ -827,6 +830,46 @@ fn panels_in_one_frame_are_read_apart() {
     assert!(md.contains("| Minnesota | 1.38 | Minnesota Ethanol |"), "{md}");
     assert!(md.contains("| Wisconsin | 1.27 | Wisconsin Ethanol |"), "{md}");
     assert!(!md.lines().any(|l| l.contains("Ethanol") && l.contains("2.")), "{md}");
+}
+
+#[test]
+fn a_head_set_over_a_grid_without_a_rule_of_its_own_heads_it() {
+    // A contents table of four columns ruled into cells; its bold head, shaded instead of
+    // ruled, names three of them and stands over the top rule, clear of the text above.
+    let mut texts = [
+        (72.0, 740.0, "Read these pages before you claim."),
+        (72.0, 704.0, "**Finding your way around"),
+        (262.0, 704.0, "**Page"),
+        (492.0, 704.0, "**Page"),
+        (72.0, 686.0, "How to get help"),
+        (262.0, 686.0, "2"),
+        (302.0, 686.0, "Contents section"),
+        (492.0, 686.0, "18"),
+        (72.0, 666.0, "Making a claim"),
+        (262.0, 666.0, "3"),
+        (302.0, 666.0, "General exclusions"),
+        (492.0, 666.0, "37"),
+    ];
+    let rules = [
+        (70.0, 700.0, 540.0, 700.0),
+        (70.0, 680.0, 540.0, 680.0),
+        (70.0, 660.0, 540.0, 660.0),
+        (70.0, 660.0, 70.0, 700.0),
+        (260.0, 660.0, 260.0, 700.0),
+        (300.0, 660.0, 300.0, 700.0),
+        (490.0, 660.0, 490.0, 700.0),
+        (540.0, 660.0, 540.0, 700.0),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    assert!(md.contains("| Finding your way around | Page |  | Page |\n| --- | --- | --- | --- |\n"), "{md}");
+    assert!(md.contains("| How to get help | 2 | Contents section | 18 |"), "{md}");
+    assert!(md.starts_with("<!-- page 1 -->\n\nRead these pages before you claim.\n\n|"), "{md}");
+    // Set as the rows are, the line is a row whose rule the shading replaces: not the head.
+    for t in &mut texts[1..4] {
+        t.2 = t.2.trim_start_matches('*');
+    }
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    assert!(md.contains("| How to get help | 2 | Contents section | 18 |\n| --- |"), "{md}");
 }
 
 #[test]

@@ -76,6 +76,8 @@ const BLANK_ROWS: usize = 2;
 const MAX_SPAN: usize = 3;
 /// Baselines this close (points) are one line of a row.
 pub(super) const SAME_LINE: f32 = 1.0;
+/// The head sits on the first rule: its baseline at most this many type sizes above it.
+const HEAD_GAP: f32 = 1.5;
 /// Lines of one wrapped cell are set closer than this many type sizes apart; rows of a table
 /// ruled only every few rows are set wider.
 const ROW_PITCH: f32 = 1.3;
@@ -412,7 +414,7 @@ pub fn ruled_tables(
             if taken[i] || x < left || x > right || y < bottom || y > top {
                 continue;
             }
-            let col = xs.partition_point(|e| *e <= x).saturating_sub(1).min(xs.len() - 2);
+            let col = column(&xs, x);
             let row = ys.len() - 2 - ys.partition_point(|e| *e <= y).saturating_sub(1).min(ys.len() - 2);
             cells[row][col].push(r);
             inside.push((i, row));
@@ -533,6 +535,23 @@ pub fn ruled_tables(
                 .map(|row| row.into_iter().map(&cell_text).collect::<Vec<String>>())
                 .filter(|row| row.iter().any(|c| !c.is_empty()))
                 .collect();
+            // A head over the grid's top rule, with no rule over it (set on its own shading).
+            let head = if lo == 0 {
+                let starts: Vec<f32> = (0..xs.len() - 1)
+                    .map(|c| cells[lo..hi].iter().flat_map(|row| &row[c]).map(|r| r.x).fold(f32::INFINITY, f32::min))
+                    .collect();
+                head_of_grid(runs, &taken, &xs, top, &starts)
+            } else {
+                Vec::new()
+            };
+            let body_rows = rows.len();
+            if !head.is_empty() {
+                let mut cells: Vec<Vec<&Run>> = vec![Vec::new(); xs.len() - 1];
+                for i in &head {
+                    cells[column(&xs, runs[*i].x + 0.5)].push(&runs[*i]);
+                }
+                rows.insert(0, cells.into_iter().map(&cell_text).collect());
+            }
             let used: Vec<bool> = (0..xs.len() - 1).map(|c| rows.iter().any(|r| !r[c].is_empty())).collect();
             for row in &mut rows {
                 let mut c = 0;
@@ -545,18 +564,17 @@ pub fn ruled_tables(
             let words: usize = filled.iter().map(|c| c.split_whitespace().count()).sum();
             let columns = used.iter().filter(|u| **u).count();
             // A blank form's table: its head over rows ruled for filling in.
-            let blank = rows.len() == 1 && hi - lo > BLANK_ROWS;
-            if (rows.len() < 2 && !blank) || columns < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
+            let blank = body_rows == 1 && hi - lo > BLANK_ROWS;
+            if (body_rows < 2 && !blank) || columns < 2 || words > MAX_WORDS_PER_CELL * filled.len().max(1) {
                 continue;
             }
             // Its top is its first text's: empty rows over it (a form's boxes ruled up the
             // page beside other text) would place it above that text.
             let mut text_top = f32::MIN;
-            for (i, row) in &inside {
-                if (lo..hi).contains(row) {
-                    taken[*i] = true;
-                    text_top = text_top.max(runs[*i].y + runs[*i].size);
-                }
+            let rows_in = inside.iter().filter(|(_, row)| (lo..hi).contains(row)).map(|(i, _)| i);
+            for i in rows_in.chain(&head) {
+                taken[*i] = true;
+                text_top = text_top.max(runs[*i].y + runs[*i].size);
             }
             let top = ys[ys.len() - 1 - lo].min(text_top);
             let bottom = ys[ys.len() - 1 - hi];
@@ -564,4 +582,60 @@ pub fn ruled_tables(
         }
     }
     (tables, taken)
+}
+
+/// The column of the grid's lines `xs` that `x` lies in.
+fn column(xs: &[f32], x: f32) -> usize {
+    xs.partition_point(|e| *e <= x).saturating_sub(1).min(xs.len() - 2)
+}
+
+/// A grid's head line over its top rule: one bold line whose words start in two of its columns
+/// or more, each where the column's text starts (`starts`): "Finding your way around", "Page"
+/// and "Page" over a contents table of four columns. A line of the table's own style there is
+/// a row whose rule the shading replaces, which the lines over the grid may read with the rows
+/// above it; a head centred over two columns may name either.
+fn head_of_grid(runs: &[Run], taken: &[bool], xs: &[f32], top: f32, starts: &[f32]) -> Vec<usize> {
+    let (left, right) = (xs[0], xs[xs.len() - 1]);
+    let mut at: Vec<(f32, usize)> = (0..runs.len())
+        .filter(|i| !taken[*i] && !runs[*i].text.trim().is_empty())
+        .map(|i| (runs[i].y + 0.25 * runs[i].size, i))
+        .collect();
+    at.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let inside = |r: &Run| r.x >= left - TOUCH && r.end_x <= right + TOUCH;
+    let head = head_over(runs, &at, top, &inside);
+    let mut by_x: Vec<&Run> = head.iter().map(|i| &runs[*i]).collect();
+    by_x.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let cols: Vec<usize> = by_x.iter().map(|r| column(xs, r.x + 0.5)).collect();
+    // Each column's head stands apart from the one before: a line that runs on across a
+    // column's line (a box's last sentence, its style changing mid-way) is no head.
+    let apart = by_x.windows(2).zip(cols.windows(2)).all(|(r, c)| c[0] == c[1] || r[1].x - r[0].end_x >= r[1].size);
+    let named = cols.windows(2).filter(|c| c[0] != c[1]).count() + 1;
+    let aligned = by_x
+        .iter()
+        .zip(&cols)
+        .enumerate()
+        .all(|(k, (r, c))| (k > 0 && cols[k - 1] == *c) || (r.x - starts[*c]).abs() <= 0.8 * r.size);
+    if named >= 2 && apart && aligned && by_x.iter().all(|r| r.bold) { head } else { Vec::new() }
+}
+
+/// The head set on a table's first rule: one line at most `HEAD_GAP` sizes over it, clear of
+/// the text above.
+pub(super) fn head_over(runs: &[Run], at: &[(f32, usize)], rule: f32, inside: &impl Fn(&Run) -> bool) -> Vec<usize> {
+    let near: Vec<usize> = at
+        .iter()
+        .map(|(_, i)| *i)
+        .filter(|i| {
+            let r = &runs[*i];
+            r.y > rule && r.y - rule <= HEAD_GAP * r.size && inside(r)
+        })
+        .collect();
+    let Some(low) = near.iter().map(|i| runs[*i].y).min_by(f32::total_cmp) else {
+        return Vec::new();
+    };
+    let line: Vec<usize> = near.into_iter().filter(|i| runs[*i].y - low <= SAME_LINE).collect();
+    // A title's last line over the rule is not a head: a head stands clear of the text above.
+    let size = line.iter().map(|i| runs[*i].size).fold(0.0, f32::max);
+    let crowded =
+        at.iter().map(|(_, i)| &runs[*i]).any(|r| r.y > low + SAME_LINE && r.y - low <= HEAD_GAP * size && inside(r));
+    if crowded { Vec::new() } else { line }
 }

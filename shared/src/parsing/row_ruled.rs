@@ -4,7 +4,7 @@
 //! they interleave line by line ("… normal upkeep or at your premises. any gradual cause."),
 //! read as a table each cell keeps its lines.
 
-use super::grid::{RuledTable, SAME_LINE, TOUCH, sub_rows};
+use super::grid::{RuledTable, SAME_LINE, TOUCH, head_over, sub_rows};
 use super::layout::Run;
 use super::paths::{Rule, Ruling};
 
@@ -12,8 +12,6 @@ use super::paths::{Rule, Ruling};
 const MIN_WIDTH: f32 = 144.0;
 /// Rules tried on one page at most: a hostile page may draw thousands.
 const MAX_RULES: usize = 256;
-/// The head sits on the first rule: its baseline at most this many type sizes above it.
-const HEAD_GAP: f32 = 1.5;
 /// Gaps tried as gutters at most.
 const MAX_GAPS: usize = 64;
 /// Columns are parted by at least this share of the type size.
@@ -105,28 +103,6 @@ pub fn row_ruled_tables(
         }
     }
     tables
-}
-
-/// The head set on a table's first rule: one line at most `HEAD_GAP` sizes over it, clear of
-/// the text above.
-fn head_over(runs: &[Run], at: &[(f32, usize)], rule: f32, inside: &impl Fn(&Run) -> bool) -> Vec<usize> {
-    let near: Vec<usize> = at
-        .iter()
-        .map(|(_, i)| *i)
-        .filter(|i| {
-            let r = &runs[*i];
-            r.y > rule && r.y - rule <= HEAD_GAP * r.size && inside(r)
-        })
-        .collect();
-    let Some(low) = near.iter().map(|i| runs[*i].y).min_by(f32::total_cmp) else {
-        return Vec::new();
-    };
-    let line: Vec<usize> = near.into_iter().filter(|i| runs[*i].y - low <= SAME_LINE).collect();
-    // A title's last line over the rule is not a head: a head stands clear of the text above.
-    let size = line.iter().map(|i| runs[*i].size).fold(0.0, f32::max);
-    let crowded =
-        at.iter().map(|(_, i)| &runs[*i]).any(|r| r.y > low + SAME_LINE && r.y - low <= HEAD_GAP * size && inside(r));
-    if crowded { Vec::new() } else { line }
 }
 
 /// The table of a head (maybe none) and its ruled bands, when gutters part them into columns of
