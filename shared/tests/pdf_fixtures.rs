@@ -832,6 +832,27 @@ fn panels_in_one_frame_are_read_apart() {
     assert!(!md.lines().any(|l| l.contains("Ethanol") && l.contains("2.")), "{md}");
 }
 
+/// An item's label and its text, a tab between them drawn as a space of its own, the text
+/// moved back over the space: set in `1 Tf` and scaled by the text matrix to 9 points, as
+/// InDesign writes a hanging indent.
+fn pdf_with_a_tabbed_label(text_at: f32) -> Vec<u8> {
+    use lopdf::{Document, dictionary};
+    let doc = Document::with_version("1.5");
+    let content = format!(
+        "BT /F1 1 Tf 9 0 0 9 72 700 Tm -0.025 Tc -0.025 Tw ((iv)) Tj \
+         /Span <</ActualText <FEFF0009>>> BDC ( ) Tj EMC 0 Tc 0 Tw {text_at} 0 Td (salary or wages) Tj ET"
+    );
+    let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
+    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+}
+
+#[test]
+fn a_space_drawn_after_a_label_parts_it_from_text_set_closer_than_a_word_gap() {
+    // "(iv)" ends 0.087 em before "salary": a word gap only by the space drawn between them.
+    let md = parse_pdf(&pdf_with_a_tabbed_label(1.40), &limits()).unwrap().markdown;
+    assert!(md.contains("(iv) salary or wages"), "{md}");
+}
+
 #[test]
 fn a_head_set_over_a_grid_without_a_rule_of_its_own_heads_it() {
     // A contents table of four columns ruled into cells; its bold head, shaded instead of

@@ -133,7 +133,8 @@ fn window_key(clip: [f32; 4]) -> u32 {
 
 impl Pieces<'_> {
     /// A space drawn on its own (often in another font than the words around it) marks the
-    /// run it follows on its baseline as `spaced`.
+    /// run it follows on its baseline as `spaced`. Measured on the page, in the page's type size:
+    /// `em` is text space's, a point where a writer sets `1 Tf` and scales the matrix.
     fn space_after_last(&mut self) {
         let [a, b, ..] = self.origin.0;
         if b.abs() > a.abs() {
@@ -143,8 +144,8 @@ impl Pieces<'_> {
         if let Some(last) = self.runs.last_mut()
             && last.sideways.is_none()
             && (last.y - y).abs() < 0.2 * last.size.max(self.size)
-            && x >= last.end_x - JOINED_RUNS * self.em
-            && x - last.end_x < CELL_GAP * self.em
+            && x >= last.end_x - JOINED_RUNS * self.size
+            && x - last.end_x < CELL_GAP * self.size
         {
             last.spaced = true;
         }
