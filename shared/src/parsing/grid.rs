@@ -546,11 +546,11 @@ pub fn ruled_tables(
             };
             let body_rows = rows.len();
             if !head.is_empty() {
-                let mut cells: Vec<Vec<&Run>> = vec![Vec::new(); xs.len() - 1];
+                let mut named: Vec<Vec<&Run>> = vec![Vec::new(); xs.len() - 1];
                 for i in &head {
-                    cells[column(&xs, runs[*i].x + 0.5)].push(&runs[*i]);
+                    named[column(&xs, runs[*i].x + 0.5)].push(&runs[*i]);
                 }
-                rows.insert(0, cells.into_iter().map(&cell_text).collect());
+                rows.insert(0, named.into_iter().map(&cell_text).collect());
             }
             let used: Vec<bool> = (0..xs.len() - 1).map(|c| rows.iter().any(|r| !r[c].is_empty())).collect();
             for row in &mut rows {
