@@ -854,6 +854,28 @@ fn a_space_drawn_after_a_label_parts_it_from_text_set_closer_than_a_word_gap() {
 }
 
 #[test]
+fn a_closing_bracket_and_a_narrow_gap_part_a_label_from_its_words() {
+    // One TJ tracked tight, words parted by drawn spaces, the label's gap an offset of 0.13 em.
+    let page = |gap: u32, inside: u32| {
+        use lopdf::{Document, dictionary};
+        let content =
+            format!("BT /F1 8.5 Tf 72 700 Td [(and ii\\)) -{gap} (up to $1,000 for the) -{inside} (cost)] TJ ET");
+        let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
+        one_page_pdf(
+            Document::with_version("1.5"),
+            content.as_bytes(),
+            dictionary! { "Font" => dictionary! { "F1" => font } },
+        )
+    };
+    let md = parse_pdf(&page(130, 130), &limits()).unwrap().markdown;
+    // The same gap after a letter, alone in its TJ, may be a wide kern inside a word.
+    assert!(md.contains("ii) up to $1,000 for thecost"), "{md}");
+    // Under the narrow gap, the label's bracket runs on as a letter would.
+    let md = parse_pdf(&page(100, 130), &limits()).unwrap().markdown;
+    assert!(md.contains("ii)up to"), "{md}");
+}
+
+#[test]
 fn a_head_set_over_a_grid_without_a_rule_of_its_own_heads_it() {
     // A contents table of four columns ruled into cells; its bold head, shaded instead of
     // ruled, names three of them and stands over the top rule, clear of the text above.

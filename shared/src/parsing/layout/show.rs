@@ -70,9 +70,14 @@ impl<'r> Pieces<'r> {
 
     /// Before a glyph drawn at `at` after `gap` of space beyond the previous glyph's width.
     pub(super) fn before_glyph(&mut self, gap: f32, at: f32) {
+        // An item's label closed by its bracket needs no more than a narrow gap to part it from
+        // the words after it ("ii) up to $1,000", 0.13 em in a condensed font): a single narrow
+        // gap elsewhere may be a wide kern, and code's or a formula's brackets ("f(5));") are set
+        // as they come.
+        let word_gap = if ends_with_label(&self.text) { self.word_gap.min(NARROW_WORD_GAP) } else { self.word_gap };
         if gap > CELL_GAP * self.em && !self.text.trim().is_empty() {
             self.flush();
-        } else if gap > self.word_gap * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
+        } else if gap > word_gap * self.em && !self.text.is_empty() && !self.text.ends_with(' ') {
             self.text.push(' ');
         }
         if self.text.is_empty() {
@@ -124,6 +129,18 @@ impl<'r> Pieces<'r> {
             spaced: false,
         });
     }
+}
+
+/// Whether the text ends with an item's label closed by its bracket: "ii)", "(b)", "(12)". A
+/// letter or a number closed by a bracket it did not open is as often an argument ("add(3, 5)").
+pub(super) fn ends_with_label(text: &str) -> bool {
+    let Some(rest) = text.strip_suffix(')') else { return false };
+    let word = rest.rsplit(' ').next().unwrap_or(rest);
+    let (opened, label) = word.strip_prefix('(').map_or((false, word), |l| (true, l));
+    let roman = (1..=5).contains(&label.len()) && label.chars().all(|c| "ivxlc".contains(c));
+    let letter = label.len() == 1 && label.chars().all(|c| c.is_ascii_alphabetic());
+    let number = (1..=2).contains(&label.len()) && label.chars().all(|c| c.is_ascii_digit());
+    roman || (opened && (letter || number))
 }
 
 /// A clip's box as a key: windows at other places (or of other sizes) get other keys.

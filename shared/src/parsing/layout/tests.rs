@@ -53,3 +53,13 @@ fn fill_colours_read_as_rgb_and_tints_and_patterns_as_unknown() {
     assert_eq!(f("scn", vec![real(1.0)]), UNKNOWN_FILL);
     assert_eq!(f("scn", vec![Object::Name(b"P0".to_vec())]), UNKNOWN_FILL);
 }
+
+#[test]
+fn item_labels_end_text_but_arguments_do_not() {
+    for text in ["and ii)", "(b)", "see (12)", "iv)"] {
+        assert!(show::ends_with_label(text), "{text}");
+    }
+    for text in ["add(3, 5)", "exp(x)", "f(a)", "word", "(sic)"] {
+        assert!(!show::ends_with_label(text), "{text}");
+    }
+}
