@@ -173,8 +173,6 @@ fn clipped_out_text_stays_out_of_the_visible_lines_and_is_kept_after_them() {
 /// Two sample pages shown through two windows, each page's clipped-out lines a point off the
 /// other's: drawn into one flow they would interleave line by line.
 fn pdf_with_two_windows() -> Vec<u8> {
-    use lopdf::{Document, dictionary};
-    let doc = Document::with_version("1.5");
     let window = |y: u32, first: u32, words: &str| {
         let lines: String = ["one", "two", "three"]
             .iter()
@@ -188,8 +186,7 @@ fn pdf_with_two_windows() -> Vec<u8> {
         window(600, 700, "alpha"),
         window(500, 701, "beta")
     );
-    let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
-    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+    helvetica_content(&content)
 }
 
 #[test]
@@ -717,6 +714,17 @@ fn hebrew_drawn_left_to_right_reads_right_to_left() {
     assert_eq!(md.matches("שלום עולם").count(), 2, "{md}");
 }
 
+/// A one-page PDF drawing `content`, Helvetica as `/F1`.
+fn helvetica_content(content: &str) -> Vec<u8> {
+    use lopdf::{Document, dictionary};
+    let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
+    one_page_pdf(
+        Document::with_version("1.5"),
+        content.as_bytes(),
+        dictionary! { "Font" => dictionary! { "F1" => font } },
+    )
+}
+
 /// Each `(x, y, text)` drawn in 10-point Helvetica, and each `(x0, y0, x1, y1)` stroked.
 fn helvetica_page(texts: &[(f32, f32, &str)], rules: &[(f32, f32, f32, f32)]) -> Vec<u8> {
     use lopdf::{Document, dictionary};
@@ -836,14 +844,10 @@ fn panels_in_one_frame_are_read_apart() {
 /// moved back over the space: set in `1 Tf` and scaled by the text matrix to 9 points, as
 /// InDesign writes a hanging indent.
 fn pdf_with_a_tabbed_label(text_at: f32) -> Vec<u8> {
-    use lopdf::{Document, dictionary};
-    let doc = Document::with_version("1.5");
-    let content = format!(
+    helvetica_content(&format!(
         "BT /F1 1 Tf 9 0 0 9 72 700 Tm -0.025 Tc -0.025 Tw ((iv)) Tj \
          /Span <</ActualText <FEFF0009>>> BDC ( ) Tj EMC 0 Tc 0 Tw {text_at} 0 Td (salary or wages) Tj ET"
-    );
-    let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
-    one_page_pdf(doc, content.as_bytes(), dictionary! { "Font" => dictionary! { "F1" => font } })
+    ))
 }
 
 #[test]
@@ -857,15 +861,9 @@ fn a_space_drawn_after_a_label_parts_it_from_text_set_closer_than_a_word_gap() {
 fn a_closing_bracket_and_a_narrow_gap_part_a_label_from_its_words() {
     // One TJ tracked tight, words parted by drawn spaces, the label's gap an offset of 0.13 em.
     let page = |gap: u32, inside: u32| {
-        use lopdf::{Document, dictionary};
-        let content =
-            format!("BT /F1 8.5 Tf 72 700 Td [(and ii\\)) -{gap} (up to $1,000 for the) -{inside} (cost)] TJ ET");
-        let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" };
-        one_page_pdf(
-            Document::with_version("1.5"),
-            content.as_bytes(),
-            dictionary! { "Font" => dictionary! { "F1" => font } },
-        )
+        helvetica_content(&format!(
+            "BT /F1 8.5 Tf 72 700 Td [(and ii\\)) -{gap} (up to $1,000 for the) -{inside} (cost)] TJ ET"
+        ))
     };
     let md = parse_pdf(&page(130, 130), &limits()).unwrap().markdown;
     // The same gap after a letter, alone in its TJ, may be a wide kern inside a word.
