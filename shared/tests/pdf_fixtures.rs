@@ -955,3 +955,84 @@ fn a_rule_between_two_lines_sets_them_apart_and_an_underline_does_not() {
     let underlined = page((72.0, 694.5, 140.0, 694.5));
     assert!(underlined.contains("thirty days of the proof"), "{underlined}");
 }
+
+/// A key of three shaded panels side by side, each a few lines centred on its own baselines:
+/// one filled as a rectangle, one as two rectangles that meet, one with rounded corners.
+fn pdf_with_panels_side_by_side() -> Vec<u8> {
+    let text = |x: f32, lines: &[(f32, &str)]| {
+        lines.iter().map(|(y, t)| format!("BT /F1 8 Tf {x} {y} Td ({t}) Tj ET ")).collect::<String>()
+    };
+    let rounded = "400 600 m 552 600 l 556 600 556 604 556 604 c 556 652 l 556 656 552 656 552 656 c \
+                   400 656 l 396 656 396 652 396 652 c 396 604 l 396 600 400 600 400 600 c h f ";
+    let content = format!(
+        "BT /F1 12 Tf 60 690 Td (Key) Tj ET \
+         0.9 0.6 0.1 rg 60 600 160 56 re f 1 0.9 0.7 rg 228 600 160 40 re 228 640 160 16 re f \
+         0.6 0.8 0.9 rg {rounded} 0 g {}{}{}BT /F1 8 Tf 60 570 Td (Words in bold have the meanings defined.) Tj ET",
+        text(
+            66.0,
+            &[
+                (640.0, "These boxes highlight information"),
+                (628.0, "we want to particularly draw your"),
+                (616.0, "attention to")
+            ]
+        ),
+        text(234.0, &[(634.0, "These boxes give you additional"), (622.0, "helpful information")]),
+        text(402.0, &[(634.0, "These boxes highlight what your"), (622.0, "policy does not cover")]),
+    );
+    helvetica_content(&content)
+}
+
+#[test]
+fn panels_side_by_side_read_one_after_another() {
+    let md = parse_pdf(&pdf_with_panels_side_by_side(), &limits()).unwrap().markdown;
+    let key = "These boxes highlight information we want to particularly draw your attention to\n\n\
+               These boxes give you additional helpful information\n\n\
+               These boxes highlight what your policy does not cover\n\n";
+    assert!(md.contains(key), "{md}");
+    assert!(md.find("Key").unwrap() < md.find(key).unwrap(), "{md}");
+    assert!(md.find(key).unwrap() < md.find("Words in bold").unwrap(), "{md}");
+}
+
+/// Two columns of prose, a shaded note set across both, two columns again under it.
+fn pdf_with_a_note_across_columns() -> Vec<u8> {
+    let column = |x: f32, top: f32, word: &str| {
+        (0..7)
+            .map(|i| {
+                format!(
+                    "BT /F1 10 Tf {x} {} Td ({word} line {i} of the column runs on here) Tj ET ",
+                    top - 12.0 * i as f32
+                )
+            })
+            .collect::<String>()
+    };
+    let note = [
+        "A note set across the page under both columns reads as one paragraph from its start",
+        "to its end, all of its words in order and none cut where the gutter of the columns",
+        "above it and below it falls, so that nothing of it lands in a column.",
+    ];
+    let note: String = note
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("BT /F1 9 Tf 66 {} Td ({t}) Tj ET ", 510.0 - 11.0 * i as f32))
+        .collect();
+    helvetica_content(&format!(
+        "0.9 0.9 0.6 rg 60 470 480 56 re f 0 g {}{}{note}{}{}",
+        column(60.0, 700.0, "Upper left"),
+        column(310.0, 700.0, "Upper right"),
+        column(60.0, 440.0, "Lower left"),
+        column(310.0, 440.0, "Lower right"),
+    ))
+}
+
+#[test]
+fn a_panel_across_two_columns_is_read_whole_between_them() {
+    let md = parse_pdf(&pdf_with_a_note_across_columns(), &limits()).unwrap().markdown;
+    let note = "A note set across the page under both columns reads as one paragraph from its start to its end, \
+                all of its words in order and none cut where the gutter of the columns above it and below it falls, \
+                so that nothing of it lands in a column.";
+    assert!(md.contains(note), "{md}");
+    let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("{s} in {md}"));
+    assert!(at("Upper left line 6") < at("Upper right line 0"), "{md}");
+    assert!(at("Upper right line 6") < at(note) && at(note) < at("Lower left line 0"), "{md}");
+    assert!(at("Lower left line 6") < at("Lower right line 0"), "{md}");
+}

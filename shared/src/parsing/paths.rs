@@ -22,6 +22,11 @@ impl Rule {
 
 /// A filled rectangle thinner than this (points) is a line.
 const THIN: f32 = 3.0;
+/// A filled shape smaller than this (points) either way is a mark, a bullet or a rule, not
+/// a panel that text is set on.
+const MIN_AREA: f32 = 12.0;
+/// Rectangles of one path kept as panels, at most.
+const MAX_AREAS: usize = 64;
 /// A hostile page cannot make the table finder quadratic in millions of rules.
 const MAX_RULES: usize = 20_000;
 
@@ -38,11 +43,13 @@ const JOIN: f32 = 2.0;
 pub struct Ruling {
     pub across: Vec<Rule>,
     pub down: Vec<Rule>,
+    /// Filled shapes' boxes: the panels text may be set on.
+    pub panels: Vec<[f32; 4]>,
 }
 
 impl Ruling {
     pub fn of(rules: &[Rule]) -> Self {
-        Self { across: joined(rules, true), down: joined(rules, false) }
+        Self { across: joined(rules, true), down: joined(rules, false), panels: Vec::new() }
     }
 }
 
@@ -100,6 +107,11 @@ pub struct Path {
     /// Rectangles the last painting operator filled, for the caller to take: beyond a rule's
     /// thickness both ways, they may cover text drawn before them.
     pub filled: Vec<[f32; 4]>,
+    /// Outlines begun (`m`, `re`) since the path started: one is a shape, several a pattern.
+    outlines: usize,
+    /// Boxes of the single shapes (rectangles, rounded or not) the last painting operator
+    /// filled, for the caller to take: a shaded panel groups the text set on it.
+    pub areas: Vec<[f32; 4]>,
 }
 
 fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
@@ -146,6 +158,7 @@ impl Path {
     ) -> Option<([f32; 4], bool)> {
         match (operator, &nums_of(operator, operands)[..]) {
             ("m", [x, y]) => {
+                self.outlines += 1;
                 self.current = self.include(ctm.point(*x, *y));
                 self.start = self.current;
             }
@@ -163,6 +176,7 @@ impl Path {
                 self.current = self.include(ctm.point(*x, *y));
             }
             ("re", [x, y, w, h]) => {
+                self.outlines += 1;
                 self.irregular |= !ctm.axis_aligned();
                 let b = transformed_box(ctm, [*x, *y, x + w, y + h]);
                 self.include((b[0], b[1]));
@@ -213,6 +227,7 @@ impl Path {
     fn end(&mut self, exact: bool) -> Option<([f32; 4], bool)> {
         let bounds = self.bounds.take();
         self.irregular = false;
+        self.outlines = 0;
         std::mem::take(&mut self.clips).then_some(bounds).flatten().map(|b| (b, exact))
     }
 
@@ -259,6 +274,17 @@ impl Path {
     /// Keeps the path's rectangle when the path is one: two (`re re f*`) may fill a frame
     /// around a hole that shows what lies under it. Returns whether the path is a rectangle.
     fn fill(&mut self) -> bool {
+        let large = |[x0, y0, x1, y1]: &[f32; 4]| x1 - x0 >= MIN_AREA && y1 - y0 >= MIN_AREA;
+        if self.outlines == 1 {
+            self.areas.extend(self.bounds.filter(large));
+        } else if self.pieces.iter().all(|p| matches!(p, Piece::Rect(_))) {
+            // A panel may be filled as rectangles that meet (a box, then the strip under it).
+            let rects = self.pieces.iter().map(|p| match p {
+                Piece::Rect(r) => *r,
+                Piece::Segment(s) => *s,
+            });
+            self.areas.extend(rects.filter(large).take(MAX_AREAS));
+        }
         let rect = self.rectangle();
         if let Some(r @ [x0, y0, x1, y1]) = rect
             && x1 - x0 > THIN

@@ -250,7 +250,7 @@ pub fn to_markdown(pdf: &Pdf) -> StageResult<Parsed> {
     let fonts = layout::FontCache::default();
     for (i, &id) in pdf.pages.iter().enumerate() {
         match layout::page_drawn(&pdf.doc, id, &fonts) {
-            Ok(d) => pages.push(PageText { runs: d.runs, rules: d.rules, width: d.width }),
+            Ok(d) => pages.push(PageText { runs: d.runs, rules: d.rules, panels: d.panels, width: d.width }),
             Err(layout::PageDamage::TooLarge) => bombs.push(i + 1),
             Err(_) => damaged.push(i + 1),
         }

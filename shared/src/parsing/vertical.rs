@@ -143,6 +143,9 @@ pub(super) fn turn_columns(page: &mut Drawn, height: f32) {
     for rule in &mut page.rules {
         *rule = Rule { x0: height - rule.y1, y0: rule.x0, x1: height - rule.y0, y1: rule.x1 };
     }
+    for [x0, y0, x1, y1] in &mut page.panels {
+        (*x0, *y0, *x1, *y1) = (height - *y1, *x0, height - *y0, *x1);
+    }
     page.width = height;
 }
 

@@ -7,7 +7,42 @@ use super::*;
 /// are short, and a table read across stays a table. Columns may fill only part of a page (a
 /// guide's introduction across the page, two columns of advice below it): then the part above
 /// and the part below are read the same way, each on its own.
-pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
+pub(super) fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
+    let mut lines = in_panels(runs, ruling, width, body, 0);
+    mark_ruled(&mut lines, &ruling.across);
+    mark_underlined(&mut lines, &ruling.across);
+    lines
+}
+
+/// A row of panels side by side is read panel by panel, between what is above it and what is
+/// below it (see [`panel_row`]).
+fn in_panels(runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32, depth: usize) -> Vec<Line> {
+    let shows_columns = |band: Vec<Run>| !find_gutters(&lines_of(&band), &band, width, (25.0, 25.0)).0.is_empty();
+    let row = if depth < MAX_PANEL_DEPTH { panel_row(&runs, &ruling.panels, shows_columns) } else { None };
+    let Some(row) = row else { return in_sections(runs, ruling, width, body) };
+    let (mut above, mut below) = (Vec::new(), Vec::new());
+    let mut panels: Vec<Vec<Run>> = vec![Vec::new(); row.panels.len()];
+    for run in runs {
+        if run.y >= row.top {
+            above.push(run);
+        } else if run.y <= row.bottom {
+            below.push(run);
+        } else if let Some(i) = row.holding(&run) {
+            panels[i].push(run);
+        } else {
+            // A blank run between panels.
+            below.push(run);
+        }
+    }
+    let mut lines = in_panels(above, ruling, width, body, depth + 1);
+    for panel in panels {
+        lines.extend(in_panels(panel, ruling, width, body, depth + 1));
+    }
+    lines.extend(in_panels(below, ruling, width, body, depth + 1));
+    lines
+}
+
+fn in_sections(mut runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32) -> Vec<Line> {
     drop_caps(&mut runs, body);
     letter_bullets(&mut runs, body);
     let mut lines = Vec::new();
@@ -39,8 +74,6 @@ pub(super) fn reading_order(mut runs: Vec<Run>, ruling: &Ruling, width: f32, bod
         // cover by cover where the box shows its columns band by band.
         lines.extend(split(b, box_lines, found, width, 0, beside));
     }
-    mark_ruled(&mut lines, &ruling.across);
-    mark_underlined(&mut lines, &ruling.across);
     lines
 }
 

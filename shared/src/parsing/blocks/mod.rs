@@ -23,6 +23,7 @@ mod headings;
 mod lines;
 mod markdown;
 mod numbering;
+mod panels;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -36,6 +37,7 @@ use headings::*;
 use lines::*;
 use markdown::*;
 use numbering::*;
+use panels::*;
 use text::*;
 
 pub use furniture::{pagination_said_once, running_left_out};
@@ -48,6 +50,8 @@ pub use text::{cell_text, resolve_line_hyphens};
 pub struct PageText {
     pub runs: Vec<Run>,
     pub rules: Vec<Rule>,
+    /// Boxes of the filled shapes the page draws.
+    pub panels: Vec<[f32; 4]>,
     pub width: f32,
 }
 
@@ -178,7 +182,7 @@ pub fn pages_to_markdown(mut pages: Vec<PageText>) -> Vec<String> {
                 }
                 None => vec![lines_of(&hidden)],
             });
-            let ruling = Ruling::of(&p.rules);
+            let ruling = Ruling { panels: p.panels, ..Ruling::of(&p.rules) };
             let (mut tables, mut taken) = ruled_tables(&ruling, &runs, |cell| cell_text(cell));
             tables.extend(row_ruled_tables(&ruling, &runs, &mut taken, |cell| cell_text(cell)));
             let runs = runs.into_iter().zip(taken).filter(|(_, t)| !t).map(|(r, _)| r).collect();

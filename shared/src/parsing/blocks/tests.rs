@@ -44,7 +44,9 @@ fn run(x: f32, y: f32, text: &str, size: f32, bold: bool) -> Run {
 }
 
 fn md(runs: Vec<Run>) -> String {
-    resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules: Vec::new(), width: 595.0 }]).remove(0))
+    resolve_line_hyphens(
+        pages_to_markdown(vec![PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 }]).remove(0),
+    )
 }
 
 #[test]
@@ -60,6 +62,7 @@ fn a_question_repeated_atop_the_pages_it_runs_over_is_kept_where_it_wraps() {
             run(108.0, 684.0, "Ask your agent about the coverage your business needs.", 12.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let pages = vec![
@@ -75,7 +78,7 @@ fn a_question_repeated_atop_the_pages_it_runs_over_is_kept_where_it_wraps() {
 #[test]
 fn pagination_marks_are_furniture_only_when_they_repeat_or_number_the_page() {
     let mark = |x: f32, y: f32, text: &str| Run { pagination: true, artifact: true, ..run(x, y, text, 9.0, false) };
-    let page = |runs: Vec<Run>| PageText { runs, rules: Vec::new(), width: 595.0 };
+    let page = |runs: Vec<Run>| PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 };
     let pages = vec![
         page(vec![
             run(50.0, 700.0, "Body text.", 10.0, false),
@@ -755,7 +758,7 @@ fn a_landscape_spread_of_two_sections_is_read_half_by_half_each_under_its_title(
             runs.push(run(x, top - 11.0 * i as f32, &format!("{name} column line {i} of the wording"), 9.0, false));
         }
     }
-    let page = PageText { runs, rules: Vec::new(), width: 842.0 };
+    let page = PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 842.0 };
     let out = resolve_line_hyphens(pages_to_markdown(vec![page]).remove(0));
     let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
     assert!(out.contains("# Section 7 - Missed Departure & Connection\n"), "{out}");
@@ -956,7 +959,7 @@ fn a_page_made_only_of_lines_repeated_on_the_others_stays_whole() {
                 runs.push(run(50.0 + 200.0 * col as f32, 850.0 - 200.0 * row as f32, &label, 16.0, false));
             }
         }
-        PageText { runs, rules: Vec::new(), width: 850.0 }
+        PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 850.0 }
     };
     let out = pages_to_markdown(vec![sheet(1), sheet(5), sheet(9)]);
     for (page, gamma) in out.iter().zip([1, 5, 9]) {
@@ -970,6 +973,7 @@ fn a_page_made_only_of_lines_repeated_on_the_others_stays_whole() {
             run(300.0, 18.0, &n.to_string(), 8.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let mut blank = head(2, "");
@@ -995,7 +999,7 @@ fn a_clause_repeated_under_every_heading_of_every_page_is_text_not_a_running_hea
             ));
             runs.push(run(50.0, top - 28.0, "again under each of them.", 10.0, false));
         }
-        PageText { runs, rules: Vec::new(), width: 595.0 }
+        PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 }
     };
     let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
     assert!(!out[1].contains("Acme"), "{}", out[1]);
@@ -1078,6 +1082,7 @@ fn a_kicker_over_a_title_is_a_heading_on_every_page_and_a_running_head_over_text
             run(36.0, 680.0, "Read every page before you sign.", 11.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let out = pages_to_markdown((0..3).map(page).collect());
@@ -1092,6 +1097,7 @@ fn a_kicker_over_a_title_is_a_heading_on_every_page_and_a_running_head_over_text
             run(36.0, 700.0, "We will pay those sums the insured must pay.", 10.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     for size in [10.0, 14.0] {
@@ -1114,6 +1120,7 @@ fn a_short_chapters_running_head_numbered_as_its_pages_is_dropped_and_numbered_s
             run(50.0, 660.0, body[3 - n], 10.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let out = pages_to_markdown((0..4).map(page).collect());
@@ -1168,7 +1175,7 @@ fn a_word_drawn_in_pieces_across_an_unruled_column_line_stays_whole() {
         run(155.0, 620.0, "Berlin", 10.0, false),
         run(305.0, 620.0, "Paris", 10.0, false),
     ];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(out.contains("| Continent | Europe |  |"), "{out}");
     assert!(out.contains("| Capital | Berlin | Paris |"), "{out}");
 }
@@ -1189,7 +1196,7 @@ fn a_ruled_grid_is_a_table_whose_bold_header_cells_are_not_headings() {
         run(55.0, 610.0, "Humain", 10.0, false),
         run(50.0, 560.0, "After the table.", 10.0, false),
     ];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert_eq!(
         out,
         "Schedule of cover\n\n| RESSOURCES | Responsable |\n| --- | --- |\n| Financier | Budget annuel du |\n\
@@ -1229,7 +1236,7 @@ fn a_ledger_ruled_by_columns_only_is_read_entry_by_entry_and_a_wrapped_head_stay
         }
         y -= 9.0;
     }
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(out.starts_with("| Payee | Obligation or service description | Amount |\n"), "{out}");
     assert!(out.contains("\n| BAIN, J MATTHEW | DISTRICT DIRECTOR | 37,499.96 |\n"), "{out}");
     assert!(
@@ -1272,7 +1279,7 @@ fn a_rate_table_ruled_every_third_row_with_an_open_first_column_is_read_row_by_r
         let y = 667.0 - 12.0 * i as f32;
         runs.extend([run(40.0, y, name, 8.0, false), run(130.0, y, a, 8.0, false), run(220.0, y, b, 8.0, false)]);
     }
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(!out.contains('#'), "{out}");
     assert!(out.contains("| Higher Paying Job Wage & Salary | Lower Paying Job |  |\n"), "{out}");
     assert!(out.contains("|  | $0 - 9,999 | $10,000 - 19,999 |\n"), "{out}");
@@ -1295,7 +1302,7 @@ fn a_forms_amount_column_beside_its_sections_prose_does_not_make_the_prose_a_col
         run(40.0, 648.0, "Other income not from jobs you expect this year", 9.0, false),
         run(484.0, 644.0, "4a", 9.0, true),
     ];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(out.contains("Multiply the number of qualifying children under age 17 by $2,000 and enter"), "{out}");
     assert!(!out.contains("| Multiply"), "{out}");
 }
@@ -1503,7 +1510,7 @@ fn a_forms_line_items_beside_amount_boxes_that_touch_a_table_are_read_line_by_li
         runs.extend((0..12).map(|d| run(330.0 + 12.0 * d as f32, y, ".", 8.0, false)));
         runs.push(run(485.0, y, &format!("{}z", i + 1), 8.0, true));
     }
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     let at = |text: &str| out.find(text).unwrap_or_else(|| panic!("{text} in {out}"));
     assert!(!out.contains("| . |"), "{out}");
     // The table keeps its head, though no row under it is filled in.
@@ -1548,7 +1555,7 @@ fn a_checkbox_set_against_a_tables_border_does_not_add_a_row_to_it() {
         run(40.0, 668.0, "Filing Status", 12.0, true),
         run(132.0, 668.0, "Single", 8.0, false),
     ];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(out.contains("| Home address | Apt. no. |\n\n"), "{out}");
     assert!(!out.contains("| Filing Status"), "{out}");
 }
@@ -1581,7 +1588,7 @@ fn a_forms_title_boxes_are_read_box_by_box() {
         rule(300.0, 728.0, 576.0, 728.0),
         rule(36.0, 728.5, 120.0, 728.5),
     ];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     for whole in [
         "Request for Taxpayer Identification Number and Certification",
         "Give form to the requester. Do not send to the IRS.",
@@ -1622,7 +1629,7 @@ fn a_forms_section_label_is_read_before_the_text_beside_it_and_a_tables_columns_
         runs.push(run(200.0, 580.0 - 12.0 * i as f32, value, 10.0, false));
     }
     let rules = vec![rule(36.0, 700.0, 576.0, 700.0), rule(36.0, 600.0, 576.0, 600.0), rule(36.0, 540.0, 576.0, 540.0)];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(
         out.contains("Step 2: Multiple Jobs or Spouse Works\n\nComplete this step if you hold more than one job at a time, or are married filing jointly"),
         "{out}"
@@ -1643,7 +1650,7 @@ fn a_page_of_hundreds_of_labels_and_rules_keeps_every_word() {
     let mut rules: Vec<Rule> =
         (0..500).map(|i| rule(300.0 + 0.5 * i as f32, 0.0, 300.0 + 0.5 * i as f32, 9100.0)).collect();
     rules.push(rule(36.0, 9100.0, 576.0, 9100.0));
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     for i in [0, 63, 64, 65, 299] {
         for word in [format!("Label{i}:"), format!("value{i}"), format!("more{i}")] {
             assert!(out.contains(&word), "{word} lost");
@@ -1675,7 +1682,7 @@ fn a_label_column_that_opens_below_the_sections_first_field_line_is_one_label() 
     ];
     runs.push(run(36.0, 620.0, "Go to the website for instructions and the latest information.", 9.0, false));
     let rules = vec![rule(36.0, 710.0, 576.0, 710.0), rule(36.0, 650.0, 576.0, 650.0)];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(out.contains("Paid Preparer Use Only\n"), "{out}");
     let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
     assert!(at("Paid Preparer Use Only") < at("Firm's name"), "{out}");
@@ -1688,7 +1695,7 @@ fn a_grid_of_a_thousand_rules_each_way_keeps_its_text() {
         (0..1000).map(|i| rule(0.0, 3.0 * i as f32, 1500.0 + 0.1 * i as f32, 3.0 * i as f32)).collect();
     rules.extend((0..1000).map(|i| rule(3.0 * i as f32, 0.0, 3.0 * i as f32, 3000.0)));
     let runs = vec![run(10.0, 400.0, "Inside", 10.0, false), run(10.0, 3100.0, "Above the grid.", 10.0, false)];
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 900.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 900.0 }]).remove(0);
     assert!(out.contains("Inside") && out.contains("Above the grid."), "{out}");
 }
 
@@ -1762,7 +1769,7 @@ fn a_forms_header_boxes_over_its_first_table_are_read_first_and_the_tables_margi
         rule(93.4, 636.0, 576.2, 636.0),
     ];
     rules.extend([93.6, 273.6, 475.2].map(|x| rule(x, 599.7, x, 708.2)));
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 612.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 612.0 }]).remove(0);
     let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}: {out}"));
     assert!(at("Employee’s Withholding Certificate") < at("Complete Form W-4"), "{out}");
     assert!(out.contains("\n\nComplete Form W-4 so that"), "{out}");
@@ -1867,7 +1874,7 @@ fn a_margins_line_numbers_are_dropped_and_a_tables_numbered_rows_are_not() {
                 runs.push(run(100.0, y, &format!("the insurer shall pay the claim of line {n} and"), 10.0, false));
             }
         }
-        PageText { runs, rules: Vec::new(), width: 595.0 }
+        PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 }
     };
     let out = pages_to_markdown(vec![pleading(1), pleading(2)]);
     assert!(out[1].contains("line 3 and the insurer"), "{}", out[1]);
@@ -1880,7 +1887,7 @@ fn a_margins_line_numbers_are_dropped_and_a_tables_numbered_rows_are_not() {
             runs.push(run(50.0, y, &n.to_string(), 10.0, false));
             runs.push(run(120.0, y, &format!("Crankshaft part {n}"), 10.0, false));
         }
-        PageText { runs, rules: Vec::new(), width: 595.0 }
+        PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 }
     };
     let out = pages_to_markdown(vec![table(1), table(2)]);
     assert!(out[1].contains("| 3 | Crankshaft part 3 |"), "{}", out[1]);
@@ -1896,6 +1903,7 @@ fn a_page_number_beside_a_footers_legend_goes_and_the_legend_stays() {
             run(500.0, 20.0, "Page 3 of 33", 8.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let out = pages_to_markdown(vec![page(
@@ -2051,7 +2059,8 @@ fn a_table_ruled_across_only_keeps_each_cell_of_several_lines_whole() {
             at(55.0, 604.0, "we will also pay for:"),
         ]
     };
-    let page = |runs, rules| pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let page =
+        |runs, rules| pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     let out = page(cells(0.0), across(&[700.0, 640.0, 590.0]));
     assert!(out.starts_with("| What we cover | What we exclude |\n| --- | --- |\n"), "{out}");
     assert!(
@@ -2092,7 +2101,7 @@ fn a_page_of_many_rules_across_and_scattered_words_is_read_whole() {
             runs.push(run(30.0 + 27.0 * k as f32, 779.0 - 2.5 * i as f32, &format!("w{i}x{k}"), 2.0, false));
         }
     }
-    let out = pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0);
+    let out = pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0);
     assert!(
         out.contains("w0x0") && out.contains("w298x19") && out.contains("w150x7"),
         "{}",
@@ -2106,8 +2115,8 @@ fn md_beside_body(runs: Vec<Run>) -> String {
     let line = "Firms should document their determination in writing and retain it always";
     let body = (0..30).map(|i| run(57.0, 800.0 - 14.0 * i as f32, line, 11.0, false)).collect();
     let pages = vec![
-        PageText { runs, rules: Vec::new(), width: 595.0 },
-        PageText { runs: body, rules: Vec::new(), width: 595.0 },
+        PageText { runs, rules: Vec::new(), panels: Vec::new(), width: 595.0 },
+        PageText { runs: body, rules: Vec::new(), panels: Vec::new(), width: 595.0 },
     ];
     resolve_line_hyphens(pages_to_markdown(pages).remove(0))
 }
@@ -2354,7 +2363,9 @@ fn columns_cut_off_by_a_rule_go_on_in_the_box_below_too_short_to_show_them() {
     ]);
     let rules = vec![rule(40.0, 615.0, 380.0, 615.0)];
     let page = |runs: Vec<Run>, rules: Vec<Rule>| {
-        resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 420.0 }]).remove(0))
+        resolve_line_hyphens(
+            pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 420.0 }]).remove(0),
+        )
     };
     let out = page(runs.clone(), rules.clone());
     assert!(
@@ -2393,6 +2404,7 @@ fn a_line_that_goes_on_with_the_sentence_above_is_text_however_many_pages_it_clo
             run(72.0, 668.0, "or damage.", 10.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let md = pages_to_markdown(covers.iter().map(page).collect());
@@ -2439,7 +2451,9 @@ fn a_cover_with_nothing_beside_it_keeps_the_columns_for_the_covers_below() {
         l(516.0, "supplier of yours in Australia."),
     ];
     let rules = vec![rule(40.0, 620.0, 380.0, 620.0), rule(40.0, 560.0, 380.0, 560.0)];
-    let out = resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 420.0 }]).remove(0));
+    let out = resolve_line_hyphens(
+        pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 420.0 }]).remove(0),
+    );
     assert!(
         out.contains("Damage at the premises of any supplier of yours in Australia.\n\nWe will not pay more than a fifth of the limit for any event."),
         "{out}"
@@ -2471,7 +2485,9 @@ fn a_pages_columns_hold_in_sections_too_short_to_show_them_unless_a_title_starts
     let rules = vec![rule(60.0, 752.0, 550.0, 752.0), rule(60.0, 675.0, 550.0, 675.0), rule(60.0, 610.0, 550.0, 610.0)];
     let page = |runs: Vec<Run>| {
         let rules = rules.clone();
-        resolve_line_hyphens(pages_to_markdown(vec![PageText { runs, rules, width: 595.0 }]).remove(0))
+        resolve_line_hyphens(
+            pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0),
+        )
     };
     let out = page(runs.clone());
     assert!(!out.contains("What we cover What we exclude"), "{out}");

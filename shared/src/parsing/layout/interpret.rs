@@ -188,6 +188,12 @@ pub(super) fn interpret_ops<'a>(
                 if let Some((bounds, exact)) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
                     st.gs.clip_to(bounds, exact);
                 }
+                for area in path.areas.drain(..) {
+                    let shown = st.gs.clip.map_or(area, |c| intersect(c, area));
+                    if out.panels.len() < MAX_PANELS && shown[2] > shown[0] && shown[3] > shown[1] {
+                        out.panels.push(shown);
+                    }
+                }
                 for filled in path.filled.drain(..) {
                     // Under a clip of another shape, what the fill paints is less than its box.
                     if st.gs.clip_exact && !st.gs.see_through.any() {

@@ -8,6 +8,10 @@ pub(in crate::parsing) const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 /// Forms may draw forms; this deep and no deeper (a cycle is a malformed file).
 pub(super) const MAX_FORM_DEPTH: usize = 8;
 
+/// Filled shapes a page keeps as panels, at most: a chart of thousands of bars cannot make
+/// the reading order's search for rows of panels slow.
+pub const MAX_PANELS: usize = 512;
+
 /// Why a page's content could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageDamage {
@@ -64,6 +68,8 @@ pub(super) fn inflates_to_nothing(bytes: &[u8]) -> bool {
 pub struct Drawn {
     pub runs: Vec<Run>,
     pub rules: Vec<Rule>,
+    /// Boxes of the filled shapes (panels) the page draws, at most [`MAX_PANELS`].
+    pub panels: Vec<[f32; 4]>,
     /// The page's width as shown, in points.
     pub width: f32,
     /// Runs compared against boxes filled over them (see [`hide_covered`]).
