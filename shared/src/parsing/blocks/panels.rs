@@ -18,6 +18,8 @@ const MAX_PANEL_LINES: usize = 5;
 /// A panel alone in its row spans this share of the text's width at least: a box set in one
 /// column is part of that column.
 const ACROSS: f32 = 0.8;
+/// Text within this many ems of a row of panels, above or below it, goes on from it.
+const CONTINUES: f32 = 3.0;
 /// Rows of panels a part of a page is split at, one inside another, at most.
 pub(super) const MAX_PANEL_DEPTH: usize = 8;
 
@@ -110,10 +112,26 @@ pub(super) fn panel_row(
             return None;
         }
         let apart = if let [[x0, _, x1, _]] = row[..] {
-            let across = x1 - x0 >= ACROSS * (right - left);
+            // A note, its lines run across the panel's middle: not a strip of column heads.
+            let middle = (x0 + x1) / 2.0;
+            let crossing = band.iter().filter(|r| r.x < middle && r.end_x > middle).count();
+            let across = x1 - x0 >= ACROSS * (right - left) && 2 * crossing >= lines(&row[0]);
             across && text.iter().any(|r| r.y >= top || r.y <= bottom)
         } else {
-            row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
+            // Panels whose text starts where text right above or below them starts, in two
+            // panels or more, head columns (or close them): read with them.
+            let starts: Vec<f32> = row
+                .iter()
+                .map(|p| band.iter().filter(|r| on(r, *p)).map(|r| r.x).fold(f32::INFINITY, f32::min))
+                .collect();
+            let near = |r: &&&Run| {
+                let reach = CONTINUES * r.size;
+                (r.y <= bottom && r.y > bottom - reach) || (r.y >= top && r.y < top + reach)
+            };
+            let neighbours: Vec<&&Run> = text.iter().filter(near).collect();
+            let aligned = starts.iter().filter(|x| neighbours.iter().any(|r| (r.x - **x).abs() <= EDGE)).count();
+            aligned < 2
+                && row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
                 && !shows_columns(band.iter().map(|r| (*r).clone()).collect())
         };
         apart.then_some(PanelRow { top, bottom, panels: row })
