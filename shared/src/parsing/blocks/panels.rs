@@ -111,29 +111,28 @@ pub(super) fn panel_row(
         if !row.iter().any(|p| lines(p) >= 2) {
             return None;
         }
-        let apart = if let [[x0, _, x1, _]] = row[..] {
-            // A note, its lines run across the panel's middle: not a strip of column heads.
-            let middle = (x0 + x1) / 2.0;
-            let crossing = band.iter().filter(|r| r.x < middle && r.end_x > middle).count();
-            let across = x1 - x0 >= ACROSS * (right - left) && 2 * crossing >= lines(&row[0]);
-            across && text.iter().any(|r| r.y >= top || r.y <= bottom)
-        } else {
-            // Panels whose text starts where text right above or below them starts, in two
-            // panels or more, head columns (or close them): read with them.
-            let starts: Vec<f32> = row
-                .iter()
-                .map(|p| band.iter().filter(|r| on(r, *p)).map(|r| r.x).fold(f32::INFINITY, f32::min))
-                .collect();
-            let near = |r: &&&Run| {
-                let reach = CONTINUES * r.size;
-                (r.y <= bottom && r.y > bottom - reach) || (r.y >= top && r.y < top + reach)
-            };
-            let neighbours: Vec<&&Run> = text.iter().filter(near).collect();
-            let aligned = starts.iter().filter(|x| neighbours.iter().any(|r| (r.x - **x).abs() <= EDGE)).count();
-            aligned < 2
-                && row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
-                && !shows_columns(band.iter().map(|r| (*r).clone()).collect())
+        // Text in the row that starts where text right above or below it starts, at two
+        // places or more, heads columns or a table (or closes them): it is read with them.
+        let mut starts: Vec<f32> = band.iter().map(|r| r.x).collect();
+        starts.sort_by(f32::total_cmp);
+        starts.dedup_by(|a, b| (*a - *b).abs() <= EDGE);
+        let near = |r: &&&Run| {
+            let reach = CONTINUES * r.size;
+            (r.y <= bottom && r.y > bottom - reach) || (r.y >= top && r.y < top + reach)
         };
+        let neighbours: Vec<&&Run> = text.iter().filter(near).collect();
+        let aligned = starts.iter().filter(|x| neighbours.iter().any(|r| (r.x - **x).abs() <= EDGE)).count();
+        let apart = aligned < 2
+            && if let [[x0, _, x1, _]] = row[..] {
+                // A note, each of its lines across the panel's middle: not a strip of cells.
+                let middle = (x0 + x1) / 2.0;
+                let crossing = band.iter().filter(|r| r.x < middle && r.end_x > middle).count();
+                let across = x1 - x0 >= ACROSS * (right - left) && crossing >= lines(&row[0]);
+                across && text.iter().any(|r| r.y >= top || r.y <= bottom)
+            } else {
+                row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
+                    && !shows_columns(band.iter().map(|r| (*r).clone()).collect())
+            };
         apart.then_some(PanelRow { top, bottom, panels: row })
     })
 }

@@ -940,6 +940,7 @@ fn running_headers_and_footers_are_dropped() {
             run(300.0, 18.0, &n.to_string(), 8.0, false),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let out = pages_to_markdown(vec![page(1), page(2), page(3)]);
@@ -1935,6 +1936,7 @@ fn a_page_number_beside_a_footers_legend_goes_and_the_legend_stays() {
             ),
         ],
         rules: Vec::new(),
+        panels: Vec::new(),
         width: 595.0,
     };
     let out = pages_to_markdown((1..=4).map(head).collect());
