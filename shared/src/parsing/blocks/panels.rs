@@ -18,6 +18,8 @@ const MAX_PANEL_LINES: usize = 5;
 /// A panel alone in its row spans this share of the text's width at least: a box set in one
 /// column is part of that column.
 const ACROSS: f32 = 0.8;
+/// Runs on one line this many ems apart are cells.
+const CELL_APART: f32 = 2.0;
 /// Text within this many ems of a row of panels, above or below it, goes on from it.
 const CONTINUES: f32 = 3.0;
 /// Rows of panels a part of a page is split at, one inside another, at most.
@@ -124,11 +126,17 @@ pub(super) fn panel_row(
         let aligned = starts.iter().filter(|x| neighbours.iter().any(|r| (r.x - **x).abs() <= EDGE)).count();
         let apart = aligned < 2
             && if let [[x0, _, x1, _]] = row[..] {
-                // A note, each of its lines across the panel's middle: not a strip of cells.
+                // A note, its lines across the panel's middle and none parted into cells.
                 let middle = (x0 + x1) / 2.0;
-                let crossing = band.iter().filter(|r| r.x < middle && r.end_x > middle).count();
-                let across = x1 - x0 >= ACROSS * (right - left) && crossing >= lines(&row[0]);
-                across && text.iter().any(|r| r.y >= top || r.y <= bottom)
+                let crosses = band.iter().any(|r| r.x < middle && r.end_x > middle);
+                let mut by_line: Vec<&Run> = band.clone();
+                by_line.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+                let cells = by_line
+                    .windows(2)
+                    .any(|w| (w[0].y - w[1].y).abs() < 1.0 && w[1].x - w[0].end_x > CELL_APART * w[0].size);
+                let across = x1 - x0 >= ACROSS * (right - left) && crosses && !cells;
+                // Less than half the text: a page's background holds it all.
+                across && 2 * band.len() < text.len()
             } else {
                 row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
                     && !shows_columns(band.iter().map(|r| (*r).clone()).collect())
