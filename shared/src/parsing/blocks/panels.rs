@@ -95,7 +95,8 @@ pub(super) fn panel_row(
     held.iter().find_map(|first| {
         let mut row: Vec<[f32; 4]> = held.iter().filter(|p| beside(first, p)).copied().collect();
         row.sort_by(|a, b| a[0].total_cmp(&b[0]));
-        if row.windows(2).any(|w| w[1][0] < w[0][2] - EDGE) {
+        // Panels side by side stand apart: cells that meet are a table's.
+        if row.windows(2).any(|w| w[1][0] < w[0][2] + EDGE) {
             return None;
         }
         let bottom = row.iter().map(|p| p[1]).fold(f32::INFINITY, f32::min);
@@ -138,7 +139,23 @@ pub(super) fn panel_row(
                 // Less than half the text: a page's background holds it all.
                 across && 2 * band.len() < text.len()
             } else {
-                row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
+                // Text right above or below that keeps within two panels' edges or more is
+                // their columns' (a table's shaded head over its rows).
+                let mut sorted = neighbours.clone();
+                sorted.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+                // Runs of one line not parted into cells are one stretch of text.
+                let mut stretches: Vec<(f32, f32, f32)> = Vec::new();
+                for r in sorted {
+                    match stretches.last_mut() {
+                        Some((y, _, end)) if (*y - r.y).abs() < 1.0 && r.x - *end <= CELL_APART * r.size => {
+                            *end = end.max(r.end_x);
+                        }
+                        _ => stretches.push((r.y, r.x, r.end_x)),
+                    }
+                }
+                let fits = |p: &[f32; 4]| stretches.iter().any(|(_, x, end)| *x >= p[0] - EDGE && *end <= p[2] + EDGE);
+                row.iter().filter(|p| fits(p)).count() < 2
+                    && row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
                     && !shows_columns(band.iter().map(|r| (*r).clone()).collect())
             };
         apart.then_some(PanelRow { top, bottom, panels: row })
