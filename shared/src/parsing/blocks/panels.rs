@@ -60,16 +60,34 @@ fn stacked(panels: &[[f32; 4]]) -> Vec<[f32; 4]> {
     out
 }
 
+/// Runs as stretches of text `(baseline, start, end)`, line by line from the top: the runs of
+/// one line not parted into cells are one stretch.
+fn stretches<'a>(runs: impl Iterator<Item = &'a Run>) -> Vec<(f32, f32, f32)> {
+    let mut sorted: Vec<&Run> = runs.collect();
+    sorted.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    let mut out: Vec<(f32, f32, f32)> = Vec::new();
+    for r in sorted {
+        match out.last_mut() {
+            Some((y, _, end)) if (*y - r.y).abs() < 1.0 && r.x - *end <= CELL_APART * r.size => *end = end.max(r.end_x),
+            _ => out.push((r.y, r.x, r.end_x)),
+        }
+    }
+    out
+}
+
 fn on(r: &Run, [x0, y0, x1, y1]: [f32; 4]) -> bool {
     r.x >= x0 - EDGE && r.end_x <= x1 + EDGE && r.y >= y0 - EDGE && r.y + 0.7 * r.size <= y1 + EDGE
 }
 
 /// The topmost row of panels where reading across the page would run lines together, and
-/// the row's band of the page holds only text set on its panels, two lines at least on one:
-/// - two panels or more side by side, too short to show a gutter (panels that do are columns,
-///   read as the page's are, band by band);
-/// - or one panel with text above or below it: a box set across two columns is read apart
-///   from them, not cut at their gutter.
+/// the row's band of the page holds only text set on its panels, two lines at least on one,
+/// none starting where two stretches of the text right above or below it start:
+/// - two panels or more side by side, apart, too short to show a gutter (panels that do are
+///   columns, read as the page's are, band by band), no two of them over text that keeps
+///   within their edges (a table's shaded head);
+/// - or one panel across the text's width, its lines across its middle and not in cells,
+///   holding less than half the text: a note set across two columns is read apart from
+///   them, not cut at their gutter.
 ///
 /// Panels that hold no text, and panels behind others that do (a page's background), are not
 /// in rows. `shows_columns` says whether runs show a gutter.
@@ -130,29 +148,14 @@ pub(super) fn panel_row(
                 // A note, its lines across the panel's middle and none parted into cells.
                 let middle = (x0 + x1) / 2.0;
                 let crosses = band.iter().any(|r| r.x < middle && r.end_x > middle);
-                let mut by_line: Vec<&Run> = band.clone();
-                by_line.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-                let cells = by_line
-                    .windows(2)
-                    .any(|w| (w[0].y - w[1].y).abs() < 1.0 && w[1].x - w[0].end_x > CELL_APART * w[0].size);
+                let cells = stretches(band.iter().copied()).windows(2).any(|w| (w[0].0 - w[1].0).abs() < 1.0);
                 let across = x1 - x0 >= ACROSS * (right - left) && crosses && !cells;
                 // Less than half the text: a page's background holds it all.
                 across && 2 * band.len() < text.len()
             } else {
                 // Text right above or below that keeps within two panels' edges or more is
                 // their columns' (a table's shaded head over its rows).
-                let mut sorted = neighbours.clone();
-                sorted.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
-                // Runs of one line not parted into cells are one stretch of text.
-                let mut stretches: Vec<(f32, f32, f32)> = Vec::new();
-                for r in sorted {
-                    match stretches.last_mut() {
-                        Some((y, _, end)) if (*y - r.y).abs() < 1.0 && r.x - *end <= CELL_APART * r.size => {
-                            *end = end.max(r.end_x);
-                        }
-                        _ => stretches.push((r.y, r.x, r.end_x)),
-                    }
-                }
+                let stretches = stretches(neighbours.iter().copied().copied());
                 let fits = |p: &[f32; 4]| stretches.iter().any(|(_, x, end)| *x >= p[0] - EDGE && *end <= p[2] + EDGE);
                 row.iter().filter(|p| fits(p)).count() < 2
                     && row.iter().all(|p| lines(p) <= MAX_PANEL_LINES)
