@@ -161,20 +161,30 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
         }
     };
     // A table comes before the first line below its top, or, on a page of columns where that
-    // line is in the next column, after the last line above it in its own column.
+    // line is in the next column, after the last line above it in its own column. A table in
+    // a column read later (the right of two) goes after that column's lines above it, or
+    // before its first line below it: the column read first runs on past it unbroken.
     let overlap = |(a0, a1): (f32, f32), (b0, b1): (f32, f32)| a0 < b1 && b0 < a1;
     let place = |t: &RuledTable| {
         let below = lines.iter().position(|l| l.y < t.top).unwrap_or(lines.len());
-        match lines[..below].iter().rposition(|l| overlap(l.span(), (t.left, t.right))) {
-            // The short last line of a paragraph, not reaching over the table, comes first.
-            Some(mut j) => {
-                while j + 1 < below && lines[j + 1].y < lines[j].y && overlap(lines[j + 1].span(), lines[j].span()) {
-                    j += 1;
-                }
-                j + 1
+        let in_column = |l: &Line| overlap(l.span(), (t.left, t.right));
+        // The short last line of a paragraph, not reaching over the table, comes first.
+        let after = |mut j: usize| {
+            while lines
+                .get(j + 1)
+                .is_some_and(|n| n.y >= t.top && n.y < lines[j].y && overlap(n.span(), lines[j].span()))
+            {
+                j += 1;
             }
-            None => below,
+            j + 1
+        };
+        if let Some(j) = lines[..below].iter().rposition(in_column) {
+            return after(j);
         }
+        if let Some(j) = lines.iter().rposition(|l| l.y > t.top && in_column(l)) {
+            return after(j);
+        }
+        lines[below..].iter().position(|l| in_column(l)).map_or(below, |j| below + j)
     };
     // A bold label of a few lines in the margin beside the table, from its top down ("Step 1:
     // Enter Personal Information" beside a form's name and address boxes), names it: read

@@ -1331,6 +1331,43 @@ fn columns_below_a_full_width_introduction_are_read_one_after_the_other() {
 }
 
 #[test]
+fn a_table_in_the_right_column_is_read_there_not_inside_the_left_one() {
+    // A travel policy's eligibility rules fill the left column; the right column's premium
+    // table stands level with their middle.
+    let mut runs = Vec::new();
+    for i in 0..20 {
+        runs.push(run(
+            50.0,
+            760.0 - i as f32 * 12.0,
+            &format!("Left line {i} holds a sentence of its own here."),
+            10.0,
+            false,
+        ));
+    }
+    let right =
+        |i: usize, y: f32| run(320.0, y, &format!("Right line {i} holds a sentence of its own here."), 10.0, false);
+    runs.extend((0..4).map(|i| right(i, 760.0 - i as f32 * 12.0)));
+    runs.extend((4..10).map(|i| right(i, 636.0 - (i - 4) as f32 * 12.0)));
+    runs.extend([
+        run(325.0, 700.0, "Plans", 10.0, true),
+        run(445.0, 700.0, "Premium", 10.0, true),
+        run(325.0, 670.0, "Annual", 10.0, false),
+        run(445.0, 670.0, "3 times", 10.0, false),
+    ]);
+    let h = |y: f32| Rule { x0: 320.0, y0: y, x1: 560.0, y1: y };
+    let v = |x: f32| Rule { x0: x, y0: 652.0, x1: x, y1: 712.0 };
+    let rules = vec![h(712.0), h(682.0), h(652.0), v(320.0), v(440.0), v(560.0)];
+    let out = resolve_line_hyphens(
+        pages_to_markdown(vec![PageText { runs, rules, panels: Vec::new(), width: 595.0 }]).remove(0),
+    );
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(out.contains("Left line 4 holds a sentence of its own here. Left line 5"), "{out}");
+    assert!(pos("Left line 19") < pos("Right line 0"), "{out}");
+    assert!(pos("Right line 3") < pos("| Plans | Premium |"), "{out}");
+    assert!(pos("| Annual | 3 times |") < pos("Right line 4"), "{out}");
+}
+
+#[test]
 fn a_title_sentence_is_a_heading_and_lines_reading_on_in_lower_case_are_not() {
     let out = md(vec![
         run(50.0, 800.0, "Define what is affordable for you.", 24.0, false),
