@@ -184,7 +184,7 @@ pub(super) fn blocks_of(lines: &[Line], body: f32, mut tables: Vec<RuledTable>) 
         if let Some(j) = lines.iter().rposition(|l| l.y > t.top && in_column(l)) {
             return after(j);
         }
-        lines[below..].iter().position(|l| in_column(l)).map_or(below, |j| below + j)
+        lines[below..].iter().position(in_column).map_or(below, |j| below + j)
     };
     // A bold label of a few lines in the margin beside the table, from its top down ("Step 1:
     // Enter Personal Information" beside a form's name and address boxes), names it: read
