@@ -15,6 +15,11 @@ const ROW_SPACING: f32 = 1.4;
 const WRAP_PITCH: f32 = 1.15;
 /// A single line set this much larger than a table's first row, and as a heading, is no row.
 const TITLE_OVER_ROWS: f32 = 1.05;
+/// A row filling every column this much further from the row above than that one from its own
+/// follows them.
+const STEADY_PITCH: f32 = 1.05;
+/// Rows this many type sizes apart or more are never a row and its wrapped line.
+const LOOSE_ROWS: f32 = 2.2;
 /// What ends a cell's sentence.
 pub(super) const ENDS_SENTENCE: [char; 5] = ['.', '!', '?', ':', ';'];
 
@@ -75,7 +80,10 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
         // column starts an item of its own, nested ("• Training; and"), not the text wrapping.
         let nested =
             bulleted && line.cells.first().is_some_and(|c| c.x > columns[0] + tolerance && c.text.starts_with(BULLETS));
-        gap <= 2.6 * line.size.max(head.size)
+        // Rows set wide apart keep their pitch: the next row at it is one, if a little wider.
+        let before = (i > start + 1).then(|| lines[i - 2].y - lines[i - 1].y);
+        let full = line.cells.len() == columns.len();
+        (gap <= 2.6 * line.size.max(head.size) || (full && before.is_some_and(|b| gap <= STEADY_PITCH * b)))
             && !named_heading(line)
             && !titled
             && !nested
@@ -92,6 +100,10 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
     let gap = |j: usize| lines[j - 1].y - lines[j].y;
     let pitch = (start + 1..extent).map(gap).fold(f32::INFINITY, f32::min);
     let spaced_rows = (start + 1..extent).any(|j| gap(j) >= ROW_SPACING * pitch);
+    // No line closer than this to the one above wraps it: each starts a row of its own, the
+    // cells it leaves empty blank ("$250 Deductible" with no amount under "$3,000").
+    let size = lines[start..extent].iter().map(|l| l.size).fold(0.0, f32::max);
+    let loose = pitch >= LOOSE_ROWS * size;
     let mut limits = vec![f32::MIN; columns.len()];
     for c in lines[start..extent].iter().flat_map(|l| &l.cells) {
         if let Some(k) = column_of(c) {
@@ -126,7 +138,10 @@ pub(super) fn take_table(lines: &[Line], start: usize, body: f32) -> Option<(Vec
         let cols = cols_of(line);
         let row = rows.last().expect("a table starts with a row");
         let complete = row.iter().all(|c| !c.is_empty());
-        let starts_row = if cols.len() == columns.len() {
+        let starts_row = if loose {
+            full_rows += usize::from(cols.len() == columns.len());
+            true
+        } else if cols.len() == columns.len() {
             // Aligned all the same: evidence of a table, whose rows may then prove to be one.
             full_rows += 1;
             !(spaced_rows && gap(i) <= WRAP_PITCH * pitch && wraps(&lines[i - 1], line))

@@ -15,10 +15,15 @@ pub(super) fn reading_order(runs: Vec<Run>, ruling: &Ruling, width: f32, body: f
 }
 
 /// A row of panels side by side is read panel by panel, between what is above it and what is
-/// below it (see [`panel_row`]).
+/// below it (see [`panel_row`]); so is a row of fields, each a label over its value (see
+/// [`field_row`]).
 fn in_panels(runs: Vec<Run>, ruling: &Ruling, width: f32, body: f32, depth: usize) -> Vec<Line> {
     let shows_columns = |band: Vec<Run>| !find_gutters(&lines_of(&band), &band, width, (25.0, 25.0)).0.is_empty();
-    let row = if depth < MAX_PANEL_DEPTH { panel_row(&runs, &ruling.panels, shows_columns) } else { None };
+    let row = if depth < MAX_PANEL_DEPTH {
+        panel_row(&runs, &ruling.panels, shows_columns).or_else(|| field_row(&runs))
+    } else {
+        None
+    };
     let Some(row) = row else { return in_sections(runs, ruling, width, body) };
     let (mut above, mut below) = (Vec::new(), Vec::new());
     let mut panels: Vec<Vec<Run>> = vec![Vec::new(); row.panels.len()];

@@ -1368,6 +1368,61 @@ fn a_table_in_the_right_column_is_read_there_not_inside_the_left_one() {
 }
 
 #[test]
+fn rows_set_wide_apart_stay_one_table_and_a_row_with_an_empty_cell_is_a_row() {
+    // A renters declaration's coverage summary: small heads, rows 31 points apart at 12
+    // points, one a point wider; the deductible's row has no amount.
+    let mut runs = vec![
+        run(7.0, 700.0, "COVERAGE", 7.5, false),
+        run(387.0, 700.0, "MAXIMUM AMOUNT", 7.5, false),
+        run(510.0, 700.0, "COST", 7.5, false),
+    ];
+    let rows = [
+        (673.0, "Personal Property", Some("$40,000")),
+        (642.0, "Loss Of Use", Some("$12,000")),
+        (611.0, "Personal Liability", Some("$100,000")),
+        (580.0, "Medical Payments To Others", Some("$1,000")),
+        (548.0, "Portable Electronics", Some("$3,000")),
+        (517.0, "$250 Deductible", None),
+    ];
+    for (y, what, amount) in rows {
+        runs.push(run(8.0, y, what, 12.0, false));
+        runs.extend(amount.map(|a| run(387.0, y, a, 12.0, false)));
+        runs.push(run(510.0, y, "Included", 12.0, false));
+    }
+    runs.push(run(7.0, 470.0, "Your premium is due on the day the policy starts.", 10.0, false));
+    let out = md(runs);
+    assert!(out.contains("| Medical Payments To Others | $1,000 | Included |\n"), "{out}");
+    assert!(out.contains("| Portable Electronics | $3,000 | Included |\n"), "{out}");
+    assert!(out.contains("| $250 Deductible |  | Included |\n\nYour premium"), "{out}");
+}
+
+#[test]
+fn fields_side_by_side_on_their_own_baselines_are_read_label_then_value() {
+    // A declarations page: three small labels, each over its value, set a few points higher
+    // or lower than the next; above them a row of fields whose baselines meet.
+    let out = md(vec![
+        run(2.0, 700.0, "POLICY NUMBER", 7.5, false),
+        run(179.0, 700.0, "POLICY START DATE", 7.5, false),
+        run(4.0, 686.0, "PV936890T824", 11.0, false),
+        run(179.0, 686.0, "June 14, 2023", 11.0, false),
+        run(2.0, 600.0, "NAME OF INSURED", 7.5, false),
+        run(2.0, 586.0, "AKSHMA SAINI", 10.4, false),
+        run(179.0, 609.0, "INSURED PROPERTY ADDRESS", 7.1, false),
+        run(181.0, 595.0, "665 Auburn Ave,", 10.0, false),
+        run(181.0, 581.0, "Atlanta, GA 30312", 10.0, false),
+        run(355.0, 599.0, "INSURED EMAIL", 7.5, false),
+        run(355.0, 575.0, "saini@example.com", 10.0, false),
+        run(7.0, 520.0, "COVERAGE SUMMARY", 7.5, false),
+    ]);
+    let pos = |t: &str| out.find(t).unwrap_or_else(|| panic!("{t} missing in {out}"));
+    assert!(out.contains("| PV936890T824 | June 14, 2023 |"), "{out}");
+    let order = ["NAME OF INSURED", "AKSHMA SAINI", "INSURED PROPERTY ADDRESS", "665 Auburn Ave, Atlanta, GA 30312"];
+    assert!(order.windows(2).all(|w| pos(w[0]) < pos(w[1])), "{out}");
+    assert!(pos("Atlanta") < pos("INSURED EMAIL") && pos("INSURED EMAIL") < pos("saini@"), "{out}");
+    assert!(pos("saini@") < pos("COVERAGE SUMMARY"), "{out}");
+}
+
+#[test]
 fn a_title_sentence_is_a_heading_and_lines_reading_on_in_lower_case_are_not() {
     let out = md(vec![
         run(50.0, 800.0, "Define what is affordable for you.", 24.0, false),
