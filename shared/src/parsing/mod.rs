@@ -13,6 +13,7 @@ mod decode;
 mod detect;
 mod glyphs;
 mod grid;
+mod landscape;
 mod layout;
 pub mod llamaparse;
 mod normalize;

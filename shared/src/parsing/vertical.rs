@@ -134,9 +134,13 @@ pub(super) fn turn_columns(page: &mut Drawn, height: f32) {
     if page.runs.iter().any(|r| lone_glyph(r) || lone_letter(r)) {
         page.runs = stack_columns(std::mem::take(&mut page.runs));
     }
-    if !set_in_columns(&page.runs) {
-        return;
+    if set_in_columns(&page.runs) {
+        turn(page, height);
     }
+}
+
+/// Turns a page a quarter counter-clockwise: its text, rules and panels, and its width.
+pub(super) fn turn(page: &mut Drawn, height: f32) {
     for r in &mut page.runs {
         turned(r, height);
     }

@@ -170,5 +170,6 @@ pub fn page_drawn<'a>(doc: &'a Document, page_id: ObjectId, cache: &FontCache<'a
     out.runs = join_sideways(out.runs);
     drop_thumb_tabs(&mut out.runs, shown);
     crate::parsing::vertical::turn_columns(&mut out, height);
+    crate::parsing::landscape::turn_landscape(&mut out, height);
     Ok(out)
 }
