@@ -40,9 +40,9 @@ fn reads_sideways(runs: &[Run]) -> Option<bool> {
 fn turned_clockwise(r: &mut Run, width: f32) {
     match r.sideways {
         // Text reading up the page: its baseline lies a fifth of an em inside its breadth's
-        // right edge (the glyphs' tops point left).
+        // right edge (the glyphs' tops point left); text reading down, inside its left edge.
         Some((from, to)) => {
-            let baseline = r.end_x - 0.2 * r.size;
+            let baseline = if to > from { r.end_x - 0.2 * r.size } else { r.x + 0.2 * r.size };
             (r.x, r.end_x, r.y) = (from.min(to), from.max(to), width - baseline);
             r.sideways = None;
         }

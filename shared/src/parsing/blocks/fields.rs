@@ -40,6 +40,11 @@ struct Piece {
     stops: bool,
 }
 
+/// Whether text ends as a sentence or a clause does: no label ends so.
+fn stops(text: &str) -> bool {
+    text.trim_end().ends_with(['.', '!', '?', ';', ','])
+}
+
 fn pieces(runs: &[&Run]) -> Vec<Piece> {
     let mut sorted: Vec<&Run> = runs.to_vec();
     sorted.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
@@ -50,7 +55,7 @@ fn pieces(runs: &[&Run]) -> Vec<Piece> {
                 p.end_x = p.end_x.max(r.end_x);
                 p.size = p.size.max(r.size);
                 p.words += r.text.split_whitespace().count();
-                p.stops = r.text.trim_end().ends_with(['.', '!', '?', ';', ',']);
+                p.stops = stops(&r.text);
             }
             _ => out.push(Piece {
                 y: r.y,
@@ -58,7 +63,7 @@ fn pieces(runs: &[&Run]) -> Vec<Piece> {
                 end_x: r.end_x,
                 size: r.size,
                 words: r.text.split_whitespace().count(),
-                stops: r.text.trim_end().ends_with(['.', '!', '?', ';', ',']),
+                stops: stops(&r.text),
             }),
         }
     }
