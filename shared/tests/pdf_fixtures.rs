@@ -1036,3 +1036,38 @@ fn a_panel_across_two_columns_is_read_whole_between_them() {
     assert!(at("Upper right line 6") < at(note) && at(note) < at("Lower left line 0"), "{md}");
     assert!(at("Lower left line 6") < at("Lower right line 0"), "{md}");
 }
+
+#[test]
+fn a_frame_of_text_over_a_ruled_table_is_read_as_text_before_it() {
+    // One frame around the page: a notice set across the whole of its top row, then a table
+    // of coverages ruled into cells below it.
+    let texts = [
+        (72.0, 745.0, "This is to certify that the policies of insurance listed below have been issued"),
+        (72.0, 733.0, "to the insured named above for the policy period indicated, subject to all"),
+        (72.0, 721.0, "the terms, exclusions and conditions of such policies."),
+        (72.0, 695.0, "Type of insurance"),
+        (262.0, 695.0, "Policy number"),
+        (402.0, 695.0, "Limit"),
+        (72.0, 675.0, "General liability"),
+        (262.0, 675.0, "605096014"),
+        (402.0, 675.0, "$1,000,000"),
+        (72.0, 655.0, "Umbrella liability"),
+        (262.0, 655.0, "605096015"),
+        (402.0, 655.0, "$500,000"),
+    ];
+    let rules = [
+        (60.0, 760.0, 540.0, 760.0),
+        (60.0, 710.0, 540.0, 710.0),
+        (60.0, 690.0, 540.0, 690.0),
+        (60.0, 670.0, 540.0, 670.0),
+        (60.0, 650.0, 540.0, 650.0),
+        (60.0, 650.0, 60.0, 760.0),
+        (540.0, 650.0, 540.0, 760.0),
+        (250.0, 650.0, 250.0, 710.0),
+        (390.0, 650.0, 390.0, 710.0),
+    ];
+    let md = parse_pdf(&helvetica_page(&texts, &rules), &limits()).unwrap().markdown;
+    assert!(md.contains("have been issued to the insured named above"), "{md}");
+    assert!(md.contains("| Type of insurance | Policy number | Limit |\n| --- | --- | --- |\n"), "{md}");
+    assert!(md.find("such policies.").unwrap() < md.find("| Type of insurance").unwrap(), "{md}");
+}

@@ -72,6 +72,11 @@ const OPEN_CELLS: usize = 3;
 /// A head with at least this many empty rows ruled under it is a blank form's table.
 const BLANK_ROWS: usize = 2;
 
+/// A row across the whole grid holding this many lines or more is a frame around text.
+const FRAME_LINES: usize = 3;
+/// At least one in this many of a frame's lines runs across the grid's column lines.
+const FRAME_ACROSS: usize = 3;
+
 /// A cell runs on over at most this many rows.
 const MAX_SPAN: usize = 3;
 /// Baselines this close (points) are one line of a row.
@@ -510,6 +515,45 @@ pub fn ruled_tables(
         } else {
             vec![(0, cells.len())]
         };
+        // A row no inner rule crosses, holding several lines, is a frame around text (a
+        // certificate's header of addresses and notices over its table of coverages), not a
+        // row of the table: read as the page's text, it parts the table's bands.
+        // Rows next to each other that no inner rule crosses are one frame (a tick in the margin
+        // may draw a line through it).
+        let open_row = |row: usize| {
+            let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
+            (1..xs.len() - 1).all(|col| !covers(&beside[col], from, to))
+        };
+        let mut frames = vec![false; cells.len()];
+        let mut row = 0;
+        while row < cells.len() {
+            let end = (row..cells.len()).find(|r| !open_row(*r)).unwrap_or(cells.len());
+            let mut baselines: Vec<f32> = cells[row..end].iter().flatten().flatten().map(|r| r.y).collect();
+            baselines.sort_by(f32::total_cmp);
+            baselines.dedup_by(|a, b| (*a - *b).abs() <= SAME_LINE);
+            let across = lines_across(&cells[row..end], &xs[1..xs.len() - 1]);
+            if baselines.len() >= FRAME_LINES && across * FRAME_ACROSS >= baselines.len() {
+                frames[row..end].iter_mut().for_each(|f| *f = true);
+            }
+            row = end + 1;
+        }
+        let frame = |row: usize| frames[row];
+        let bands: Vec<(usize, usize)> = bands
+            .into_iter()
+            .flat_map(|(lo, hi)| {
+                let mut parts = Vec::new();
+                let mut start = lo;
+                for row in lo..=hi {
+                    if row == hi || frame(row) {
+                        if row > start {
+                            parts.push((start, row));
+                        }
+                        start = row + 1;
+                    }
+                }
+                parts
+            })
+            .collect();
         for (lo, hi) in bands {
             let mut band: Vec<Vec<Vec<&Run>>> = cells[lo..hi].to_vec();
             // A longer stretch without rules is a form's unruled margin (its dot leaders), read
@@ -583,6 +627,32 @@ pub fn ruled_tables(
     }
     (tables, taken)
 }
+
+/// How many of the rows' lines run on over one of the grid's inner lines `inner`: a run
+/// across it, or two a word's space apart on either side. Unruled rows of a table keep their
+/// text to its columns (a schedule's unshaded rows, a ledger's entries under its ruled head,
+/// but for a long description here and there); a frame's sentences do not.
+fn lines_across(rows: &[Vec<Vec<&Run>>], inner: &[f32]) -> usize {
+    let mut runs: Vec<&Run> = rows.iter().flatten().flatten().copied().collect();
+    runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    let over = |from: f32, to: f32| inner.iter().any(|x| from < x - TOUCH && to > x + TOUCH);
+    let mut across: Vec<f32> = runs.iter().filter(|r| over(r.x, r.end_x)).map(|r| r.y).collect();
+    across.extend(
+        runs.windows(2)
+            .filter(|w| {
+                (w[0].y - w[1].y).abs() <= SAME_LINE
+                    && w[1].x - w[0].end_x < WORD_SPACE * w[1].size
+                    && over(w[0].end_x - 2.0 * TOUCH, w[1].x + 2.0 * TOUCH)
+            })
+            .map(|w| w[0].y),
+    );
+    across.sort_by(f32::total_cmp);
+    across.dedup_by(|a, b| (*a - *b).abs() <= SAME_LINE);
+    across.len()
+}
+
+/// The widest space (in type sizes) between two words of a sentence.
+const WORD_SPACE: f32 = 0.6;
 
 /// The column of the grid's lines `xs` that `x` lies in.
 fn column(xs: &[f32], x: f32) -> usize {

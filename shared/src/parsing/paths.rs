@@ -112,6 +112,10 @@ pub struct Path {
     /// Boxes of the single shapes (rectangles, rounded or not) the last painting operator
     /// filled, for the caller to take: a shaded panel groups the text set on it.
     pub areas: Vec<[f32; 4]>,
+    /// The box of what the last painting operator filled, however small or many its shapes
+    /// (a table's shaded rows drawn as one path), for the caller to take: a white line drawn
+    /// over it shows.
+    pub shaded: Option<[f32; 4]>,
 }
 
 fn rule_of(x0: f32, y0: f32, x1: f32, y1: f32) -> Rule {
@@ -285,6 +289,7 @@ impl Path {
             });
             self.areas.extend(rects.filter(large).take(MAX_AREAS));
         }
+        self.shaded = self.bounds;
         let rect = self.rectangle();
         if let Some(r @ [x0, y0, x1, y1]) = rect
             && x1 - x0 > THIN

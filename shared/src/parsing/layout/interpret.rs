@@ -172,26 +172,33 @@ pub(super) fn interpret_ops<'a>(
                 show(&mut st, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
             "g" | "rg" | "k" | "sc" | "scn" => st.gs.fill = fill_colour(&op.operator, o),
-            // Choosing a colour space sets its initial colour: black in the device spaces.
-            "cs" => {
-                let device = o.first().and_then(|n| n.as_name().ok()).is_some_and(|n| {
-                    [&b"DeviceGray"[..], b"DeviceRGB", b"DeviceCMYK", b"G", b"RGB", b"CMYK"].contains(&n)
-                });
-                st.gs.fill = if device { 0 } else { UNKNOWN_FILL };
-            }
+            "G" | "RG" | "K" | "SC" | "SCN" => st.gs.stroke = fill_colour(&op.operator.to_lowercase(), o),
+            "cs" => st.gs.fill = initial_colour(o),
+            "CS" => st.gs.stroke = initial_colour(o),
             "gs" => {
                 if let Some(state) = o.first().and_then(|n| n.as_name().ok()).and_then(|n| res.states.get(n)) {
                     st.gs.see_through = st.gs.see_through.then(*state);
                 }
             }
             other => {
+                let drawn = out.rules.len();
                 if let Some((bounds, exact)) = path.op(other, o, &st.gs.ctm, &mut out.rules) {
                     st.gs.clip_to(bounds, exact);
+                }
+                let ink = if matches!(other, "f" | "F" | "f*") { st.gs.fill } else { st.gs.stroke };
+                if paper_white(ink) && out.rules.len() > drawn {
+                    keep_showing(&mut out.rules, drawn, &out.inked);
                 }
                 for area in path.areas.drain(..) {
                     let shown = st.gs.clip.map_or(area, |c| intersect(c, area));
                     if out.panels.len() < MAX_PANELS && shown[2] > shown[0] && shown[3] > shown[1] {
                         out.panels.push(shown);
+                    }
+                }
+                if let Some(shaded) = path.shaded.take() {
+                    // A table's shaded rows may be thinner than a panel.
+                    if !paper_white(st.gs.fill) && out.inked.len() < MAX_PANELS {
+                        out.inked.push(shaded);
                     }
                 }
                 for filled in path.filled.drain(..) {
@@ -202,6 +209,37 @@ pub(super) fn interpret_ops<'a>(
                     }
                 }
             }
+        }
+    }
+}
+
+/// Choosing a colour space sets its initial colour: black in the device spaces.
+fn initial_colour(operands: &[Object]) -> u32 {
+    let device = operands
+        .first()
+        .and_then(|n| n.as_name().ok())
+        .is_some_and(|n| [&b"DeviceGray"[..], b"DeviceRGB", b"DeviceCMYK", b"G", b"RGB", b"CMYK"].contains(&n));
+    if device { 0 } else { UNKNOWN_FILL }
+}
+
+/// Keeps, of the rules from `from` on, drawn in white, those that cross a panel filled in a
+/// colour: on the paper they are not there (a form's blanks drawn white under its fields),
+/// while over a table's shaded rows they part its cells.
+fn keep_showing(rules: &mut Vec<Rule>, from: usize, inked: &[[f32; 4]]) {
+    // A rule along a panel's edge shows: half its width lies on the panel.
+    const EDGE: f32 = 1.5;
+    let on_panel = |r: &Rule| {
+        inked.iter().any(|p| {
+            let [x0, y0, x1, y1] = intersect(*p, [r.x0 - EDGE, r.y0 - EDGE, r.x1 + EDGE, r.y1 + EDGE]);
+            x1 - x0 >= 1.0 && y1 - y0 >= 1.0
+        })
+    };
+    let mut i = from;
+    while i < rules.len() {
+        if on_panel(&rules[i]) {
+            i += 1
+        } else {
+            rules.swap_remove(i);
         }
     }
 }

@@ -58,11 +58,13 @@ pub(in crate::parsing) struct Graphics {
     /// The fill colour text is drawn in, as `0xRRGGBB`, or `UNKNOWN_FILL` in a colour space
     /// not read here (a spot colour's tint, a pattern).
     pub(in crate::parsing) fill: u32,
+    /// The stroke colour lines are drawn in, read as the fill colour is.
+    pub(in crate::parsing) stroke: u32,
 }
 
 impl Graphics {
     pub(in crate::parsing) fn new(ctm: Matrix, clip: Option<[f32; 4]>) -> Self {
-        Graphics { ctm, clip, clip_exact: true, see_through: SeeThrough::default(), fill: 0 }
+        Graphics { ctm, clip, clip_exact: true, see_through: SeeThrough::default(), fill: 0, stroke: 0 }
     }
 
     pub(super) fn clip_to(&mut self, bounds: [f32; 4], exact: bool) {
@@ -95,6 +97,11 @@ pub(in crate::parsing) fn nums(ops: &[Object]) -> Vec<f32> {
 
 /// A fill colour in a colour space not read here.
 pub(in crate::parsing) const UNKNOWN_FILL: u32 = u32::MAX;
+
+/// Whether a colour is white or so near it that nothing drawn in it shows on paper.
+pub(in crate::parsing) fn paper_white(colour: u32) -> bool {
+    colour != UNKNOWN_FILL && [16, 8, 0].iter().all(|shift| (colour >> shift) & 0xff >= 0xf5)
+}
 
 /// The fill colour a `g`, `rg`, `k`, `sc` or `scn` operator sets, as `0xRRGGBB`: gray, RGB and
 /// CMYK by their operands' count (a pattern's name or a spot colour's tint reads as unknown).

@@ -63,3 +63,35 @@ fn item_labels_end_text_but_arguments_do_not() {
         assert!(!show::ends_with_label(text), "{text}");
     }
 }
+
+/// The rules a one-page document drawing `content` yields.
+fn rules_drawn(content: &str) -> Vec<crate::parsing::paths::Rule> {
+    use lopdf::{Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages = doc.new_object_id();
+    let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+    let page = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages, "Contents" => content });
+    let kids = vec![page.into()];
+    let media = vec![0.into(), 0.into(), 612.into(), 792.into()];
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 1, "MediaBox" => media }),
+    );
+    page_drawn(&doc, page, &FontCache::default()).map(|d| d.rules).unwrap_or_default()
+}
+
+#[test]
+fn white_rules_on_the_paper_are_not_there_and_over_a_shaded_panel_they_are() {
+    // A form's blanks drawn white under its fields: a grid to the table finder, not on paper.
+    let grid = "60 712 m 400 712 l 60 694 m 400 694 l 60 680 m 400 680 l 200 680 m 200 712 l S";
+    assert!(rules_drawn(&format!("1 G {grid}")).is_empty());
+    assert!(rules_drawn(&format!("0.98 0.98 0.98 RG {grid}")).is_empty());
+    assert!(rules_drawn("1 g 60 700 340 0.5 re f").is_empty());
+    assert_eq!(rules_drawn(&format!("0.5 G {grid}")).len(), 4);
+    // Over a table's shaded rows, however thin, drawn as one path of boxes.
+    let shaded =
+        format!("0.85 g 60 680 m 400 680 l 400 690 l 60 690 l h 60 700 m 400 700 l 400 712 l 60 712 l h f 1 G {grid}");
+    assert_eq!(rules_drawn(&shaded).len(), 4);
+    // Beside the panel, not over it.
+    assert!(rules_drawn(&format!("0.85 g 450 680 50 32 re f 1 G {grid}")).is_empty());
+}
