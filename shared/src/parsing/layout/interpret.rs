@@ -234,14 +234,8 @@ fn keep_showing(rules: &mut Vec<Rule>, from: usize, inked: &[[f32; 4]]) {
             x1 - x0 >= 1.0 && y1 - y0 >= 1.0
         })
     };
-    let mut i = from;
-    while i < rules.len() {
-        if on_panel(&rules[i]) {
-            i += 1
-        } else {
-            rules.swap_remove(i);
-        }
-    }
+    let white: Vec<Rule> = rules.split_off(from);
+    rules.extend(white.into_iter().filter(on_panel));
 }
 
 pub(super) fn at(marked: &[Marked]) -> Marked {
