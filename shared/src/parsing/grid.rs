@@ -87,13 +87,20 @@ const HEAD_GAP: f32 = 1.5;
 /// ruled only every few rows are set wider.
 const ROW_PITCH: f32 = 1.3;
 
+/// The distinct baselines of `ys`, top to bottom: those within `SAME_LINE` of the one above
+/// are its line.
+fn baselines(ys: impl Iterator<Item = f32>) -> Vec<f32> {
+    let mut out: Vec<f32> = ys.collect();
+    out.sort_by(|a, b| b.total_cmp(a));
+    out.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);
+    out
+}
+
 /// A ruled row that holds several rows of the table (a schedule ruled every third row): every
 /// filled cell has text on each of the row's lines, set wider apart than wrapped lines are.
 /// Otherwise the row as it is.
 pub(super) fn sub_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
-    let mut baselines: Vec<f32> = row.iter().flatten().map(|r| r.y).collect();
-    baselines.sort_by(|a, b| b.total_cmp(a));
-    baselines.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);
+    let baselines = baselines(row.iter().flatten().map(|r| r.y));
     let size = row.iter().flatten().map(|r| r.size).fold(0.0, f32::max);
     let filled = row.iter().filter(|c| !c.is_empty()).count();
     let on = |cell: &[&Run], at: f32| cell.iter().any(|r| (r.y - at).abs() <= SAME_LINE);
@@ -163,9 +170,7 @@ fn spaced_rows(row: Vec<Vec<&Run>>) -> Vec<Vec<Vec<&Run>>> {
     };
     // A footnote mark set small and raised is not a line of its own.
     let full = |r: &Run| r.size >= 0.85 * size;
-    let mut baselines: Vec<f32> = row.iter().flatten().filter(|r| full(r)).map(|r| r.y).collect();
-    baselines.sort_by(|a, b| b.total_cmp(a));
-    baselines.dedup_by(|a, b| (*b - *a).abs() <= SAME_LINE);
+    let baselines = baselines(row.iter().flatten().filter(|r| full(r)).map(|r| r.y));
     let gaps: Vec<f32> = baselines.windows(2).map(|w| w[0] - w[1]).collect();
     let Some(leading) = gaps.iter().copied().reduce(f32::min) else {
         return vec![row];
@@ -515,11 +520,10 @@ pub fn ruled_tables(
         } else {
             vec![(0, cells.len())]
         };
-        // A row no inner rule crosses, holding several lines, is a frame around text (a
-        // certificate's header of addresses and notices over its table of coverages), not a
-        // row of the table: read as the page's text, it parts the table's bands.
-        // Rows next to each other that no inner rule crosses are one frame (a tick in the margin
-        // may draw a line through it).
+        // Rows no inner rule crosses, holding several lines, are a frame around text (a
+        // certificate's header of addresses and notices over its table of coverages), not rows
+        // of the table: read as the page's text, they part the table's bands. Such rows next to
+        // each other are one frame (a tick in the margin may draw a line through it).
         let open_row = |row: usize| {
             let (from, to) = (ys[ys.len() - 2 - row], ys[ys.len() - 1 - row]);
             (1..xs.len() - 1).all(|col| !covers(&beside[col], from, to))
@@ -528,23 +532,20 @@ pub fn ruled_tables(
         let mut row = 0;
         while row < cells.len() {
             let end = (row..cells.len()).find(|r| !open_row(*r)).unwrap_or(cells.len());
-            let mut baselines: Vec<f32> = cells[row..end].iter().flatten().flatten().map(|r| r.y).collect();
-            baselines.sort_by(f32::total_cmp);
-            baselines.dedup_by(|a, b| (*a - *b).abs() <= SAME_LINE);
+            let lines = baselines(cells[row..end].iter().flatten().flatten().map(|r| r.y)).len();
             let across = lines_across(&cells[row..end], &xs[1..xs.len() - 1]);
-            if baselines.len() >= FRAME_LINES && across * FRAME_ACROSS >= baselines.len() {
+            if lines >= FRAME_LINES && across * FRAME_ACROSS >= lines {
                 frames[row..end].iter_mut().for_each(|f| *f = true);
             }
             row = end + 1;
         }
-        let frame = |row: usize| frames[row];
         let bands: Vec<(usize, usize)> = bands
             .into_iter()
             .flat_map(|(lo, hi)| {
                 let mut parts = Vec::new();
                 let mut start = lo;
                 for row in lo..=hi {
-                    if row == hi || frame(row) {
+                    if row == hi || frames.get(row) == Some(&true) {
                         if row > start {
                             parts.push((start, row));
                         }
@@ -636,19 +637,16 @@ fn lines_across(rows: &[Vec<Vec<&Run>>], inner: &[f32]) -> usize {
     let mut runs: Vec<&Run> = rows.iter().flatten().flatten().copied().collect();
     runs.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
     let over = |from: f32, to: f32| inner.iter().any(|x| from < x - TOUCH && to > x + TOUCH);
-    let mut across: Vec<f32> = runs.iter().filter(|r| over(r.x, r.end_x)).map(|r| r.y).collect();
-    across.extend(
-        runs.windows(2)
-            .filter(|w| {
-                (w[0].y - w[1].y).abs() <= SAME_LINE
-                    && w[1].x - w[0].end_x < WORD_SPACE * w[1].size
-                    && over(w[0].end_x - 2.0 * TOUCH, w[1].x + 2.0 * TOUCH)
-            })
-            .map(|w| w[0].y),
-    );
-    across.sort_by(f32::total_cmp);
-    across.dedup_by(|a, b| (*a - *b).abs() <= SAME_LINE);
-    across.len()
+    let one_run = runs.iter().filter(|r| over(r.x, r.end_x)).map(|r| r.y);
+    let two_runs = runs
+        .windows(2)
+        .filter(|w| {
+            (w[0].y - w[1].y).abs() <= SAME_LINE
+                && w[1].x - w[0].end_x < WORD_SPACE * w[1].size
+                && over(w[0].end_x - 2.0 * TOUCH, w[1].x + 2.0 * TOUCH)
+        })
+        .map(|w| w[0].y);
+    baselines(one_run.chain(two_runs)).len()
 }
 
 /// The widest space (in type sizes) between two words of a sentence.

@@ -172,7 +172,7 @@ pub(super) fn interpret_ops<'a>(
                 show(&mut st, &o[o.len().saturating_sub(1)..], at(&marked), &mut out.runs);
             }
             "g" | "rg" | "k" | "sc" | "scn" => st.gs.fill = fill_colour(&op.operator, o),
-            "G" | "RG" | "K" | "SC" | "SCN" => st.gs.stroke = fill_colour(&op.operator.to_lowercase(), o),
+            "G" | "RG" | "K" | "SC" | "SCN" => st.gs.stroke = fill_colour(&op.operator, o),
             "cs" => st.gs.fill = initial_colour(o),
             "CS" => st.gs.stroke = initial_colour(o),
             "gs" => {

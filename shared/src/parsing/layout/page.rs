@@ -70,8 +70,8 @@ pub struct Drawn {
     pub rules: Vec<Rule>,
     /// Boxes of the filled shapes (panels) the page draws, at most [`MAX_PANELS`].
     pub panels: Vec<[f32; 4]>,
-    /// Of those, the ones filled in a colour other than white, at most [`MAX_PANELS`]: a
-    /// white rule shows only on one of them.
+    /// Boxes of the fills of any size drawn in a colour other than white, at most
+    /// [`MAX_PANELS`]: a white rule shows only where it crosses one of them.
     pub inked: Vec<[f32; 4]>,
     /// The page's width as shown, in points.
     pub width: f32,

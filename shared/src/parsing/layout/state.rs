@@ -103,8 +103,9 @@ pub(in crate::parsing) fn paper_white(colour: u32) -> bool {
     colour != UNKNOWN_FILL && [16, 8, 0].iter().all(|shift| (colour >> shift) & 0xff >= 0xf5)
 }
 
-/// The fill colour a `g`, `rg`, `k`, `sc` or `scn` operator sets, as `0xRRGGBB`: gray, RGB and
-/// CMYK by their operands' count (a pattern's name or a spot colour's tint reads as unknown).
+/// The colour a `g`, `rg`, `k`, `sc` or `scn` operator (or its stroking twin, `G` …) sets, as
+/// `0xRRGGBB`: gray, RGB and CMYK by their operands' count (a pattern's name or a spot colour's
+/// tint reads as unknown).
 pub(in crate::parsing) fn fill_colour(operator: &str, ops: &[Object]) -> u32 {
     let v = nums(ops);
     let byte = |c: f32| (c.clamp(0.0, 1.0) * 255.0).round() as u32;
@@ -113,9 +114,11 @@ pub(in crate::parsing) fn fill_colour(operator: &str, ops: &[Object]) -> u32 {
         return UNKNOWN_FILL;
     }
     match (operator, &v[..]) {
-        ("g", [g]) => rgb(*g, *g, *g),
-        ("rg" | "sc" | "scn", [r, g, b]) => rgb(*r, *g, *b),
-        ("k" | "sc" | "scn", [c, m, y, k]) => rgb((1.0 - c) * (1.0 - k), (1.0 - m) * (1.0 - k), (1.0 - y) * (1.0 - k)),
+        ("g" | "G", [g]) => rgb(*g, *g, *g),
+        ("rg" | "sc" | "scn" | "RG" | "SC" | "SCN", [r, g, b]) => rgb(*r, *g, *b),
+        ("k" | "sc" | "scn" | "K" | "SC" | "SCN", [c, m, y, k]) => {
+            rgb((1.0 - c) * (1.0 - k), (1.0 - m) * (1.0 - k), (1.0 - y) * (1.0 - k))
+        }
         _ => UNKNOWN_FILL,
     }
 }
