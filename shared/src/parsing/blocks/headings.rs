@@ -140,8 +140,9 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
     let chars = text.chars().count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let visible = text.chars().filter(|c| !c.is_whitespace()).count();
-    // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings.
-    if chars > 120 || letters < 3 || letters * 2 < visible || is_date(&text) {
+    // Dates, amounts and reference numbers set in bold ("To 10-20-2022") are not headings;
+    // nor is a page's number, alone or closing a running head ("Appendix 5 Page 8 of 11").
+    if chars > 120 || letters < 3 || letters * 2 < visible || is_date(&text) || paginates(&text) {
         return None;
     }
     // A form's bold field label with its value ("Valuation: Actual Cash Value") at about body
@@ -184,6 +185,15 @@ pub(super) fn heading_style(line: &Line, body: f32) -> Option<usize> {
         return Some((n.trim_end_matches('.').split('.').count() + 1).min(6));
     }
     Some(size_level(line.size, body))
+}
+
+/// "Page 2 of 6", alone or at the end of a line.
+pub(super) fn paginates(text: &str) -> bool {
+    // ASCII lowering keeps byte offsets, so `at` indexes `text` too.
+    text.to_ascii_lowercase().rfind("page").is_some_and(|at| {
+        let tail = &text[at..];
+        (at == 0 || (tail.contains(" of ") && text[..at].ends_with([' ', '-', '–', '|']))) && is_page_number(tail)
+    })
 }
 
 /// A date and nothing else ("Janvier 2021", "Thursday, August 6, 2020"): a cover's or a

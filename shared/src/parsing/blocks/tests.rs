@@ -1793,6 +1793,25 @@ fn a_grid_of_a_thousand_rules_each_way_keeps_its_text() {
 }
 
 #[test]
+fn a_page_number_set_bold_is_no_heading_alone_or_closing_a_running_head() {
+    for text in ["Page 1 of 1", "Appendix 5 Page 8 of 11", "Offense Table – Page 1 of 51", "PAGE 3"] {
+        assert!(headings::paginates(text), "{text}");
+    }
+    for text in ["Front page", "Page Layout", "Home Page 2 of the Guide", "Webpage 2 of 3", "Pages 2 of 3"] {
+        assert!(!headings::paginates(text), "{text}");
+    }
+    let runs = vec![
+        // Under the title, so not the page's first line, which goes as furniture.
+        run(72.0, 770.0, "Certificate of Liability Insurance", 16.0, true),
+        run(400.0, 745.0, "Page 1 of 1", 12.0, true),
+        run(72.0, 700.0, "This certificate is issued as a matter of information only.", 10.0, false),
+    ];
+    let out = md(runs);
+    assert!(out.contains("# Certificate of Liability Insurance"), "{out}");
+    assert!(!out.contains("# Page 1 of 1"), "{out}");
+}
+
+#[test]
 fn page_numbers_are_recognised_with_their_words() {
     for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
         assert!(is_page_number(text), "{text}");
