@@ -22,6 +22,11 @@ const LABEL_WIDTH: f32 = 0.3;
 const MAX_STRETCHES: usize = 64;
 /// Rules drawn down a section that are tried as box edges at most.
 const MAX_BOXES: usize = 64;
+/// Lines of a band of labels set over boxes, and a label's words, at most.
+const MAX_LABEL_LINES: usize = 2;
+const MAX_LABEL_WORDS: usize = 6;
+/// A label starts this many of its ems inside its box's left rule at most.
+const LABEL_INSET: f32 = 3.0;
 
 /// The page's runs as boxes in reading order: sections between rules drawn across the text,
 /// top to bottom, each as the boxes that rules drawn down it, or a column of labels, set side
@@ -46,7 +51,63 @@ pub fn boxes(runs: Vec<Run>, ruling: &Ruling) -> Vec<Vec<Vec<Run>>> {
         let i = cuts.iter().filter(|c| run.y < **c).count();
         sections[i].push(run);
     }
-    sections.into_iter().filter(|s| !s.is_empty()).map(|s| side_by_side(s, &ruling.down, right)).collect()
+    sections.retain(|s| !s.is_empty());
+    let sections = with_labels_over_boxes(sections, &ruling.down);
+    sections.into_iter().map(|s| side_by_side(s, &ruling.down, right)).collect()
+}
+
+/// A certificate sets its boxes' labels over them, each in a band of its own ruled off above
+/// ("CERTIFICATE HOLDER" over the holder's name, "CANCELLATION" over its notice, on one line).
+/// Read as a section of its own, the band gives both labels before either box. A band of a line
+/// or two of a few words, right above a section whose boxes are ruled apart from its top, whose
+/// text keeps clear of those rules, stands over two boxes or more and opens each at its left
+/// rule, is read with that section, each label in its box. A running head over a form's label
+/// column ("Form 1040 (2010)" … "Page 2") does not open the box it stands over. A section that opens with a title over its boxes (a
+/// policy's "3. Utilities extension" over "What we cover" beside its terms) has a band of its
+/// own: the row above it is not its labels.
+fn with_labels_over_boxes(sections: Vec<Vec<Run>>, downs: &[Rule]) -> Vec<Vec<Run>> {
+    let mut out: Vec<Vec<Run>> = Vec::with_capacity(sections.len());
+    let mut sections = sections.into_iter().peekable();
+    while let Some(section) = sections.next() {
+        let labels = sections.peek().is_some_and(|below| labels_over(&section, below, downs));
+        match sections.next_if(|_| labels) {
+            Some(below) => out.push(section.into_iter().chain(below).collect()),
+            None => out.push(section),
+        }
+    }
+    out
+}
+
+fn labels_over(band: &[Run], below: &[Run], downs: &[Rule]) -> bool {
+    let splits = ruled_boxes(below, downs);
+    let top = below.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.y + 0.7 * r.size).fold(f32::MIN, f32::max);
+    let from_top = splits.iter().all(|x| downs.iter().any(|d| (d.x0 - x).abs() <= TOUCH && d.y1 >= top));
+    let text: Vec<&Run> = band.iter().filter(|r| !r.text.trim().is_empty()).collect();
+    let mut baselines: Vec<f32> = text.iter().map(|r| r.y).collect();
+    baselines.sort_by(f32::total_cmp);
+    baselines.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    let crossed = splits.iter().any(|x| text.iter().any(|r| r.x < x - TOUCH && r.end_x > x + TOUCH));
+    let box_of = |r: &Run| splits.iter().filter(|x| r.x >= **x - TOUCH).count();
+    let mut boxes: Vec<usize> = text.iter().map(|r| box_of(r)).collect();
+    boxes.sort_unstable();
+    boxes.dedup();
+    let words =
+        |b: &usize| text.iter().filter(|r| box_of(r) == *b).map(|r| r.text.split_whitespace().count()).sum::<usize>();
+    // A label opens its box: it starts right inside the rule on its left, as the box's text does.
+    let opens = |b: &usize| {
+        *b == 0
+            || text
+                .iter()
+                .filter(|r| box_of(r) == *b)
+                .min_by(|p, q| p.x.total_cmp(&q.x))
+                .is_some_and(|r| r.x - splits[*b - 1] <= LABEL_INSET * r.size)
+    };
+    !splits.is_empty()
+        && from_top
+        && !crossed
+        && (1..=MAX_LABEL_LINES).contains(&baselines.len())
+        && boxes.len() >= 2
+        && boxes.iter().all(|b| words(b) <= MAX_LABEL_WORDS && opens(b))
 }
 
 /// A section's boxes in reading order: split where rules run down the section, or else
@@ -280,5 +341,68 @@ mod tests {
             run(81.76, 619.1, 410.4, "Summary of diagnostic accuracy of HCV core antigen assays", false),
         ];
         assert!(label_stretch(section, 560.0).is_err());
+    }
+
+    fn texts(boxes: &[Vec<Vec<Run>>]) -> Vec<Vec<Vec<&str>>> {
+        boxes.iter().map(|s| s.iter().map(|b| b.iter().map(|r| r.text.as_str()).collect()).collect()).collect()
+    }
+
+    /// An ACORD certificate's foot: two boxes ruled apart, their labels in a band over them.
+    fn certificate_foot() -> (Vec<Run>, Ruling) {
+        let run = |x: f32, y: f32, end_x: f32, text: &str| Run::plain(x, y, end_x, 8.0, text.to_string());
+        let runs = vec![
+            run(21.6, 134.0, 115.0, "CERTIFICATE HOLDER"),
+            run(309.6, 134.0, 376.0, "CANCELLATION"),
+            run(316.8, 114.0, 583.0, "SHOULD ANY OF THE ABOVE DESCRIBED POLICIES BE CANCELLED BEFORE"),
+            run(316.8, 105.0, 583.0, "THE EXPIRATION DATE THEREOF, NOTICE WILL BE DELIVERED"),
+            run(24.0, 60.0, 114.0, "Evidence of Coverage"),
+        ];
+        let across = |y: f32| Rule { x0: 18.0, y0: y, x1: 594.0, y1: y };
+        let ruling = Ruling {
+            across: vec![across(144.0), across(132.0), across(48.0)],
+            down: vec![Rule { x0: 306.0, y0: 48.0, x1: 306.0, y1: 132.0 }],
+            panels: vec![],
+        };
+        (runs, ruling)
+    }
+
+    #[test]
+    fn labels_set_over_ruled_boxes_are_read_each_with_its_box() {
+        let (runs, ruling) = certificate_foot();
+        assert_eq!(
+            texts(&boxes(runs, &ruling)),
+            vec![vec![
+                vec!["CERTIFICATE HOLDER", "Evidence of Coverage"],
+                vec![
+                    "CANCELLATION",
+                    "SHOULD ANY OF THE ABOVE DESCRIBED POLICIES BE CANCELLED BEFORE",
+                    "THE EXPIRATION DATE THEREOF, NOTICE WILL BE DELIVERED"
+                ],
+            ]]
+        );
+    }
+
+    #[test]
+    fn a_line_over_ruled_boxes_that_runs_across_their_rule_stays_above_them() {
+        // The right label starts left of the rule and runs over it: a title across both boxes.
+        let (mut runs, ruling) = certificate_foot();
+        runs[1] = Run::plain(250.0, 134.0, 376.0, 8.0, "CANCELLATION NOTICE".to_string());
+        let read = boxes(runs, &ruling);
+        assert_eq!(texts(&read)[0], vec![vec!["CERTIFICATE HOLDER", "CANCELLATION NOTICE"]]);
+        assert_eq!(read.len(), 2);
+    }
+
+    #[test]
+    fn a_row_over_boxes_is_not_their_labels_unless_it_opens_them_where_their_rules_start() {
+        // The boxes' rule starts under a title of the section's own (a policy's "3. Utilities
+        // extension" over "What we cover" beside its terms).
+        let (mut runs, mut ruling) = certificate_foot();
+        runs.push(Run::plain(24.0, 124.0, 130.0, 8.0, "3. Utilities extension".to_string()));
+        ruling.down[0].y1 = 120.0;
+        assert_eq!(texts(&boxes(runs, &ruling))[0], vec![vec!["CERTIFICATE HOLDER", "CANCELLATION"]]);
+        // A running head's page number far from the rule on its left opens no box.
+        let (mut runs, ruling) = certificate_foot();
+        runs[1] = Run::plain(540.0, 134.0, 583.0, 8.0, "Page 2".to_string());
+        assert_eq!(texts(&boxes(runs, &ruling))[0], vec![vec!["CERTIFICATE HOLDER", "Page 2"]]);
     }
 }
