@@ -284,14 +284,19 @@ pub(super) const WRAP_LEADING: f32 = 1.5;
 
 /// A line that stops on an article, preposition or conjunction ("Signature of", "… inactive
 /// during") is cut off mid-phrase, a label or a bold lead whose rest is on the next line: no
-/// heading ends so. As written, in lower case: "Part A" and "Schedule B" end on a name.
+/// heading ends so. As written, in lower case: "Part A" and "Schedule B" end on a name. A
+/// line set in capitals is cut off so on its links in capitals ("… UPON THE INSURER, ITS
+/// AGENTS OR"), but for "A", which names ("APPENDIX A").
 pub(super) fn ends_mid_phrase(text: &str) -> bool {
     const LINKS: [&str; 37] = [
         "a", "an", "the", "of", "to", "for", "with", "by", "in", "on", "at", "from", "about", "and", "&", "or", "that",
         "during", "into", "under", "than", "as", "between", "per", "de", "du", "des", "la", "le", "les", "et", "à",
         "au", "aux", "pour", "par", "sur",
     ];
-    text.trim_end_matches(['—', '–', ':']).rsplit(' ').next().is_some_and(|w| LINKS.contains(&w))
+    let capitals = !text.chars().any(char::is_lowercase);
+    text.trim_end_matches(['—', '–', ':']).rsplit(' ').next().is_some_and(|w| {
+        LINKS.contains(&w) || (capitals && !matches!(w, "A" | "À") && LINKS.contains(&w.to_lowercase().as_str()))
+    })
 }
 
 /// The bold `line` runs on into the bold clause `next` starts with, set as large just below

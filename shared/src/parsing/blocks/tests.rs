@@ -1812,6 +1812,25 @@ fn a_page_number_set_bold_is_no_heading_alone_or_closing_a_running_head() {
 }
 
 #[test]
+fn a_bold_line_in_capitals_cut_off_on_a_link_word_is_a_sentence_not_a_heading() {
+    for text in ["IMPOSE NO OBLIGATION UPON THE INSURER, ITS AGENTS OR", "SERVICES PROVIDED BY THE", "Signature of"] {
+        assert!(headings::ends_mid_phrase(text), "{text}");
+    }
+    for text in ["APPENDIX A", "Part A", "SCHEDULE OF COVER", "What is not covered AND"] {
+        assert!(!headings::ends_mid_phrase(text), "{text}");
+    }
+    let runs = vec![
+        run(72.0, 770.0, "MEDICAL CONCIERGE SERVICES PROVIDED BY THE", 10.0, true),
+        run(72.0, 758.0, "PROGRAM.", 10.0, true),
+        run(72.0, 730.0, "Disclaimer, waiver and limitation of liability apply to these services.", 10.0, false),
+        run(72.0, 718.0, "Medical providers are not employees of the program.", 10.0, false),
+    ];
+    let out = md(runs);
+    assert!(out.contains("MEDICAL CONCIERGE SERVICES PROVIDED BY THE PROGRAM."), "{out}");
+    assert!(!out.contains('#'), "{out}");
+}
+
+#[test]
 fn page_numbers_are_recognised_with_their_words() {
     for text in ["12", "iv", "- 3 -", "Page 2", "Page 2 of 6", "3 of 4", "PAGE 10"] {
         assert!(is_page_number(text), "{text}");
