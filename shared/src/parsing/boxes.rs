@@ -61,10 +61,10 @@ pub fn boxes(runs: Vec<Run>, ruling: &Ruling) -> Vec<Vec<Vec<Run>>> {
 /// Read as a section of its own, the band gives both labels before either box. A band of a line
 /// or two of a few words, right above a section whose boxes are ruled apart from its top, whose
 /// text keeps clear of those rules, stands over two boxes or more and opens each at its left
-/// rule, is read with that section, each label in its box. A running head over a form's label
-/// column ("Form 1040 (2010)" … "Page 2") does not open the box it stands over. A section that opens with a title over its boxes (a
-/// policy's "3. Utilities extension" over "What we cover" beside its terms) has a band of its
-/// own: the row above it is not its labels.
+/// rule, is read with that section, each label in its box. A section that opens with a title
+/// over its boxes (a policy's "3. Utilities extension" over "What we cover" beside its terms)
+/// has a band of its own: the row above it is not its labels. Nor is a running head over a
+/// form's label column ("Form 1040 (2010)" … "Page 2"): it does not open the box it is over.
 fn with_labels_over_boxes(sections: Vec<Vec<Run>>, downs: &[Rule]) -> Vec<Vec<Run>> {
     let mut out: Vec<Vec<Run>> = Vec::with_capacity(sections.len());
     let mut sections = sections.into_iter().peekable();
@@ -79,13 +79,18 @@ fn with_labels_over_boxes(sections: Vec<Vec<Run>>, downs: &[Rule]) -> Vec<Vec<Ru
 }
 
 fn labels_over(band: &[Run], below: &[Run], downs: &[Rule]) -> bool {
-    let splits = ruled_boxes(below, downs);
-    let top = below.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.y + 0.7 * r.size).fold(f32::MIN, f32::max);
-    let from_top = splits.iter().all(|x| downs.iter().any(|d| (d.x0 - x).abs() <= TOUCH && d.y1 >= top));
+    // The band's own shape first: most sections are more than two lines, and the boxes below
+    // are found only for the few that are not.
     let text: Vec<&Run> = band.iter().filter(|r| !r.text.trim().is_empty()).collect();
     let mut baselines: Vec<f32> = text.iter().map(|r| r.y).collect();
     baselines.sort_by(f32::total_cmp);
     baselines.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    if !(1..=MAX_LABEL_LINES).contains(&baselines.len()) {
+        return false;
+    }
+    let splits = ruled_boxes(below, downs);
+    let top = below.iter().filter(|r| !r.text.trim().is_empty()).map(|r| r.y + 0.7 * r.size).fold(f32::MIN, f32::max);
+    let from_top = splits.iter().all(|x| downs.iter().any(|d| (d.x0 - x).abs() <= TOUCH && d.y1 >= top));
     let crossed = splits.iter().any(|x| text.iter().any(|r| r.x < x - TOUCH && r.end_x > x + TOUCH));
     let box_of = |r: &Run| splits.iter().filter(|x| r.x >= **x - TOUCH).count();
     let mut boxes: Vec<usize> = text.iter().map(|r| box_of(r)).collect();
@@ -105,7 +110,6 @@ fn labels_over(band: &[Run], below: &[Run], downs: &[Rule]) -> bool {
     !splits.is_empty()
         && from_top
         && !crossed
-        && (1..=MAX_LABEL_LINES).contains(&baselines.len())
         && boxes.len() >= 2
         && boxes.iter().all(|b| words(b) <= MAX_LABEL_WORDS && opens(b))
 }
